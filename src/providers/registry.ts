@@ -1,0 +1,29 @@
+import type { ProviderFactory } from "./provider.js";
+import { mockProvider } from "./mock/index.js";
+
+/** Provider name → factory. Adding a provider is one folder plus a line here. */
+export class ProviderRegistry {
+  private readonly factories = new Map<string, ProviderFactory>();
+
+  constructor(factories: Iterable<ProviderFactory> = []) {
+    for (const factory of factories) this.register(factory);
+  }
+
+  register(factory: ProviderFactory): this {
+    this.factories.set(factory.name, factory);
+    return this;
+  }
+
+  get(name: string): ProviderFactory | undefined {
+    return this.factories.get(name);
+  }
+
+  names(): string[] {
+    return [...this.factories.keys()].sort();
+  }
+}
+
+/** Every provider the gateway ships with. */
+export function builtinProviders(): ProviderRegistry {
+  return new ProviderRegistry([mockProvider]);
+}

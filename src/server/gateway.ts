@@ -1,0 +1,122 @@
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { file_google_rpc_error_details } from "../../gen/ts/google/rpc/error_details_pb.js";
+import { file_grpc_health_v1_health, Health } from "../../gen/ts/grpc/health/v1/health_pb.js";
+import { file_grpc_reflection_v1_reflection, ServerReflection as ReflectionV1 } from "../../gen/ts/grpc/reflection/v1/reflection_pb.js";
+import {
+  file_grpc_reflection_v1alpha_reflection,
+  ServerReflection as ReflectionV1alpha,
+} from "../../gen/ts/grpc/reflection/v1alpha/reflection_pb.js";
+import type { RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
+import { file_switchyard_v1_config } from "../../gen/ts/switchyard/v1/config_pb.js";
+import { file_switchyard_v1_inference, InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import { resolveConfig, type ResolvedConfig } from "../config/resolve.js";
+import { isGatewayError } from "../errors/gateway-error.js";
+import { silentLogger, type Logger } from "../observability/logger.js";
+import { builtinProviders, type ProviderRegistry } from "../providers/registry.js";
+import { Router } from "../router/router.js";
+import { systemClock, type Clock } from "../util/clock.js";
+import { DualProtocolServer } from "./dual-protocol-server.js";
+import { errorMappingInterceptor } from "./error-interceptor.js";
+import { HealthStatus, healthService, ServingStatus } from "./health.js";
+import { inferenceService } from "./inference-service.js";
+import { ReflectionIndex, reflectionServiceV1, reflectionServiceV1alpha, registryOf } from "./reflection.js";
+
+export interface GatewayOptions {
+  config: RouterConfig;
+  /** Overrides server_settings.port; 0 picks a free port. */
+  port?: number;
+  host?: string;
+  providers?: ProviderRegistry;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** A running gateway: one port serving Connect, gRPC and gRPC-Web. */
+export class Gateway {
+  private closing?: Promise<void>;
+
+  constructor(
+    readonly port: number,
+    readonly config: ResolvedConfig,
+    readonly health: HealthStatus,
+    private readonly server: DualProtocolServer,
+    private readonly shutdown: AbortController,
+    private readonly logger: Logger,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * Graceful stop: report NOT_SERVING, stop accepting, let in-flight calls
+   * finish for up to `graceMs`, then cancel the rest with UNAVAILABLE and
+   * close every connection.
+   */
+  close(graceMs = this.config.server.shutdownGraceMs): Promise<void> {
+    this.closing ??= (async () => {
+      this.health.setAllNotServing();
+      const remaining = await this.server.drain(graceMs);
+      if (remaining > 0) {
+        this.logger.warn({ remaining }, "grace period over; cancelling in-flight calls");
+        this.shutdown.abort(new ConnectError("the gateway is shutting down", Code.Unavailable));
+        await this.server.drain(Math.min(1000, graceMs));
+      }
+      this.server.destroy();
+      await Promise.all(this.config.deployments.map((d) => d.adapter.close?.()));
+    })();
+    return this.closing;
+  }
+}
+
+const SERVED_FILES = [
+  file_switchyard_v1_inference,
+  file_switchyard_v1_config,
+  file_grpc_health_v1_health,
+  file_grpc_reflection_v1_reflection,
+  file_grpc_reflection_v1alpha_reflection,
+  // Not a service, but clients need it to decode the error details we send.
+  file_google_rpc_error_details,
+];
+
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const logger = options.logger ?? silentLogger;
+  const providers = options.providers ?? builtinProviders();
+  const config = resolveConfig(options.config, providers, { clock: options.clock ?? systemClock });
+  const router = new Router(config);
+  const health = new HealthStatus();
+  const shutdown = new AbortController();
+
+  const services = [InferenceService, Health, ReflectionV1, ReflectionV1alpha];
+  const reflection = new ReflectionIndex(
+    registryOf(SERVED_FILES),
+    services.map((s) => s.typeName),
+  );
+  const routes = (r: ConnectRouter) => {
+    r.service(InferenceService, inferenceService(router));
+    r.service(Health, healthService(health));
+    if (config.server.reflection) {
+      r.service(ReflectionV1, reflectionServiceV1(reflection));
+      r.service(ReflectionV1alpha, reflectionServiceV1alpha(reflection));
+    }
+  };
+  const handler = connectNodeAdapter({
+    routes,
+    readMaxBytes: config.server.maxRequestBytes,
+    shutdownSignal: shutdown.signal,
+    interceptors: [
+      errorMappingInterceptor((err, procedure) => {
+        if (isGatewayError(err)) logger.debug({ procedure, kind: err.kind, err: err.message }, "call failed");
+        else if (!(err instanceof ConnectError)) logger.error({ procedure, err }, "unexpected error");
+      }),
+    ],
+  });
+  const server = new DualProtocolServer(handler);
+  const port = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host);
+
+  health.set("", ServingStatus.SERVING);
+  for (const service of services) health.set(service.typeName, ServingStatus.SERVING);
+  logger.info({ port, modelGroups: [...config.groups.keys()] }, "switchyard listening");
+  return new Gateway(port, config, health, server, shutdown, logger);
+}

@@ -1,0 +1,49 @@
+import { create } from "@bufbuild/protobuf";
+import type { ServiceImpl } from "@connectrpc/connect";
+import { InferenceService, ListModelsResponseSchema } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import { newRequestContext } from "../router/request-context.js";
+import type { Router } from "../router/router.js";
+import {
+  validateCompletionRequest,
+  validateEmbeddingRequest,
+  validateImageGenerationRequest,
+  validateModerationRequest,
+} from "./validate-request.js";
+
+/**
+ * The InferenceService: validate, then hand to the router with the call's
+ * AbortSignal (client cancel and deadline). Errors are mapped to status
+ * codes by the error interceptor, not here.
+ */
+export function inferenceService(router: Router): ServiceImpl<typeof InferenceService> {
+  return {
+    async complete(request, context) {
+      const ctx = newRequestContext(context.signal);
+      validateCompletionRequest(request);
+      return router.complete(request, ctx);
+    },
+    async *streamComplete(request, context) {
+      const ctx = newRequestContext(context.signal);
+      validateCompletionRequest(request);
+      yield* router.stream(request, ctx);
+    },
+    async embed(request, context) {
+      const ctx = newRequestContext(context.signal);
+      validateEmbeddingRequest(request);
+      return router.embed(request, ctx);
+    },
+    async generateImage(request, context) {
+      const ctx = newRequestContext(context.signal);
+      validateImageGenerationRequest(request);
+      return router.generateImage(request, ctx);
+    },
+    async moderate(request, context) {
+      const ctx = newRequestContext(context.signal);
+      validateModerationRequest(request);
+      return router.moderate(request, ctx);
+    },
+    listModels() {
+      return create(ListModelsResponseSchema, { models: router.listModels() });
+    },
+  };
+}

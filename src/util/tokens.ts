@@ -1,0 +1,26 @@
+import type { CompletionRequest } from "../../gen/ts/switchyard/v1/inference_pb.js";
+
+/**
+ * A cheap token estimate (about four characters per token for English),
+ * used where no tokenizer is at hand: context-window pre-checks and the
+ * mock provider's usage counts. Deliberately not exact.
+ */
+export function estimateTokens(text: string): number {
+  if (text.length === 0) return 0;
+  return Math.max(1, Math.ceil(text.length / 4));
+}
+
+/** Estimated prompt tokens of a completion request, with per-message overhead. */
+export function estimatePromptTokens(request: CompletionRequest): number {
+  let total = 3; // priming tokens of the assistant's reply
+  for (const message of request.messages) {
+    total += 4 + estimateTokens(message.content);
+    for (const part of message.parts) {
+      if (part.part.case === "text") total += estimateTokens(part.part.value);
+      else if (part.part.case === "image") total += 85; // a low-detail image tile
+    }
+    for (const call of message.toolCalls) total += estimateTokens(call.function?.arguments ?? "") + 3;
+  }
+  for (const tool of request.tools) total += 8 + estimateTokens(tool.function?.name ?? "") + estimateTokens(tool.function?.description ?? "");
+  return total;
+}
