@@ -1,0 +1,64 @@
+import type { Clock } from "../../src/util/clock.js";
+
+/**
+ * A Clock whose time only moves when a test says so. Sleepers wake in
+ * order as `advance` passes their deadlines.
+ */
+export class FakeClock implements Clock {
+  private current: number;
+  private sleepers: Array<{ at: number; wake: () => void }> = [];
+
+  constructor(start = Date.UTC(2026, 0, 1)) {
+    this.current = start;
+  }
+
+  now(): number {
+    return this.current;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const sleeper = {
+        at: this.current + ms,
+        wake: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        reject(signal?.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.sleepers.push(sleeper);
+    });
+  }
+
+  /** Number of pending sleeps: lets a test wait until code under test is parked. */
+  get pending(): number {
+    return this.sleepers.length;
+  }
+
+  /** Moves time forward, waking each sleeper whose deadline passes, and lets their continuations run. */
+  async advance(ms: number): Promise<void> {
+    const target = this.current + ms;
+    for (;;) {
+      this.sleepers.sort((a, b) => a.at - b.at);
+      const next = this.sleepers[0];
+      if (!next || next.at > target) break;
+      this.sleepers.shift();
+      this.current = next.at;
+      next.wake();
+      await flushMicrotasks();
+    }
+    this.current = target;
+    await flushMicrotasks();
+  }
+}
+
+async function flushMicrotasks(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+  await new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    // Integration tests start real servers (gateway, Redis, emulators); give them room on 2 cores.
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: "forks",
+    // Start shared external services (Redis, emulators) once per run; each file here exports setup/teardown.
+    globalSetup: [],
+  },
+});
