@@ -9,6 +9,7 @@ import {
 } from "../../gen/ts/grpc/reflection/v1alpha/reflection_pb.js";
 import type { RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
 import { file_switchyard_v1_config } from "../../gen/ts/switchyard/v1/config_pb.js";
+import { AdminService, file_switchyard_v1_admin } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import { file_switchyard_v1_inference, InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { resolveConfig, type ResolvedConfig } from "../config/resolve.js";
 import { isGatewayError } from "../errors/gateway-error.js";
@@ -17,6 +18,7 @@ import { builtinProviders, type ProviderRegistry } from "../providers/registry.j
 import { Router } from "../router/router.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
+import { adminService } from "./admin-service.js";
 import { errorMappingInterceptor } from "./error-interceptor.js";
 import { HealthStatus, healthService, ServingStatus } from "./health.js";
 import { inferenceService } from "./inference-service.js";
@@ -72,6 +74,7 @@ export class Gateway {
 
 const SERVED_FILES = [
   file_switchyard_v1_inference,
+  file_switchyard_v1_admin,
   file_switchyard_v1_config,
   file_grpc_health_v1_health,
   file_grpc_reflection_v1_reflection,
@@ -88,13 +91,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const health = new HealthStatus();
   const shutdown = new AbortController();
 
-  const services = [InferenceService, Health, ReflectionV1, ReflectionV1alpha];
+  const services = [InferenceService, AdminService, Health, ReflectionV1, ReflectionV1alpha];
   const reflection = new ReflectionIndex(
     registryOf(SERVED_FILES),
     services.map((s) => s.typeName),
   );
   const routes = (r: ConnectRouter) => {
     r.service(InferenceService, inferenceService(router));
+    r.service(AdminService, adminService({}));
     r.service(Health, healthService(health));
     if (config.server.reflection) {
       r.service(ReflectionV1, reflectionServiceV1(reflection));
