@@ -63,6 +63,7 @@ export function resolveConfig(source: RouterConfig, providers: ProviderRegistry,
     groups.set(config.modelName, group);
     const factory = providers.get(config.provider);
     if (!factory) throw new Error(`provider "${config.provider}" is not registered`); // validate.ts reports this first
+    const price = factory.prices?.[config.params?.model ?? ""];
     const deployment: ResolvedDeployment = {
       id: config.id || `${config.modelName}/${group.length}`,
       modelGroup: config.modelName,
@@ -73,9 +74,9 @@ export function resolveConfig(source: RouterConfig, providers: ProviderRegistry,
       timeoutMs: config.timeoutMs ?? timeoutMs,
       streamTimeoutMs: config.streamTimeoutMs ?? config.timeoutMs ?? streamTimeoutMs,
       tags: new Set(config.tags),
-      inputCostPerToken: config.inputCostPerToken ?? 0,
-      outputCostPerToken: config.outputCostPerToken ?? 0,
-      maxInputTokens: config.maxInputTokens,
+      inputCostPerToken: config.inputCostPerToken ?? price?.inputCostPerToken ?? 0,
+      outputCostPerToken: config.outputCostPerToken ?? price?.outputCostPerToken ?? 0,
+      maxInputTokens: config.maxInputTokens ?? price?.maxInputTokens,
     };
     group.push(deployment);
     return deployment;

@@ -39,6 +39,17 @@ export interface ProviderAdapter {
   close?(): Promise<void>;
 }
 
+/** List price and limits of one provider model. */
+export interface ModelPrice {
+  /** US dollars per prompt token. */
+  inputCostPerToken: number;
+  /** US dollars per completion token. */
+  outputCostPerToken: number;
+  /** Context window, tokens. */
+  maxInputTokens?: number;
+  maxOutputTokens?: number;
+}
+
 /** Shared services handed to adapters when the config is resolved. */
 export interface ProviderDeps {
   clock: Clock;
@@ -52,6 +63,12 @@ export interface ProviderDeps {
 export interface ProviderFactory {
   /** The `provider` value in the config, e.g. "openai". */
   readonly name: string;
+  /**
+   * Known models' list prices and limits, by provider model name (the
+   * deployment's params.model). A deployment's own cost fields override
+   * these; unknown models cost 0 until configured.
+   */
+  readonly prices?: Readonly<Record<string, ModelPrice>>;
   /** Problems with the deployment's params, as [field path under params, message]; empty when valid. */
   validate?(deployment: Deployment): Array<[string, string]>;
   create(deployment: Deployment, deps: ProviderDeps): ProviderAdapter;
