@@ -1,6 +1,7 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import { systemClock, type Clock } from "../util/clock.js";
 
 type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
 
@@ -26,7 +27,10 @@ export class DualProtocolServer {
   private draining = false;
   private idleWaiters: Array<() => void> = [];
 
-  constructor(handler: Handler) {
+  constructor(
+    handler: Handler,
+    private readonly clock: Clock = systemClock,
+  ) {
     const tracked: Handler = (req, res) => {
       this.inFlight++;
       if (this.draining && "setHeader" in res && req.httpVersionMajor === 1) res.setHeader("connection", "close");
@@ -95,13 +99,10 @@ export class DualProtocolServer {
     for (const session of this.sessions) session.close();
     this.h1.closeIdleConnections();
     if (this.inFlight > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, graceMs);
-        this.idleWaiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      const graceOver = new AbortController();
+      const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      await Promise.race([idle, this.clock.sleep(graceMs, graceOver.signal).catch(() => undefined)]);
+      graceOver.abort();
     }
     return this.inFlight;
   }

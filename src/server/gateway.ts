@@ -116,7 +116,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }),
     ],
   });
-  const server = new DualProtocolServer(handler);
+  const server = new DualProtocolServer(handler, options.clock ?? systemClock);
   const port = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host);
 
   health.set("", ServingStatus.SERVING);
