@@ -20,8 +20,12 @@ export class HealthStatus {
     for (const notify of [...this.listeners]) notify();
   }
 
+  /** True once shutdown began; Watch streams end after telling clients. */
+  closed = false;
+
   /** Marks every known service (and the server) NOT_SERVING: the first step of shutdown. */
   setAllNotServing(): void {
+    this.closed = true;
     for (const service of this.statuses.keys()) this.set(service, ServingStatus.NOT_SERVING);
   }
 
@@ -66,6 +70,8 @@ export function healthService(health: HealthStatus): ServiceImpl<typeof Health> 
           last = status;
           yield create(HealthCheckResponseSchema, { status });
         }
+        // A watch is long-lived by design; it must not hold up shutdown once clients were told.
+        if (health.closed) return;
         await health.nextChange(context.signal);
       }
     },
