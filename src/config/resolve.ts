@@ -1,4 +1,5 @@
 import { RoutingStrategy, type Deployment, type RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
+import { ErrorKind } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import type { ProviderAdapter, ProviderDeps } from "../providers/provider.js";
 import type { ProviderRegistry } from "../providers/registry.js";
 
@@ -17,6 +18,10 @@ export interface ResolvedDeployment {
   readonly inputCostPerToken: number;
   readonly outputCostPerToken: number;
   readonly maxInputTokens?: number;
+  /** Requests / tokens per minute this deployment allows; undefined = unlimited. */
+  readonly rpmLimit?: number;
+  readonly tpmLimit?: number;
+  readonly maxParallelRequests?: number;
 }
 
 export interface RouterDefaults {
@@ -31,6 +36,23 @@ export interface RouterDefaults {
   readonly contextWindowFallbacks: ReadonlyMap<string, readonly string[]>;
   readonly contentPolicyFallbacks: ReadonlyMap<string, readonly string[]>;
   readonly defaultFallbacks: readonly string[];
+  /** Retries within a group per error kind (retry_policy); kinds absent here use numRetries or are never retried. */
+  readonly retryPolicy: ReadonlyMap<ErrorKind, number>;
+  /** Failures within failureWindowMs that cool a deployment down, per error kind (allowed_fails_policy + defaults). */
+  readonly allowedFailsByKind: ReadonlyMap<ErrorKind, number>;
+  readonly failureWindowMs: number;
+  readonly latencyBufferRatio: number;
+  /** Longest gap between streamed chunks, ms; undefined = each deployment's stream timeout. */
+  readonly streamIdleTimeoutMs?: number;
+  readonly healthCheck: { readonly enabled: boolean; readonly intervalMs: number; readonly timeoutMs: number };
+}
+
+/** The Redis connection shared router state (and the Redis cache layer) use. */
+export interface RedisDefaults {
+  /** redis://… URL built from url, or host/port/password. */
+  readonly url: string;
+  readonly keyPrefix: string;
+  readonly commandTimeoutMs: number;
 }
 
 export interface ServerDefaults {
@@ -48,6 +70,8 @@ export interface ResolvedConfig {
   readonly deployments: readonly ResolvedDeployment[];
   readonly router: RouterDefaults;
   readonly server: ServerDefaults;
+  /** Present when the config has a `redis` section with a url or host. */
+  readonly redis?: RedisDefaults;
 }
 
 const DEFAULT_TIMEOUT_MS = 600_000;
@@ -77,6 +101,9 @@ export function resolveConfig(source: RouterConfig, providers: ProviderRegistry,
       inputCostPerToken: config.inputCostPerToken ?? price?.inputCostPerToken ?? 0,
       outputCostPerToken: config.outputCostPerToken ?? price?.outputCostPerToken ?? 0,
       maxInputTokens: config.maxInputTokens ?? price?.maxInputTokens,
+      rpmLimit: config.rpm,
+      tpmLimit: config.tpm,
+      maxParallelRequests: config.maxParallelRequests,
     };
     group.push(deployment);
     return deployment;
@@ -99,6 +126,16 @@ export function resolveConfig(source: RouterConfig, providers: ProviderRegistry,
       contextWindowFallbacks: toMap(settings?.contextWindowFallbacks),
       contentPolicyFallbacks: toMap(settings?.contentPolicyFallbacks),
       defaultFallbacks: settings?.defaultFallbacks ?? [],
+      retryPolicy: retryPolicy(settings?.retryPolicy),
+      allowedFailsByKind: allowedFailsByKind(settings?.allowedFails ?? 3, settings?.allowedFailsPolicy),
+      failureWindowMs: settings?.failureWindowMs ?? 60_000,
+      latencyBufferRatio: settings?.latencyBufferRatio ?? 0.1,
+      streamIdleTimeoutMs: settings?.streamIdleTimeoutMs,
+      healthCheck: {
+        enabled: settings?.healthCheck?.enabled ?? false,
+        intervalMs: settings?.healthCheck?.intervalMs ?? 30_000,
+        timeoutMs: settings?.healthCheck?.timeoutMs ?? 5_000,
+      },
     },
     server: {
       port: server?.port ?? 4000,
@@ -107,5 +144,46 @@ export function resolveConfig(source: RouterConfig, providers: ProviderRegistry,
       shutdownGraceMs: server?.shutdownGraceMs ?? 10_000,
       reflection: server?.reflection ?? true,
     },
+    redis: resolveRedis(source.redis),
   };
+}
+
+type RetryPolicySettings = NonNullable<NonNullable<RouterConfig["routerSettings"]>["retryPolicy"]>;
+type AllowedFailsSettings = NonNullable<NonNullable<RouterConfig["routerSettings"]>["allowedFailsPolicy"]>;
+
+function retryPolicy(policy: RetryPolicySettings | undefined): Map<ErrorKind, number> {
+  const entries: Array<[ErrorKind, number | undefined]> = [
+    [ErrorKind.RATE_LIMITED, policy?.rateLimitedRetries],
+    [ErrorKind.TIMEOUT, policy?.timeoutRetries],
+    [ErrorKind.UPSTREAM_UNAVAILABLE, policy?.upstreamUnavailableRetries],
+    [ErrorKind.AUTHENTICATION, policy?.authenticationRetries],
+    [ErrorKind.INVALID_REQUEST, policy?.invalidRequestRetries],
+    [ErrorKind.CONTENT_POLICY, policy?.contentPolicyRetries],
+  ];
+  return new Map(entries.filter((e): e is [ErrorKind, number] => e[1] !== undefined));
+}
+
+/** A bad key, a missing model or a 429 will not fix itself within seconds: one is enough to cool down (as LiteLLM does). */
+function allowedFailsByKind(allowedFails: number, policy: AllowedFailsSettings | undefined): Map<ErrorKind, number> {
+  const atLeastOne = (n: number) => Math.max(1, n);
+  return new Map([
+    [ErrorKind.RATE_LIMITED, atLeastOne(policy?.rateLimitedAllowedFails ?? 1)],
+    [ErrorKind.AUTHENTICATION, atLeastOne(policy?.authenticationAllowedFails ?? 1)],
+    [ErrorKind.NOT_FOUND, atLeastOne(policy?.notFoundAllowedFails ?? 1)],
+    [ErrorKind.TIMEOUT, atLeastOne(policy?.timeoutAllowedFails ?? allowedFails)],
+    [ErrorKind.UPSTREAM_UNAVAILABLE, atLeastOne(policy?.upstreamUnavailableAllowedFails ?? allowedFails)],
+    [ErrorKind.BAD_RESPONSE, atLeastOne(policy?.badResponseAllowedFails ?? allowedFails)],
+    [ErrorKind.PERMISSION_DENIED, 1],
+    [ErrorKind.INTERNAL, atLeastOne(allowedFails)],
+  ]);
+}
+
+function resolveRedis(redis: RouterConfig["redis"]): RedisDefaults | undefined {
+  if (!redis || (!redis.url && !redis.host)) return undefined;
+  let url = redis.url;
+  if (!url) {
+    const auth = redis.password ? `:${encodeURIComponent(redis.password)}@` : "";
+    url = `redis://${auth}${redis.host}:${redis.port ?? 6379}`;
+  }
+  return { url, keyPrefix: redis.keyPrefix || "switchyard:", commandTimeoutMs: redis.commandTimeoutMs ?? 200 };
 }
