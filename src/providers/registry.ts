@@ -1,5 +1,9 @@
 import type { ProviderFactory } from "./provider.js";
 import { mockProvider } from "./mock/index.js";
+import { anthropicProvider } from "./anthropic/index.js";
+import { openaiProvider } from "./openai/index.js";
+import { azureProvider } from "./azure/index.js";
+import { openAiCompatibleProviders } from "./openai-compatible/index.js";
 
 /** Provider name → factory. Adding a provider is one folder plus a line here. */
 export class ProviderRegistry {
@@ -25,5 +29,11 @@ export class ProviderRegistry {
 
 /** Every provider the gateway ships with. */
 export function builtinProviders(): ProviderRegistry {
-  return new ProviderRegistry([mockProvider]);
+  return new ProviderRegistry([
+    mockProvider,
+    anthropicProvider,
+    openaiProvider,
+    azureProvider,
+    ...openAiCompatibleProviders,
+  ]);
 }

@@ -1,0 +1,67 @@
+import { ErrorKind, GatewayError } from "../../errors/gateway-error.js";
+import { kindForStatus, upstreamHttpError } from "../http/http-errors.js";
+import { redactSecrets } from "../../util/redact.js";
+
+/** Anthropic's error body: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}. */
+interface AnthropicErrorBody {
+  type?: string;
+  error?: { type?: string; message?: string };
+}
+
+/**
+ * The HTTP status each error type is documented with
+ * (https://docs.anthropic.com/en/api/errors). Mid-stream `error` events
+ * carry only the type, so this gives them the same kind an HTTP answer would.
+ */
+const STATUS_BY_TYPE: Record<string, number> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  billing_error: 402,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  api_error: 500,
+  timeout_error: 504,
+  overloaded_error: 529,
+};
+
+function parseError(text: string): { type: string; message: string } {
+  try {
+    const body = JSON.parse(text) as AnthropicErrorBody;
+    return { type: body.error?.type ?? "", message: body.error?.message ?? text };
+  } catch {
+    return { type: "", message: text };
+  }
+}
+
+function describe(type: string, message: string): string {
+  return type ? `${type}: ${message}` : message;
+}
+
+/** The GatewayError for a non-2xx answer. */
+export function anthropicHttpError(
+  status: number,
+  bodyText: string,
+  headers: Record<string, string | string[] | undefined>,
+  secrets: readonly string[],
+): GatewayError {
+  const { type, message } = parseError(bodyText);
+  // 504 timeout_error is the upstream giving up on the model: a timeout, not a generic 5xx.
+  if (type === "timeout_error") {
+    return new GatewayError(ErrorKind.TIMEOUT, `anthropic: ${redactSecrets(describe(type, message), secrets)}`, {
+      httpStatus: status,
+      provider: "anthropic",
+    });
+  }
+  return upstreamHttpError("anthropic", status, describe(type, message), headers, secrets);
+}
+
+/** The GatewayError for an `event: error` inside a 200 stream (e.g. overloaded_error mid-answer). */
+export function anthropicStreamError(data: string, secrets: readonly string[]): GatewayError {
+  const { type, message } = parseError(data);
+  const status = STATUS_BY_TYPE[type] ?? 500;
+  const text = redactSecrets(describe(type, message), secrets);
+  const kind = type === "timeout_error" ? ErrorKind.TIMEOUT : kindForStatus(status, text);
+  return new GatewayError(kind, `anthropic: ${text}`, { provider: "anthropic" });
+}
