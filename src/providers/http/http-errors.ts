@@ -49,6 +49,14 @@ export function retryAfterMs(headers: Record<string, string | string[] | undefin
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/** What a provider's error body says beyond its message. */
+export interface UpstreamErrorHints {
+  /** The provider's machine-readable error code (e.g. OpenAI's "context_length_exceeded"); matched like the message. */
+  code?: string;
+  /** A wait the provider signalled some other way (e.g. x-ratelimit-reset-* headers); used when no Retry-After header is present, ms. */
+  retryAfterMs?: number;
+}
+
 /**
  * The GatewayError for an upstream HTTP error answer: kind from status
  * and message, the provider's own message kept (redacted), retry-after kept.
@@ -59,11 +67,12 @@ export function upstreamHttpError(
   providerMessage: string,
   headers: Record<string, string | string[] | undefined> = {},
   secrets: readonly string[] = [],
+  hints: UpstreamErrorHints = {},
 ): GatewayError {
   const message = redactSecrets(providerMessage || `HTTP ${status}`, secrets);
-  return new GatewayError(kindForStatus(status, message), `${provider}: ${message}`, {
+  return new GatewayError(kindForStatus(status, hints.code ? `${hints.code} ${message}` : message), `${provider}: ${message}`, {
     httpStatus: status,
     provider,
-    retryAfterMs: retryAfterMs(headers),
+    retryAfterMs: retryAfterMs(headers) ?? hints.retryAfterMs,
   });
 }

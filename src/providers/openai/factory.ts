@@ -1,0 +1,87 @@
+import type { Deployment, ProviderParams } from "../../../gen/ts/switchyard/v1/config_pb.js";
+import { UpstreamClient } from "../http/upstream-client.js";
+import type { ModelPrice, ProviderDeps, ProviderFactory } from "../provider.js";
+import { OpenAiWireAdapter } from "./adapter.js";
+import type { WireCall, WireDialect } from "./dialect.js";
+
+/** Everything that describes one OpenAI-wire provider: the whole of a compatible provider is one of these. */
+export interface OpenAiWireSpec {
+  /** The `provider` value in the config. */
+  name: string;
+  /** Public endpoint; absent means params.api_base is required. */
+  defaultApiBase?: string;
+  /** Environment variable read for the key when params.api_key is empty. */
+  apiKeyEnv?: string;
+  /** How the key is sent: `Authorization: Bearer <key>`, or Azure's `api-key: <key>`. */
+  auth: "bearer" | "api-key";
+  /** Whether a deployment without any credential is a config error (hosted APIs) or fine (local servers). */
+  keyRequired: boolean;
+  dialect: WireDialect;
+  /** Call types the provider offers. */
+  calls: readonly WireCall[];
+  prices?: Readonly<Record<string, ModelPrice>>;
+  /** Path of each call under the base URL; default OpenAI's. */
+  paths?: (params: ProviderParams) => Partial<Record<WireCall, string>>;
+  /** Headers derived from params besides auth (e.g. OpenAI-Organization). */
+  extraHeaders?: (params: ProviderParams) => Record<string, string>;
+}
+
+const OPENAI_PATHS: Record<WireCall, string> = {
+  chat: "/chat/completions",
+  embeddings: "/embeddings",
+  images: "/images/generations",
+  moderations: "/moderations",
+};
+
+/** Builds the ProviderFactory of an OpenAI-wire provider from its spec. */
+export function openAiWireFactory(spec: OpenAiWireSpec): ProviderFactory {
+  const calls = new Set(spec.calls);
+  return {
+    name: spec.name,
+    prices: spec.prices,
+    validate: (deployment) => validateParams(spec, deployment.params),
+    create(deployment: Deployment, deps: ProviderDeps) {
+      const params = deployment.params!;
+      const apiKey = apiKeyOf(spec, params);
+      const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+      if (apiKey) headers[spec.auth === "bearer" ? "authorization" : "api-key"] = spec.auth === "bearer" ? `Bearer ${apiKey}` : apiKey;
+      Object.assign(headers, spec.extraHeaders?.(params), lowerCaseKeys(params.headers));
+      const secrets = [apiKey, headers.authorization?.replace(/^Bearer\s+/i, ""), headers["api-key"]].filter((s): s is string => !!s);
+      const adapter = new OpenAiWireAdapter({
+        provider: spec.name,
+        model: params.model,
+        dialect: spec.dialect,
+        client: new UpstreamClient(spec.name, params.apiBase || spec.defaultApiBase!),
+        headers,
+        paths: spec.paths?.(params) ?? OPENAI_PATHS,
+        secrets,
+        clock: deps.clock,
+      });
+      return adapter.offering(calls);
+    },
+  };
+}
+
+function apiKeyOf(spec: OpenAiWireSpec, params: ProviderParams): string {
+  return params.apiKey || (spec.apiKeyEnv ? (process.env[spec.apiKeyEnv] ?? "") : "");
+}
+
+function validateParams(spec: OpenAiWireSpec, params: ProviderParams | undefined): Array<[string, string]> {
+  const problems: Array<[string, string]> = [];
+  if (!params?.model) problems.push(["model", `is required (the ${spec.name} model name)`]);
+  const base = params?.apiBase ?? "";
+  if (!base && !spec.defaultApiBase) problems.push(["api_base", `is required for ${spec.name} (the server's URL, e.g. https://host/v1)`]);
+  if (base && !/^https?:\/\/[^/]/.test(base)) problems.push(["api_base", `"${base}" is not an http(s) URL`]);
+  if (params && spec.keyRequired && !apiKeyOf(spec, params) && !hasAuthHeader(params.headers)) {
+    problems.push(["api_key", `is required for ${spec.name}${spec.apiKeyEnv ? ` (or set ${spec.apiKeyEnv})` : ""}`]);
+  }
+  return problems;
+}
+
+function hasAuthHeader(headers: Record<string, string>): boolean {
+  return Object.keys(headers).some((name) => /^(authorization|api-key)$/i.test(name));
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+}
