@@ -1,6 +1,7 @@
 import type { ProviderFactory } from "./provider.js";
 import { mockProvider } from "./mock/index.js";
 import { anthropicProvider } from "./anthropic/index.js";
+import { geminiProvider } from "./gemini/index.js";
 import { openaiProvider } from "./openai/index.js";
 import { azureProvider } from "./azure/index.js";
 import { openAiCompatibleProviders } from "./openai-compatible/index.js";
@@ -32,6 +33,7 @@ export function builtinProviders(): ProviderRegistry {
   return new ProviderRegistry([
     mockProvider,
     anthropicProvider,
+    geminiProvider,
     openaiProvider,
     azureProvider,
     ...openAiCompatibleProviders,
