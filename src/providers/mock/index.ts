@@ -37,6 +37,7 @@ const FLAGGED_WORDS: Record<string, string[]> = { violence: ["kill", "attack"], 
 export class MockProvider implements ProviderAdapter {
   private readonly params: MockParams;
   private readonly dice: Random;
+  private calls = 0;
 
   constructor(
     private readonly deployment: Deployment,
@@ -53,6 +54,7 @@ export class MockProvider implements ProviderAdapter {
   /** Waits the configured latency, then fails if the dice say so. */
   private async beforeAnswer(ctx: CallContext): Promise<void> {
     await this.clock.sleep(this.params.latencyMs ?? 0, ctx.signal);
+    if (++this.calls <= (this.params.failFirstCalls ?? 0)) throw injectedFailure(this.params.failureKind);
     const rate = this.params.failureRate ?? 0;
     if (rate > 0 && this.dice() < rate) throw injectedFailure(this.params.failureKind);
   }
@@ -86,6 +88,7 @@ export class MockProvider implements ProviderAdapter {
 
     for (const [i, piece] of pieces.entries()) {
       if (i > 0) await this.clock.sleep(delay, ctx.signal);
+      if (i === this.params.failStreamAfterChunks) throw injectedFailure(this.params.failureKind);
       yield create(ModelResponseChunkSchema, {
         ...base,
         choices: [{ index: 0, delta: { role: i === 0 ? "assistant" : "", content: piece } }],

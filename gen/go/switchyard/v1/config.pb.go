@@ -551,9 +551,15 @@ type MockParams struct {
 	// Failure injected by failure_rate; default UPSTREAM_UNAVAILABLE.
 	FailureKind MockFailure `protobuf:"varint,6,opt,name=failure_kind,json=failureKind,proto3,enum=switchyard.v1.MockFailure" json:"failure_kind,omitempty"`
 	// Seed of the failure dice, for reproducible runs.
-	Seed          *uint64 `protobuf:"varint,7,opt,name=seed,proto3,oneof" json:"seed,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Seed *uint64 `protobuf:"varint,7,opt,name=seed,proto3,oneof" json:"seed,omitempty"`
+	// The first this many calls fail with `failure_kind`, before failure_rate
+	// applies: a deployment that fails and then recovers, deterministically.
+	FailFirstCalls *uint32 `protobuf:"varint,8,opt,name=fail_first_calls,json=failFirstCalls,proto3,oneof" json:"fail_first_calls,omitempty"`
+	// Streams fail with `failure_kind` after sending this many content
+	// chunks (every stream call), to exercise mid-stream failures.
+	FailStreamAfterChunks *uint32 `protobuf:"varint,9,opt,name=fail_stream_after_chunks,json=failStreamAfterChunks,proto3,oneof" json:"fail_stream_after_chunks,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *MockParams) Reset() {
@@ -631,6 +637,20 @@ func (x *MockParams) GetFailureKind() MockFailure {
 func (x *MockParams) GetSeed() uint64 {
 	if x != nil && x.Seed != nil {
 		return *x.Seed
+	}
+	return 0
+}
+
+func (x *MockParams) GetFailFirstCalls() uint32 {
+	if x != nil && x.FailFirstCalls != nil {
+		return *x.FailFirstCalls
+	}
+	return 0
+}
+
+func (x *MockParams) GetFailStreamAfterChunks() uint32 {
+	if x != nil && x.FailStreamAfterChunks != nil {
+		return *x.FailStreamAfterChunks
 	}
 	return 0
 }
@@ -1940,7 +1960,7 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x04mock\x18\v \x01(\v2\x19.switchyard.v1.MockParamsR\x04mock\x1a:\n" +
 	"\fHeadersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xe9\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x88\x04\n" +
 	"\n" +
 	"MockParams\x12\x1a\n" +
 	"\bresponse\x18\x01 \x01(\tR\bresponse\x12\"\n" +
@@ -1951,12 +1971,16 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"chunkCount\x88\x01\x01\x12&\n" +
 	"\ffailure_rate\x18\x05 \x01(\x01H\x03R\vfailureRate\x88\x01\x01\x12=\n" +
 	"\ffailure_kind\x18\x06 \x01(\x0e2\x1a.switchyard.v1.MockFailureR\vfailureKind\x12\x17\n" +
-	"\x04seed\x18\a \x01(\x04H\x04R\x04seed\x88\x01\x01B\r\n" +
+	"\x04seed\x18\a \x01(\x04H\x04R\x04seed\x88\x01\x01\x12-\n" +
+	"\x10fail_first_calls\x18\b \x01(\rH\x05R\x0efailFirstCalls\x88\x01\x01\x12<\n" +
+	"\x18fail_stream_after_chunks\x18\t \x01(\rH\x06R\x15failStreamAfterChunks\x88\x01\x01B\r\n" +
 	"\v_latency_msB\x11\n" +
 	"\x0f_chunk_delay_msB\x0e\n" +
 	"\f_chunk_countB\x0f\n" +
 	"\r_failure_rateB\a\n" +
-	"\x05_seed\"\xef\t\n" +
+	"\x05_seedB\x13\n" +
+	"\x11_fail_first_callsB\x1b\n" +
+	"\x19_fail_stream_after_chunks\"\xef\t\n" +
 	"\x0eRouterSettings\x12I\n" +
 	"\x10routing_strategy\x18\x01 \x01(\x0e2\x1e.switchyard.v1.RoutingStrategyR\x0froutingStrategy\x12$\n" +
 	"\vnum_retries\x18\x02 \x01(\rH\x00R\n" +
