@@ -8,6 +8,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: "forks",
     // Start shared external services (Redis, emulators) once per run; each file here exports setup/teardown.
-    globalSetup: ["test/support/global-redis.ts"],
+    globalSetup: ["test/support/global-redis.ts", "test/support/global-emulators.ts"],
   },
 });

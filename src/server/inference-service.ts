@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { InferenceService, ListModelsResponseSchema } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { newRequestContext } from "../router/request-context.js";
-import type { Router } from "../router/router.js";
+import type { InferenceBackend } from "../cache/index.js";
 import {
   validateCompletionRequest,
   validateEmbeddingRequest,
@@ -11,11 +11,12 @@ import {
 } from "./validate-request.js";
 
 /**
- * The InferenceService: validate, then hand to the router with the call's
+ * The InferenceService: validate, then hand to the router (or the cache
+ * in front of it) with the call's
  * AbortSignal (client cancel and deadline). Errors are mapped to status
  * codes by the error interceptor, not here.
  */
-export function inferenceService(router: Router): ServiceImpl<typeof InferenceService> {
+export function inferenceService(router: InferenceBackend): ServiceImpl<typeof InferenceService> {
   return {
     async complete(request, context) {
       const ctx = newRequestContext(context.signal);

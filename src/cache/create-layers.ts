@@ -1,0 +1,72 @@
+import type { RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
+import type { Clock } from "../util/clock.js";
+import type { CacheLayer } from "./layer.js";
+import { AzureBlobLayer } from "./layers/azure-blob.js";
+import { GcsLayer } from "./layers/gcs.js";
+import { MemoryLayer } from "./layers/memory.js";
+import { RedisLayer } from "./layers/redis.js";
+import { S3Layer } from "./layers/s3.js";
+import { CACHE_DEFAULTS, redisConnectionOf, redisUrlOf, type ResolvedCacheSettings } from "./settings.js";
+import type { LayerSlot } from "./tiered-cache.js";
+
+/** One backend per configured layer, in lookup order. Settings were checked by cacheSettingsProblems. */
+export function createLayers(settings: ResolvedCacheSettings, config: RouterConfig, clock: Clock): LayerSlot[] {
+  return settings.layers.map((layerSettings) => {
+    const { layer } = layerSettings;
+    let backend: CacheLayer;
+    let defaultTimeoutMs: number = CACHE_DEFAULTS.objectStore.timeoutMs;
+    switch (layer.case) {
+      case "memory":
+        backend = new MemoryLayer({
+          maxEntries: layer.value.maxEntries ?? CACHE_DEFAULTS.memory.maxEntries,
+          maxBytes: Number(layer.value.maxBytes ?? CACHE_DEFAULTS.memory.maxBytes),
+          maxTtlS: layer.value.maxTtlS,
+          clock,
+        });
+        defaultTimeoutMs = CACHE_DEFAULTS.memory.timeoutMs;
+        break;
+      case "redis": {
+        const connection = redisConnectionOf(layerSettings, config)!;
+        defaultTimeoutMs = connection.commandTimeoutMs ?? CACHE_DEFAULTS.redis.timeoutMs;
+        backend = new RedisLayer({
+          url: redisUrlOf(connection),
+          password: connection.password,
+          keyPrefix: `${connection.keyPrefix || CACHE_DEFAULTS.redis.keyPrefix}cache:`,
+          commandTimeoutMs: layerSettings.timeoutMs ?? defaultTimeoutMs,
+          clock,
+        });
+        break;
+      }
+      case "s3":
+        backend = new S3Layer({
+          bucket: layer.value.bucket,
+          prefix: layer.value.prefix,
+          region: layer.value.region || CACHE_DEFAULTS.objectStore.region,
+          endpoint: layer.value.endpoint,
+          accessKeyId: layer.value.accessKeyId,
+          secretAccessKey: layer.value.secretAccessKey,
+          forcePathStyle: layer.value.forcePathStyle,
+        });
+        break;
+      case "gcs":
+        backend = new GcsLayer({
+          bucket: layer.value.bucket,
+          prefix: layer.value.prefix,
+          projectId: layer.value.projectId,
+          endpoint: layer.value.endpoint,
+          credentialsFile: layer.value.credentialsFile,
+        });
+        break;
+      case "azureBlob":
+        backend = new AzureBlobLayer({
+          connectionString: layer.value.connectionString,
+          container: layer.value.container,
+          prefix: layer.value.prefix,
+        });
+        break;
+      default:
+        throw new Error("cache layer without a backend"); // cacheSettingsProblems reports this first
+    }
+    return { layer: backend, timeoutMs: layerSettings.timeoutMs ?? defaultTimeoutMs };
+  });
+}

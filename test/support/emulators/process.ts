@@ -1,0 +1,73 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+
+export interface RunningService {
+  /** Base URL, e.g. http://127.0.0.1:PORT. */
+  endpoint: string;
+  port: number;
+  /** Kills the process (SIGKILL) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Spawns a local emulator listening on 127.0.0.1:port and waits until the
+ * port accepts connections. A missing binary or an early exit fails loudly
+ * with how to install it: tests must never skip for a missing emulator.
+ */
+export async function spawnService(options: {
+  name: string;
+  command: string;
+  args: string[];
+  port: number;
+  installHint: string;
+  env?: NodeJS.ProcessEnv;
+}): Promise<RunningService> {
+  const { name, command, args, port, installHint } = options;
+  const child: ChildProcess = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } });
+  let output = "";
+  const keep = (data: Buffer) => {
+    output = (output + data.toString()).slice(-4000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  const failed = new Promise<never>((_, reject) => {
+    child.once("error", (err) => reject(new Error(`cannot start ${name} (${command}): ${err.message}. Install it: ${installHint}`)));
+    child.once("exit", (code, signal) =>
+      reject(new Error(`${name} exited before listening (code ${code}, signal ${signal}). Install it: ${installHint}\n${output}`)),
+    );
+  });
+  try {
+    await Promise.race([waitForPort(port, name), failed]);
+  } catch (err) {
+    child.kill("SIGKILL");
+    throw err;
+  }
+  failed.catch(() => {}); // later exits are expected (stop())
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGKILL");
+      }),
+  };
+}
+
+async function waitForPort(port: number, name: string, timeoutMs = 45_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, "127.0.0.1");
+      socket.once("connect", () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${name} did not start listening on port ${port} within ${timeoutMs} ms`);
+}
