@@ -22,9 +22,22 @@ import {
 import type { ResolvedConfig, ResolvedDeployment } from "../config/resolve.js";
 import { GatewayError } from "../errors/gateway-error.js";
 import { kindName } from "../errors/status.js";
-import type { CallContext, ProviderAdapter } from "../providers/provider.js";
+import { silentLogger, type Logger } from "../observability/logger.js";
+import type { ProviderAdapter } from "../providers/provider.js";
+import { systemClock, type Clock } from "../util/clock.js";
+import type { Random } from "../util/random.js";
+import { estimatePromptTokens } from "../util/tokens.js";
+import { Cooldowns } from "./cooldowns.js";
+import { AttemptTimer, RequestDeadline } from "./deadlines.js";
+import { eligibleDeployments, type Eligible } from "./eligibility.js";
+import { fallbackGroups } from "./fallbacks.js";
+import { HealthChecker } from "./health-checker.js";
 import type { RequestContext } from "./request-context.js";
-import { SimpleShuffle, type RoutingStrategy } from "./strategy.js";
+import { backoffMs, retriesAllowed } from "./retry-policy.js";
+import { MemoryStateStore } from "./state/memory-store.js";
+import type { DeploymentStateStore, Lease, SuccessSample } from "./state/state-store.js";
+import { strategyFor } from "./strategies/index.js";
+import type { PickRequest, RoutingStrategy } from "./strategy.js";
 import { buildTimings, type TimingMarks } from "./timings.js";
 
 type CallType = "complete" | "stream" | "embed" | "generateImage" | "moderate";
@@ -37,27 +50,73 @@ const CALL_TYPE_LABEL: Record<CallType, string> = {
   moderate: "moderation",
 };
 
-/** The parts of an answer the router owns, filled the same way for every call type. */
-interface RoutedMeta {
-  modelGroup: string;
-  provider: string;
-  deploymentId: string;
+/** Expected answer length when a completion sets no max_tokens: only used to rank deployments by cost and usage. */
+const TYPICAL_COMPLETION_TOKENS = 256;
+
+export interface RouterDeps {
+  clock?: Clock;
+  /** Dice for shuffles, tie-breaks and backoff jitter; seed it in tests. */
+  random?: Random;
+  /** Deployment state; default in-memory. */
+  store?: DeploymentStateStore;
+  /** Overrides router_settings.routing_strategy. */
+  strategy?: RoutingStrategy;
+  logger?: Logger;
+}
+
+/** What the router needs to know about a call to route it. */
+interface RouteRequest {
+  model: string;
+  options: RequestOptions | undefined;
+  callType: CallType;
+  pick: PickRequest;
+}
+
+/** A successful attempt whose answer may still be running (streams): the caller settles it. */
+interface OpenAttempt<T> {
+  value: T;
+  deployment: ResolvedDeployment;
   attempts: Attempt[];
+  /** The attempt's signal: request deadline plus the attempt timer. */
+  signal: AbortSignal;
+  timer: AttemptTimer;
+  lease: Lease;
+  trial: boolean;
+  /** Gateway-clock time the successful attempt started. */
+  startedMs: number;
+  deadline: RequestDeadline;
+  marks: TimingMarks;
 }
 
 /**
- * Picks a deployment of the requested model group and calls it, with a
- * per-attempt timeout; stamps the answer with where it came from, what
- * it cost and where the time went.
+ * Routes each call to a deployment of its model group: filters the group
+ * (health, cooldown, limits, tags, context window), picks with the
+ * configured strategy, calls with a per-attempt timeout, and on failure
+ * cools deployments down, retries with backoff and falls back to other
+ * groups, all within the request's deadline. Every attempt is recorded in
+ * the answer's `attempts`.
  */
 export class Router {
-  private readonly strategy: RoutingStrategy;
+  readonly store: DeploymentStateStore;
+  readonly strategy: RoutingStrategy;
+  private readonly clock: Clock;
+  private readonly random: Random;
+  private readonly cooldowns: Cooldowns;
+  private readonly healthChecker?: HealthChecker;
 
   constructor(
-    private readonly config: ResolvedConfig,
-    strategy?: RoutingStrategy,
+    readonly config: ResolvedConfig,
+    deps: RouterDeps = {},
   ) {
-    this.strategy = strategy ?? new SimpleShuffle();
+    this.clock = deps.clock ?? systemClock;
+    this.random = deps.random ?? Math.random;
+    this.store = deps.store ?? new MemoryStateStore(this.clock);
+    this.strategy = deps.strategy ?? strategyFor(config.router, this.random);
+    this.cooldowns = new Cooldowns(this.store, config.router, this.clock);
+    if (config.router.healthCheck.enabled) {
+      this.healthChecker = new HealthChecker(config.deployments, this.store, this.clock, config.router.healthCheck, deps.logger ?? silentLogger);
+      this.healthChecker.start();
+    }
   }
 
   listModels(): ModelGroup[] {
@@ -73,163 +132,264 @@ export class Router {
   }
 
   async complete(request: CompletionRequest, ctx: RequestContext): Promise<ModelResponse> {
-    const marks: TimingMarks = { upstreamMs: 0 };
-    const { value, meta, deployment } = await this.callUnary(request.model, request.options, "complete", ctx, marks, (a, c) =>
-      a.complete!(request, c),
-    );
-    marks.firstToken = performance.now();
-    return Object.assign(value, meta, {
-      costUsd: cost(deployment, value.usage),
-      timings: buildTimings(ctx, marks),
+    const open = await this.route(completionRoute(request, "complete"), ctx, (a, signal) => a.complete!(request, { signal }));
+    const value = open.value;
+    await this.settle(open, {
+      totalTokens: value.usage?.totalTokens ?? 0,
+      latencyPerTokenMs: (this.clock.now() - open.startedMs) / Math.max(1, value.usage?.completionTokens ?? 0),
     });
+    open.marks.firstToken = performance.now();
+    return Object.assign(value, routedMeta(open), { costUsd: cost(open.deployment, value.usage), timings: buildTimings(ctx, open.marks) });
   }
 
   async embed(request: EmbeddingRequest, ctx: RequestContext): Promise<EmbeddingResponse> {
-    const marks: TimingMarks = { upstreamMs: 0 };
-    const { value, meta, deployment } = await this.callUnary(request.model, request.options, "embed", ctx, marks, (a, c) =>
-      a.embed!(request, c),
-    );
-    return Object.assign(value, meta, { costUsd: cost(deployment, value.usage), timings: buildTimings(ctx, marks) });
+    const route = otherRoute(request.model, request.options, "embed");
+    const open = await this.route(route, ctx, (a, signal) => a.embed!(request, { signal }));
+    await this.settle(open, { totalTokens: open.value.usage?.totalTokens ?? 0, latencyPerTokenMs: this.clock.now() - open.startedMs });
+    return Object.assign(open.value, routedMeta(open), {
+      costUsd: cost(open.deployment, open.value.usage),
+      timings: buildTimings(ctx, open.marks),
+    });
   }
 
   async generateImage(request: ImageGenerationRequest, ctx: RequestContext): Promise<ImageGenerationResponse> {
-    const marks: TimingMarks = { upstreamMs: 0 };
-    const { value, meta, deployment } = await this.callUnary(request.model, request.options, "generateImage", ctx, marks, (a, c) =>
-      a.generateImage!(request, c),
-    );
-    return Object.assign(value, meta, { costUsd: cost(deployment, value.usage), timings: buildTimings(ctx, marks) });
+    const route = otherRoute(request.model, request.options, "generateImage");
+    const open = await this.route(route, ctx, (a, signal) => a.generateImage!(request, { signal }));
+    await this.settle(open, { totalTokens: open.value.usage?.totalTokens ?? 0, latencyPerTokenMs: this.clock.now() - open.startedMs });
+    return Object.assign(open.value, routedMeta(open), {
+      costUsd: cost(open.deployment, open.value.usage),
+      timings: buildTimings(ctx, open.marks),
+    });
   }
 
   async moderate(request: ModerationRequest, ctx: RequestContext): Promise<ModerationResponse> {
-    const marks: TimingMarks = { upstreamMs: 0 };
-    const { value, meta } = await this.callUnary(request.model, request.options, "moderate", ctx, marks, (a, c) => a.moderate!(request, c));
-    return Object.assign(value, meta, { timings: buildTimings(ctx, marks) });
+    const route = otherRoute(request.model, request.options, "moderate");
+    const open = await this.route(route, ctx, (a, signal) => a.moderate!(request, { signal }));
+    await this.settle(open, { totalTokens: 0, latencyPerTokenMs: this.clock.now() - open.startedMs });
+    return Object.assign(open.value, routedMeta(open), { timings: buildTimings(ctx, open.marks) });
   }
 
   /**
-   * Streams chunks through as they arrive. The upstream's last chunk (the
-   * one with usage) is stamped with cost, timings and attempts; if the
+   * Streams chunks through as they arrive. Retries and fallbacks happen
+   * only until the first chunk: once a chunk has gone to the client, a
+   * failure ends the stream with that error. The upstream's last chunk
+   * (the one with usage) is stamped with cost, timings and attempts; if the
    * upstream ends without one, a closing chunk is added so callers always
    * get a final chunk.
    */
   async *stream(request: CompletionRequest, ctx: RequestContext): AsyncGenerator<ModelResponseChunk> {
-    const marks: TimingMarks = { upstreamMs: 0 };
-    const deployment = this.choose(request.model, request.options, "stream");
-    const attemptSignal = this.attemptSignal(ctx, deployment.streamTimeoutMs);
-    const started = performance.now();
-    marks.upstreamStart = started;
-    const meta: RoutedMeta = { modelGroup: deployment.modelGroup, provider: deployment.provider, deploymentId: deployment.id, attempts: [] };
+    const open = await this.route(completionRoute(request, "stream"), ctx, async (adapter, signal) => {
+      const iterator = adapter.stream!(request, { signal })[Symbol.asyncIterator]();
+      return { iterator, first: await iterator.next() };
+    });
+    const { deployment, timer, marks } = open;
+    const { iterator } = open.value;
+    const ttftMs = this.clock.now() - open.startedMs;
+    marks.firstToken = performance.now();
+    const idleMs = this.config.router.streamIdleTimeoutMs ?? deployment.streamTimeoutMs;
+    const meta = routedMeta(open);
+    let next = open.value.first;
     let sawFinal = false;
     let lastId = "";
+    let totalTokens = 0;
+    let settled = false;
     try {
-      for await (const chunk of deployment.adapter.stream!(request, { signal: attemptSignal.signal })) {
-        if (marks.firstToken === undefined) {
-          marks.firstToken = performance.now();
-          attemptSignal.clearTimeout(); // the stream timeout bounds time to first token only
-        }
+      while (!next.done) {
+        const chunk = next.value;
         lastId = chunk.id;
         chunk.modelGroup = meta.modelGroup;
         chunk.provider = meta.provider;
         chunk.deploymentId = meta.deploymentId;
         if (chunk.usage) {
           sawFinal = true;
-          marks.upstreamMs = performance.now() - started;
-          meta.attempts.push(attemptRecord(deployment, AttemptOutcome.SUCCESS, marks.upstreamMs));
+          totalTokens = chunk.usage.totalTokens;
+          await this.settle(open, { totalTokens, ttftMs });
+          settled = true;
           chunk.costUsd = cost(deployment, chunk.usage);
           chunk.timings = buildTimings(ctx, marks);
           chunk.attempts = meta.attempts;
         }
         yield chunk;
+        timer.arm(idleMs, `deployment ${deployment.id} sent no chunk for too long`);
+        try {
+          next = await iterator.next();
+        } catch (err) {
+          const error = this.attemptError(err, open.deadline, timer, deployment);
+          if (!settled) {
+            settled = true;
+            await this.failOpen(open, error);
+          }
+          throw error;
+        } finally {
+          timer.cancel();
+        }
       }
-    } catch (err) {
-      throw this.attemptError(err, ctx, attemptSignal, deployment);
+      if (!sawFinal) {
+        await this.settle(open, { totalTokens, ttftMs });
+        settled = true;
+        yield create(ModelResponseChunkSchema, { id: lastId, ...meta, timings: buildTimings(ctx, marks) });
+      }
     } finally {
-      attemptSignal.clearTimeout();
-    }
-    if (!sawFinal) {
-      marks.upstreamMs = performance.now() - started;
-      meta.attempts.push(attemptRecord(deployment, AttemptOutcome.SUCCESS, marks.upstreamMs));
-      yield create(ModelResponseChunkSchema, { id: lastId, ...meta, timings: buildTimings(ctx, marks) });
+      // The client went away (or we failed) mid-stream: stop the upstream and free the slot.
+      if (!settled) await open.lease.end();
+      await iterator.return?.();
+      timer.cancel();
+      open.deadline.dispose();
     }
   }
 
-  /** Eligible deployments of a group for a call type, honouring the request's tags. */
-  private choose(model: string, options: RequestOptions | undefined, callType: CallType): ResolvedDeployment {
-    const group = this.config.groups.get(model);
-    if (!group) {
+  /** Stops health checks and disconnects shared state. */
+  async close(): Promise<void> {
+    this.healthChecker?.stop();
+    await this.store.close();
+  }
+
+  /** The model group chain for a request: the group, then fallbacks chosen by how it failed. */
+  private async route<T>(
+    route: RouteRequest,
+    ctx: RequestContext,
+    call: (adapter: ProviderAdapter, signal: AbortSignal) => Promise<T>,
+  ): Promise<OpenAttempt<T>> {
+    if (!this.config.groups.has(route.model)) {
       throw new GatewayError(
         ErrorKind.NOT_FOUND,
-        `model "${model}" is not a model group on this gateway (known: ${[...this.config.groups.keys()].join(", ")})`,
+        `model "${route.model}" is not a model group on this gateway (known: ${[...this.config.groups.keys()].join(", ")})`,
         { field: "model" },
       );
     }
-    const method = callType === "stream" ? "stream" : callType;
-    let candidates = group.filter((d) => typeof d.adapter[method] === "function");
-    if (candidates.length === 0) {
-      throw new GatewayError(ErrorKind.INVALID_REQUEST, `model group "${model}" does not support ${CALL_TYPE_LABEL[callType]}`, {
+    const deadline = new RequestDeadline(ctx.signal, route.options?.timeoutMs, this.clock);
+    const attempts: Attempt[] = [];
+    const marks: TimingMarks = { upstreamMs: 0 };
+    let chain: string[] | undefined;
+    let group = route.model;
+    try {
+      for (let next = 0; ; next++) {
+        try {
+          return await this.routeWithinGroup(group, route, deadline, attempts, marks, call);
+        } catch (err) {
+          if (!(err instanceof GatewayError) || deadline.signal.aborted) throw err;
+          if (route.options?.disableFallbacks) throw err;
+          chain ??= fallbackGroups(route.model, err.kind, this.config.router);
+          const fallback = chain[next];
+          if (fallback === undefined) throw err;
+          group = fallback;
+        }
+      }
+    } catch (err) {
+      deadline.dispose();
+      throw err;
+    }
+  }
+
+  /** Tries deployments of one group, retrying per the retry policy with backoff. */
+  private async routeWithinGroup<T>(
+    group: string,
+    route: RouteRequest,
+    deadline: RequestDeadline,
+    attempts: Attempt[],
+    marks: TimingMarks,
+    call: (adapter: ProviderAdapter, signal: AbortSignal) => Promise<T>,
+  ): Promise<OpenAttempt<T>> {
+    const method = route.callType;
+    const capable = this.config.groups.get(group)!.filter((d) => typeof d.adapter[method] === "function");
+    if (capable.length === 0) {
+      throw new GatewayError(ErrorKind.INVALID_REQUEST, `model group "${group}" does not support ${CALL_TYPE_LABEL[route.callType]}`, {
         field: "model",
       });
     }
-    const tags = options?.tags ?? [];
-    if (tags.length > 0) {
-      candidates = candidates.filter((d) => tags.every((t) => d.tags.has(t)));
-      if (candidates.length === 0) {
-        throw new GatewayError(
-          ErrorKind.NO_DEPLOYMENT_AVAILABLE,
-          `no deployment of "${model}" carries all tags [${tags.join(", ")}]`,
-          { field: "options.tags" },
-        );
+    const tags = route.options?.tags ?? [];
+    const tagged = tags.length === 0 ? capable : capable.filter((d) => tags.every((t) => d.tags.has(t)));
+    if (tagged.length === 0) {
+      throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no deployment of "${group}" carries all tags [${tags.join(", ")}]`, {
+        field: "options.tags",
+      });
+    }
+
+    const failedHere = new Set<string>();
+    let lastError: GatewayError | undefined;
+    for (let retry = 0; ; retry++) {
+      let chosen: Eligible;
+      try {
+        chosen = await this.choose(group, tagged, route.pick, failedHere);
+      } catch (err) {
+        throw lastError ?? err; // the attempt's own failure explains more than "none left"
+      }
+      const { deployment, trial } = chosen;
+      const lease = await this.store.begin(deployment.id);
+      const timer = new AttemptTimer(this.clock);
+      const timeoutMs = route.callType === "stream" ? deployment.streamTimeoutMs : deployment.timeoutMs;
+      timer.arm(timeoutMs, `deployment ${deployment.id} did not answer in time`);
+      const signal = AbortSignal.any([deadline.signal, timer.signal]);
+      const startedMs = this.clock.now();
+      const startedPerf = performance.now();
+      marks.upstreamStart ??= startedPerf;
+      try {
+        const value = await call(deployment.adapter, signal);
+        timer.cancel();
+        marks.upstreamMs += performance.now() - startedPerf;
+        attempts.push(attemptRecord(deployment, AttemptOutcome.SUCCESS, this.clock.now() - startedMs));
+        return { value, deployment, attempts, signal, timer, lease, trial, startedMs, deadline, marks };
+      } catch (raw) {
+        timer.cancel();
+        marks.upstreamMs += performance.now() - startedPerf;
+        const error = this.attemptError(raw, deadline, timer, deployment);
+        await lease.end();
+        if (!(error instanceof GatewayError)) throw error; // the caller went away: not the deployment's fault
+        attempts.push(attemptRecord(deployment, AttemptOutcome.FAILURE, this.clock.now() - startedMs, error));
+        if (deadline.signal.aborted) throw error;
+        await this.cooldowns.onFailure(deployment.id, error, trial);
+        failedHere.add(deployment.id);
+        lastError = error;
+        if (retry >= retriesAllowed(error.kind, this.config.router, route.options?.numRetries)) throw error;
+        const delay = backoffMs(retry, error, this.config.router, this.random);
+        if (delay >= deadline.remainingMs()) throw error; // waiting would outlive the request
+        try {
+          await this.clock.sleep(delay, deadline.signal);
+        } catch (abort) {
+          throw deadline.signal.reason ?? abort;
+        }
       }
     }
-    return this.strategy.pick(candidates);
   }
 
-  private async callUnary<T>(
-    model: string,
-    options: RequestOptions | undefined,
-    callType: CallType,
-    ctx: RequestContext,
-    marks: TimingMarks,
-    call: (adapter: ProviderAdapter, callCtx: CallContext) => Promise<T>,
-  ): Promise<{ value: T; meta: RoutedMeta; deployment: ResolvedDeployment }> {
-    const deployment = this.choose(model, options, callType);
-    const attemptSignal = this.attemptSignal(ctx, deployment.timeoutMs);
-    const started = performance.now();
-    marks.upstreamStart = started;
-    try {
-      const value = await call(deployment.adapter, { signal: attemptSignal.signal });
-      marks.upstreamMs = performance.now() - started;
-      const attempts = [attemptRecord(deployment, AttemptOutcome.SUCCESS, marks.upstreamMs)];
-      return {
-        value,
-        deployment,
-        meta: { modelGroup: deployment.modelGroup, provider: deployment.provider, deploymentId: deployment.id, attempts },
-      };
-    } catch (err) {
-      throw this.attemptError(err, ctx, attemptSignal, deployment);
-    } finally {
-      attemptSignal.clearTimeout();
+  /** Filter, then strategy; a half-open pick must win its trial slot or is dropped for this pick. */
+  private async choose(group: string, deployments: readonly ResolvedDeployment[], pick: PickRequest, failedHere: ReadonlySet<string>) {
+    const stats = await this.store.stats(deployments.map((d) => d.id));
+    let eligible = eligibleDeployments({ group, deployments, stats, nowMs: this.clock.now(), promptTokens: pick.promptTokens });
+    // Retry elsewhere first: a deployment that just failed this request is the last resort.
+    const fresh = eligible.filter((e) => !failedHere.has(e.deployment.id));
+    if (fresh.length > 0) eligible = fresh;
+    while (eligible.length > 0) {
+      const deployment = this.strategy.pick(eligible, pick);
+      const chosen = eligible.find((e) => e.deployment === deployment)!;
+      if (!chosen.trial) return chosen;
+      const trialTtlMs = pick.streaming ? deployment.streamTimeoutMs : deployment.timeoutMs;
+      if (await this.store.tryBeginTrial(deployment.id, trialTtlMs)) return chosen;
+      eligible = eligible.filter((e) => e !== chosen);
+    }
+    throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no deployment of "${group}" is available: all are half-open with a trial running`);
+  }
+
+  /** Success: free the slot, record usage and latency, close a half-open circuit. */
+  private async settle(open: OpenAttempt<unknown>, sample: SuccessSample): Promise<void> {
+    open.deadline.dispose();
+    await open.lease.end(sample);
+    await this.cooldowns.onSuccess(open.deployment.id, open.trial);
+  }
+
+  /** A stream that failed after its first chunk: no retry, but the failure counts against the deployment. */
+  private async failOpen(open: OpenAttempt<unknown>, error: unknown): Promise<void> {
+    await open.lease.end();
+    if (error instanceof GatewayError && !open.deadline.signal.aborted) {
+      open.attempts[open.attempts.length - 1] = attemptRecord(open.deployment, AttemptOutcome.FAILURE, this.clock.now() - open.startedMs, error);
+      await this.cooldowns.onFailure(open.deployment.id, error, open.trial);
     }
   }
 
-  /** The request's signal plus a per-attempt timeout. */
-  private attemptSignal(ctx: RequestContext, timeoutMs: number) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new AttemptTimeout(timeoutMs)), timeoutMs);
-    timer.unref?.();
-    return {
-      signal: AbortSignal.any([ctx.signal, controller.signal]),
-      timedOut: () => controller.signal.aborted,
-      clearTimeout: () => clearTimeout(timer),
-    };
-  }
-
-  /** What to throw for a failed attempt: the caller's abort reason wins, then our timeout, then the adapter's error. */
-  private attemptError(err: unknown, ctx: RequestContext, attempt: { timedOut(): boolean }, deployment: ResolvedDeployment): unknown {
-    if (ctx.signal.aborted) return ctx.signal.reason ?? err;
-    if (attempt.timedOut()) {
-      return new GatewayError(ErrorKind.TIMEOUT, `deployment ${deployment.id} did not answer in time`, { provider: deployment.provider });
-    }
+  /** What a failed attempt means: the caller's abort or our overall timeout wins, then the attempt timer, then the adapter's error. */
+  private attemptError(err: unknown, deadline: RequestDeadline, timer: AttemptTimer, deployment: ResolvedDeployment): unknown {
+    if (deadline.signal.aborted) return deadline.signal.reason ?? err;
+    if (timer.signal.aborted) return timer.signal.reason;
     if (err instanceof GatewayError) return err;
     return new GatewayError(ErrorKind.INTERNAL, `provider ${deployment.provider} failed unexpectedly`, {
       provider: deployment.provider,
@@ -238,10 +398,30 @@ export class Router {
   }
 }
 
-class AttemptTimeout extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`attempt timed out after ${timeoutMs} ms`);
-  }
+function completionRoute(request: CompletionRequest, callType: "complete" | "stream"): RouteRequest {
+  return {
+    model: request.model,
+    options: request.options,
+    callType,
+    pick: {
+      streaming: callType === "stream",
+      promptTokens: estimatePromptTokens(request),
+      completionTokens: request.maxTokens ?? TYPICAL_COMPLETION_TOKENS,
+    },
+  };
+}
+
+function otherRoute(model: string, options: RequestOptions | undefined, callType: CallType): RouteRequest {
+  return { model, options, callType, pick: { streaming: false, promptTokens: 0, completionTokens: 0 } };
+}
+
+function routedMeta(open: OpenAttempt<unknown>) {
+  return {
+    modelGroup: open.deployment.modelGroup,
+    provider: open.deployment.provider,
+    deploymentId: open.deployment.id,
+    attempts: open.attempts,
+  };
 }
 
 function attemptRecord(deployment: ResolvedDeployment, outcome: AttemptOutcome, latencyMs: number, error?: GatewayError): Attempt {

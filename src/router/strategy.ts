@@ -1,29 +1,46 @@
 import type { ResolvedDeployment } from "../config/resolve.js";
-import type { Random } from "../util/random.js";
+import type { DeploymentStats } from "./state/state-store.js";
+
+/** One eligible deployment with its live stats, as a strategy sees it. */
+export interface Candidate {
+  readonly deployment: ResolvedDeployment;
+  readonly stats: DeploymentStats;
+}
+
+/** What a strategy may weigh about the request itself. */
+export interface PickRequest {
+  /** Streams are judged by time to first token, unary calls by latency per token. */
+  readonly streaming: boolean;
+  /** Estimated prompt tokens (src/util/tokens.ts), 0 when not a completion. */
+  readonly promptTokens: number;
+  /** Expected completion tokens: the request's max_tokens, or a typical answer length. */
+  readonly completionTokens: number;
+}
 
 /**
  * The seam for routing strategies: given the eligible deployments (already
- * filtered for capability, tags, health and limits), return one.
- * Strategies read live stats; they never own them.
+ * filtered for capability, tags, health, cooldown, limits and context
+ * window, never empty) and their live stats, return one. Strategies read
+ * stats; they never own or change them.
  */
 export interface RoutingStrategy {
-  pick(candidates: readonly ResolvedDeployment[]): ResolvedDeployment;
+  readonly name: string;
+  pick(candidates: readonly Candidate[], request: PickRequest): ResolvedDeployment;
 }
 
-/** Random choice weighted by each deployment's `weight`. */
-export class SimpleShuffle implements RoutingStrategy {
-  constructor(private readonly random: Random = Math.random) {}
-
-  pick(candidates: readonly ResolvedDeployment[]): ResolvedDeployment {
-    if (candidates.length === 1) return candidates[0]!;
-    let total = 0;
-    for (const d of candidates) total += d.weight;
-    if (total <= 0) return candidates[Math.floor(this.random() * candidates.length)]!;
-    let roll = this.random() * total;
-    for (const d of candidates) {
-      roll -= d.weight;
-      if (roll < 0) return d;
+/** Uniform choice among the candidates sharing the best score: spreads ties instead of always hitting the first. */
+export function pickLowest(candidates: readonly Candidate[], score: (c: Candidate) => number, random: () => number): ResolvedDeployment {
+  let best = Infinity;
+  let tied: Candidate[] = [];
+  for (const candidate of candidates) {
+    const s = score(candidate);
+    if (s < best) {
+      best = s;
+      tied = [candidate];
+    } else if (s === best) {
+      tied.push(candidate);
     }
-    return candidates[candidates.length - 1]!;
   }
+  if (tied.length === 0) tied = [...candidates];
+  return tied[Math.floor(random() * tied.length)]!.deployment;
 }

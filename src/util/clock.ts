@@ -27,3 +27,18 @@ export const systemClock: Clock = {
     });
   },
 };
+
+/**
+ * An AbortSignal that fires after `ms` on the given clock (so fake clocks
+ * drive it in tests), with the reason `reason()` builds. Call `cancel` once
+ * the guarded work is done, or the timer keeps the process busy until it fires.
+ */
+export function clockTimeout(clock: Clock, ms: number, reason: () => unknown): { signal: AbortSignal; cancel(): void } {
+  const fired = new AbortController();
+  const cancelled = new AbortController();
+  clock.sleep(ms, cancelled.signal).then(
+    () => fired.abort(reason()),
+    () => {}, // cancelled before it fired
+  );
+  return { signal: fired.signal, cancel: () => cancelled.abort() };
+}

@@ -1,0 +1,67 @@
+import { ErrorKind } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import type { ResolvedDeployment } from "../config/resolve.js";
+import { GatewayError } from "../errors/gateway-error.js";
+import type { Candidate } from "./strategy.js";
+import type { DeploymentStats } from "./state/state-store.js";
+
+export interface EligibilityQuery {
+  group: string;
+  deployments: readonly ResolvedDeployment[];
+  stats: ReadonlyMap<string, DeploymentStats>;
+  nowMs: number;
+  /** Estimated prompt tokens; 0 skips the context-window check. */
+  promptTokens: number;
+}
+
+export interface Eligible extends Candidate {
+  /** Its cooldown is over but it has not recovered: calling it is the half-open trial. */
+  readonly trial: boolean;
+}
+
+/**
+ * The deployments of a group that may take a call now: healthy, not
+ * cooling down (or half-open with no trial running), under max_parallel_
+ * requests and this minute's rpm/tpm, and with a context window that fits
+ * the prompt. When none is left, the error says why for each, and is a
+ * context-window error when the prompt is what ruled them all out (so
+ * context_window_fallbacks apply).
+ */
+export function eligibleDeployments(query: EligibilityQuery): Eligible[] {
+  const eligible: Eligible[] = [];
+  const reasons: string[] = [];
+  let tooLong = 0;
+  let largestWindow = 0;
+  for (const deployment of query.deployments) {
+    const stats = query.stats.get(deployment.id)!;
+    const reason = exclusion(deployment, stats, query);
+    if (reason === "context") {
+      tooLong++;
+      largestWindow = Math.max(largestWindow, deployment.maxInputTokens ?? 0);
+    } else if (reason) {
+      reasons.push(`${deployment.id} ${reason}`);
+    } else {
+      eligible.push({ deployment, stats, trial: stats.tripped });
+    }
+  }
+  if (eligible.length > 0) return eligible;
+  if (tooLong === query.deployments.length) {
+    throw new GatewayError(
+      ErrorKind.CONTEXT_WINDOW_EXCEEDED,
+      `the prompt (about ${query.promptTokens} tokens) exceeds the context window of every deployment of "${query.group}" (largest ${largestWindow} tokens)`,
+      { field: "messages" },
+    );
+  }
+  if (tooLong > 0) reasons.push(`${tooLong} with too small a context window`);
+  throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no deployment of "${query.group}" is available: ${reasons.join("; ")}`);
+}
+
+function exclusion(d: ResolvedDeployment, s: DeploymentStats, q: EligibilityQuery): string | "context" | undefined {
+  if (s.unhealthy) return "is failing health checks";
+  if (s.cooldownUntilMs > q.nowMs) return `is cooling down until ${new Date(s.cooldownUntilMs).toISOString()}`;
+  if (s.tripped && s.trialUntilMs > q.nowMs) return "is half-open with a trial call running";
+  if (d.maxParallelRequests !== undefined && s.inFlight >= d.maxParallelRequests) return `has ${s.inFlight} requests in flight (max_parallel_requests ${d.maxParallelRequests})`;
+  if (d.rpmLimit !== undefined && s.rpm >= d.rpmLimit) return `reached its rpm limit (${d.rpmLimit})`;
+  if (d.tpmLimit !== undefined && s.tpm >= d.tpmLimit) return `reached its tpm limit (${d.tpmLimit})`;
+  if (q.promptTokens > 0 && d.maxInputTokens !== undefined && q.promptTokens > d.maxInputTokens) return "context";
+  return undefined;
+}

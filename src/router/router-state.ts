@@ -1,0 +1,53 @@
+import { create } from "@bufbuild/protobuf";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import {
+  DeploymentHealth,
+  DeploymentStateSchema,
+  GetRouterStateResponseSchema,
+  type GetRouterStateRequest,
+  type GetRouterStateResponse,
+} from "../../gen/ts/switchyard/v1/admin_pb.js";
+import type { ResolvedConfig } from "../config/resolve.js";
+import { GatewayError, ErrorKind } from "../errors/gateway-error.js";
+import type { Clock } from "../util/clock.js";
+import { redactSecrets } from "../util/redact.js";
+import { healthOf } from "./cooldowns.js";
+import type { DeploymentStateStore } from "./state/state-store.js";
+
+/**
+ * AdminService.GetRouterState: each deployment's health, cooldown,
+ * in-flight, this minute's rpm/tpm and latency estimate, as the state
+ * store (so, with Redis, the whole fleet) sees them.
+ */
+export function routerStateReader(config: ResolvedConfig, store: DeploymentStateStore, clock: Clock) {
+  return async (request: GetRouterStateRequest): Promise<GetRouterStateResponse> => {
+    const deployments = request.modelGroup ? config.groups.get(request.modelGroup) : config.deployments;
+    if (!deployments) {
+      throw new GatewayError(ErrorKind.NOT_FOUND, `model_group "${request.modelGroup}" is not a model group on this gateway`, {
+        field: "model_group",
+      });
+    }
+    const stats = await store.stats(deployments.map((d) => d.id));
+    const now = clock.now();
+    return create(GetRouterStateResponseSchema, {
+      sharedStateAvailable: store.shared,
+      deployments: deployments.map((d) => {
+        const s = stats.get(d.id)!;
+        const health = healthOf(s, now);
+        return create(DeploymentStateSchema, {
+          deploymentId: d.id,
+          modelGroup: d.modelGroup,
+          provider: d.provider,
+          health,
+          cooldownUntil: health === DeploymentHealth.COOLDOWN ? timestampFromMs(s.cooldownUntilMs) : undefined,
+          inFlight: s.inFlight,
+          currentRpm: s.rpm,
+          currentTpm: s.tpm,
+          latencyMs: s.ttftMs ?? s.latencyPerTokenMs ?? 0,
+          recentFailures: s.recentFailures,
+          lastError: redactSecrets(s.lastError),
+        });
+      }),
+    });
+  };
+}

@@ -1,0 +1,171 @@
+import type { Clock } from "../../util/clock.js";
+import {
+  idleStats,
+  LATENCY_EWMA_ALPHA,
+  MINUTE_MS,
+  type DeploymentStateStore,
+  type DeploymentStats,
+  type Lease,
+  type SuccessSample,
+} from "./state-store.js";
+
+interface LocalState {
+  inFlight: number;
+  /** Clock minute (epoch ms / 60000) the rpm/tpm counters belong to. */
+  minute: number;
+  rpm: number;
+  tpm: number;
+  latencyPerTokenMs?: number;
+  ttftMs?: number;
+  cooldownUntilMs: number;
+  tripped: boolean;
+  trialUntilMs: number;
+  failureWindowEndsMs: number;
+  failures: number;
+  lastError: string;
+  unhealthy: boolean;
+}
+
+/** Deployment state of this process only: the default, and the Redis store's fallback. */
+export class MemoryStateStore implements DeploymentStateStore {
+  readonly shared = false;
+  private readonly states = new Map<string, LocalState>();
+
+  constructor(private readonly clock: Clock) {}
+
+  /** Ids this store has seen, for the Redis store's resync after an outage. */
+  knownIds(): string[] {
+    return [...this.states.keys()];
+  }
+
+  async stats(ids: readonly string[]): Promise<Map<string, DeploymentStats>> {
+    return new Map(ids.map((id) => [id, this.statsOf(id)]));
+  }
+
+  statsOf(id: string): DeploymentStats {
+    const state = this.states.get(id);
+    if (!state) return idleStats();
+    this.rollWindows(state);
+    return {
+      inFlight: state.inFlight,
+      rpm: state.rpm,
+      tpm: state.tpm,
+      latencyPerTokenMs: state.latencyPerTokenMs,
+      ttftMs: state.ttftMs,
+      cooldownUntilMs: state.cooldownUntilMs,
+      tripped: state.tripped,
+      trialUntilMs: state.trialUntilMs > this.clock.now() ? state.trialUntilMs : 0,
+      recentFailures: state.failures,
+      lastError: state.lastError,
+      unhealthy: state.unhealthy,
+    };
+  }
+
+  async begin(id: string): Promise<Lease> {
+    this.beginLocal(id);
+    return { end: async (sample) => this.endLocal(id, sample) };
+  }
+
+  beginLocal(id: string): void {
+    const state = this.state(id);
+    state.inFlight++;
+    state.rpm++;
+  }
+
+  endLocal(id: string, sample?: SuccessSample): void {
+    const state = this.state(id);
+    state.inFlight = Math.max(0, state.inFlight - 1);
+    if (!sample) return;
+    state.tpm += sample.totalTokens;
+    if (sample.latencyPerTokenMs !== undefined) state.latencyPerTokenMs = ewma(state.latencyPerTokenMs, sample.latencyPerTokenMs);
+    if (sample.ttftMs !== undefined) state.ttftMs = ewma(state.ttftMs, sample.ttftMs);
+  }
+
+  async recordFailure(id: string, lastError: string, windowMs: number): Promise<number> {
+    const state = this.state(id);
+    state.lastError = lastError;
+    if (this.clock.now() >= state.failureWindowEndsMs) {
+      state.failures = 0;
+      state.failureWindowEndsMs = this.clock.now() + windowMs;
+    }
+    return ++state.failures;
+  }
+
+  async coolDown(id: string, untilMs: number, lastError: string): Promise<void> {
+    const state = this.state(id);
+    state.cooldownUntilMs = Math.max(state.cooldownUntilMs, untilMs);
+    state.tripped = true;
+    state.trialUntilMs = 0;
+    state.failures = 0;
+    state.failureWindowEndsMs = 0;
+    state.lastError = lastError;
+  }
+
+  async tryBeginTrial(id: string, ttlMs: number): Promise<boolean> {
+    const state = this.state(id);
+    const now = this.clock.now();
+    if (state.trialUntilMs > now) return false;
+    state.trialUntilMs = now + ttlMs;
+    return true;
+  }
+
+  async recover(id: string): Promise<void> {
+    const state = this.state(id);
+    state.tripped = false;
+    state.trialUntilMs = 0;
+    state.cooldownUntilMs = 0;
+    state.failures = 0;
+    state.failureWindowEndsMs = 0;
+  }
+
+  async setHealth(id: string, healthy: boolean, lastError: string): Promise<void> {
+    const state = this.state(id);
+    state.unhealthy = !healthy;
+    if (!healthy) state.lastError = lastError;
+  }
+
+  async close(): Promise<void> {}
+
+  private state(id: string): LocalState {
+    let state = this.states.get(id);
+    if (!state) {
+      state = {
+        inFlight: 0,
+        minute: this.minute(),
+        rpm: 0,
+        tpm: 0,
+        cooldownUntilMs: 0,
+        tripped: false,
+        trialUntilMs: 0,
+        failureWindowEndsMs: 0,
+        failures: 0,
+        lastError: "",
+        unhealthy: false,
+      };
+      this.states.set(id, state);
+    }
+    this.rollWindows(state);
+    return state;
+  }
+
+  private rollWindows(state: LocalState): void {
+    const minute = this.minute();
+    if (state.minute !== minute) {
+      state.minute = minute;
+      state.rpm = 0;
+      state.tpm = 0;
+    }
+    if (state.failureWindowEndsMs !== 0 && this.clock.now() >= state.failureWindowEndsMs) {
+      state.failures = 0;
+      state.failureWindowEndsMs = 0;
+    }
+  }
+
+  private minute(): number {
+    return Math.floor(this.clock.now() / MINUTE_MS);
+  }
+}
+
+export function ewma(previous: number | undefined, sample: number): number {
+  return previous === undefined ? sample : previous + LATENCY_EWMA_ALPHA * (sample - previous);
+}

@@ -1,0 +1,302 @@
+import { randomUUID } from "node:crypto";
+import { Redis } from "ioredis";
+import { silentLogger, type Logger } from "../../observability/logger.js";
+import { redactSecrets } from "../../util/redact.js";
+import type { Clock } from "../../util/clock.js";
+import { MemoryStateStore } from "./memory-store.js";
+import {
+  idleStats,
+  LATENCY_EWMA_ALPHA,
+  MINUTE_MS,
+  type DeploymentStateStore,
+  type DeploymentStats,
+  type Lease,
+  type SuccessSample,
+} from "./state-store.js";
+
+export interface RedisStateStoreOptions {
+  url: string;
+  /** Prefix of every key; router keys live under `<prefix>router:`. */
+  keyPrefix: string;
+  /** Per-command timeout, ms: a slower Redis is treated as down for that call. */
+  commandTimeoutMs: number;
+  clock: Clock;
+  logger?: Logger;
+}
+
+/** After a command fails on a connected Redis (slow, overloaded), use local state for this long before trying again, ms. */
+const DEGRADED_BACKOFF_MS = 1_000;
+/** Usage counters outlive their minute a little, for readers near the boundary; Redis then expires them. */
+const COUNTER_TTL_MS = 2 * MINUTE_MS;
+/** An instance that dies mid-request leaves its in-flight field behind; the whole key expires if no instance touches it. */
+const IN_FLIGHT_TTL_MS = 10 * MINUTE_MS;
+
+// Scripts keep each read-modify-write atomic across instances. Times come
+// from the gateway clock (ARGV), never Redis TIME, so every instance and
+// every test agrees on "now".
+const FINISH = `
+local n = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
+if n <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
+local tokens = tonumber(ARGV[2])
+if tokens and tokens > 0 then
+  redis.call('INCRBY', KEYS[2], tokens)
+  redis.call('PEXPIRE', KEYS[2], ARGV[6])
+end
+local alpha = tonumber(ARGV[5])
+local fields = {'lat_tok', 'ttft'}
+for i = 1, 2 do
+  local sample = tonumber(ARGV[2 + i])
+  if sample then
+    local old = tonumber(redis.call('HGET', KEYS[3], fields[i]))
+    if old then sample = old + alpha * (sample - old) end
+    redis.call('HSET', KEYS[3], fields[i], tostring(sample))
+  end
+end
+return 1`;
+
+const RECORD_FAILURE = `
+local now = tonumber(ARGV[1])
+local ends = tonumber(redis.call('HGET', KEYS[1], 'fail_window_ends')) or 0
+local n
+if now >= ends then
+  redis.call('HSET', KEYS[1], 'fail_window_ends', now + tonumber(ARGV[2]), 'fails', 1)
+  n = 1
+else
+  n = redis.call('HINCRBY', KEYS[1], 'fails', 1)
+end
+redis.call('HSET', KEYS[1], 'last_error', ARGV[3])
+return n`;
+
+const COOL_DOWN = `
+local current = tonumber(redis.call('HGET', KEYS[1], 'cooldown_until')) or 0
+local untilMs = tonumber(ARGV[1])
+if current > untilMs then untilMs = current end
+redis.call('HSET', KEYS[1], 'cooldown_until', untilMs, 'tripped', 1, 'trial_until', 0, 'fails', 0, 'fail_window_ends', 0, 'last_error', ARGV[2])
+return 1`;
+
+const BEGIN_TRIAL = `
+local now = tonumber(ARGV[1])
+local busy = tonumber(redis.call('HGET', KEYS[1], 'trial_until')) or 0
+if busy > now then return 0 end
+redis.call('HSET', KEYS[1], 'trial_until', now + tonumber(ARGV[2]))
+return 1`;
+
+interface Scripts {
+  switchyardFinish(...args: Array<string | number>): Promise<number>;
+  switchyardRecordFailure(...args: Array<string | number>): Promise<number>;
+  switchyardCoolDown(...args: Array<string | number>): Promise<number>;
+  switchyardBeginTrial(...args: Array<string | number>): Promise<number>;
+}
+
+/**
+ * Deployment state shared by every gateway instance through Redis.
+ *
+ * Every change is applied to a local MemoryStateStore first and then to
+ * Redis, so when Redis is down or slower than `commandTimeoutMs` the router
+ * carries on with this instance's own view and never fails a request for
+ * it. When Redis comes back, this instance's in-flight counts and cooldowns
+ * are written back and sharing resumes.
+ */
+export class RedisStateStore implements DeploymentStateStore {
+  private readonly redis: Redis & Scripts;
+  private readonly local: MemoryStateStore;
+  private readonly prefix: string;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  /** Identifies this instance's share of each in-flight counter. */
+  private readonly instanceId = randomUUID();
+  private degradedUntilMs = 0;
+
+  constructor(options: RedisStateStoreOptions, local?: MemoryStateStore) {
+    this.clock = options.clock;
+    this.logger = options.logger ?? silentLogger;
+    this.local = local ?? new MemoryStateStore(options.clock);
+    this.prefix = `${options.keyPrefix}router:`;
+    const redis = new Redis(options.url, {
+      commandTimeout: options.commandTimeoutMs,
+      connectTimeout: Math.max(1_000, options.commandTimeoutMs),
+      // Fail fast while disconnected instead of queueing: the caller falls back to local state.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: (times) => Math.min(50 * 2 ** times, 2_000),
+    });
+    redis.defineCommand("switchyardFinish", { numberOfKeys: 3, lua: FINISH });
+    redis.defineCommand("switchyardRecordFailure", { numberOfKeys: 1, lua: RECORD_FAILURE });
+    redis.defineCommand("switchyardCoolDown", { numberOfKeys: 1, lua: COOL_DOWN });
+    redis.defineCommand("switchyardBeginTrial", { numberOfKeys: 1, lua: BEGIN_TRIAL });
+    redis.on("error", (err: Error) => this.logger.debug({ err: redactSecrets(err.message) }, "router state: redis error"));
+    redis.on("ready", () => {
+      this.degradedUntilMs = 0;
+      void this.resync();
+    });
+    this.redis = redis as Redis & Scripts;
+  }
+
+  get shared(): boolean {
+    return this.redis.status === "ready" && this.clock.now() >= this.degradedUntilMs;
+  }
+
+  /** Resolves once connected (or rejects after `timeoutMs`): lets callers start with shared state. */
+  async ready(timeoutMs = 5_000): Promise<void> {
+    if (this.redis.status === "ready") return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("redis did not become ready")), timeoutMs);
+      this.redis.once("ready", () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  async stats(ids: readonly string[]): Promise<Map<string, DeploymentStats>> {
+    const local = await this.local.stats(ids);
+    const minute = this.minute();
+    const shared = await this.shared_(async () => {
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) {
+        pipeline.hgetall(this.key(id));
+        pipeline.hvals(this.key(id, "inflight"));
+        pipeline.get(this.key(id, `rpm:${minute}`));
+        pipeline.get(this.key(id, `tpm:${minute}`));
+      }
+      const replies = (await pipeline.exec()) ?? [];
+      for (const [err] of replies) if (err) throw err;
+      return replies.map(([, value]) => value);
+    });
+    if (!shared) return local;
+    const now = this.clock.now();
+    const out = new Map<string, DeploymentStats>();
+    ids.forEach((id, i) => {
+      const hash = (shared[i * 4] ?? {}) as Record<string, string>;
+      const inFlight = ((shared[i * 4 + 1] ?? []) as string[]).reduce((sum, v) => sum + Math.max(0, Number(v)), 0);
+      const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
+      const optional = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+      const mine = local.get(id) ?? idleStats();
+      const trialUntil = num(hash.trial_until);
+      out.set(id, {
+        inFlight,
+        rpm: num(shared[i * 4 + 2]),
+        tpm: num(shared[i * 4 + 3]),
+        latencyPerTokenMs: optional(hash.lat_tok),
+        ttftMs: optional(hash.ttft),
+        // A cooldown this instance set while Redis was away still counts.
+        cooldownUntilMs: Math.max(num(hash.cooldown_until), mine.cooldownUntilMs),
+        tripped: hash.tripped === "1",
+        trialUntilMs: trialUntil > now ? trialUntil : 0,
+        recentFailures: num(hash.fail_window_ends) > now ? num(hash.fails) : 0,
+        lastError: hash.last_error ?? "",
+        unhealthy: hash.unhealthy === "1",
+      });
+    });
+    return out;
+  }
+
+  async begin(id: string): Promise<Lease> {
+    this.local.beginLocal(id);
+    const minute = this.minute();
+    await this.shared_(() =>
+      this.redis
+        .multi()
+        .hincrby(this.key(id, "inflight"), this.instanceId, 1)
+        .pexpire(this.key(id, "inflight"), IN_FLIGHT_TTL_MS)
+        .incr(this.key(id, `rpm:${minute}`))
+        .pexpire(this.key(id, `rpm:${minute}`), COUNTER_TTL_MS)
+        .exec(),
+    );
+    let ended = false;
+    return {
+      end: async (sample?: SuccessSample) => {
+        if (ended) return;
+        ended = true;
+        this.local.endLocal(id, sample);
+        // Decrement whenever Redis is up: a resync after an outage wrote this instance's local count, which includes this request.
+        await this.shared_(() =>
+          this.redis.switchyardFinish(
+            this.key(id, "inflight"),
+            this.key(id, `tpm:${this.minute()}`),
+            this.key(id),
+            this.instanceId,
+            sample?.totalTokens ?? 0,
+            sample?.latencyPerTokenMs ?? "",
+            sample?.ttftMs ?? "",
+            LATENCY_EWMA_ALPHA,
+            COUNTER_TTL_MS,
+          ),
+        );
+      },
+    };
+  }
+
+  async recordFailure(id: string, lastError: string, windowMs: number): Promise<number> {
+    const localCount = await this.local.recordFailure(id, lastError, windowMs);
+    const shared = await this.shared_(() => this.redis.switchyardRecordFailure(this.key(id), this.clock.now(), windowMs, lastError));
+    return shared ?? localCount;
+  }
+
+  async coolDown(id: string, untilMs: number, lastError: string): Promise<void> {
+    await this.local.coolDown(id, untilMs, lastError);
+    await this.shared_(() => this.redis.switchyardCoolDown(this.key(id), untilMs, lastError));
+  }
+
+  async tryBeginTrial(id: string, ttlMs: number): Promise<boolean> {
+    const shared = await this.shared_(() => this.redis.switchyardBeginTrial(this.key(id), this.clock.now(), ttlMs));
+    if (shared === undefined) return this.local.tryBeginTrial(id, ttlMs);
+    if (shared === 1) await this.local.tryBeginTrial(id, ttlMs);
+    return shared === 1;
+  }
+
+  async recover(id: string): Promise<void> {
+    await this.local.recover(id);
+    await this.shared_(() =>
+      this.redis.hset(this.key(id), { tripped: 0, trial_until: 0, cooldown_until: 0, fails: 0, fail_window_ends: 0 }),
+    );
+  }
+
+  async setHealth(id: string, healthy: boolean, lastError: string): Promise<void> {
+    await this.local.setHealth(id, healthy, lastError);
+    await this.shared_(() =>
+      this.redis.hset(this.key(id), healthy ? { unhealthy: 0 } : { unhealthy: 1, last_error: lastError }),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+  }
+
+  /** Runs a Redis operation when Redis is usable; undefined (and local state wins) when it is not or the call fails. */
+  private async shared_<T>(operation: () => Promise<T>): Promise<T | undefined> {
+    if (!this.shared) return undefined;
+    try {
+      return await operation();
+    } catch (err) {
+      this.degradedUntilMs = this.clock.now() + DEGRADED_BACKOFF_MS;
+      this.logger.warn({ err: redactSecrets((err as Error).message) }, "router state: redis unavailable, using local state");
+      return undefined;
+    }
+  }
+
+  /** After (re)connecting: write this instance's in-flight counts and live cooldowns, so state kept locally during an outage is shared again. */
+  private async resync(): Promise<void> {
+    const now = this.clock.now();
+    const ids = this.local.knownIds();
+    if (ids.length === 0) return;
+    await this.shared_(async () => {
+      const writes: Array<Promise<unknown>> = [];
+      for (const id of ids) {
+        const stats = this.local.statsOf(id);
+        if (stats.inFlight > 0) writes.push(this.redis.hset(this.key(id, "inflight"), this.instanceId, stats.inFlight));
+        else writes.push(this.redis.hdel(this.key(id, "inflight"), this.instanceId));
+        if (stats.cooldownUntilMs > now) writes.push(this.redis.switchyardCoolDown(this.key(id), stats.cooldownUntilMs, stats.lastError));
+      }
+      await Promise.all(writes);
+    });
+  }
+
+  private key(id: string, suffix?: string): string {
+    return suffix ? `${this.prefix}${id}:${suffix}` : `${this.prefix}${id}`;
+  }
+
+  private minute(): number {
+    return Math.floor(this.clock.now() / MINUTE_MS);
+  }
+}

@@ -1,0 +1,78 @@
+/**
+ * The seam for deployment state: what the router knows about each
+ * deployment's load, speed and health. One implementation keeps it in this
+ * process; the Redis one shares it with every gateway instance and falls
+ * back to local state when Redis is unreachable.
+ *
+ * Times are the gateway Clock's epoch milliseconds, passed in by callers or
+ * read from the store's clock, never Redis' own time, so tests drive them.
+ */
+export interface DeploymentStats {
+  /** Requests running on the deployment now. */
+  inFlight: number;
+  /** Requests started in the current clock minute. */
+  rpm: number;
+  /** Tokens used in the current clock minute. */
+  tpm: number;
+  /** Moving average of unary latency per completion token, ms (whole latency for calls without completion tokens). */
+  latencyPerTokenMs?: number;
+  /** Moving average of time to first streamed chunk, ms. */
+  ttftMs?: number;
+  /** Skipped until this time; 0 when not cooling down. */
+  cooldownUntilMs: number;
+  /** Cooled down and not yet recovered: once the cooldown is over, the next call is a single trial (half-open). */
+  tripped: boolean;
+  /** A half-open trial is running until this time; 0 when none. */
+  trialUntilMs: number;
+  /** Failures counted in the current failure window. */
+  recentFailures: number;
+  /** "KIND: message" of the last failure, or empty. */
+  lastError: string;
+  /** Failing active health checks. */
+  unhealthy: boolean;
+}
+
+/** What one successful call adds to a deployment's stats. */
+export interface SuccessSample {
+  /** Tokens the call used (prompt + completion), counted toward tpm. */
+  totalTokens: number;
+  /** Unary latency divided by completion tokens (or whole latency), ms. */
+  latencyPerTokenMs?: number;
+  /** Streams: time to first chunk, ms. */
+  ttftMs?: number;
+}
+
+/** A started request on a deployment; end it exactly once. */
+export interface Lease {
+  /** Releases the in-flight slot; with a sample, also records usage and latency. */
+  end(sample?: SuccessSample): Promise<void>;
+}
+
+export interface DeploymentStateStore {
+  /** True while state is shared with other gateway instances (Redis reachable). */
+  readonly shared: boolean;
+  /** Current stats of the given deployments (unknown ones read as idle and healthy). */
+  stats(ids: readonly string[]): Promise<Map<string, DeploymentStats>>;
+  /** A request starts on the deployment: one more in flight and one more request this minute. */
+  begin(id: string): Promise<Lease>;
+  /** Counts a failure in the deployment's failure window (which starts at the window's first failure); returns the count. */
+  recordFailure(id: string, lastError: string, windowMs: number): Promise<number>;
+  /** Skips the deployment until `untilMs`; afterwards one trial call decides whether it recovered. */
+  coolDown(id: string, untilMs: number, lastError: string): Promise<void>;
+  /** Claims the single half-open trial of a cooled-down deployment for `ttlMs`; false if another caller holds it. */
+  tryBeginTrial(id: string, ttlMs: number): Promise<boolean>;
+  /** The deployment recovered: no longer tripped, failure window cleared. */
+  recover(id: string): Promise<void>;
+  /** Result of an active health check. */
+  setHealth(id: string, healthy: boolean, lastError: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function idleStats(): DeploymentStats {
+  return { inFlight: 0, rpm: 0, tpm: 0, cooldownUntilMs: 0, tripped: false, trialUntilMs: 0, recentFailures: 0, lastError: "", unhealthy: false };
+}
+
+/** Weight of a new sample in the latency moving averages; older samples decay geometrically. */
+export const LATENCY_EWMA_ALPHA = 0.3;
+
+export const MINUTE_MS = 60_000;

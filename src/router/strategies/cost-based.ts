@@ -1,0 +1,26 @@
+import type { ResolvedDeployment } from "../../config/resolve.js";
+import type { Random } from "../../util/random.js";
+import { pickLowest, type Candidate, type PickRequest, type RoutingStrategy } from "../strategy.js";
+
+/**
+ * Cheapest expected cost of this request: estimated prompt tokens times
+ * the input price plus expected completion tokens times the output price
+ * (prices from the deployment's config or its provider's price table).
+ * Ties, e.g. several free deployments, are broken at random.
+ */
+export class CostBased implements RoutingStrategy {
+  readonly name = "cost-based";
+
+  constructor(private readonly random: Random) {}
+
+  pick(candidates: readonly Candidate[], request: PickRequest): ResolvedDeployment {
+    return pickLowest(candidates, (c) => expectedCostUsd(c.deployment, request), this.random);
+  }
+}
+
+export function expectedCostUsd(deployment: ResolvedDeployment, request: PickRequest): number {
+  // At least one token each way, so per-token prices still rank deployments for calls with no estimate.
+  const prompt = Math.max(1, request.promptTokens);
+  const completion = Math.max(1, request.completionTokens);
+  return prompt * deployment.inputCostPerToken + completion * deployment.outputCostPerToken;
+}
