@@ -1,0 +1,56 @@
+/** What one benchmark run records: the input of the report and the plot (also saved as JSON). */
+import type { LoadResult } from "./load-results.js";
+import type { ResourceUsage } from "./proc.js";
+
+export type Group = "baseline" | "switchyard" | "cache" | "router" | "peer";
+
+export interface Measurement {
+  /** Stable id, e.g. "switchyard/grpc/unary". */
+  id: string;
+  /** Display name of the system, e.g. "Switchyard", "LiteLLM 1.82.6". */
+  system: string;
+  group: Group;
+  /** Wire protocol the client spoke, e.g. "gRPC", "Connect JSON", "OpenAI HTTP". */
+  protocol: string;
+  call: "unary" | "stream";
+  load: LoadResult;
+  /** The system under test's process tree; absent for the baseline (nothing in between). */
+  gateway?: ResourceUsage;
+  /** The mock upstream during the same run: proves it was not the bottleneck. */
+  upstream: ResourceUsage;
+}
+
+export interface Skipped {
+  id: string;
+  system: string;
+  reason: string;
+}
+
+export interface PeerVersion {
+  name: string;
+  version: string;
+  installed: boolean;
+  detail: string;
+}
+
+export interface HotFrame {
+  functionName: string;
+  location: string;
+  selfPercent: number;
+}
+
+export interface RunData {
+  date: string;
+  startedAt: string;
+  profile: "quick" | "full";
+  machine: Record<string, string>;
+  versions: Record<string, string>;
+  peers: PeerVersion[];
+  /** How Switchyard reached the upstream: the OpenAI provider over HTTP, or the built-in mock provider (no HTTP hop). */
+  switchyardUpstream: "openai" | "mock";
+  settings: { rates: number[]; durationS: number; warmupS: number; maxDurationS: number; concurrency: number; upstream: Record<string, unknown> };
+  measurements: Measurement[];
+  skipped: Skipped[];
+  profileFindings?: { scenario: string; frames: HotFrame[]; file: string };
+  durationS: number;
+}

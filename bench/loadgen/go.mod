@@ -1,0 +1,3 @@
+module switchyard.bench/loadgen
+
+go 1.24

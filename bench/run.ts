@@ -1,0 +1,319 @@
+/**
+ * The benchmark: `npm run bench` (full) or `npm run bench -- --quick` (< 3 min).
+ *
+ * Installs the load tools and peer gateways into a scratch folder outside
+ * the repo (BENCH_WORKDIR, default /tmp/switchyard-bench), starts the mock
+ * upstream, then runs each system in turn against it (open loop at fixed
+ * rates, then a fixed-concurrency max-throughput run), sampling CPU and
+ * memory from /proc, and writes bench/results/<date>[-quick].{md,json,png}.
+ *
+ * Options: --quick; --only=baseline,switchyard,cache,router,peers,profile
+ * (run a subset while developing); --workdir=DIR.
+ */
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { builtinProviders } from "../src/providers/registry.js";
+import { hottestFrames, type CpuProfile } from "./lib/cpuprofile.js";
+import { install, PINS, type Installed } from "./lib/install.js";
+import { runLoad, type LoadContext, type LoadShape, type Target } from "./lib/load.js";
+import { ProcessSampler } from "./lib/proc.js";
+import { run } from "./lib/process.js";
+import { renderReport } from "./lib/report.js";
+import type { Group, Measurement, RunData } from "./lib/results.js";
+import { ROUTING_STRATEGIES, variantId, type SwitchyardVariant, type UpstreamMode } from "./lib/switchyard-config.js";
+import { portkeyHeaders, startLitellm, startPortkey, startRedis, startSwitchyard, startUpstream, type Dirs, type RunningSystem } from "./lib/systems.js";
+import { openAiBody, switchyardBinaryBody, switchyardJsonBody, UPSTREAM, UPSTREAM_MODEL } from "./lib/workload.js";
+
+const PROFILES = {
+  quick: { rates: [1000], durationS: 4, warmupS: 1, maxDurationS: 3, concurrency: 128, timeoutS: 5, routerDurationS: 2, routerMax: false },
+  full: { rates: [200, 1000], durationS: 15, warmupS: 3, maxDurationS: 10, concurrency: 256, timeoutS: 10, routerDurationS: 10, routerMax: true },
+} as const;
+
+const { values: args } = parseArgs({
+  options: { quick: { type: "boolean", default: false }, only: { type: "string" }, workdir: { type: "string" } },
+});
+const profileName = args.quick ? "quick" : "full";
+const profile = PROFILES[profileName];
+const only = args.only ? new Set(args.only.split(",")) : undefined;
+const wants = (part: string) => !only || only.has(part);
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const workdir = path.resolve(args.workdir ?? process.env.BENCH_WORKDIR ?? path.join(os.tmpdir(), "switchyard-bench"));
+if (workdir === repoRoot || workdir.startsWith(repoRoot + path.sep)) throw new Error(`--workdir must be outside the repo (got ${workdir})`);
+const runDir = path.join(workdir, "runs", new Date().toISOString().replace(/[:.]/g, "-"));
+const dirs: Dirs = { repoRoot, scratch: runDir, logs: path.join(runDir, "logs") };
+const started = Date.now();
+const log = (line: string) => process.stdout.write(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}\n`);
+
+const measurements: Measurement[] = [];
+const skipped: RunData["skipped"] = [];
+let upstream: RunningSystem;
+let loadCtx: LoadContext;
+
+interface Scenario {
+  id: string;
+  system: string;
+  group: Group;
+  protocol: string;
+  call: "unary" | "stream";
+  target: Target;
+  /** Also run the fixed-concurrency max-throughput test. */
+  max: boolean;
+  durationS?: number;
+}
+
+/** Warm up, then one measured run per rate (and max throughput), sampling the gateway and the upstream. */
+async function measure(scenario: Scenario, gateway: RunningSystem | undefined): Promise<void> {
+  const shape = (rate: number | null, durationS: number): LoadShape => ({ rate, durationS, concurrency: profile.concurrency, timeoutS: profile.timeoutS });
+  try {
+    await runLoad(loadCtx, scenario.target, shape(profile.rates[profile.rates.length - 1], profile.warmupS));
+    const runs: Array<number | null> = [...profile.rates, ...(scenario.max ? [null] : [])];
+    for (const rate of runs) {
+      const duration = rate === null ? profile.maxDurationS : (scenario.durationS ?? profile.durationS);
+      const gatewaySampler = gateway ? new ProcessSampler(gateway.pid) : undefined;
+      const upstreamSampler = new ProcessSampler(upstream.pid);
+      await Promise.all([gatewaySampler?.start(), upstreamSampler.start()]);
+      const load = await runLoad(loadCtx, scenario.target, shape(rate, duration));
+      const [gatewayUsage, upstreamUsage] = await Promise.all([gatewaySampler?.stop(), upstreamSampler.stop()]);
+      measurements.push({ id: scenario.id, system: scenario.system, group: scenario.group, protocol: scenario.protocol, call: scenario.call, load, gateway: gatewayUsage, upstream: upstreamUsage });
+      log(
+        `${scenario.id} @ ${rate ?? `max(c=${profile.concurrency})`}: ${load.achievedRate.toFixed(0)} req/s ok, ${load.errors} errors, p50 ${load.latency.p50Ms.toFixed(2)} ms, p99 ${load.latency.p99Ms.toFixed(2)} ms` +
+          (load.ttft ? `, TTFT p50 ${load.ttft.p50Ms.toFixed(2)} p99 ${load.ttft.p99Ms.toFixed(2)} ms` : "") +
+          (load.errorSamples.length ? ` (${load.errorSamples[0]})` : ""),
+      );
+    }
+  } catch (err) {
+    skip(scenario.id, scenario.system, `load run failed: ${(err as Error).message}`);
+  }
+}
+
+function skip(id: string, system: string, reason: string): void {
+  skipped.push({ id, system, reason });
+  log(`SKIPPED ${id}: ${reason}`);
+}
+
+/** One real request before any load: a system that cannot answer is reported, not measured. */
+async function probe(url: string, body: string, headers: Record<string, string> = {}): Promise<unknown> {
+  const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body, signal: AbortSignal.timeout(10_000) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`probe got HTTP ${res.status}: ${text.slice(0, 400)}`);
+  return JSON.parse(text);
+}
+
+function switchyardTargets(sy: RunningSystem): Record<"connectUnary" | "grpcUnary" | "connectStream" | "grpcStream", Target> {
+  const json = switchyardJsonBody();
+  return {
+    connectUnary: { kind: "http", url: `${sy.url}/switchyard.v1.InferenceService/Complete`, body: json, headers: { "Connect-Protocol-Version": "1" } },
+    grpcUnary: { kind: "grpc", address: `127.0.0.1:${sy.port}`, call: "switchyard.v1.InferenceService.Complete", json },
+    connectStream: { kind: "stream", mode: "connect", url: `${sy.url}/switchyard.v1.InferenceService/StreamComplete`, body: json },
+    grpcStream: { kind: "stream", mode: "grpc", url: `${sy.url}/switchyard.v1.InferenceService/StreamComplete`, body: switchyardBinaryBody() },
+  };
+}
+
+async function withSwitchyard(variant: SwitchyardVariant, mode: UpstreamMode, body: (sy: RunningSystem) => Promise<void>): Promise<void> {
+  let sy: RunningSystem | undefined;
+  try {
+    sy = await startSwitchyard(dirs, variant, mode, upstream.url);
+    await probe(`${sy.url}/switchyard.v1.InferenceService/Complete`, switchyardJsonBody());
+    await body(sy);
+  } catch (err) {
+    skip(variantId(variant), "Switchyard", (err as Error).message);
+  } finally {
+    await sy?.stop();
+  }
+}
+
+async function machineFacts(): Promise<Record<string, string>> {
+  const cpus = os.cpus();
+  const safe = async (cmd: string, a: string[]) => (await run(cmd, a).catch(() => "unknown")).trim();
+  const commit = await safe("git", ["-C", repoRoot, "rev-parse", "--short", "HEAD"]);
+  const dirty = (await safe("git", ["-C", repoRoot, "status", "--porcelain", "--", "src", "gen", "proto"])) !== "";
+  return {
+    CPU: `${cpus[0]?.model ?? "unknown"} × ${cpus.length}`,
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    kernel: `${os.type()} ${os.release()}`,
+    "load average at start": os.loadavg().map((l) => l.toFixed(2)).join(" "),
+    Node: process.version,
+    Go: (await safe("go", ["version"])).replace(/^go version /, ""),
+    "Switchyard commit": `${commit}${dirty ? " (plus uncommitted changes in src/ from work in progress)" : ""}`,
+  };
+}
+
+async function main(): Promise<void> {
+  await mkdir(dirs.logs, { recursive: true });
+  log(`profile ${profileName}; scratch ${workdir}`);
+  const installed: Installed = await install(workdir, repoRoot, log);
+  loadCtx = { tools: installed.tools, repoRoot, scratch: runDir };
+
+  const mode: UpstreamMode = builtinProviders().get("openai") ? "openai" : "mock";
+  log(`Switchyard reaches the upstream through the ${mode} provider`);
+  upstream = await startUpstream(dirs);
+  try {
+    if (wants("baseline")) {
+      const direct = `${upstream.url}/v1/chat/completions`;
+      await measure({ id: "upstream/http/unary", system: "Baseline (upstream direct)", group: "baseline", protocol: "OpenAI HTTP", call: "unary", target: { kind: "http", url: direct, body: openAiBody(UPSTREAM_MODEL, false) }, max: true }, undefined);
+      await measure({ id: "upstream/http/stream", system: "Baseline (upstream direct)", group: "baseline", protocol: "OpenAI SSE", call: "stream", target: { kind: "stream", mode: "sse", url: direct, body: openAiBody(UPSTREAM_MODEL, true) }, max: false }, undefined);
+    }
+
+    if (wants("switchyard")) {
+      await withSwitchyard({ kind: "plain" }, mode, async (sy) => {
+        const t = switchyardTargets(sy);
+        await measure({ id: "switchyard/grpc/unary", system: "Switchyard", group: "switchyard", protocol: "gRPC", call: "unary", target: t.grpcUnary, max: true }, sy);
+        await measure({ id: "switchyard/connect/unary", system: "Switchyard", group: "switchyard", protocol: "Connect JSON", call: "unary", target: t.connectUnary, max: true }, sy);
+        await measure({ id: "switchyard/grpc/stream", system: "Switchyard", group: "switchyard", protocol: "gRPC", call: "stream", target: t.grpcStream, max: false }, sy);
+        await measure({ id: "switchyard/connect/stream", system: "Switchyard", group: "switchyard", protocol: "Connect JSON", call: "stream", target: t.connectStream, max: false }, sy);
+      });
+    }
+
+    if (wants("cache")) {
+      for (const layer of ["memory", "redis"] as const) {
+        const redis = layer === "redis" ? await startRedis(dirs) : undefined;
+        try {
+          await withSwitchyard({ kind: "cache", layer, redisUrl: redis?.url }, mode, async (sy) => {
+            const t = switchyardTargets(sy);
+            // The probe above stored the answer; this one must come from the cache layer under test.
+            const second = (await probe(`${sy.url}/switchyard.v1.InferenceService/Complete`, switchyardJsonBody())) as { cache?: { hit?: boolean; layer?: string } };
+            const wantLayer = layer === "memory" ? "CACHE_LAYER_MEMORY" : "CACHE_LAYER_REDIS";
+            if (!second.cache?.hit || second.cache.layer !== wantLayer) {
+              skip(`switchyard-cache-${layer}/grpc/unary`, "Switchyard", `no ${layer} cache hit: a repeated identical request answered with cache = ${JSON.stringify(second.cache ?? null)} (cache_settings not applied on the request path in this checkout)`);
+              return;
+            }
+            await measure({ id: `switchyard-cache-${layer}/grpc/unary`, system: `Switchyard cache hit (${layer})`, group: "cache", protocol: "gRPC", call: "unary", target: t.grpcUnary, max: true }, sy);
+          });
+        } finally {
+          await redis?.stop();
+        }
+      }
+    }
+
+    if (wants("router")) {
+      for (const strategy of ROUTING_STRATEGIES) {
+        await withSwitchyard({ kind: "router", strategy, deployments: 10 }, mode, async (sy) => {
+          await measure(
+            { id: `switchyard-router-${strategy}/grpc/unary`, system: `Switchyard router, 10 deployments, ${strategy}`, group: "router", protocol: "gRPC", call: "unary", target: switchyardTargets(sy).grpcUnary, max: profile.routerMax, durationS: profile.routerDurationS },
+            sy,
+          );
+        });
+      }
+    }
+
+    if (wants("peers")) {
+      await runPeers(installed);
+    }
+
+    if (wants("profile") && mode) await profileSwitchyard(mode);
+  } finally {
+    await upstream.stop();
+  }
+
+  const date = new Date(started).toISOString().slice(0, 10);
+  const base = `${date}${profileName === "quick" ? "-quick" : ""}`;
+  const resultsDir = path.join(repoRoot, "bench", "results");
+  await mkdir(resultsDir, { recursive: true });
+  const data: RunData = {
+    date,
+    startedAt: new Date(started).toISOString(),
+    profile: profileName,
+    machine: await machineFacts(),
+    versions: {
+      vegeta: PINS.vegeta.version,
+      ghz: PINS.ghz.version,
+      streamload: "bench/loadgen (this repo)",
+      "mock upstream": "bench/mock-upstream (this repo, Node)",
+      matplotlib: PINS.matplotlib.version,
+    },
+    peers: [
+      peerRow("LiteLLM proxy", installed.peers.litellm),
+      peerRow("Portkey gateway", installed.peers.portkey),
+      peerRow("Bifrost", installed.peers.bifrost),
+    ],
+    switchyardUpstream: mode,
+    settings: {
+      rates: [...profile.rates],
+      durationS: profile.durationS,
+      warmupS: profile.warmupS,
+      maxDurationS: profile.maxDurationS,
+      concurrency: profile.concurrency,
+      upstream: { ...UPSTREAM },
+    },
+    measurements,
+    skipped,
+    profileFindings,
+    durationS: (Date.now() - started) / 1000,
+  };
+  const jsonFile = path.join(resultsDir, `${base}.json`);
+  await writeFile(jsonFile, JSON.stringify(data, null, 2) + "\n");
+  const pngFile = path.join(resultsDir, `${base}.png`);
+  await run(installed.tools.python, [path.join(repoRoot, "bench", "plot.py"), jsonFile, pngFile]).catch((err: Error) => log(`plot failed: ${err.message}`));
+  await writeFile(path.join(resultsDir, `${base}.md`), renderReport(data, `${base}.png`));
+  log(`wrote bench/results/${base}.md, .json, .png in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+function peerRow(name: string, p: Installed["peers"]["litellm"]): RunData["peers"][number] {
+  return { name, version: p.version, installed: p.ok, detail: p.ok ? p.detail : p.reason };
+}
+
+async function runPeers(installed: Installed): Promise<void> {
+  const peers: Array<{ key: "litellm" | "portkey"; name: string; start: () => Promise<RunningSystem>; model: string; headers: Record<string, string> }> = [
+    { key: "litellm", name: `LiteLLM ${PINS.litellm.version}`, start: () => startLitellm(dirs, installed.litellmBin, upstream.url), model: "bench", headers: {} },
+    { key: "portkey", name: `Portkey ${PINS.portkey.version}`, start: () => startPortkey(dirs, installed.portkeyEntry), model: UPSTREAM_MODEL, headers: portkeyHeaders(upstream.url) },
+  ];
+  for (const peer of peers) {
+    const install = installed.peers[peer.key];
+    if (!install.ok) {
+      skip(`${peer.key}/http/*`, peer.name, `did not install: ${install.reason}`);
+      continue;
+    }
+    let sys: RunningSystem | undefined;
+    try {
+      log(`starting ${peer.name} …`);
+      sys = await peer.start();
+      const url = `${sys.url}/v1/chat/completions`;
+      await probe(url, openAiBody(peer.model, false), peer.headers);
+      await measure({ id: `${peer.key}/http/unary`, system: peer.name, group: "peer", protocol: "OpenAI HTTP", call: "unary", target: { kind: "http", url, body: openAiBody(peer.model, false), headers: peer.headers }, max: true }, sys);
+      await measure({ id: `${peer.key}/http/stream`, system: peer.name, group: "peer", protocol: "OpenAI SSE", call: "stream", target: { kind: "stream", mode: "sse", url, body: openAiBody(peer.model, true), headers: peer.headers }, max: false }, sys);
+    } catch (err) {
+      skip(`${peer.key}/http/*`, peer.name, (err as Error).message);
+    } finally {
+      await sys?.stop(10_000);
+    }
+  }
+  const bifrost = installed.peers.bifrost;
+  if (!bifrost.ok) skip("bifrost/http/*", `Bifrost ${bifrost.version}`, `did not install: ${bifrost.reason}`);
+  else skip("bifrost/http/*", `Bifrost ${bifrost.version}`, "installed, but this harness has no runner for it yet (it had never installed here when the harness was written)");
+}
+
+let profileFindings: RunData["profileFindings"];
+
+/** One extra run of Switchyard under `--cpu-prof`, to name the hot path in the report. */
+async function profileSwitchyard(mode: UpstreamMode): Promise<void> {
+  const profDir = path.join(runDir, "cpu-profile");
+  await rm(profDir, { recursive: true, force: true });
+  await mkdir(profDir, { recursive: true });
+  const rate = profile.rates[profile.rates.length - 1];
+  let sy: RunningSystem | undefined;
+  try {
+    sy = await startSwitchyard(dirs, { kind: "plain" }, mode, upstream.url, { cpuProfileDir: profDir });
+    await runLoad(loadCtx, switchyardTargets(sy).grpcUnary, { rate, durationS: profile.durationS, concurrency: profile.concurrency, timeoutS: profile.timeoutS });
+  } catch (err) {
+    skip("profile", "Switchyard", (err as Error).message);
+    return;
+  } finally {
+    // A clean exit (SIGTERM → graceful shutdown) is what makes V8 write the profile.
+    await sy?.stop(15_000);
+  }
+  const files = existsSync(profDir) ? (await readdir(profDir)).filter((f) => f.endsWith(".cpuprofile")) : [];
+  if (files.length === 0) {
+    skip("profile", "Switchyard", "no .cpuprofile was written (the gateway did not exit cleanly on SIGTERM)");
+    return;
+  }
+  const file = path.join(profDir, files[0]);
+  const cpu = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
+  profileFindings = { scenario: `gRPC unary at ${rate} req/s for ${profile.durationS} s`, frames: hottestFrames(cpu, 15, repoRoot), file };
+}
+
+await main();
