@@ -16,6 +16,8 @@ import { isGatewayError } from "../errors/gateway-error.js";
 import { silentLogger, type Logger } from "../observability/logger.js";
 import { builtinProviders, type ProviderRegistry } from "../providers/registry.js";
 import { Router } from "../router/router.js";
+import { routerStateReader } from "../router/router-state.js";
+import { createStateStore } from "../router/state/index.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
 import { adminService } from "./admin-service.js";
@@ -45,6 +47,7 @@ export class Gateway {
     private readonly server: DualProtocolServer,
     private readonly shutdown: AbortController,
     private readonly logger: Logger,
+    private readonly router: Router,
   ) {}
 
   get url(): string {
@@ -67,6 +70,7 @@ export class Gateway {
       }
       this.server.destroy();
       await Promise.all(this.config.deployments.map((d) => d.adapter.close?.()));
+      await this.router.close();
     })();
     return this.closing;
   }
@@ -87,7 +91,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? silentLogger;
   const providers = options.providers ?? builtinProviders();
   const config = resolveConfig(options.config, providers, { clock: options.clock ?? systemClock });
-  const router = new Router(config);
+  const clock = options.clock ?? systemClock;
+  const router = new Router(config, { clock, store: createStateStore(config, clock, logger), logger });
   const health = new HealthStatus();
   const shutdown = new AbortController();
 
@@ -98,7 +103,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const routes = (r: ConnectRouter) => {
     r.service(InferenceService, inferenceService(router));
-    r.service(AdminService, adminService({}));
+    r.service(AdminService, adminService({ routerState: routerStateReader(config, router.store, clock) }));
     r.service(Health, healthService(health));
     if (config.server.reflection) {
       r.service(ReflectionV1, reflectionServiceV1(reflection));
@@ -122,5 +127,5 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   health.set("", ServingStatus.SERVING);
   for (const service of services) health.set(service.typeName, ServingStatus.SERVING);
   logger.info({ port, modelGroups: [...config.groups.keys()] }, "switchyard listening");
-  return new Gateway(port, config, health, server, shutdown, logger);
+  return new Gateway(port, config, health, server, shutdown, logger, router);
 }
