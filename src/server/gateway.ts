@@ -20,6 +20,7 @@ import { routerStateReader } from "../router/router-state.js";
 import { createStateStore } from "../router/state/index.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
+import { createGatewayCache, type GatewayCache } from "../cache/index.js";
 import { adminService } from "./admin-service.js";
 import { errorMappingInterceptor } from "./error-interceptor.js";
 import { HealthStatus, healthService, ServingStatus } from "./health.js";
@@ -48,6 +49,8 @@ export class Gateway {
     private readonly shutdown: AbortController,
     private readonly logger: Logger,
     private readonly router: Router,
+    /** The response cache, when cache_settings.enabled. */
+    readonly cache?: GatewayCache,
   ) {}
 
   get url(): string {
@@ -71,6 +74,7 @@ export class Gateway {
       this.server.destroy();
       await Promise.all(this.config.deployments.map((d) => d.adapter.close?.()));
       await this.router.close();
+      await this.cache?.close();
     })();
     return this.closing;
   }
@@ -93,6 +97,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const config = resolveConfig(options.config, providers, { clock: options.clock ?? systemClock });
   const clock = options.clock ?? systemClock;
   const router = new Router(config, { clock, store: createStateStore(config, clock, logger), logger });
+  const cache = await createGatewayCache(options.config, { clock, logger });
   const health = new HealthStatus();
   const shutdown = new AbortController();
 
@@ -102,8 +107,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     services.map((s) => s.typeName),
   );
   const routes = (r: ConnectRouter) => {
-    r.service(InferenceService, inferenceService(router));
-    r.service(AdminService, adminService({ routerState: routerStateReader(config, router.store, clock) }));
+    r.service(InferenceService, inferenceService(cache ? cache.wrap(router) : router));
+    r.service(AdminService, adminService({ routerState: routerStateReader(config, router.store, clock), cache }));
     r.service(Health, healthService(health));
     if (config.server.reflection) {
       r.service(ReflectionV1, reflectionServiceV1(reflection));
@@ -127,5 +132,5 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   health.set("", ServingStatus.SERVING);
   for (const service of services) health.set(service.typeName, ServingStatus.SERVING);
   logger.info({ port, modelGroups: [...config.groups.keys()] }, "switchyard listening");
-  return new Gateway(port, config, health, server, shutdown, logger, router);
+  return new Gateway(port, config, health, server, shutdown, logger, router, cache);
 }
