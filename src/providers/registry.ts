@@ -2,6 +2,7 @@ import type { ProviderFactory } from "./provider.js";
 import { mockProvider } from "./mock/index.js";
 import { anthropicProvider } from "./anthropic/index.js";
 import { geminiProvider } from "./gemini/index.js";
+import { bedrockProvider } from "./bedrock/index.js";
 import { openaiProvider } from "./openai/index.js";
 import { azureProvider } from "./azure/index.js";
 import { openAiCompatibleProviders } from "./openai-compatible/index.js";
@@ -34,6 +35,7 @@ export function builtinProviders(): ProviderRegistry {
     mockProvider,
     anthropicProvider,
     geminiProvider,
+    bedrockProvider,
     openaiProvider,
     azureProvider,
     ...openAiCompatibleProviders,

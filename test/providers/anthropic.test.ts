@@ -395,6 +395,7 @@ describe("anthropic streaming", () => {
   });
 
   it("aborting the stream aborts the upstream request", async () => {
+    const before = upstream.abortedResponses;
     upstream.enqueue(fake.sseReply([fake.messageStart(), fake.textBlockStart(0), fake.textDelta(0, "first")], "hang"));
     const controller = new AbortController();
     const iterator = adapter.stream(hello, { signal: controller.signal })[Symbol.asyncIterator]();
@@ -403,7 +404,16 @@ describe("anthropic streaming", () => {
     const pending = iterator.next();
     controller.abort(new Error("client went away"));
     await expect(pending).rejects.toThrow("client went away");
-    await upstream.waitForAbort();
-    expect(upstream.abortedResponses).toBeGreaterThan(0);
+    await upstream.waitForAbort(before);
+  });
+
+  it("stopping iteration early releases the upstream connection", async () => {
+    const before = upstream.abortedResponses;
+    upstream.enqueue(fake.sseReply([fake.messageStart(), fake.textBlockStart(0), fake.textDelta(0, "first")], "hang"));
+    for await (const chunk of adapter.stream(hello, signal())) {
+      expect(chunk.choices[0]!.delta?.content).toBe("first");
+      break;
+    }
+    await upstream.waitForAbort(before);
   });
 });

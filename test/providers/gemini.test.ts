@@ -288,6 +288,7 @@ describe("gemini streaming", () => {
   });
 
   it("aborting the stream aborts the upstream request", async () => {
+    const before = upstream.abortedResponses;
     upstream.enqueue(fake.sseReply(fake.textStream(["first", "second"]).slice(0, 1), "hang"));
     const controller = new AbortController();
     const iterator = adapter.stream(hello, { signal: controller.signal })[Symbol.asyncIterator]();
@@ -295,7 +296,17 @@ describe("gemini streaming", () => {
     const pending = iterator.next();
     controller.abort(new Error("client went away"));
     await expect(pending).rejects.toThrow("client went away");
-    await upstream.waitForAbort();
+    await upstream.waitForAbort(before);
+  });
+
+  it("stopping iteration early releases the upstream connection", async () => {
+    const before = upstream.abortedResponses;
+    upstream.enqueue(fake.sseReply(fake.textStream(["first", "second"]).slice(0, 1), "hang"));
+    for await (const chunk of adapter.stream(hello, signal())) {
+      expect(chunk.choices[0]!.delta?.content).toBe("first");
+      break;
+    }
+    await upstream.waitForAbort(before);
   });
 });
 

@@ -83,10 +83,9 @@ export class ScriptedServer {
     return last;
   }
 
-  /** Resolves when the client abandons an unfinished response (it aborted the upstream request). */
-  waitForAbort(): Promise<void> {
-    if (this.abortedResponses > 0) return Promise.resolve();
-    return new Promise((resolve) => this.abortWaiters.push(resolve));
+  /** Resolves once more than `seen` responses were abandoned unfinished by the client (it aborted the upstream request). */
+  async waitForAbort(seen = 0): Promise<void> {
+    while (this.abortedResponses <= seen) await new Promise<void>((resolve) => this.abortWaiters.push(resolve));
   }
 
   async close(): Promise<void> {

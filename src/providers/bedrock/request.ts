@@ -1,0 +1,178 @@
+import type { JsonObject } from "@bufbuild/protobuf";
+import {
+  ResponseFormatType,
+  ToolChoiceMode,
+  type CompletionRequest,
+  type ContentPart,
+  type Message,
+} from "../../../gen/ts/switchyard/v1/inference_pb.js";
+import { invalidField } from "../../errors/gateway-error.js";
+import { imageSource, messageText, parseToolArguments } from "../http/content.js";
+
+/** Wire shapes of Converse (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html). */
+export type ConverseContentBlock =
+  | { text: string }
+  | { image: { format: string; source: { bytes: string } } }
+  | { toolUse: { toolUseId: string; name: string; input: Record<string, unknown> } }
+  | { toolResult: { toolUseId: string; content: Array<{ text: string } | { json: unknown }> } };
+
+export interface ConverseMessage {
+  role: "user" | "assistant";
+  content: ConverseContentBlock[];
+}
+
+export interface ConverseRequestBody {
+  messages: ConverseMessage[];
+  system?: Array<{ text: string }>;
+  inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
+  toolConfig?: {
+    tools: Array<{ toolSpec: { name: string; description?: string; inputSchema: { json: JsonObject } } }>;
+    toolChoice?: { auto: object } | { any: object } | { tool: { name: string } };
+  };
+  [providerOption: string]: unknown;
+}
+
+/**
+ * JSON output uses a forced tool, as for Anthropic: the model must call
+ * this tool with the requested schema and its input is the answer's
+ * content. Bedrock supports forced tool choice for Anthropic, Mistral
+ * Large and Nova models; other models answer with a validation error.
+ */
+export const JSON_TOOL_NAME = "json_response";
+
+/** Image formats Converse accepts, by MIME type. */
+const IMAGE_FORMATS: Record<string, string> = { "image/png": "png", "image/jpeg": "jpeg", "image/jpg": "jpeg", "image/gif": "gif", "image/webp": "webp" };
+
+/** The unified request as a Converse body (the model id goes in the URL). */
+export function toConverseRequest(request: CompletionRequest): ConverseRequestBody {
+  rejectUnsupported(request);
+  const system: Array<{ text: string }> = [];
+  const messages: ConverseMessage[] = [];
+  request.messages.forEach((message, i) => {
+    const field = `messages[${i}]`;
+    switch (message.role) {
+      case "system":
+      case "developer":
+        system.push({ text: messageText(message) });
+        return;
+      case "user":
+        return append(messages, "user", userBlocks(message, field));
+      case "assistant":
+        return append(messages, "assistant", assistantBlocks(message, field));
+      case "tool":
+        if (!message.toolCallId) throw invalidField(`${field}.tool_call_id`, "is required for role tool");
+        return append(messages, "user", [{ toolResult: { toolUseId: message.toolCallId, content: [toolResultContent(messageText(message))] } }]);
+      default:
+        throw invalidField(`${field}.role`, `unsupported role "${message.role}"`);
+    }
+  });
+
+  const body: ConverseRequestBody = { messages };
+  if (system.length > 0) body.system = system;
+  const inference: NonNullable<ConverseRequestBody["inferenceConfig"]> = {};
+  if (request.maxTokens !== undefined) inference.maxTokens = request.maxTokens;
+  if (request.temperature !== undefined) inference.temperature = request.temperature;
+  if (request.topP !== undefined) inference.topP = request.topP;
+  if (request.stop.length > 0) inference.stopSequences = [...request.stop];
+  if (Object.keys(inference).length > 0) body.inferenceConfig = inference;
+  const toolConfig = toolConfigOf(request);
+  if (toolConfig) body.toolConfig = toolConfig;
+  // e.g. additionalModelRequestFields, guardrailConfig, performanceConfig pass through as given.
+  Object.assign(body, request.options?.providerOptions ?? {});
+  return body;
+}
+
+function rejectUnsupported(request: CompletionRequest): void {
+  if (request.n !== undefined && request.n > 1) throw invalidField("n", "Bedrock Converse returns one choice per request");
+  if (request.seed !== undefined) throw invalidField("seed", "is not supported by Bedrock Converse");
+  if (request.presencePenalty !== undefined) throw invalidField("presence_penalty", "is not supported by Bedrock Converse");
+  if (request.frequencyPenalty !== undefined) throw invalidField("frequency_penalty", "is not supported by Bedrock Converse");
+}
+
+/** Converse requires alternating roles: consecutive same-role turns are merged. */
+function append(messages: ConverseMessage[], role: "user" | "assistant", content: ConverseContentBlock[]): void {
+  const last = messages[messages.length - 1];
+  if (last && last.role === role) last.content.push(...content);
+  else messages.push({ role, content });
+}
+
+function userBlocks(message: Message, field: string): ConverseContentBlock[] {
+  if (message.parts.length === 0) return [{ text: message.content }];
+  return message.parts.map((part, j) => partBlock(part, `${field}.parts[${j}]`));
+}
+
+function partBlock(part: ContentPart, field: string): ConverseContentBlock {
+  if (part.part.case === "text") return { text: part.part.value };
+  if (part.part.case === "image") {
+    const image = imageSource(part.part.value, `${field}.image`);
+    if (image.kind === "url") throw invalidField(`${field}.image.url`, "Bedrock Converse takes images as data only (bytes or a data: URL), not http URLs");
+    const format = IMAGE_FORMATS[image.mimeType.toLowerCase()];
+    if (!format) throw invalidField(`${field}.image.mime_type`, `"${image.mimeType}" is not one of ${Object.keys(IMAGE_FORMATS).join(", ")}`);
+    return { image: { format, source: { bytes: image.base64 } } };
+  }
+  throw invalidField(field, "is empty");
+}
+
+function assistantBlocks(message: Message, field: string): ConverseContentBlock[] {
+  const blocks: ConverseContentBlock[] = [];
+  const text = messageText(message);
+  if (text) blocks.push({ text });
+  message.toolCalls.forEach((call, j) => {
+    const callField = `${field}.tool_calls[${j}]`;
+    if (!call.function?.name) throw invalidField(`${callField}.function.name`, "is required");
+    blocks.push({ toolUse: { toolUseId: call.id, name: call.function.name, input: parseToolArguments(call.function.arguments, `${callField}.function.arguments`) } });
+  });
+  return blocks;
+}
+
+/** A JSON tool result goes as a json block (models see structure), anything else as text. */
+function toolResultContent(text: string): { text: string } | { json: unknown } {
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value !== null && typeof value === "object") return { json: value };
+  } catch {
+    // plain text result
+  }
+  return { text };
+}
+
+function toolConfigOf(request: CompletionRequest): ConverseRequestBody["toolConfig"] {
+  const format = request.responseFormat?.type;
+  if (format === ResponseFormatType.JSON_OBJECT || format === ResponseFormatType.JSON_SCHEMA) {
+    if (request.tools.length > 0) throw invalidField("response_format", "JSON output on Bedrock uses a forced tool and cannot be combined with tools");
+    const schema = format === ResponseFormatType.JSON_SCHEMA ? request.responseFormat?.jsonSchema?.schema : undefined;
+    if (format === ResponseFormatType.JSON_SCHEMA && !schema) throw invalidField("response_format.json_schema.schema", "is required");
+    return {
+      tools: [
+        {
+          toolSpec: {
+            name: JSON_TOOL_NAME,
+            description: request.responseFormat?.jsonSchema?.description || "Respond with a JSON object.",
+            inputSchema: { json: schema ?? { type: "object" } },
+          },
+        },
+      ],
+      toolChoice: { tool: { name: JSON_TOOL_NAME } },
+    };
+  }
+  if (request.tools.length === 0) return undefined;
+  const choice = request.toolChoice?.choice;
+  if (choice?.case === "mode" && choice.value === ToolChoiceMode.NONE) {
+    throw invalidField("tool_choice", "Bedrock Converse has no \"none\" tool choice; send the request without tools");
+  }
+  const tools = request.tools.map((tool, i) => {
+    const fn = tool.function;
+    if (!fn?.name) throw invalidField(`tools[${i}].function.name`, "is required");
+    return {
+      toolSpec: {
+        name: fn.name,
+        ...(fn.description ? { description: fn.description } : {}),
+        inputSchema: { json: fn.parameters ?? { type: "object", properties: {} } },
+      },
+    };
+  });
+  if (choice?.case === "functionName") return { tools, toolChoice: { tool: { name: choice.value } } };
+  if (choice?.case === "mode" && choice.value === ToolChoiceMode.REQUIRED) return { tools, toolChoice: { any: {} } };
+  if (choice?.case === "mode" && choice.value === ToolChoiceMode.AUTO) return { tools, toolChoice: { auto: {} } };
+  return { tools };
+}
