@@ -101,6 +101,7 @@ describe("openai chat completions (unary)", () => {
     expect(sent.headers.authorization).toBe(`Bearer ${TEST_KEY}`);
     expect(sent.headers["openai-organization"]).toBe("org-abc");
     expect(sent.headers["content-type"]).toBe("application/json");
+    expect(sent.headers.accept).toBe("application/json");
     expect(sent.json()).toEqual({
       model: "gpt-4o",
       messages: [
@@ -262,6 +263,7 @@ describe("openai chat completions (streaming)", () => {
     fake.enqueue(openAiStream(textStreamEvents(["Hel", "lo", "!"])));
     const chunks = await collect(openai.stream!(HELLO, call()));
 
+    expect(fake.lastRequest.headers.accept).toBe("text/event-stream");
     expect(fake.lastRequest.json()).toEqual({
       model: "gpt-4o",
       messages: [{ role: "user", content: "Hello!" }],
@@ -541,6 +543,21 @@ describe("openai embeddings, images and moderation", () => {
 });
 
 describe("openai factory", () => {
+  it("sends params.headers upstream and masks credential-looking ones in error messages", async () => {
+    const proxied = adapterFor(openaiProvider, {
+      model: "gpt-4o",
+      apiBase: `${fake.url}/v1`,
+      apiKey: TEST_KEY,
+      headers: { "X-Proxy-Key": "proxy-credential-42", "X-Team": "search" },
+    });
+    fake.enqueue(openAiError(403, { message: "proxy rejected key proxy-credential-42 for team search", type: null, code: null, param: null }));
+    const err = await failure(proxied.complete!(HELLO, call()));
+    expect(fake.lastRequest.headers["x-proxy-key"]).toBe("proxy-credential-42");
+    expect(fake.lastRequest.headers["x-team"]).toBe("search");
+    expect(err.message).toBe("openai: proxy rejected key [REDACTED] for team search");
+    await proxied.close?.();
+  });
+
   it("offers every call type and knows list prices of well-known models", () => {
     expect(["complete", "stream", "embed", "generateImage", "moderate"].every((m) => typeof (openai as any)[m] === "function")).toBe(true);
     expect(openaiProvider.prices?.["gpt-4o"]).toMatchObject({ inputCostPerToken: 2.5e-6, outputCostPerToken: 10e-6, maxInputTokens: 128_000 });

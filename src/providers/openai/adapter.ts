@@ -41,9 +41,14 @@ export interface OpenAiWireEndpoint {
  */
 export class OpenAiWireAdapter {
   private readonly target: WireTarget;
+  /** Request headers of JSON calls and of streams, built once. */
+  private readonly jsonHeaders: Record<string, string>;
+  private readonly streamHeaders: Record<string, string>;
 
   constructor(private readonly endpoint: OpenAiWireEndpoint) {
     this.target = { provider: endpoint.provider, model: endpoint.model, dialect: endpoint.dialect };
+    this.jsonHeaders = { ...endpoint.headers, accept: "application/json" };
+    this.streamHeaders = { ...endpoint.headers, accept: "text/event-stream" };
   }
 
   async complete(request: CompletionRequest, ctx: CallContext) {
@@ -52,7 +57,7 @@ export class OpenAiWireAdapter {
   }
 
   async *stream(request: CompletionRequest, ctx: CallContext): AsyncGenerator<ModelResponseChunk> {
-    const res = await this.post("chat", chatBody(request, this.target, true), ctx.signal);
+    const res = await this.post("chat", chatBody(request, this.target, true), ctx.signal, this.streamHeaders);
     const { client, secrets } = this.endpoint;
     try {
       yield* chatChunks(parseSse(bodyChunks(client, res, ctx.signal)), request, this.answerContext(), secrets);
@@ -99,14 +104,14 @@ export class OpenAiWireAdapter {
   }
 
   private async postJson(call: WireCall, body: object, signal: AbortSignal): Promise<unknown> {
-    const res = await this.post(call, body, signal);
+    const res = await this.post(call, body, signal, this.jsonHeaders);
     return readJsonBody(this.endpoint.client, res, signal);
   }
 
   /** Sends the body; a non-2xx answer is read and thrown as a taxonomy error. */
-  private async post(call: WireCall, body: object, signal: AbortSignal): Promise<UpstreamResponse> {
-    const { client, headers, paths, provider, secrets } = this.endpoint;
-    const res = await client.request({ path: paths[call]!, headers: { ...headers }, body: JSON.stringify(body), signal });
+  private async post(call: WireCall, body: object, signal: AbortSignal, headers: Record<string, string>): Promise<UpstreamResponse> {
+    const { client, paths, provider, secrets } = this.endpoint;
+    const res = await client.request({ path: paths[call]!, headers, body: JSON.stringify(body), signal });
     if (res.status >= 200 && res.status < 300) return res;
     const text = await client.text(res, signal);
     throw httpErrorFromBody(provider, res.status, text, res.headers, secrets);

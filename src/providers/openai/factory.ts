@@ -43,10 +43,9 @@ export function openAiWireFactory(spec: OpenAiWireSpec): ProviderFactory {
     create(deployment: Deployment, deps: ProviderDeps) {
       const params = deployment.params!;
       const apiKey = apiKeyOf(spec, params);
-      const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+      const headers: Record<string, string> = { "content-type": "application/json" };
       if (apiKey) headers[spec.auth === "bearer" ? "authorization" : "api-key"] = spec.auth === "bearer" ? `Bearer ${apiKey}` : apiKey;
       Object.assign(headers, spec.extraHeaders?.(params), lowerCaseKeys(params.headers));
-      const secrets = [apiKey, headers.authorization?.replace(/^Bearer\s+/i, ""), headers["api-key"]].filter((s): s is string => !!s);
       const adapter = new OpenAiWireAdapter({
         provider: spec.name,
         model: params.model,
@@ -54,7 +53,7 @@ export function openAiWireFactory(spec: OpenAiWireSpec): ProviderFactory {
         client: new UpstreamClient(spec.name, params.apiBase || spec.defaultApiBase!),
         headers,
         paths: spec.paths?.(params) ?? OPENAI_PATHS,
-        secrets,
+        secrets: secretsOf(apiKey, headers),
         clock: deps.clock,
       });
       return adapter.offering(calls);
@@ -76,6 +75,14 @@ function validateParams(spec: OpenAiWireSpec, params: ProviderParams | undefined
     problems.push(["api_key", `is required for ${spec.name}${spec.apiKeyEnv ? ` (or set ${spec.apiKeyEnv})` : ""}`]);
   }
   return problems;
+}
+
+/** The key and any credential-looking header value (a configured bearer token, a proxy key): masked in every error message. */
+function secretsOf(apiKey: string, headers: Record<string, string>): string[] {
+  const fromHeaders = Object.entries(headers)
+    .filter(([name]) => /authorization|key|token|secret/i.test(name))
+    .map(([, value]) => value.replace(/^Bearer\s+/i, ""));
+  return [...new Set([apiKey, ...fromHeaders].filter((s) => s !== ""))];
 }
 
 function hasAuthHeader(headers: Record<string, string>): boolean {
