@@ -55,6 +55,17 @@ export function validateRouterConfig(config: RouterConfig, providers: ProviderRe
         });
       });
     }
+    if (settings.latencyBufferRatio !== undefined && !(settings.latencyBufferRatio >= 0)) {
+      problem(["router_settings", "latency_buffer_ratio"], `must be 0 or more (a fraction of the fastest latency), got ${settings.latencyBufferRatio}`);
+    }
+    if (settings.healthCheck?.enabled && settings.healthCheck.intervalMs === 0) {
+      problem(["router_settings", "health_check", "interval_ms"], "must be more than 0 when health checks are enabled");
+    }
+    const backoff = settings.retryBackoffMs;
+    const maxBackoff = settings.maxRetryBackoffMs;
+    if (backoff !== undefined && maxBackoff !== undefined && maxBackoff < backoff) {
+      problem(["router_settings", "max_retry_backoff_ms"], `must be at least retry_backoff_ms (${backoff})`);
+    }
     settings.defaultFallbacks.forEach((target, i) => {
       if (!groups.has(target)) problem(["router_settings", "default_fallbacks", i], `"${target}" is not a model_name in model_list`);
     });

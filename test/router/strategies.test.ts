@@ -26,7 +26,6 @@ describe("simple-shuffle", () => {
   it("splits picks in proportion to weight (within 2 percentage points over 20,000 picks)", () => {
     const config = group(["a", { weight: 1 }], ["b", { weight: 3 }], ["c", { weight: 6 }]);
     const counts = distribution(new SimpleShuffle(seededRandom(1)), candidates(config), 20_000);
-    expect(counts.a! / 20_000).toBeCloseTo(0.1, 1);
     expect(Math.abs(counts.a! / 20_000 - 0.1)).toBeLessThan(0.02);
     expect(Math.abs(counts.b! / 20_000 - 0.3)).toBeLessThan(0.02);
     expect(Math.abs(counts.c! / 20_000 - 0.6)).toBeLessThan(0.02);
@@ -44,7 +43,10 @@ describe("simple-shuffle", () => {
 
   it("is reproducible with the same seed", () => {
     const list = candidates(group(["a"], ["b"], ["c"]));
-    const picks = (seed: number) => Array.from({ length: 50 }, ((s) => () => s.pick(list, unary).id)(new SimpleShuffle(seededRandom(seed))));
+    const picks = (seed: number) => {
+      const strategy: RoutingStrategy = new SimpleShuffle(seededRandom(seed));
+      return Array.from({ length: 50 }, () => strategy.pick(list, unary).id);
+    };
     expect(picks(42)).toEqual(picks(42));
     expect(new Set(picks(42)).size).toBe(3);
   });
@@ -54,7 +56,8 @@ describe("least-busy", () => {
   it("picks the deployment with the fewest requests in flight", () => {
     const config = group(["a"], ["b"], ["c"]);
     const list = candidates(config, { a: { inFlight: 4 }, b: { inFlight: 1 }, c: { inFlight: 2 } });
-    expect(new LeastBusy(seededRandom(3)).pick(list, unary).id).toBe("b");
+    const strategy: RoutingStrategy = new LeastBusy(seededRandom(3));
+    expect(strategy.pick(list, unary).id).toBe("b");
   });
 
   it("spreads ties at random", () => {

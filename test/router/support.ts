@@ -1,5 +1,5 @@
-import { create } from "@bufbuild/protobuf";
-import { CompletionRequestSchema, type CompletionRequest, type RequestOptions } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import { create, type MessageInitShape } from "@bufbuild/protobuf";
+import { CompletionRequestSchema, RequestOptionsSchema, type CompletionRequest } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { resolveConfig, type ResolvedConfig } from "../../src/config/resolve.js";
 import { builtinProviders } from "../../src/providers/registry.js";
 import { newRequestContext, type RequestContext } from "../../src/router/request-context.js";
@@ -36,7 +36,7 @@ export function mockDeployment(group: string, id: string, mock: Record<string, u
   return { model_name: group, id, provider: "mock", params: { model: "mock-1", mock }, ...extra };
 }
 
-export function chat(model: string, text = "hello", options: Partial<RequestOptions> = {}, extra: Partial<CompletionRequest> = {}): CompletionRequest {
+export function chat(model: string, text = "hello", options: MessageInitShape<typeof RequestOptionsSchema> = {}, extra: { maxTokens?: number } = {}): CompletionRequest {
   return create(CompletionRequestSchema, { model, messages: [{ role: "user", content: text }], options, ...extra });
 }
 
