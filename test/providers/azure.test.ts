@@ -185,6 +185,7 @@ describe("azure openai answers", () => {
     const chunks = (await collect(azure.stream!(HELLO, call()))) as Array<Record<string, any>>;
     expect(fake.lastRequest.json().stream_options).toEqual({ include_usage: true });
     expect(chunks.map((c) => c.choices[0].delta.content ?? "")).toEqual(["", "Once upon", ""]);
+    expect(chunks.map((c) => [c.id, c.created])).toEqual(Array(3).fill(["chatcmpl-123", "1741569952"]));
     expect(chunks.at(-1)!.choices[0].finishReason).toBe("FINISH_REASON_CONTENT_FILTER");
     expect(chunks.at(-1)!.usage).toEqual({ promptTokens: 11, completionTokens: 3, totalTokens: 14 });
   });

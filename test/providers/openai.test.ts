@@ -377,10 +377,15 @@ describe("openai chat completions (streaming)", () => {
     expect((await failure(openai.stream!(HELLO, call()))).kind).toBe(ErrorKind.RATE_LIMITED);
   });
 
-  it("fails with BAD_RESPONSE on a malformed event", async () => {
-    fake.enqueue(openAiStream(["data: {\"id\": \"chatcmpl-1\", \"choices\": [\n\n", sseEvent("[DONE]")]));
+  it.each([
+    ["truncated JSON", 'data: {"id": "chatcmpl-1", "choices": [\n\n'],
+    ["JSON null", "data: null\n\n"],
+    ["a JSON number", "data: 42\n\n"],
+  ])("fails with BAD_RESPONSE on a malformed event (%s)", async (_name, event) => {
+    fake.enqueue(openAiStream([event, sseEvent("[DONE]")]));
     const err = await failure(openai.stream!(HELLO, call()));
     expect(err.kind).toBe(ErrorKind.BAD_RESPONSE);
+    expect(err.message).toMatch(/^openai: malformed stream event/);
   });
 
   it("maps an HTTP error answer to a streaming request before any chunk", async () => {

@@ -6,7 +6,7 @@ import {
   type ModelResponseChunk,
   type Usage,
 } from "../../../gen/ts/switchyard/v1/inference_pb.js";
-import { parseEventJson, streamBroken } from "../http/body.js";
+import { malformedEvent, parseEventJson, streamBroken } from "../http/body.js";
 import type { SseEvent } from "../http/sse.js";
 import { streamErrorFromEvent } from "./errors.js";
 import { estimatedUsage, finishReason, usageFromWire, type AnswerContext } from "./response.js";
@@ -40,12 +40,13 @@ export async function* chatChunks(
       done = true;
       break;
     }
-    const payload = parseEventJson(ctx.provider, event.data) as WireChatChunk & WireErrorBody;
-    if (event.event === "error" || (payload && typeof payload === "object" && payload.error !== undefined)) {
-      throw streamErrorFromEvent(ctx.provider, payload, secrets);
-    }
+    const parsed = parseEventJson(ctx.provider, event.data);
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw malformedEvent(ctx.provider, event.data.slice(0, 120));
+    const payload = parsed as WireChatChunk & WireErrorBody;
+    if (event.event === "error" || payload.error !== undefined) throw streamErrorFromEvent(ctx.provider, payload, secrets);
+    // Azure's leading prompt_filter_results chunk has an empty id and created 0: keep the real ones.
     if (payload.id) last.id = payload.id;
-    if (payload.created !== undefined) last.created = BigInt(payload.created);
+    if (payload.created) last.created = BigInt(payload.created);
     if (payload.model) last.model = payload.model;
     if (payload.usage) usage = usageFromWire(payload.usage);
     // Usage-only chunks and Azure's prompt_filter_results chunk have no choices to pass on.
