@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AdminService, DeploymentHealth } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import { AttemptOutcome, ErrorKind, InferenceService, type ModelResponse } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import type { Gateway } from "../../src/server/gateway.js";
+import { FakeClock } from "../support/fake-clock.js";
 import { startTestGateway } from "../support/gateway.js";
 
 // The acceptance: three mock deployments of one group, one failing every call.
@@ -13,12 +14,15 @@ const CONFIG = JSON.stringify({
     { model_name: "chat", id: "steady-2", provider: "mock", params: { mock: {} } },
     { model_name: "chat", id: "always-fails", provider: "mock", params: { mock: { failure_rate: 1 } } },
   ],
-  router_settings: { routing_strategy: "simple-shuffle", num_retries: 2, allowed_fails: 3, cooldown_time_ms: 600_000 },
+  // Retries go out at once (no backoff) because time here is a fake clock that only tests move.
+  router_settings: { routing_strategy: "simple-shuffle", num_retries: 2, retry_backoff_ms: 0, allowed_fails: 3, cooldown_time_ms: 600_000 },
 });
 
 let gateway: Gateway;
+// A fake clock, so this minute's counters cannot roll over mid-test.
+const clock = new FakeClock();
 beforeAll(async () => {
-  gateway = await startTestGateway(CONFIG);
+  gateway = await startTestGateway(CONFIG, { clock });
 });
 afterAll(() => gateway.close(1_000));
 
@@ -54,7 +58,7 @@ describe("acceptance: a group with one always-failing deployment", () => {
     const state = await admin.getRouterState({ modelGroup: "chat" });
     const byId = new Map(state.deployments.map((d) => [d.deploymentId, d]));
     expect(byId.get("always-fails")).toMatchObject({ health: DeploymentHealth.COOLDOWN, lastError: "UPSTREAM_UNAVAILABLE: mock upstream is unavailable" });
-    expect(Number(byId.get("always-fails")!.cooldownUntil!.seconds) * 1000).toBeGreaterThan(Date.now());
+    expect(Number(byId.get("always-fails")!.cooldownUntil!.seconds)).toBe(Math.floor((clock.now() + 600_000) / 1000));
     for (const id of ["steady-1", "steady-2"]) {
       expect(byId.get(id)).toMatchObject({ health: DeploymentHealth.HEALTHY, inFlight: 0 });
       expect(byId.get(id)!.currentRpm).toBeGreaterThan(300);
