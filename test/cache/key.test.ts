@@ -1,0 +1,113 @@
+import { create, fromJson, fromJsonString } from "@bufbuild/protobuf";
+import { describe, expect, it } from "vitest";
+import {
+  CompletionRequestSchema,
+  EmbeddingRequestSchema,
+  ErrorKind,
+  type CompletionRequest,
+} from "../../gen/ts/switchyard/v1/inference_pb.js";
+import { CacheKeys, requestNamespace } from "../../src/cache/key.js";
+import { GatewayError } from "../../src/errors/gateway-error.js";
+
+const keys = new CacheKeys("");
+const base = {
+  model: "gpt",
+  messages: [{ role: "user", content: "hi" }],
+  tools: [
+    {
+      function: {
+        name: "lookup",
+        parameters: { type: "object", properties: { a: { type: "string" }, b: { type: "number" } }, required: ["a"] },
+      },
+    },
+  ],
+};
+const request = (json: Record<string, unknown>): CompletionRequest => fromJson(CompletionRequestSchema, json as never);
+const keyOf = (json: Record<string, unknown>) => keys.completion(request(json), "default");
+
+describe("completion cache key", () => {
+  it("is the same whatever the field order of the request and of nested JSON schemas", () => {
+    const reordered = fromJsonString(
+      CompletionRequestSchema,
+      `{"tools":[{"function":{"parameters":{"required":["a"],"properties":{"b":{"type":"number"},"a":{"type":"string"}},"type":"object"},"name":"lookup"}}],
+        "messages":[{"content":"hi","role":"user"}],"model":"gpt"}`,
+    );
+    expect(keys.completion(reordered, "default")).toBe(keyOf(base));
+  });
+
+  it("is the same with defaults spelled out", () => {
+    expect(keyOf({ ...base, n: 1 })).toBe(keyOf(base));
+    expect(keyOf({ ...base, responseFormat: { type: "RESPONSE_FORMAT_TYPE_TEXT" } })).toBe(keyOf(base));
+    expect(keyOf({ ...base, toolChoice: {} })).toBe(keyOf(base));
+    expect(keyOf({ ...base, stop: [] })).toBe(keyOf(base));
+    expect(keyOf({ ...base, messages: [{ role: "user", parts: [{ text: "hi" }] }] })).toBe(keyOf(base));
+  });
+
+  it("ignores who asked and the gateway options", () => {
+    expect(
+      keyOf({ ...base, user: "u-1", metadata: { team: "x" }, options: { timeoutMs: 5, tags: ["a"], cache: { ttlS: 5 } } }),
+    ).toBe(keyOf(base));
+  });
+
+  it("changes with every parameter that changes the answer", () => {
+    const variants: Record<string, unknown>[] = [
+      { model: "other" },
+      { messages: [{ role: "user", content: "hi!" }] },
+      { messages: [{ role: "system", content: "hi" }] },
+      { messages: [...base.messages, { role: "assistant", content: "hello" }] },
+      { tools: [] },
+      { tools: [{ function: { ...base.tools[0]!.function, name: "lookup2" } }] },
+      { toolChoice: { mode: "TOOL_CHOICE_MODE_REQUIRED" } },
+      { toolChoice: { functionName: "lookup" } },
+      { parallelToolCalls: false },
+      { responseFormat: { type: "RESPONSE_FORMAT_TYPE_JSON_OBJECT" } },
+      { temperature: 0 },
+      { temperature: 0.7 },
+      { topP: 0.9 },
+      { maxTokens: 10 },
+      { stop: ["\n"] },
+      { n: 2 },
+      { seed: "42" },
+      { presencePenalty: 0.5 },
+      { frequencyPenalty: 0.5 },
+    ];
+    const all = new Set([keyOf(base), ...variants.map((v) => keyOf({ ...base, ...v }))]);
+    expect(all.size).toBe(variants.length + 1);
+  });
+
+  it("is prefixed by the config namespace and the request namespace", () => {
+    const namespaced = new CacheKeys("prod");
+    const key = namespaced.completion(request(base), "tenant-7");
+    expect(key).toMatch(/^prod\/tenant-7\/completion\/[0-9a-f]{64}$/);
+    expect(key.startsWith(namespaced.namespacePrefix("tenant-7"))).toBe(true);
+    expect(keys.completion(request(base), "tenant-7")).not.toBe(key);
+  });
+});
+
+describe("embedding item keys", () => {
+  it("depend on the model, dimensions and the one input, not the batch around it", () => {
+    const a = create(EmbeddingRequestSchema, { model: "e", input: ["x", "y"] });
+    const b = create(EmbeddingRequestSchema, { model: "e", input: ["y", "x", "z"], user: "someone" });
+    expect(keys.embeddingItem(a, "x", "default")).toBe(keys.embeddingItem(b, "x", "default"));
+    expect(keys.embeddingItem(a, "x", "default")).not.toBe(keys.embeddingItem(a, "y", "default"));
+    const shorter = create(EmbeddingRequestSchema, { model: "e", input: ["x"], dimensions: 8 });
+    expect(keys.embeddingItem(shorter, "x", "default")).not.toBe(keys.embeddingItem(a, "x", "default"));
+  });
+});
+
+describe("request namespace", () => {
+  it("defaults to 'default' and rejects unsafe names naming the field", () => {
+    expect(requestNamespace(undefined)).toBe("default");
+    expect(requestNamespace("team_a.v2-x")).toBe("team_a.v2-x");
+    for (const bad of ["a/b", "with space", "x".repeat(65), "ü"]) {
+      let thrown: unknown;
+      try {
+        requestNamespace(bad);
+      } catch (err) {
+        thrown = err;
+      }
+      expect(thrown).toBeInstanceOf(GatewayError);
+      expect(thrown).toMatchObject({ kind: ErrorKind.INVALID_REQUEST, field: "options.cache.namespace" });
+    }
+  });
+});
