@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { cacheSettingsProblems } from "../../src/cache/settings.js";
+import { configFromYaml, startTestGateway } from "../support/gateway.js";
+
+const withCache = (cacheSettings: Record<string, unknown>) =>
+  JSON.stringify({
+    model_list: [{ model_name: "m", provider: "mock", params: { model: "mock-1" } }],
+    cache_settings: cacheSettings,
+  });
+
+describe("cache_settings checks", () => {
+  it("names every bad field by its config path", () => {
+    const problems = cacheSettingsProblems(
+      configFromYaml(
+        withCache({
+          enabled: true,
+          namespace: "has space",
+          call_types: ["completion", "images"],
+          layers: [{ s3: { prefix: "p/" } }, { azure_blob: { container: "c" } }, { timeout_ms: 5 }, { redis: {} }],
+        }),
+      ),
+    );
+    expect(problems.map((p) => `${p.segments.join(".")}: ${p.message}`)).toEqual([
+      'cache_settings.namespace: "has space" must be 1-64 letters, digits, ".", "_" or "-"',
+      'cache_settings.call_types.1: unknown call type "images"; one of completion, embedding, moderation',
+      "cache_settings.layers.0.s3.bucket: is required",
+      "cache_settings.layers.1.azure_blob.connection_string: is required",
+      "cache_settings.layers.2: set one of memory, redis, s3, gcs, azure_blob",
+      "cache_settings.layers.3.redis.connection: set a url or host here or in the top-level redis",
+    ]);
+  });
+
+  it("accepts a disabled cache with no layers, and a Redis layer using the top-level connection", () => {
+    expect(cacheSettingsProblems(configFromYaml(withCache({ enabled: false })))).toEqual([]);
+    const config = configFromYaml(
+      JSON.stringify({
+        model_list: [{ model_name: "m", provider: "mock", params: { model: "mock-1" } }],
+        redis: { url: "redis://127.0.0.1:6379" },
+        cache_settings: { enabled: true, layers: [{ memory: {} }, { redis: {} }] },
+      }),
+    );
+    expect(cacheSettingsProblems(config)).toEqual([]);
+  });
+
+  it("stops the gateway from starting with a bad cache config, naming the field", async () => {
+    await expect(startTestGateway(withCache({ enabled: true, layers: [{ gcs: {} }] }))).rejects.toThrow(
+      "cache_settings.layers[0].gcs.bucket: is required",
+    );
+  });
+});
