@@ -156,6 +156,21 @@ describe("gemini request translation", () => {
     expect(upstream.lastRequest.json().generationConfig).toEqual({ responseMimeType: "application/json" });
   });
 
+  it("drops JSON Schema keys Gemini rejects ($schema, additionalProperties) but keeps properties of those names", async () => {
+    upstream.enqueue(fake.generateReply([fake.candidate([{ text: "ok" }], "STOP")]));
+    const parameters = {
+      $schema: "http://json-schema.org/draft-07/schema#",
+      type: "object",
+      additionalProperties: false,
+      properties: { additionalProperties: { type: "string" }, nested: { type: "object", additionalProperties: false, properties: { a: { type: "number" } } } },
+    };
+    await adapter.complete(ask({ messages: [{ role: "user", content: "x" }], tools: [{ function: { name: "f", parameters } }] }), signal());
+    expect(upstream.lastRequest.json().tools[0].functionDeclarations[0].parameters).toEqual({
+      type: "object",
+      properties: { additionalProperties: { type: "string" }, nested: { type: "object", properties: { a: { type: "number" } } } },
+    });
+  });
+
   it("rejects a tool message that answers no known call, naming the field", async () => {
     const err = await failure(adapter.complete(ask({ messages: [{ role: "tool", toolCallId: "nope", content: "1" }] }), signal()));
     expect(err.kind).toBe(ErrorKind.INVALID_REQUEST);

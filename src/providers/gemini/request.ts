@@ -80,7 +80,7 @@ export function toGeminiRequest(request: CompletionRequest): GeminiRequestBody {
         functionDeclarations: request.tools.map((tool, i) => {
           const fn = tool.function;
           if (!fn?.name) throw invalidField(`tools[${i}].function.name`, "is required");
-          return { name: fn.name, ...(fn.description ? { description: fn.description } : {}), ...(fn.parameters ? { parameters: fn.parameters } : {}) };
+          return { name: fn.name, ...(fn.description ? { description: fn.description } : {}), ...(fn.parameters ? { parameters: geminiSchema(fn.parameters) } : {}) };
         }),
       },
     ];
@@ -171,9 +171,31 @@ function generation(request: CompletionRequest): GeminiGenerationConfig {
   if (format?.type === ResponseFormatType.JSON_SCHEMA) {
     if (!format.jsonSchema?.schema) throw invalidField("response_format.json_schema.schema", "is required");
     config.responseMimeType = "application/json";
-    config.responseSchema = format.jsonSchema.schema;
+    config.responseSchema = geminiSchema(format.jsonSchema.schema);
   }
   return config;
+}
+
+/**
+ * Gemini's `parameters` and `responseSchema` take an OpenAPI 3.0 Schema
+ * subset and reject JSON Schema's "$schema" and "additionalProperties"
+ * keys with 400 "Unknown name"; OpenAI-style schemas carry them often, so
+ * they are dropped (at every level) rather than failing the call.
+ */
+const UNSUPPORTED_SCHEMA_KEYS = new Set(["$schema", "additionalProperties"]);
+
+export function geminiSchema(schema: JsonObject): JsonObject {
+  // Under "properties" the keys are property names, not schema keywords: kept as they are.
+  const clean = (value: JsonValue, propertyNames = false): JsonValue => {
+    if (Array.isArray(value)) return value.map((v) => clean(v));
+    if (value === null || typeof value !== "object") return value;
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key]) => propertyNames || !UNSUPPORTED_SCHEMA_KEYS.has(key))
+        .map(([key, v]) => [key, clean(v, !propertyNames && key === "properties")]),
+    );
+  };
+  return clean(schema) as JsonObject;
 }
 
 /** provider_options merge into the body; a generationConfig object merges into ours instead of replacing it. */
