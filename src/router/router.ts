@@ -103,6 +103,13 @@ export class Router {
   private readonly random: Random;
   private readonly cooldowns: Cooldowns;
   private readonly healthChecker?: HealthChecker;
+  /**
+   * Picks made by this instance whose `begin` has not reached the store
+   * yet. Added to what the store reports, so a burst of concurrent calls
+   * (which all read stats before any of them begins) does not pile onto
+   * the same "least busy" deployment.
+   */
+  private readonly pendingBegins = new Map<string, number>();
 
   constructor(
     readonly config: ResolvedConfig,
@@ -315,7 +322,12 @@ export class Router {
         throw lastError ?? err; // the attempt's own failure explains more than "none left"
       }
       const { deployment, trial } = chosen;
-      const lease = await this.store.begin(deployment.id);
+      let lease: Lease;
+      try {
+        lease = await this.store.begin(deployment.id);
+      } finally {
+        this.adjustPending(deployment.id, -1);
+      }
       const timer = new AttemptTimer(this.clock);
       const timeoutMs = route.callType === "stream" ? deployment.streamTimeoutMs : deployment.timeoutMs;
       timer.arm(timeoutMs, `deployment ${deployment.id} did not answer in time`);
@@ -355,6 +367,10 @@ export class Router {
   /** Filter, then strategy; a half-open pick must win its trial slot or is dropped for this pick. */
   private async choose(group: string, deployments: readonly ResolvedDeployment[], pick: PickRequest, failedHere: ReadonlySet<string>) {
     const stats = await this.store.stats(deployments.map((d) => d.id));
+    for (const [id, pending] of this.pendingBegins) {
+      const s = stats.get(id);
+      if (s) stats.set(id, { ...s, inFlight: s.inFlight + pending, rpm: s.rpm + pending });
+    }
     let eligible = eligibleDeployments({ group, deployments, stats, nowMs: this.clock.now(), promptTokens: pick.promptTokens });
     // Retry elsewhere first: a deployment that just failed this request is the last resort.
     const fresh = eligible.filter((e) => !failedHere.has(e.deployment.id));
@@ -362,12 +378,20 @@ export class Router {
     while (eligible.length > 0) {
       const deployment = this.strategy.pick(eligible, pick);
       const chosen = eligible.find((e) => e.deployment === deployment)!;
+      this.adjustPending(deployment.id, +1); // synchronously with the pick: see pendingBegins
       if (!chosen.trial) return chosen;
       const trialTtlMs = pick.streaming ? deployment.streamTimeoutMs : deployment.timeoutMs;
       if (await this.store.tryBeginTrial(deployment.id, trialTtlMs)) return chosen;
+      this.adjustPending(deployment.id, -1);
       eligible = eligible.filter((e) => e !== chosen);
     }
     throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no deployment of "${group}" is available: all are half-open with a trial running`);
+  }
+
+  private adjustPending(id: string, delta: number): void {
+    const next = (this.pendingBegins.get(id) ?? 0) + delta;
+    if (next > 0) this.pendingBegins.set(id, next);
+    else this.pendingBegins.delete(id);
   }
 
   /** Success: free the slot, record usage and latency, close a half-open circuit. */
