@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DeploymentSchema } from "../../gen/ts/switchyard/v1/config_pb.js";
 import {
   CompletionRequestSchema,
+  EmbeddingRequestSchema,
   ErrorKind,
   FinishReason,
   ResponseFormatType,
@@ -14,7 +15,7 @@ import { GatewayError } from "../../src/errors/gateway-error.js";
 import { BedrockProvider, bedrockProvider } from "../../src/providers/bedrock/index.js";
 import { FakeClock } from "../support/fake-clock.js";
 import * as fake from "../support/fake-upstreams/bedrock.js";
-import type { ScriptedServer } from "../support/fake-upstreams/scripted-server.js";
+import { jsonReply, type Reply, type ScriptedServer } from "../support/fake-upstreams/scripted-server.js";
 
 const clock = new FakeClock(Date.UTC(2026, 0, 1, 9, 30, 0));
 let upstream: Awaited<ReturnType<typeof fake.startFakeBedrock>>;
@@ -377,5 +378,43 @@ describe("bedrock streaming", () => {
       break;
     }
     await upstream.waitForAbort(before);
+  });
+});
+
+describe("bedrock embeddings (InvokeModel)", () => {
+  const invokeReply = (body: unknown, tokens: number): Reply => jsonReply(200, body, { "x-amzn-bedrock-input-token-count": String(tokens), "x-amzn-requestid": fake.REQUEST_ID });
+
+  it("embeds with Titan: one signed InvokeModel call per input, dimensions passed, usage from Bedrock's token-count header", async () => {
+    const titan = makeAdapter({ model: "amazon.titan-embed-text-v2:0" });
+    upstream.enqueueSigned(invokeReply({ embedding: [0.5, -0.25], inputTextTokenCount: 3 }, 3), invokeReply({ embedding: [0.125, 1], inputTextTokenCount: 2 }, 2));
+    const answer = await titan.embed!(create(EmbeddingRequestSchema, { model: "e", input: ["hello there you", "bye now"], dimensions: 256, options: { providerOptions: { normalize: true } } }), signal());
+    expect(upstream.requests.map((r) => [r.path, r.json()])).toEqual([
+      ["/model/amazon.titan-embed-text-v2%3A0/invoke", { inputText: "hello there you", dimensions: 256, normalize: true }],
+      ["/model/amazon.titan-embed-text-v2%3A0/invoke", { inputText: "bye now", dimensions: 256, normalize: true }],
+    ]);
+    expect(answer.data.map((d) => [d.index, d.vector])).toEqual([
+      [0, [0.5, -0.25]],
+      [1, [0.125, 1]],
+    ]);
+    expect(answer.usage).toMatchObject({ promptTokens: 5, totalTokens: 5 });
+    await titan.close();
+  });
+
+  it("embeds with Cohere in one batch call, input_type defaulting to search_document", async () => {
+    const cohere = makeAdapter({ model: "cohere.embed-english-v3" });
+    upstream.enqueueSigned(invokeReply({ id: "emb-1", embeddings: [[1, 0], [0, 1]], texts: ["a", "b"], response_type: "embeddings_floats" }, 4));
+    const answer = await cohere.embed!(create(EmbeddingRequestSchema, { model: "e", input: ["a", "b"] }), signal());
+    expect(upstream.lastRequest.path).toBe("/model/cohere.embed-english-v3/invoke");
+    expect(upstream.lastRequest.json()).toEqual({ texts: ["a", "b"], input_type: "search_document" });
+    expect(answer.data.map((d) => d.vector)).toEqual([
+      [1, 0],
+      [0, 1],
+    ]);
+    expect(answer.usage?.promptTokens).toBe(4);
+    await cohere.close();
+  });
+
+  it("offers no embeddings on chat models", () => {
+    expect(adapter.embed).toBeUndefined();
   });
 });

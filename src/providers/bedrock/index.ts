@@ -1,11 +1,21 @@
 import { randomUUID } from "node:crypto";
 import type { Deployment } from "../../../gen/ts/switchyard/v1/config_pb.js";
-import { ResponseFormatType, type CompletionRequest, type ModelResponseChunk } from "../../../gen/ts/switchyard/v1/inference_pb.js";
+import { create } from "@bufbuild/protobuf";
+import {
+  EmbeddingResponseSchema,
+  ResponseFormatType,
+  type CompletionRequest,
+  type EmbeddingRequest,
+  type EmbeddingResponse,
+  type ModelResponseChunk,
+} from "../../../gen/ts/switchyard/v1/inference_pb.js";
+import { ErrorKind, GatewayError } from "../../errors/gateway-error.js";
 import type { Clock } from "../../util/clock.js";
-import { estimatePromptTokens } from "../../util/tokens.js";
+import { estimatePromptTokens, estimateTokens } from "../../util/tokens.js";
 import { bodyChunks, readJsonBody } from "../http/body.js";
 import { UpstreamClient, type UpstreamResponse } from "../http/upstream-client.js";
 import type { CallContext, ProviderAdapter, ProviderFactory } from "../provider.js";
+import { embeddingFamily, type EmbeddingFamily } from "./embeddings.js";
 import { bedrockHttpError } from "./errors.js";
 import { BEDROCK_PRICES } from "./prices.js";
 import { toConverseRequest } from "./request.js";
@@ -17,7 +27,14 @@ function regionOf(deployment: Deployment, env: NodeJS.ProcessEnv = process.env):
   return deployment.params?.region || env.AWS_REGION || env.AWS_DEFAULT_REGION || "";
 }
 
-/** AWS Bedrock Converse / ConverseStream adapter, SigV4-signed; one API for Anthropic, Llama, Mistral, Nova … on Bedrock. */
+/** Parallel InvokeModel calls per Embed request (Titan embeds one text per call). */
+const EMBED_CONCURRENCY = 8;
+
+/**
+ * AWS Bedrock adapter, SigV4-signed: Converse / ConverseStream (one API for
+ * Anthropic, Llama, Mistral, Nova … on Bedrock) and, for Titan and Cohere
+ * embedding models, embeddings through InvokeModel.
+ */
 export class BedrockProvider implements ProviderAdapter {
   private readonly client: UpstreamClient;
   private readonly signer: BedrockSigner;
@@ -25,6 +42,8 @@ export class BedrockProvider implements ProviderAdapter {
   private readonly modelId: string;
   private readonly extraHeaders: Record<string, string>;
   private readonly secrets: string[];
+  /** Present only for embedding models: the router offers Embed only where the method exists. */
+  readonly embed?: (request: EmbeddingRequest, ctx: CallContext) => Promise<EmbeddingResponse>;
 
   constructor(
     deployment: Deployment,
@@ -41,10 +60,12 @@ export class BedrockProvider implements ProviderAdapter {
       region,
       credentialsFrom({ accessKeyId: params?.awsAccessKeyId, secretAccessKey: params?.awsSecretAccessKey, sessionToken: params?.awsSessionToken }),
     );
+    const family = embeddingFamily(this.modelId);
+    if (family) this.embed = (request, ctx) => this.embedWith(family, request, ctx);
   }
 
   /** Signs and sends; the model id is one path segment, so its ':' is percent-encoded as the AWS SDK does. */
-  private async post(operation: "converse" | "converse-stream", body: unknown, ctx: CallContext, accept: string): Promise<UpstreamResponse> {
+  private async post(operation: "converse" | "converse-stream" | "invoke", body: unknown, ctx: CallContext, accept: string): Promise<UpstreamResponse> {
     const path = `/model/${encodeURIComponent(this.modelId)}/${operation}`;
     const url = new URL(this.baseUrl + path);
     const text = JSON.stringify(body);
@@ -84,9 +105,45 @@ export class BedrockProvider implements ProviderAdapter {
     }
   }
 
+  private async embedWith(family: EmbeddingFamily, request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {
+    const answers = await mapConcurrently(family.bodies(request), EMBED_CONCURRENCY, async (body) => {
+      const res = await this.post("invoke", body, ctx, "application/json");
+      const answer = await readJsonBody(this.client, res, ctx.signal);
+      // Bedrock reports input tokens in a header for every model (Titan also in the body).
+      const counted = Number(res.headers["x-amzn-bedrock-input-token-count"] ?? (answer as { inputTextTokenCount?: number }).inputTextTokenCount);
+      return { vectors: family.vectors(answer), tokens: Number.isFinite(counted) ? counted : undefined };
+    });
+    const vectors = answers.flatMap((a) => a.vectors);
+    if (vectors.length !== request.input.length) {
+      throw new GatewayError(ErrorKind.BAD_RESPONSE, `bedrock: expected ${request.input.length} embeddings, got ${vectors.length}`, { provider: "bedrock" });
+    }
+    const promptTokens = answers.every((a) => a.tokens !== undefined)
+      ? answers.reduce((sum, a) => sum + a.tokens!, 0)
+      : request.input.reduce((sum, text) => sum + estimateTokens(text), 0);
+    return create(EmbeddingResponseSchema, {
+      model: this.modelId,
+      data: vectors.map((vector, index) => ({ index, vector })),
+      usage: { promptTokens, totalTokens: promptTokens },
+    });
+  }
+
   close(): Promise<void> {
     return this.client.close();
   }
+}
+
+/** Runs `work` over `items` with at most `limit` in flight, results in input order. */
+async function mapConcurrently<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
 }
 
 /** Bedrock has no completion id; its request id names the call in AWS's logs, so it serves as one. */

@@ -25,6 +25,10 @@ const BASE: Record<string, ModelPrice> = {
   "amazon.nova-lite-v1:0": perMillion(0.06, 0.24, 300_000, 5_000),
   "amazon.nova-micro-v1:0": perMillion(0.035, 0.14, 128_000, 5_000),
   "mistral.mistral-large-2402-v1:0": perMillion(4, 12, 32_000, 8_192),
+  "amazon.titan-embed-text-v2:0": perMillion(0.02, 0, 8_192),
+  "amazon.titan-embed-text-v1": perMillion(0.1, 0, 8_192),
+  "cohere.embed-english-v3": perMillion(0.1, 0, 512),
+  "cohere.embed-multilingual-v3": perMillion(0.1, 0, 512),
 };
 
 /**
