@@ -100,7 +100,7 @@ export class TieredCache {
         continue;
       }
       counters.hits++;
-      if (i > 0) this.track(this.slots.slice(0, i).map((upper) => this.write(upper, key, entry)));
+      if (i > 0) this.writeInBackground(this.slots.slice(0, i), key, entry);
       return { entry, layer: slot.layer.kind, ageS: ageS(entry, now) };
     }
     return undefined;
@@ -109,13 +109,7 @@ export class TieredCache {
   /** Stores an answer in every layer, in the background. */
   store(key: string, payload: Uint8Array, ttlS: number): void {
     if (ttlS <= 0) return;
-    if (this.pending.size >= this.maxPendingWrites) {
-      for (const counters of this.counters) counters.errors++;
-      this.logger.warn({ pending: this.pending.size }, "cache write queue full; answer not stored");
-      return;
-    }
-    const entry: CacheEntry = { payload, createdAtMs: this.clock.now(), ttlS };
-    this.track(this.slots.map((slot) => this.write(slot, key, entry)));
+    this.writeInBackground(this.slots, key, { payload, createdAtMs: this.clock.now(), ttlS });
   }
 
   /** Deletes from every layer; throws CacheInvalidationError naming the layers that failed. */
@@ -176,8 +170,14 @@ export class TieredCache {
     }
   }
 
-  private track(writes: Promise<void>[]): void {
-    const all = Promise.all(writes).then(() => {
+  /** Writes (and back-fills) run detached but tracked; past maxPendingWrites they are dropped and counted. */
+  private writeInBackground(slots: readonly LayerSlot[], key: string, entry: CacheEntry): void {
+    if (this.pending.size >= this.maxPendingWrites) {
+      for (const slot of slots) this.counters[this.slots.indexOf(slot)]!.errors++;
+      this.logger.warn({ pending: this.pending.size }, "cache write queue full; write dropped");
+      return;
+    }
+    const all = Promise.all(slots.map((slot) => this.write(slot, key, entry))).then(() => {
       this.pending.delete(all);
     });
     this.pending.add(all);

@@ -12,9 +12,9 @@ import {
 
 /**
  * The InferenceService: validate, then hand to the router (or the cache
- * in front of it) with the call's
- * AbortSignal (client cancel and deadline). Errors are mapped to status
- * codes by the error interceptor, not here.
+ * in front of it) with the call's AbortSignal (client cancel and
+ * deadline). Errors are mapped to status codes by the error interceptor,
+ * not here.
  */
 export function inferenceService(router: InferenceBackend): ServiceImpl<typeof InferenceService> {
   return {

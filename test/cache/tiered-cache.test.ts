@@ -174,6 +174,30 @@ describe("a layer that fails never fails the lookup", () => {
     expect(text((await cache.get("default/completion/r2"))?.entry.payload)).toBe("new");
   });
 
+  it("Redis down at startup: the cache still serves, and Redis is used once it comes up", async () => {
+    const port = await freePort();
+    const clock = new FakeClock();
+    const layer = new RedisLayer({ url: `redis://127.0.0.1:${port}`, keyPrefix: "t:", commandTimeoutMs: 500, clock });
+    const cache = tiered([layer, makeLayer("memory", clock)], clock, 500);
+    await cache.open(); // logs and goes on
+    cache.store("default/completion/early", bytes("early"), 60);
+    await cache.idle();
+    expect((await cache.get("default/completion/early"))?.layer).toBe(CacheLayerKind.MEMORY);
+    expect(statsOf(cache, "redis").errors).toBeGreaterThanOrEqual(2);
+
+    const redis = await startRedisServer(port);
+    cleanups.push(() => redis.stop());
+    // ioredis reconnects on its own backoff (at most 2 s apart); poll for the first successful write, bounded.
+    const deadline = Date.now() + 10_000;
+    while (statsOf(cache, "redis").sets === 0 && Date.now() < deadline) {
+      cache.store("default/completion/late", bytes("late"), 60);
+      await cache.idle();
+      if (statsOf(cache, "redis").sets === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(statsOf(cache, "redis").sets).toBeGreaterThanOrEqual(1);
+    expect((await cache.get("default/completion/late"))?.layer).toBe(CacheLayerKind.REDIS);
+  });
+
   it("invalidation reports the layer it could not reach and still clears the others", async () => {
     const clock = new FakeClock();
     const port = await freePort();
