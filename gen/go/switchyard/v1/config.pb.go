@@ -1450,10 +1450,19 @@ func (x *MemoryCacheSettings) GetMaxTtlS() uint32 {
 
 type RedisCacheSettings struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Default: the top-level `redis` connection.
-	Connection    *RedisSettings `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Default: the top-level `redis` connection. Its password and key_prefix
+	// also apply to cluster and sentinel setups.
+	Connection *RedisSettings `protobuf:"bytes,1,opt,name=connection,proto3" json:"connection,omitempty"`
+	// Redis Cluster seed nodes as "host:port"; when set, the layer is a
+	// cluster client and the connection's url/host/port are not used.
+	ClusterNodes []string `protobuf:"bytes,2,rep,name=cluster_nodes,json=clusterNodes,proto3" json:"cluster_nodes,omitempty"`
+	// Redis Sentinel addresses as "host:port"; when set, the layer asks them
+	// for the current master named sentinel_master_name and follows failovers.
+	Sentinels []string `protobuf:"bytes,3,rep,name=sentinels,proto3" json:"sentinels,omitempty"`
+	// The master the sentinels monitor (their `sentinel monitor <name>`).
+	SentinelMasterName string `protobuf:"bytes,4,opt,name=sentinel_master_name,json=sentinelMasterName,proto3" json:"sentinel_master_name,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *RedisCacheSettings) Reset() {
@@ -1491,6 +1500,27 @@ func (x *RedisCacheSettings) GetConnection() *RedisSettings {
 		return x.Connection
 	}
 	return nil
+}
+
+func (x *RedisCacheSettings) GetClusterNodes() []string {
+	if x != nil {
+		return x.ClusterNodes
+	}
+	return nil
+}
+
+func (x *RedisCacheSettings) GetSentinels() []string {
+	if x != nil {
+		return x.Sentinels
+	}
+	return nil
+}
+
+func (x *RedisCacheSettings) GetSentinelMasterName() string {
+	if x != nil {
+		return x.SentinelMasterName
+	}
+	return ""
 }
 
 type S3CacheSettings struct {
@@ -2080,11 +2110,14 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\n" +
 	"_max_bytesB\f\n" +
 	"\n" +
-	"_max_ttl_s\"R\n" +
+	"_max_ttl_s\"\xc7\x01\n" +
 	"\x12RedisCacheSettings\x12<\n" +
 	"\n" +
 	"connection\x18\x01 \x01(\v2\x1c.switchyard.v1.RedisSettingsR\n" +
-	"connection\"\xef\x01\n" +
+	"connection\x12#\n" +
+	"\rcluster_nodes\x18\x02 \x03(\tR\fclusterNodes\x12\x1c\n" +
+	"\tsentinels\x18\x03 \x03(\tR\tsentinels\x120\n" +
+	"\x14sentinel_master_name\x18\x04 \x01(\tR\x12sentinelMasterName\"\xef\x01\n" +
 	"\x0fS3CacheSettings\x12\x16\n" +
 	"\x06bucket\x18\x01 \x01(\tR\x06bucket\x12\x16\n" +
 	"\x06prefix\x18\x02 \x01(\tR\x06prefix\x12\x16\n" +

@@ -275,10 +275,16 @@ class MemoryCacheSettings(_message.Message):
     def __init__(self, max_entries: _Optional[int] = ..., max_bytes: _Optional[int] = ..., max_ttl_s: _Optional[int] = ...) -> None: ...
 
 class RedisCacheSettings(_message.Message):
-    __slots__ = ("connection",)
+    __slots__ = ("connection", "cluster_nodes", "sentinels", "sentinel_master_name")
     CONNECTION_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_NODES_FIELD_NUMBER: _ClassVar[int]
+    SENTINELS_FIELD_NUMBER: _ClassVar[int]
+    SENTINEL_MASTER_NAME_FIELD_NUMBER: _ClassVar[int]
     connection: RedisSettings
-    def __init__(self, connection: _Optional[_Union[RedisSettings, _Mapping]] = ...) -> None: ...
+    cluster_nodes: _containers.RepeatedScalarFieldContainer[str]
+    sentinels: _containers.RepeatedScalarFieldContainer[str]
+    sentinel_master_name: str
+    def __init__(self, connection: _Optional[_Union[RedisSettings, _Mapping]] = ..., cluster_nodes: _Optional[_Iterable[str]] = ..., sentinels: _Optional[_Iterable[str]] = ..., sentinel_master_name: _Optional[str] = ...) -> None: ...
 
 class S3CacheSettings(_message.Message):
     __slots__ = ("bucket", "prefix", "region", "endpoint", "access_key_id", "secret_access_key", "force_path_style")
