@@ -182,6 +182,26 @@ describe("anthropic request translation", () => {
   });
 });
 
+describe("anthropic credentials", () => {
+  it("uses ANTHROPIC_API_KEY when params have no api_key, and validation names api_key when neither is set", async () => {
+    const saved = process.env.ANTHROPIC_API_KEY;
+    try {
+      process.env.ANTHROPIC_API_KEY = "sk-ant-from-env-0123456789";
+      const fromEnv = makeAdapter({ apiKey: "" });
+      upstream.enqueue(fake.messageReply({ content: [{ type: "text", text: "ok" }] }));
+      await fromEnv.complete(hello, signal());
+      expect(upstream.lastRequest.headers["x-api-key"]).toBe("sk-ant-from-env-0123456789");
+      await fromEnv.close();
+      delete process.env.ANTHROPIC_API_KEY;
+      const deployment = create(DeploymentSchema, { provider: "anthropic", params: { model: fake.MODEL } });
+      expect(anthropicProvider.validate!(deployment)).toEqual([["api_key", "is required (or set ANTHROPIC_API_KEY)"]]);
+    } finally {
+      if (saved === undefined) delete process.env.ANTHROPIC_API_KEY;
+      else process.env.ANTHROPIC_API_KEY = saved;
+    }
+  });
+});
+
 describe("anthropic answers", () => {
   it("normalizes text, usage with cache tokens and the stop reason", async () => {
     upstream.enqueue(

@@ -187,6 +187,29 @@ describe("gemini request translation", () => {
   });
 });
 
+describe("gemini credentials", () => {
+  it("uses GEMINI_API_KEY when params have no api_key, and validation names api_key when no key is anywhere", async () => {
+    const saved = { gemini: process.env.GEMINI_API_KEY, google: process.env.GOOGLE_API_KEY };
+    try {
+      process.env.GEMINI_API_KEY = "AIzaSyFromEnv0123456789abcdefghijk";
+      const fromEnv = makeAdapter({ apiKey: "" });
+      upstream.enqueue(fake.generateReply([fake.candidate([{ text: "ok" }], "STOP")]));
+      await fromEnv.complete(hello, signal());
+      expect(upstream.lastRequest.headers["x-goog-api-key"]).toBe("AIzaSyFromEnv0123456789abcdefghijk");
+      await fromEnv.close();
+      delete process.env.GEMINI_API_KEY;
+      delete process.env.GOOGLE_API_KEY;
+      const deployment = create(DeploymentSchema, { provider: "gemini", params: { model: fake.MODEL } });
+      expect(geminiProvider.validate!(deployment)).toEqual([["api_key", "is required (or set GEMINI_API_KEY)"]]);
+    } finally {
+      for (const [name, value] of [["GEMINI_API_KEY", saved.gemini], ["GOOGLE_API_KEY", saved.google]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+});
+
 describe("gemini answers", () => {
   it("normalizes candidates, skips thought parts, and fills usage incl. cached and thinking tokens", async () => {
     upstream.enqueue(

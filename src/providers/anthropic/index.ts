@@ -14,6 +14,11 @@ import { anthropicChunks } from "./stream.js";
 export const ANTHROPIC_DEFAULT_API_BASE = "https://api.anthropic.com";
 export const ANTHROPIC_DEFAULT_VERSION = "2023-06-01";
 
+/** params.api_key, else $ANTHROPIC_API_KEY. */
+function apiKeyOf(deployment: Deployment): string {
+  return deployment.params?.apiKey || process.env.ANTHROPIC_API_KEY || "";
+}
+
 /** Anthropic Messages API adapter: completions, streamed or not. Anthropic offers no embeddings, images or moderation. */
 export class AnthropicProvider implements ProviderAdapter {
   private readonly client: UpstreamClient;
@@ -26,11 +31,12 @@ export class AnthropicProvider implements ProviderAdapter {
   ) {
     const params = deployment.params;
     this.client = new UpstreamClient("anthropic", params?.apiBase || ANTHROPIC_DEFAULT_API_BASE);
-    this.secrets = params?.apiKey ? [params.apiKey] : [];
+    const apiKey = apiKeyOf(deployment);
+    this.secrets = apiKey ? [apiKey] : [];
     this.headers = {
       ...params?.headers,
       "content-type": "application/json",
-      "x-api-key": params?.apiKey ?? "",
+      "x-api-key": apiKey,
       "anthropic-version": params?.apiVersion || ANTHROPIC_DEFAULT_VERSION,
     };
   }
@@ -86,7 +92,7 @@ export const anthropicProvider: ProviderFactory = {
   validate(deployment) {
     const problems: Array<[string, string]> = [];
     if (!deployment.params?.model) problems.push(["model", "is required (e.g. claude-sonnet-4-5)"]);
-    if (!deployment.params?.apiKey) problems.push(["api_key", "is required (e.g. os.environ/ANTHROPIC_API_KEY)"]);
+    if (!apiKeyOf(deployment)) problems.push(["api_key", "is required (or set ANTHROPIC_API_KEY)"]);
     return problems;
   },
   create(deployment, deps) {

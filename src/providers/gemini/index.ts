@@ -23,6 +23,11 @@ import { geminiChunks } from "./stream.js";
 export const GEMINI_DEFAULT_API_BASE = "https://generativelanguage.googleapis.com";
 export const GEMINI_DEFAULT_VERSION = "v1beta";
 
+/** params.api_key, else $GEMINI_API_KEY, else $GOOGLE_API_KEY (the variables Google's SDKs read). */
+function apiKeyOf(deployment: Deployment): string {
+  return deployment.params?.apiKey || process.env.GEMINI_API_KEY || process.env.GOOGLE_API_KEY || "";
+}
+
 /** Google Gemini (Generative Language API) adapter: completions, streamed or not, and embeddings. */
 export class GeminiProvider implements ProviderAdapter {
   private readonly client: UpstreamClient;
@@ -37,9 +42,10 @@ export class GeminiProvider implements ProviderAdapter {
   ) {
     const params = deployment.params;
     this.client = new UpstreamClient("gemini", params?.apiBase || GEMINI_DEFAULT_API_BASE);
-    this.secrets = params?.apiKey ? [params.apiKey] : [];
+    const apiKey = apiKeyOf(deployment);
+    this.secrets = apiKey ? [apiKey] : [];
     // The key goes in a header, not the ?key= query string, so it never lands in URL logs.
-    this.headers = { ...params?.headers, "content-type": "application/json", "x-goog-api-key": params?.apiKey ?? "" };
+    this.headers = { ...params?.headers, "content-type": "application/json", "x-goog-api-key": apiKey };
     this.model = (params?.model ?? "").replace(/^models\//, "");
     this.modelPath = `/${params?.apiVersion || GEMINI_DEFAULT_VERSION}/models/${this.model}`;
   }
@@ -94,7 +100,7 @@ export const geminiProvider: ProviderFactory = {
   validate(deployment) {
     const problems: Array<[string, string]> = [];
     if (!deployment.params?.model) problems.push(["model", "is required (e.g. gemini-2.5-flash)"]);
-    if (!deployment.params?.apiKey) problems.push(["api_key", "is required (e.g. os.environ/GEMINI_API_KEY)"]);
+    if (!apiKeyOf(deployment)) problems.push(["api_key", "is required (or set GEMINI_API_KEY)"]);
     return problems;
   },
   create(deployment, deps) {
