@@ -29,8 +29,8 @@ import { portkeyHeaders, startLitellm, startPortkey, startRedis, startSwitchyard
 import { openAiBody, switchyardBinaryBody, switchyardJsonBody, UPSTREAM, UPSTREAM_MODEL } from "./lib/workload.js";
 
 const PROFILES = {
-  quick: { rates: [1000], durationS: 4, warmupS: 1, maxDurationS: 3, concurrency: 128, timeoutS: 5, routerDurationS: 2, routerMax: false },
-  full: { rates: [200, 1000], durationS: 15, warmupS: 3, maxDurationS: 10, concurrency: 256, timeoutS: 10, routerDurationS: 10, routerMax: true },
+  quick: { rates: [1000], durationS: 4, warmupS: 1, maxDurationS: 3, concurrency: 128, timeoutS: 5, routerDurationS: 2, routerMax: false, settleS: 20 },
+  full: { rates: [200, 1000], durationS: 15, warmupS: 3, maxDurationS: 10, concurrency: 256, timeoutS: 10, routerDurationS: 10, routerMax: true, settleS: 60 },
 } as const;
 
 const { values: args } = parseArgs({
@@ -63,32 +63,76 @@ interface Scenario {
   target: Target;
   /** Also run the fixed-concurrency max-throughput test. */
   max: boolean;
+  /** One request through the same system (unary, over HTTP): used to wait for it to be idle again. */
+  ready: () => Promise<unknown>;
   durationS?: number;
 }
 
-/** Warm up, then one measured run per rate (and max throughput), sampling the gateway and the upstream. */
+/**
+ * Warm up, then one measured run per rate (and max throughput), sampling the
+ * gateway, the upstream and the load tool. Before each run the system must
+ * answer a single request promptly again: an overloaded peer may still be
+ * working through the backlog of the previous open-loop run.
+ */
 async function measure(scenario: Scenario, gateway: RunningSystem | undefined): Promise<void> {
   const shape = (rate: number | null, durationS: number): LoadShape => ({ rate, durationS, concurrency: profile.concurrency, timeoutS: profile.timeoutS });
   try {
+    await settle(scenario);
     await runLoad(loadCtx, scenario.target, shape(profile.rates[profile.rates.length - 1], profile.warmupS));
     const runs: Array<number | null> = [...profile.rates, ...(scenario.max ? [null] : [])];
     for (const rate of runs) {
+      await settle(scenario);
       const duration = rate === null ? profile.maxDurationS : (scenario.durationS ?? profile.durationS);
       const gatewaySampler = gateway ? new ProcessSampler(gateway.pid) : undefined;
       const upstreamSampler = new ProcessSampler(upstream.pid);
       await Promise.all([gatewaySampler?.start(), upstreamSampler.start()]);
-      const load = await runLoad(loadCtx, scenario.target, shape(rate, duration));
-      const [gatewayUsage, upstreamUsage] = await Promise.all([gatewaySampler?.stop(), upstreamSampler.stop()]);
-      measurements.push({ id: scenario.id, system: scenario.system, group: scenario.group, protocol: scenario.protocol, call: scenario.call, load, gateway: gatewayUsage, upstream: upstreamUsage });
+      let loadSampler: ProcessSampler | undefined;
+      let loadSamplerStarted: Promise<void> | undefined;
+      const load = await runLoad(loadCtx, scenario.target, shape(rate, duration), {
+        onLoadProcess: (pid) => {
+          loadSampler = new ProcessSampler(pid);
+          loadSamplerStarted = loadSampler.start().catch(() => undefined);
+        },
+      });
+      await loadSamplerStarted;
+      const [gatewayUsage, upstreamUsage, loadUsage] = await Promise.all([gatewaySampler?.stop(), upstreamSampler.stop(), loadSampler?.stop()]);
+      measurements.push({
+        id: scenario.id,
+        system: scenario.system,
+        group: scenario.group,
+        protocol: scenario.protocol,
+        call: scenario.call,
+        load,
+        gateway: gatewayUsage,
+        upstream: upstreamUsage,
+        loadTool: loadUsage,
+      });
       log(
         `${scenario.id} @ ${rate ?? `max(c=${profile.concurrency})`}: ${load.achievedRate.toFixed(0)} req/s ok, ${load.errors} errors, p50 ${load.latency.p50Ms.toFixed(2)} ms, p99 ${load.latency.p99Ms.toFixed(2)} ms` +
           (load.ttft ? `, TTFT p50 ${load.ttft.p50Ms.toFixed(2)} p99 ${load.ttft.p99Ms.toFixed(2)} ms` : "") +
+          (gatewayUsage ? `, gateway CPU ${gatewayUsage.cpuPercent.toFixed(0)}%` : "") +
+          (loadUsage ? `, load tool CPU ${loadUsage.cpuPercent.toFixed(0)}%` : "") +
           (load.errorSamples.length ? ` (${load.errorSamples[0]})` : ""),
       );
     }
   } catch (err) {
     skip(scenario.id, scenario.system, `load run failed: ${(err as Error).message}`);
   }
+}
+
+/** Waits (bounded) until one request completes within a second. */
+async function settle(scenario: Scenario): Promise<void> {
+  const deadline = Date.now() + profile.settleS * 1000;
+  while (Date.now() < deadline) {
+    const t0 = Date.now();
+    const ok = await scenario.ready().then(
+      () => true,
+      () => false,
+    );
+    if (ok && Date.now() - t0 < 1000) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  log(`${scenario.id}: still slow to answer after ${profile.settleS} s; measuring anyway`);
 }
 
 function skip(id: string, system: string, reason: string): void {
@@ -112,6 +156,10 @@ function switchyardTargets(sy: RunningSystem): Record<"connectUnary" | "grpcUnar
     connectStream: { kind: "stream", mode: "connect", url: `${sy.url}/switchyard.v1.InferenceService/StreamComplete`, body: json },
     grpcStream: { kind: "stream", mode: "grpc", url: `${sy.url}/switchyard.v1.InferenceService/StreamComplete`, body: switchyardBinaryBody() },
   };
+}
+
+function switchyardReady(sy: RunningSystem): () => Promise<unknown> {
+  return () => probe(`${sy.url}/switchyard.v1.InferenceService/Complete`, switchyardJsonBody());
 }
 
 async function withSwitchyard(variant: SwitchyardVariant, mode: UpstreamMode, body: (sy: RunningSystem) => Promise<void>): Promise<void> {
@@ -155,17 +203,20 @@ async function main(): Promise<void> {
   try {
     if (wants("baseline")) {
       const direct = `${upstream.url}/v1/chat/completions`;
-      await measure({ id: "upstream/http/unary", system: "Baseline (upstream direct)", group: "baseline", protocol: "OpenAI HTTP", call: "unary", target: { kind: "http", url: direct, body: openAiBody(UPSTREAM_MODEL, false) }, max: true }, undefined);
-      await measure({ id: "upstream/http/stream", system: "Baseline (upstream direct)", group: "baseline", protocol: "OpenAI SSE", call: "stream", target: { kind: "stream", mode: "sse", url: direct, body: openAiBody(UPSTREAM_MODEL, true) }, max: false }, undefined);
+      const ready = () => probe(direct, openAiBody(UPSTREAM_MODEL, false));
+      const system = "Baseline (upstream direct)";
+      await measure({ id: "upstream/http/unary", system, group: "baseline", protocol: "OpenAI HTTP", call: "unary", target: { kind: "http", url: direct, body: openAiBody(UPSTREAM_MODEL, false) }, max: true, ready }, undefined);
+      await measure({ id: "upstream/http/stream", system, group: "baseline", protocol: "OpenAI SSE", call: "stream", target: { kind: "stream", mode: "sse", url: direct, body: openAiBody(UPSTREAM_MODEL, true) }, max: false, ready }, undefined);
     }
 
     if (wants("switchyard")) {
       await withSwitchyard({ kind: "plain" }, mode, async (sy) => {
         const t = switchyardTargets(sy);
-        await measure({ id: "switchyard/grpc/unary", system: "Switchyard", group: "switchyard", protocol: "gRPC", call: "unary", target: t.grpcUnary, max: true }, sy);
-        await measure({ id: "switchyard/connect/unary", system: "Switchyard", group: "switchyard", protocol: "Connect JSON", call: "unary", target: t.connectUnary, max: true }, sy);
-        await measure({ id: "switchyard/grpc/stream", system: "Switchyard", group: "switchyard", protocol: "gRPC", call: "stream", target: t.grpcStream, max: false }, sy);
-        await measure({ id: "switchyard/connect/stream", system: "Switchyard", group: "switchyard", protocol: "Connect JSON", call: "stream", target: t.connectStream, max: false }, sy);
+        const common = { system: "Switchyard", group: "switchyard" as const, ready: switchyardReady(sy) };
+        await measure({ ...common, id: "switchyard/grpc/unary", protocol: "gRPC", call: "unary", target: t.grpcUnary, max: true }, sy);
+        await measure({ ...common, id: "switchyard/connect/unary", protocol: "Connect JSON", call: "unary", target: t.connectUnary, max: true }, sy);
+        await measure({ ...common, id: "switchyard/grpc/stream", protocol: "gRPC", call: "stream", target: t.grpcStream, max: false }, sy);
+        await measure({ ...common, id: "switchyard/connect/stream", protocol: "Connect JSON", call: "stream", target: t.connectStream, max: false }, sy);
       });
     }
 
@@ -182,7 +233,10 @@ async function main(): Promise<void> {
               skip(`switchyard-cache-${layer}/grpc/unary`, "Switchyard", `no ${layer} cache hit: a repeated identical request answered with cache = ${JSON.stringify(second.cache ?? null)} (cache_settings not applied on the request path in this checkout)`);
               return;
             }
-            await measure({ id: `switchyard-cache-${layer}/grpc/unary`, system: `Switchyard cache hit (${layer})`, group: "cache", protocol: "gRPC", call: "unary", target: t.grpcUnary, max: true }, sy);
+            await measure(
+              { id: `switchyard-cache-${layer}/grpc/unary`, system: `Switchyard cache hit (${layer})`, group: "cache", protocol: "gRPC", call: "unary", target: t.grpcUnary, max: true, ready: switchyardReady(sy) },
+              sy,
+            );
           });
         } finally {
           await redis?.stop();
@@ -194,7 +248,17 @@ async function main(): Promise<void> {
       for (const strategy of ROUTING_STRATEGIES) {
         await withSwitchyard({ kind: "router", strategy, deployments: 10 }, mode, async (sy) => {
           await measure(
-            { id: `switchyard-router-${strategy}/grpc/unary`, system: `Switchyard router, 10 deployments, ${strategy}`, group: "router", protocol: "gRPC", call: "unary", target: switchyardTargets(sy).grpcUnary, max: profile.routerMax, durationS: profile.routerDurationS },
+            {
+              id: `switchyard-router-${strategy}/grpc/unary`,
+              system: `Switchyard router, 10 deployments, ${strategy}`,
+              group: "router",
+              protocol: "gRPC",
+              call: "unary",
+              target: switchyardTargets(sy).grpcUnary,
+              max: profile.routerMax,
+              durationS: profile.routerDurationS,
+              ready: switchyardReady(sy),
+            },
             sy,
           );
         });
@@ -274,8 +338,9 @@ async function runPeers(installed: Installed): Promise<void> {
       sys = await peer.start();
       const url = `${sys.url}/v1/chat/completions`;
       await probe(url, openAiBody(peer.model, false), peer.headers);
-      await measure({ id: `${peer.key}/http/unary`, system: peer.name, group: "peer", protocol: "OpenAI HTTP", call: "unary", target: { kind: "http", url, body: openAiBody(peer.model, false), headers: peer.headers }, max: true }, sys);
-      await measure({ id: `${peer.key}/http/stream`, system: peer.name, group: "peer", protocol: "OpenAI SSE", call: "stream", target: { kind: "stream", mode: "sse", url, body: openAiBody(peer.model, true), headers: peer.headers }, max: false }, sys);
+      const common = { system: peer.name, group: "peer" as const, ready: () => probe(url, openAiBody(peer.model, false), peer.headers) };
+      await measure({ ...common, id: `${peer.key}/http/unary`, protocol: "OpenAI HTTP", call: "unary", target: { kind: "http", url, body: openAiBody(peer.model, false), headers: peer.headers }, max: true }, sys);
+      await measure({ ...common, id: `${peer.key}/http/stream`, protocol: "OpenAI SSE", call: "stream", target: { kind: "stream", mode: "sse", url, body: openAiBody(peer.model, true), headers: peer.headers }, max: false }, sys);
     } catch (err) {
       skip(`${peer.key}/http/*`, peer.name, (err as Error).message);
     } finally {

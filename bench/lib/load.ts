@@ -27,6 +27,11 @@ export interface LoadContext {
   scratch: string;
 }
 
+export interface LoadHooks {
+  /** Called with the pid of the process that generates the measured load (for CPU sampling). */
+  onLoadProcess?: (pid: number) => void;
+}
+
 let fileCounter = 0;
 async function scratchFile(ctx: LoadContext, name: string, content: string | Uint8Array): Promise<string> {
   const file = path.join(ctx.scratch, `${++fileCounter}-${name}`);
@@ -34,7 +39,7 @@ async function scratchFile(ctx: LoadContext, name: string, content: string | Uin
   return file;
 }
 
-export async function runLoad(ctx: LoadContext, target: Target, shape: LoadShape): Promise<LoadResult> {
+export async function runLoad(ctx: LoadContext, target: Target, shape: LoadShape, hooks: LoadHooks = {}): Promise<LoadResult> {
   const hardTimeout = (shape.durationS + shape.timeoutS + 30) * 1000;
   if (target.kind === "http") {
     const bodyFile = await scratchFile(ctx, "body.json", target.body);
@@ -45,7 +50,7 @@ export async function runLoad(ctx: LoadContext, target: Target, shape: LoadShape
     await run(
       ctx.tools.vegeta,
       ["attack", `-targets=${targets}`, ...rateArgs, `-duration=${shape.durationS}s`, `-timeout=${shape.timeoutS}s`, "-keepalive=true", `-output=${results}`],
-      { timeoutMs: hardTimeout },
+      { timeoutMs: hardTimeout, onSpawn: hooks.onLoadProcess },
     );
     return fromVegeta(await run(ctx.tools.vegeta, ["report", "-type=json", results]), shape.rate);
   }
@@ -71,7 +76,7 @@ export async function runLoad(ctx: LoadContext, target: Target, shape: LoadShape
         "--skipFirst=0",
         target.address,
       ],
-      { timeoutMs: hardTimeout },
+      { timeoutMs: hardTimeout, onSpawn: hooks.onLoadProcess },
     ).catch((err: Error) => {
       // ghz exits non-zero when any call failed but still prints its report.
       const json = err.message.slice(err.message.indexOf("{"));
@@ -94,7 +99,7 @@ export async function runLoad(ctx: LoadContext, target: Target, shape: LoadShape
       `-timeout=${shape.timeoutS}s`,
       ...headerArgs,
     ],
-    { timeoutMs: hardTimeout },
+    { timeoutMs: hardTimeout, onSpawn: hooks.onLoadProcess },
   );
   return fromStreamload(out, shape.rate);
 }

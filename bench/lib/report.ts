@@ -65,10 +65,11 @@ function unaryTable(data: RunData, rate: number): string {
         pct(m.gateway?.cpuPercent),
         mb(m.gateway?.peakRssMb),
         pct(m.upstream.cpuPercent),
+        pct(m.loadTool?.cpuPercent),
       ];
     });
   return table(
-    ["system", "protocol", "achieved / requested req/s", "errors", "p50 ms", "p90 ms", "p99 ms", "added p50", "added p90", "added p99", "p99 × baseline", "CPU %", "peak RSS MB", "upstream CPU %"],
+    ["system", "protocol", "achieved / requested req/s", "errors", "p50 ms", "p90 ms", "p99 ms", "added p50", "added p90", "added p99", "p99 × baseline", "CPU %", "peak RSS MB", "upstream CPU %", "load tool CPU %"],
     rows,
   );
 }
@@ -95,10 +96,11 @@ function streamTable(data: RunData, rate: number): string {
         pct(m.gateway?.cpuPercent),
         mb(m.gateway?.peakRssMb),
         pct(m.upstream.cpuPercent),
+        pct(m.loadTool?.cpuPercent),
       ];
     });
   return table(
-    ["system", "protocol", "achieved / requested req/s", "errors", "TTFT p50", "TTFT p90", "TTFT p99", "added TTFT p50", "added TTFT p99", "total p50", "total p99", "added total p99", "CPU %", "peak RSS MB", "upstream CPU %"],
+    ["system", "protocol", "achieved / requested req/s", "errors", "TTFT p50", "TTFT p90", "TTFT p99", "added TTFT p50", "added TTFT p99", "total p50", "total p99", "added total p99", "CPU %", "peak RSS MB", "upstream CPU %", "load tool CPU %"],
     rows,
   );
 }
@@ -119,8 +121,9 @@ function maxTable(data: RunData): string {
     pct(m.gateway?.cpuPercent),
     mb(m.gateway?.peakRssMb),
     pct(m.upstream.cpuPercent),
+    pct(m.loadTool?.cpuPercent),
   ]);
-  return table(["system", "protocol", "req/s", "× baseline", "× Switchyard gRPC", "errors", "p50 ms", "p99 ms", "CPU %", "peak RSS MB", "upstream CPU %"], rows);
+  return table(["system", "protocol", "req/s", "× baseline", "× Switchyard gRPC", "errors", "p50 ms", "p99 ms", "CPU %", "peak RSS MB", "upstream CPU %", "load tool CPU %"], rows);
 }
 
 /** Per peer: its added latency and throughput next to Switchyard's, from the same run. */
@@ -243,7 +246,7 @@ export function renderReport(data: RunData, plotFile: string): string {
       `- **Baseline**: the same request sent straight to the mock upstream. "Added" = system − baseline at the same percentile, call type and rate (negative values are noise).`,
       `- **Switchyard** reached the upstream through ${data.switchyardUpstream === "openai" ? "its `openai` provider (`params.api_base` = the mock upstream), the same HTTP hop the peers make" : "the built-in `mock` provider (this checkout has no `openai` provider): same latency and cadence, but **no upstream HTTP hop**, so its figures are optimistic against the peers"}.`,
       `- **Open loop** at ${data.settings.rates.join(" and ")} req/s for ${data.settings.durationS} s each after a ${data.settings.warmupS} s warm-up: vegeta (HTTP), ghz \`--async\` (gRPC unary), \`bench/loadgen\` streamload (every streaming run: time to first streamed message and to the end of the stream). **Max throughput**: ${data.settings.concurrency} concurrent callers for ${data.settings.maxDurationS} s.`,
-      `- **CPU %** is the system's process tree (100 = one core) and **peak RSS** its summed resident memory, both sampled from /proc every 250 ms during the measured run.`,
+      `- **CPU %** is the system's process tree (100 = one core) and **peak RSS** its summed resident memory, both sampled from /proc every 250 ms during the measured run; "upstream" and "load tool" CPU are the mock upstream and vegeta/ghz/streamload in the same run (all share the same 2 cores, so a busy load tool slows the system under test too).`,
     ].join("\n"),
   );
   out.push("");

@@ -18,6 +18,8 @@ export interface Measurement {
   gateway?: ResourceUsage;
   /** The mock upstream during the same run: proves it was not the bottleneck. */
   upstream: ResourceUsage;
+  /** The load generator (vegeta, ghz or streamload) during the same run: it shares the two cores. */
+  loadTool?: ResourceUsage;
 }
 
 export interface Skipped {

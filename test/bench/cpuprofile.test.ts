@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { hottestFrames, type CpuProfile } from "../../bench/lib/cpuprofile.js";
+
+const frame = (id: number, functionName: string, url: string, lineNumber: number) => ({ id, callFrame: { functionName, url, lineNumber } });
+
+describe("hottestFrames", () => {
+  const profile: CpuProfile = {
+    nodes: [
+      frame(1, "(root)", "", -1),
+      frame(2, "(idle)", "", -1),
+      frame(3, "encode", "file:///repo/src/server/codec.ts", 9),
+      frame(4, "", "file:///repo/node_modules/undici/lib/pool.js", 99),
+      frame(5, "(garbage collector)", "", -1),
+    ],
+    // Each sample's time is the *next* delta (as DevTools counts it): encode gets 300+100, the anonymous
+    // function 100, GC 100, the last sample nothing; idle's 1000 is not work.
+    samples: [3, 2, 3, 4, 5, 3],
+    timeDeltas: [0, 300, 1000, 100, 100, 100],
+  };
+
+  it("ranks functions by self time as a share of non-idle time, with repo-relative locations", () => {
+    const frames = hottestFrames(profile, 10, "/repo");
+    expect(frames.map((f) => f.functionName)).toEqual(["encode", "(anonymous)", "(garbage collector)"]);
+    expect(frames[0]).toEqual({ functionName: "encode", location: "src/server/codec.ts:10", selfPercent: (400 / 600) * 100 });
+    expect(frames[1].location).toBe("undici/lib/pool.js:100");
+    expect(frames[2].location).toBe("(native)");
+    expect(frames.reduce((sum, f) => sum + f.selfPercent, 0)).toBeCloseTo(100, 10);
+  });
+
+  it("honours the limit and returns nothing for an all-idle profile", () => {
+    expect(hottestFrames(profile, 1, "/repo")).toHaveLength(1);
+    expect(hottestFrames({ nodes: [frame(1, "(idle)", "", -1)], samples: [1, 1], timeDeltas: [0, 5] })).toEqual([]);
+  });
+});

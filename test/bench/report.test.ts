@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import type { LoadResult } from "../../bench/lib/load-results.js";
+import { added, checkTargets, renderReport } from "../../bench/lib/report.js";
+import type { Measurement, RunData } from "../../bench/lib/results.js";
+
+const usage = { peakRssMb: 100, cpuPercent: 50 };
+
+function load(rate: number | null, p50: number, p90: number, p99: number, extra: Partial<LoadResult> = {}): LoadResult {
+  return { tool: "vegeta", requestedRate: rate, sent: 1000, ok: 1000, errors: 0, errorSamples: [], achievedRate: rate ?? 5000, latency: { p50Ms: p50, p90Ms: p90, p99Ms: p99, maxMs: p99 + 1 }, ...extra };
+}
+
+function m(id: string, group: Measurement["group"], system: string, call: "unary" | "stream", l: LoadResult): Measurement {
+  return { id, system, group, protocol: id.includes("grpc") ? "gRPC" : "OpenAI HTTP", call, load: l, gateway: group === "baseline" ? undefined : usage, upstream: usage };
+}
+
+function runData(measurements: Measurement[]): RunData {
+  return {
+    date: "2026-11-25",
+    startedAt: "2026-11-25T14:00:00.000Z",
+    profile: "quick",
+    machine: { CPU: "test × 2" },
+    versions: { vegeta: "v12.13.0" },
+    peers: [{ name: "Bifrost", version: "v1.3.0", installed: false, detail: "403 Forbidden | not available" }],
+    switchyardUpstream: "openai",
+    settings: { rates: [1000], durationS: 4, warmupS: 1, maxDurationS: 3, concurrency: 128, upstream: { latencyMs: 10, chunkCount: 8, chunkDelayMs: 5 } },
+    measurements,
+    skipped: [{ id: "bifrost/http/*", system: "Bifrost v1.3.0", reason: "did not install: 403 Forbidden" }],
+    durationS: 120,
+  };
+}
+
+const ttft = (p50: number, p90: number, p99: number) => ({ p50Ms: p50, p90Ms: p90, p99Ms: p99, maxMs: p99 });
+
+const data = runData([
+  m("upstream/http/unary", "baseline", "Baseline", "unary", load(1000, 10, 11, 12)),
+  m("upstream/http/stream", "baseline", "Baseline", "stream", load(1000, 50, 52, 55, { ttft: ttft(10, 10.5, 11) })),
+  m("upstream/http/unary", "baseline", "Baseline", "unary", load(null, 11, 12, 20, { achievedRate: 10000 })),
+  m("switchyard/grpc/unary", "switchyard", "Switchyard", "unary", load(1000, 10.2, 11.4, 13)),
+  m("switchyard/grpc/stream", "switchyard", "Switchyard", "stream", load(1000, 51, 53, 57, { ttft: ttft(10.3, 11, 13) })),
+  m("switchyard/grpc/unary", "switchyard", "Switchyard", "unary", load(null, 20, 30, 40, { achievedRate: 4000 })),
+  m("switchyard-cache-memory/grpc/unary", "cache", "Switchyard cache hit (memory)", "unary", load(null, 2, 3, 4, { achievedRate: 12000 })),
+  m("litellm/http/unary", "peer", "LiteLLM 1.82.6", "unary", load(1000, 14, 20, 40)),
+  m("litellm/http/stream", "peer", "LiteLLM 1.82.6", "stream", load(1000, 60, 70, 90, { ttft: ttft(15, 18, 12.5) })),
+  m("litellm/http/unary", "peer", "LiteLLM 1.82.6", "unary", load(null, 200, 300, 400, { achievedRate: 400 })),
+]);
+
+describe("benchmark report", () => {
+  it("computes added latency against the baseline of the same call type and rate", () => {
+    const sy = data.measurements.find((x) => x.id === "switchyard/grpc/unary" && x.load.requestedRate === 1000)!;
+    const a = added(data, sy)!;
+    expect(a.p50Ms).toBeCloseTo(0.2, 10);
+    expect(a.p99Ms).toBeCloseTo(1, 10);
+    const stream = data.measurements.find((x) => x.id === "switchyard/grpc/stream")!;
+    expect(added(data, stream, true)!.p99Ms).toBeCloseTo(2, 10);
+  });
+
+  it("checks each target from the measured figures", () => {
+    const checks = Object.fromEntries(checkTargets(data).map((c) => [c.target, c]));
+    expect(checks["unary added p50 ≤ 0.3 ms at 1000 req/s (gRPC)"]).toMatchObject({ met: true, measured: "0.200 ms" });
+    expect(checks["unary added p99 ≤ 1.5 ms at 1000 req/s (gRPC)"].met).toBe(true);
+    expect(checks["unary added p50 ≤ 0.3 ms at 1000 req/s (Connect)"]).toMatchObject({ met: undefined, measured: "not measured" });
+    expect(checks["stream added TTFT p99 ≤ 1.5 ms at 1000 req/s (gRPC)"]).toMatchObject({ met: false, measured: "2.000 ms" });
+    expect(checks["memory-cache hits ≥ 10000 req/s over gRPC"]).toMatchObject({ met: true, measured: "12000 req/s" });
+    // Switchyard's added TTFT p99 (2 ms) is worse than LiteLLM's (1.5 ms); the other five figures are better.
+    expect(checks["ahead of LiteLLM 1.82.6 on every latency figure at 1000 req/s"]).toMatchObject({ met: false, measured: "ahead on 5 of 6" });
+  });
+
+  it("prints ratios against the baseline and against each peer, and why a peer is missing", () => {
+    const md = renderReport(data, "2026-11-25-quick.png");
+    expect(md).toContain("shared, noisy 2-core machine");
+    expect(md).toContain("![latency percentiles per system](2026-11-25-quick.png)");
+    // Unary row: p99 13 ms over the baseline's 12 ms.
+    expect(md).toMatch(/\| Switchyard \| gRPC \| 1000 \/ 1000 \| 0 \| 10\.20 \| 11\.40 \| 13\.00 \| 0\.200 \| 0\.400 \| 1\.000 \| 1\.08× \|/);
+    // Max throughput: 4000 vs baseline 10000, LiteLLM 400 = 0.10× of Switchyard gRPC.
+    expect(md).toMatch(/\| Switchyard \| gRPC \| 4000 \| 0\.40× \| 1\.00× \|/);
+    expect(md).toMatch(/\| LiteLLM 1\.82\.6 \| OpenAI HTTP \| 400 \| 0\.04× \| 0\.10× \|/);
+    // Peer table: LiteLLM adds 4 ms at p50 where Switchyard adds 0.2 ms → 20×.
+    expect(md).toMatch(/\| LiteLLM 1\.82\.6 \| unary added p50 ms \(vs Switchyard gRPC\) \| 4\.000 \| 0\.200 \| 20\.00× \|/);
+    // A pipe in a reason must not break the table.
+    expect(md).toContain("403 Forbidden \\| not available");
+    expect(md).toContain("| bifrost/http/* | Bifrost v1.3.0 | did not install: 403 Forbidden |");
+  });
+});
