@@ -133,6 +133,12 @@ describe("anthropic request translation", () => {
     });
   });
 
+  it("skips an empty assistant turn and merges the user turns around it", async () => {
+    upstream.enqueue(fake.messageReply({ content: [{ type: "text", text: "ok" }] }));
+    await adapter.complete(ask({ messages: [{ role: "user", content: "a" }, { role: "assistant", content: "" }, { role: "user", content: "b" }] }), signal());
+    expect(upstream.lastRequest.json().messages).toEqual([{ role: "user", content: [{ type: "text", text: "a" }, { type: "text", text: "b" }] }]);
+  });
+
   it("maps every tool_choice and parallel_tool_calls=false to Anthropic's tool_choice", async () => {
     const tools = [{ function: { name: "lookup" } }];
     const cases: Array<[CompletionRequest["toolChoice"] | undefined, boolean | undefined, unknown]> = [
@@ -287,6 +293,14 @@ describe("anthropic errors", () => {
       expect(err.message).toBe(`anthropic: ${type}: ${message}`);
     });
   }
+
+  it("maps a non-JSON 503 from a proxy in front of Anthropic to UPSTREAM_UNAVAILABLE with its text", async () => {
+    upstream.enqueue((_req, res) => void res.writeHead(503, { "content-type": "text/plain" }).end("upstream connect error or disconnect/reset before headers"));
+    const err = await failure(adapter.complete(hello, signal()));
+    expect(err.kind).toBe(ErrorKind.UPSTREAM_UNAVAILABLE);
+    expect(err.httpStatus).toBe(503);
+    expect(err.message).toBe("anthropic: upstream connect error or disconnect/reset before headers");
+  });
 
   it("keeps retry-after on 429 and never echoes the API key", async () => {
     upstream.enqueue(fake.errorReply(429, "rate_limit_error", `rate limited for key ${API_KEY}`, { "retry-after": "17" }));

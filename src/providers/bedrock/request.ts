@@ -57,8 +57,11 @@ export function toConverseRequest(request: CompletionRequest): ConverseRequestBo
         return;
       case "user":
         return append(messages, "user", userBlocks(message, field));
-      case "assistant":
-        return append(messages, "assistant", assistantBlocks(message, field));
+      case "assistant": {
+        // An empty assistant turn (no text, no tool calls) is rejected upstream ("content must be non-empty"): skip it.
+        const blocks = assistantBlocks(message, field);
+        return blocks.length > 0 ? append(messages, "assistant", blocks) : undefined;
+      }
       case "tool":
         if (!message.toolCallId) throw invalidField(`${field}.tool_call_id`, "is required for role tool");
         return append(messages, "user", [{ toolResult: { toolUseId: message.toolCallId, content: [toolResultContent(messageText(message))] } }]);
