@@ -1,10 +1,16 @@
-import type { RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
+import { create } from "@bufbuild/protobuf";
+import {
+  RedisSettingsSchema,
+  type RedisCacheSettings,
+  type RedisSettings,
+  type RouterConfig,
+} from "../../gen/ts/switchyard/v1/config_pb.js";
 import type { Clock } from "../util/clock.js";
 import type { CacheLayer } from "./layer.js";
 import { AzureBlobLayer } from "./layers/azure-blob.js";
 import { GcsLayer } from "./layers/gcs.js";
 import { MemoryLayer } from "./layers/memory.js";
-import { RedisLayer } from "./layers/redis.js";
+import { parseHostPort, RedisLayer, type RedisTopology } from "./layers/redis.js";
 import { S3Layer } from "./layers/s3.js";
 import { CACHE_DEFAULTS, redisConnectionOf, redisUrlOf, type ResolvedCacheSettings } from "./settings.js";
 import type { LayerSlot } from "./tiered-cache.js";
@@ -26,10 +32,10 @@ export function createLayers(settings: ResolvedCacheSettings, config: RouterConf
         defaultTimeoutMs = CACHE_DEFAULTS.memory.timeoutMs;
         break;
       case "redis": {
-        const connection = redisConnectionOf(layerSettings, config)!;
+        const connection = redisConnectionOf(layerSettings, config) ?? create(RedisSettingsSchema);
         defaultTimeoutMs = connection.commandTimeoutMs ?? CACHE_DEFAULTS.redis.timeoutMs;
         backend = new RedisLayer({
-          url: redisUrlOf(connection),
+          topology: redisTopologyOf(layer.value, connection),
           password: connection.password,
           keyPrefix: `${connection.keyPrefix || CACHE_DEFAULTS.redis.keyPrefix}cache:`,
           commandTimeoutMs: layerSettings.timeoutMs ?? defaultTimeoutMs,
@@ -69,4 +75,12 @@ export function createLayers(settings: ResolvedCacheSettings, config: RouterConf
     }
     return { layer: backend, timeoutMs: layerSettings.timeoutMs ?? defaultTimeoutMs };
   });
+}
+
+function redisTopologyOf(layer: RedisCacheSettings, connection: RedisSettings): RedisTopology {
+  if (layer.clusterNodes.length > 0) return { kind: "cluster", nodes: layer.clusterNodes.map(parseHostPort) };
+  if (layer.sentinels.length > 0) {
+    return { kind: "sentinel", sentinels: layer.sentinels.map(parseHostPort), masterName: layer.sentinelMasterName };
+  }
+  return { kind: "standalone", url: redisUrlOf(connection) };
 }

@@ -3,6 +3,7 @@ import type { SemanticProblem } from "../config/validate.js";
 import { isValidNamespace, type CachedCallType } from "./key.js";
 
 const CALL_TYPES: readonly CachedCallType[] = ["completion", "embedding", "moderation"];
+const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
 const DEFAULT_CALL_TYPES: readonly CachedCallType[] = ["completion", "embedding"];
 
 export const CACHE_DEFAULTS = {
@@ -77,9 +78,22 @@ export function cacheSettingsProblems(config: RouterConfig): SemanticProblem[] {
         if (layer.layer.value.maxBytes === 0n) problems.push({ segments: [...where, "memory", "max_bytes"], message: "must be at least 1" });
         break;
       case "redis": {
-        const connection = redisConnectionOf(layer, config);
-        if (!connection || (!connection.url && !connection.host)) {
-          problems.push({ segments: [...where, "redis", "connection"], message: "set a url or host here or in the top-level redis" });
+        const redis = layer.layer.value;
+        const addresses = (field: string, list: string[]) =>
+          list.forEach((address, j) => {
+            if (!HOST_PORT.test(address)) problems.push({ segments: [...where, "redis", field, j], message: `"${address}" is not host:port` });
+          });
+        addresses("cluster_nodes", redis.clusterNodes);
+        addresses("sentinels", redis.sentinels);
+        if (redis.clusterNodes.length > 0 && redis.sentinels.length > 0) {
+          problems.push({ segments: [...where, "redis"], message: "set cluster_nodes or sentinels, not both" });
+        } else if (redis.sentinels.length > 0 && !redis.sentinelMasterName) {
+          problems.push({ segments: [...where, "redis", "sentinel_master_name"], message: "is required with sentinels" });
+        } else if (redis.clusterNodes.length === 0 && redis.sentinels.length === 0) {
+          const connection = redisConnectionOf(layer, config);
+          if (!connection || (!connection.url && !connection.host)) {
+            problems.push({ segments: [...where, "redis", "connection"], message: "set a url or host here or in the top-level redis" });
+          }
         }
         break;
       }

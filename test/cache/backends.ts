@@ -44,7 +44,7 @@ export function makeLayer(name: BackendName, clock: Clock, prefix = uniquePrefix
     case "memory":
       return new MemoryLayer({ maxEntries: 1000, maxBytes: 1 << 20, clock });
     case "redis":
-      return new RedisLayer({ url: inject("redisUrl"), keyPrefix: `switchyard-test:${prefix}`, commandTimeoutMs: 2000, clock });
+      return new RedisLayer({ topology: { kind: "standalone", url: inject("redisUrl") }, keyPrefix: `switchyard-test:${prefix}`, commandTimeoutMs: 2000, clock });
     case "s3":
       return new S3Layer({ bucket: BUCKET, prefix, endpoint: inject("s3Endpoint"), forcePathStyle: true, ...MOTO_CREDENTIALS });
     case "gcs":

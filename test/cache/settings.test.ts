@@ -30,6 +30,27 @@ describe("cache_settings checks", () => {
     ]);
   });
 
+  it("checks Redis Cluster and Sentinel settings", () => {
+    const problems = cacheSettingsProblems(
+      configFromYaml(
+        withCache({
+          enabled: true,
+          layers: [
+            { redis: { cluster_nodes: ["127.0.0.1:7000", "no-port"] } },
+            { redis: { sentinels: ["127.0.0.1:26379"] } },
+            { redis: { sentinels: ["127.0.0.1:26379"], cluster_nodes: ["127.0.0.1:7000"] } },
+            { redis: { sentinels: ["127.0.0.1:26379"], sentinel_master_name: "mymaster" } },
+          ],
+        }),
+      ),
+    );
+    expect(problems.map((p) => `${p.segments.join(".")}: ${p.message}`)).toEqual([
+      'cache_settings.layers.0.redis.cluster_nodes.1: "no-port" is not host:port',
+      "cache_settings.layers.1.redis.sentinel_master_name: is required with sentinels",
+      "cache_settings.layers.2.redis: set cluster_nodes or sentinels, not both",
+    ]);
+  });
+
   it("accepts a disabled cache with no layers, and a Redis layer using the top-level connection", () => {
     expect(cacheSettingsProblems(configFromYaml(withCache({ enabled: false })))).toEqual([]);
     const config = configFromYaml(

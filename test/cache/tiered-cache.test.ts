@@ -158,7 +158,7 @@ describe("a layer that fails never fails the lookup", () => {
     let stopped = false;
     cleanups.push(() => (stopped ? undefined : redis.stop()));
     const clock = new FakeClock();
-    const layer = new RedisLayer({ url: redis.url, keyPrefix: "t:", commandTimeoutMs: 1000, clock });
+    const layer = new RedisLayer({ topology: { kind: "standalone", url: redis.url }, keyPrefix: "t:", commandTimeoutMs: 1000, clock });
     const cache = tiered([layer, makeLayer("memory", clock)], clock);
     await cache.open();
     cache.store("default/completion/r", bytes("kept"), 60);
@@ -177,7 +177,7 @@ describe("a layer that fails never fails the lookup", () => {
   it("Redis down at startup: the cache still serves, and Redis is used once it comes up", async () => {
     const port = await freePort();
     const clock = new FakeClock();
-    const layer = new RedisLayer({ url: `redis://127.0.0.1:${port}`, keyPrefix: "t:", commandTimeoutMs: 500, clock });
+    const layer = new RedisLayer({ topology: { kind: "standalone", url: `redis://127.0.0.1:${port}` }, keyPrefix: "t:", commandTimeoutMs: 500, clock });
     const cache = tiered([layer, makeLayer("memory", clock)], clock, 500);
     await cache.open(); // logs and goes on
     cache.store("default/completion/early", bytes("early"), 60);

@@ -1,11 +1,22 @@
-import { Redis } from "ioredis";
+import { Cluster, Redis, type RedisOptions } from "ioredis";
 import { CacheLayer as CacheLayerKind } from "../../../gen/ts/switchyard/v1/inference_pb.js";
 import { decodeEntry, encodeEntry, expiresAtMs, type CacheEntry } from "../entry.js";
 import type { CacheLayer, DeleteTarget } from "../layer.js";
 import type { Clock } from "../../util/clock.js";
 
+/** Where the layer's Redis is: one server, a Cluster, or a master found through Sentinel. */
+export type RedisTopology =
+  | { kind: "standalone"; url: string }
+  | { kind: "cluster"; nodes: HostPort[] }
+  | { kind: "sentinel"; sentinels: HostPort[]; masterName: string };
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
 export interface RedisLayerOptions {
-  url: string;
+  topology: RedisTopology;
   password?: string;
   /** Prefix of every Redis key this layer writes, e.g. "switchyard:cache:". */
   keyPrefix: string;
@@ -13,31 +24,48 @@ export interface RedisLayerOptions {
   clock: Clock;
 }
 
-/** Keys scanned and unlinked per round trip when deleting a namespace. */
+/** Keys scanned per round trip when deleting a namespace. */
 const SCAN_BATCH = 500;
 
 /**
- * Redis (ioredis). Entries carry a native PX expiry so Redis frees them on
- * its own; freshness is still checked above on the gateway's clock. The
- * offline queue is off: while Redis is down a command fails at once
- * instead of waiting, and the request goes on to the next layer.
+ * Redis (ioredis): standalone, Cluster or Sentinel. Entries carry a native
+ * PX expiry so Redis frees them on its own; freshness is still checked
+ * above on the gateway's clock. The offline queue is off: while Redis is
+ * down a command fails at once instead of waiting, and the request goes on
+ * to the next layer; the client keeps reconnecting in the background.
  */
 export class RedisLayer implements CacheLayer {
   readonly name = "redis";
   readonly kind = CacheLayerKind.REDIS;
-  private readonly redis: Redis;
+  private readonly redis: Redis | Cluster;
 
   constructor(private readonly options: RedisLayerOptions) {
-    this.redis = new Redis(options.url, {
+    const common: RedisOptions = {
       password: options.password || undefined,
-      lazyConnect: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       commandTimeout: options.commandTimeoutMs,
       connectTimeout: Math.max(1000, options.commandTimeoutMs),
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
-    });
-    // ioredis emits "error" on every failed reconnect; the layer's callers count failures, so don't crash on them.
+    };
+    const { topology } = options;
+    switch (topology.kind) {
+      case "standalone":
+        this.redis = new Redis(topology.url, { ...common, lazyConnect: true });
+        break;
+      case "sentinel":
+        this.redis = new Redis({ ...common, lazyConnect: true, sentinels: topology.sentinels, name: topology.masterName });
+        break;
+      case "cluster":
+        this.redis = new Cluster(topology.nodes, {
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          clusterRetryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+          redisOptions: common,
+        });
+        break;
+    }
+    // ioredis emits "error" on every failed reconnect; failed commands are counted by the caller, so don't crash on these.
     this.redis.on("error", () => {});
   }
 
@@ -59,14 +87,10 @@ export class RedisLayer implements CacheLayer {
   async delete(target: DeleteTarget): Promise<number> {
     if ("key" in target) return this.redis.unlink(this.options.keyPrefix + target.key);
     const pattern = `${escapeGlob(this.options.keyPrefix + target.prefix)}*`;
-    let deleted = 0;
-    let cursor = "0";
-    do {
-      const [next, keys] = await this.redis.scan(cursor, "MATCH", pattern, "COUNT", SCAN_BATCH);
-      if (keys.length > 0) deleted += await this.redis.unlink(...keys);
-      cursor = next;
-    } while (cursor !== "0");
-    return deleted;
+    // SCAN walks one server's keyspace: on a cluster, walk every master.
+    const servers = this.redis instanceof Cluster ? this.redis.nodes("master") : [this.redis];
+    const counts = await Promise.all(servers.map((server) => deleteMatching(server, pattern)));
+    return counts.reduce((a, b) => a + b, 0);
   }
 
   async close(): Promise<void> {
@@ -74,6 +98,25 @@ export class RedisLayer implements CacheLayer {
   }
 }
 
+async function deleteMatching(server: Redis, pattern: string): Promise<number> {
+  let deleted = 0;
+  let cursor = "0";
+  do {
+    const [next, keys] = await server.scan(cursor, "MATCH", pattern, "COUNT", SCAN_BATCH);
+    // One UNLINK per key: a multi-key UNLINK fails (CROSSSLOT) when keys hash to different cluster slots.
+    const results = await Promise.all(keys.map((key) => server.unlink(key)));
+    deleted += results.reduce((a, b) => a + b, 0);
+    cursor = next;
+  } while (cursor !== "0");
+  return deleted;
+}
+
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
+}
+
+/** "host:port" → HostPort; the config check reports malformed entries first. */
+export function parseHostPort(address: string): HostPort {
+  const at = address.lastIndexOf(":");
+  return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
 }
