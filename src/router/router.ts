@@ -353,6 +353,8 @@ export class Router {
         failedHere.add(deployment.id);
         lastError = error;
         if (retry >= retriesAllowed(error.kind, this.config.router, route.options?.numRetries)) throw error;
+        // Nothing left to retry on (e.g. the only deployment just cooled down): go to fallbacks now, not after a backoff.
+        if (!(await this.anyEligible(group, tagged, route.pick))) throw error;
         const delay = backoffMs(retry, error, this.config.router, this.random);
         if (delay >= deadline.remainingMs()) throw error; // waiting would outlive the request
         try {
@@ -386,6 +388,15 @@ export class Router {
       eligible = eligible.filter((e) => e !== chosen);
     }
     throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no deployment of "${group}" is available: all are half-open with a trial running`);
+  }
+
+  private async anyEligible(group: string, deployments: readonly ResolvedDeployment[], pick: PickRequest): Promise<boolean> {
+    const stats = await this.store.stats(deployments.map((d) => d.id));
+    try {
+      return eligibleDeployments({ group, deployments, stats, nowMs: this.clock.now(), promptTokens: pick.promptTokens }).length > 0;
+    } catch {
+      return false;
+    }
   }
 
   private adjustPending(id: string, delta: number): void {

@@ -99,4 +99,12 @@ describe("fallbacks", () => {
     expect(value.modelGroup).toBe("backup");
     expect(value.attempts).toHaveLength(1); // primary was skipped, not called
   });
+
+  it("falls back at once, without a backoff, when the failure left nothing in the group to retry on", async () => {
+    const t = groups({ fallbacks: [{ model: "primary", to: ["backup"] }], num_retries: 3 }, { failure_rate: 1, failure_kind: "MOCK_FAILURE_RATE_LIMITED" });
+    // The 429 cools the group's only deployment down (one is enough by default), so its retry-after of 1 s is not waited out.
+    const { value, elapsedMs } = await runOnClock(t.clock, t.router.complete(chat("primary"), ctx()));
+    expect(value.attempts.map((a) => a.deploymentId)).toEqual(["primary-0", "backup-0"]);
+    expect(elapsedMs).toBe(0);
+  });
 });

@@ -83,7 +83,8 @@ describe("@grpc/grpc-js client", () => {
   it("gets DEADLINE_EXCEEDED when the deadline passes, and the upstream work is abandoned", async () => {
     const pendingBefore = clock.pending;
     const failure = unary("Complete", ask("parked"), { deadline: Date.now() + 300 }).catch((e: grpc.ServiceError) => e);
-    await waitFor(() => clock.pending === pendingBefore + 1); // the mock is parked waiting for "upstream latency"
+    // The mock is parked waiting for "upstream latency", beside the router's attempt timeout (also on the clock).
+    await waitFor(() => clock.pending === pendingBefore + 2);
     const err = (await failure) as grpc.ServiceError;
     expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
     await waitFor(() => clock.pending === pendingBefore); // the deadline aborted the upstream wait
@@ -94,7 +95,8 @@ describe("@grpc/grpc-js client", () => {
     const call = (client.StreamComplete as Function).call(client, ask("slow-stream")) as grpc.ClientReadableStream<any>;
     const first = await new Promise<any>((resolve) => call.once("data", resolve));
     expect(first.choices[0].delta.role).toBe("assistant");
-    await waitFor(() => clock.pending === pendingBefore + 1); // waiting before chunk 2
+    // The mock waits before chunk 2, beside the router's idle timeout between chunks (also on the clock).
+    await waitFor(() => clock.pending === pendingBefore + 2);
     const ended = new Promise<grpc.ServiceError>((resolve) => call.once("error", resolve));
     call.cancel();
     expect((await ended).code).toBe(grpc.status.CANCELLED);

@@ -70,10 +70,10 @@ describe("graceful shutdown", () => {
     const client = createClient(InferenceService, createGrpcTransport({ baseUrl: gateway.url }));
     const pendingBefore = clock.pending;
     const call = client.complete(ask("parked")).catch((e: unknown) => ConnectError.from(e));
-    await until(() => clock.pending === pendingBefore + 1);
+    await until(() => clock.pending === pendingBefore + 2); // the parked call and the router's attempt timeout
 
     const closed = gateway.close(2_000);
-    await until(() => clock.pending === pendingBefore + 2); // the grace timer, beside the parked call
+    await until(() => clock.pending === pendingBefore + 3); // the grace timer, beside the parked call
     await clock.advance(2_000);
     const err = (await call) as ConnectError;
     expect(err.code).toBe(Code.Unavailable);
