@@ -306,6 +306,14 @@ describe("gemini streaming", () => {
     expect(chunks[chunks.length - 1]!.choices[0]!.finishReason).toBe(FinishReason.TOOL_CALLS);
   });
 
+  it("counts usage locally when the stream carries no usageMetadata", async () => {
+    upstream.enqueue(fake.sseReply([{ candidates: [fake.candidate([{ text: "sixteen chars!!!" }], "STOP")] }]));
+    const last = (await collect(adapter.stream(hello, signal()))).at(-1)!;
+    expect(last.usage?.completionTokens).toBe(4);
+    expect(last.usage?.promptTokens).toBeGreaterThan(0);
+    expect(last.usage?.totalTokens).toBe(last.usage!.promptTokens + 4);
+  });
+
   it("fails a stream cut before the finishReason, and one that ends without it", async () => {
     const events = fake.textStream(["a", "b", "c"]);
     upstream.enqueue(fake.sseReply(events.slice(0, 2), "cut"));

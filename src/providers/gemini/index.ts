@@ -9,7 +9,7 @@ import {
 } from "../../../gen/ts/switchyard/v1/inference_pb.js";
 import { ErrorKind, GatewayError } from "../../errors/gateway-error.js";
 import type { Clock } from "../../util/clock.js";
-import { estimateTokens } from "../../util/tokens.js";
+import { estimatePromptTokens, estimateTokens } from "../../util/tokens.js";
 import { bodyChunks, readJsonBody } from "../http/body.js";
 import { parseSse } from "../http/sse.js";
 import { UpstreamClient, type UpstreamResponse } from "../http/upstream-client.js";
@@ -68,6 +68,7 @@ export class GeminiProvider implements ProviderAdapter {
       fallbackId: `gemini-${randomUUID()}`,
       nowMs: this.clock.now(),
       secrets: this.secrets,
+      estimatedPromptTokens: estimatePromptTokens(request),
     });
   }
 

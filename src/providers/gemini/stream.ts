@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import { ModelResponseChunkSchema, type ModelResponseChunk } from "../../../gen/ts/switchyard/v1/inference_pb.js";
+import { estimateTokens } from "../../util/tokens.js";
 import { parseEventJson, streamBroken } from "../http/body.js";
 import type { SseEvent } from "../http/sse.js";
 import { geminiStreamError } from "./errors.js";
@@ -20,13 +21,14 @@ interface CandidateState {
  */
 export async function* geminiChunks(
   events: AsyncIterable<SseEvent>,
-  options: { model: string; fallbackId: string; nowMs: number; secrets: readonly string[] },
+  options: { model: string; fallbackId: string; nowMs: number; secrets: readonly string[]; estimatedPromptTokens: number },
 ): AsyncGenerator<ModelResponseChunk> {
   let id = options.fallbackId;
   let model = options.model;
   const created = BigInt(Math.floor(options.nowMs / 1000));
   let usage: GeminiUsage | undefined;
   const candidates = new Map<number, CandidateState>();
+  let completionText = "";
 
   for await (const event of events) {
     const answer = parseEventJson("gemini", event.data) as GeminiResponse & { error?: unknown };
@@ -58,6 +60,7 @@ export async function* geminiChunks(
         }
       }
       if (content === "" && toolCalls.length === 0) continue;
+      completionText += content + toolCalls.map((t) => t.arguments).join("");
       const role = state.roleSent ? "" : "assistant";
       state.roleSent = true;
       yield create(ModelResponseChunkSchema, { id, created, model, choices: [{ index, delta: { role, content, toolCalls } }] });
@@ -73,6 +76,7 @@ export async function* geminiChunks(
     created,
     model,
     choices: states.map(([index, s]) => ({ index, delta: {}, finishReason: finishReason(s.finishReason, s.toolCalls > 0) })),
-    usage: toUsage(usage),
+    // A stream without usageMetadata still reports usage: counted locally (an estimate).
+    usage: toUsage(usage ?? { promptTokenCount: options.estimatedPromptTokens, candidatesTokenCount: estimateTokens(completionText) }),
   });
 }
