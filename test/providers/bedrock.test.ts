@@ -219,6 +219,22 @@ describe("bedrock answers", () => {
     expect(answer.usage).toMatchObject({ promptTokens: 60, completionTokens: 10, totalTokens: 70, cachedPromptTokens: 15, cacheCreationPromptTokens: 5 });
   });
 
+  it("serves Llama through the same Converse API (inference-profile id in the path, price from the table)", async () => {
+    const llama = makeAdapter({ model: "us.meta.llama3-3-70b-instruct-v1:0" });
+    upstream.enqueueSigned(fake.converseReply([{ text: "Llama here." }], "end_turn", { inputTokens: 9, outputTokens: 4, totalTokens: 13 }));
+    const answer = await llama.complete(ask({ messages: [{ role: "system", content: "Be brief." }, { role: "user", content: "Who are you?" }], maxTokens: 64 }), signal());
+    expect(upstream.lastRequest.path).toBe("/model/us.meta.llama3-3-70b-instruct-v1%3A0/converse");
+    expect(upstream.lastRequest.json()).toEqual({
+      system: [{ text: "Be brief." }],
+      messages: [{ role: "user", content: [{ text: "Who are you?" }] }],
+      inferenceConfig: { maxTokens: 64 },
+    });
+    expect(answer.choices[0]!.message?.content).toBe("Llama here.");
+    expect(answer.model).toBe("us.meta.llama3-3-70b-instruct-v1:0");
+    expect(bedrockProvider.prices!["us.meta.llama3-3-70b-instruct-v1:0"]?.inputCostPerToken).toBeCloseTo(0.72e-6, 12);
+    await llama.close();
+  });
+
   it("maps max_tokens and guardrail_intervened stop reasons", async () => {
     upstream.enqueueSigned(fake.converseReply([{ text: "cut" }], "max_tokens"), fake.converseReply([{ text: "" }], "guardrail_intervened"));
     expect((await adapter.complete(hello, signal())).choices[0]!.finishReason).toBe(FinishReason.LENGTH);
