@@ -416,6 +416,27 @@ describe("anthropic streaming", () => {
     expect(err.message).toBe("anthropic: stream broken: ended before message_stop");
   });
 
+  it("passes over server tool blocks (server_tool_use input) but rejects deltas for blocks that never started", async () => {
+    upstream.enqueue(
+      fake.sseReply([
+        fake.messageStart(),
+        'event: content_block_start\ndata: {"type":"content_block_start","index":0,"content_block":{"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{}}}\n\n',
+        fake.jsonDelta(0, '{"query":"weather"}'),
+        fake.blockStop(0),
+        fake.textBlockStart(1),
+        fake.textDelta(1, "Found it."),
+        fake.blockStop(1),
+        fake.messageDelta("end_turn"),
+        fake.messageStop(),
+      ]),
+    );
+    const chunks = await collect(adapter.stream(hello, signal()));
+    expect(chunks.map((c) => c.choices[0]!.delta?.content).join("")).toBe("Found it.");
+    expect(chunks.flatMap((c) => c.choices[0]!.delta!.toolCalls)).toEqual([]);
+    upstream.enqueue(fake.sseReply([fake.messageStart(), fake.jsonDelta(3, "{}")]));
+    expect((await failure(collect(adapter.stream(hello, signal())))).kind).toBe(ErrorKind.BAD_RESPONSE);
+  });
+
   it("reports a malformed event as BAD_RESPONSE", async () => {
     upstream.enqueue(fake.sseReply([fake.messageStart(), "event: content_block_delta\ndata: {not json\n\n"]));
     expect((await failure(collect(adapter.stream(hello, signal())))).kind).toBe(ErrorKind.BAD_RESPONSE);

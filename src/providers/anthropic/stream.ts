@@ -52,6 +52,7 @@ export async function* anthropicChunks(
   // Content block index → tool call position; Anthropic numbers text and tool blocks together.
   const toolIndexByBlock = new Map<number, number>();
   const jsonBlocks = new Set<number>();
+  const startedBlocks = new Set<number>();
 
   const chunk = (delta: DeltaInit) => {
     const role = roleSent ? "" : "assistant";
@@ -76,6 +77,7 @@ export async function* anthropicChunks(
       }
       case "content_block_start": {
         const { index, content_block: block } = data as unknown as ContentBlockStart;
+        startedBlocks.add(index);
         if (block?.type === "tool_use") {
           if (options.jsonTool && block.name === JSON_TOOL_NAME) {
             jsonBlocks.add(index);
@@ -100,7 +102,10 @@ export async function* anthropicChunks(
             break;
           }
           const position = toolIndexByBlock.get(index);
-          if (position === undefined) throw malformedEvent(PROVIDER, `input_json_delta for unknown block ${index}`);
+          if (position === undefined) {
+            if (!startedBlocks.has(index)) throw malformedEvent(PROVIDER, `input_json_delta for block ${index}, which never started`);
+            break; // input of a server tool (e.g. server_tool_use for web search): not a call the caller makes
+          }
           if (delta.partial_json) yield chunk({ toolCalls: [{ index: position, arguments: delta.partial_json }] });
         }
         // thinking_delta, signature_delta and citations_delta are not part of the answer text.
