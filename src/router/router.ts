@@ -192,7 +192,10 @@ export class Router {
     const { deployment, timer, marks } = open;
     const { iterator } = open.value;
     const ttftMs = this.clock.now() - open.startedMs;
-    marks.firstToken = performance.now();
+    const firstChunkAt = performance.now();
+    marks.firstToken = firstChunkAt;
+    // Upstream time so far covers every attempt up to the first chunk; the rest of the stream is added when it ends.
+    const upstreamBeforeFirstChunk = marks.upstreamMs;
     const idleMs = this.config.router.streamIdleTimeoutMs ?? deployment.streamTimeoutMs;
     const meta = routedMeta(open);
     let next = open.value.first;
@@ -212,6 +215,7 @@ export class Router {
           totalTokens = chunk.usage.totalTokens;
           await this.settle(open, { totalTokens, ttftMs });
           settled = true;
+          marks.upstreamMs = upstreamBeforeFirstChunk + (performance.now() - firstChunkAt);
           chunk.costUsd = cost(deployment, chunk.usage);
           chunk.timings = buildTimings(ctx, marks);
           chunk.attempts = meta.attempts;
@@ -234,6 +238,7 @@ export class Router {
       if (!sawFinal) {
         await this.settle(open, { totalTokens, ttftMs });
         settled = true;
+        marks.upstreamMs = upstreamBeforeFirstChunk + (performance.now() - firstChunkAt);
         yield create(ModelResponseChunkSchema, { id: lastId, ...meta, timings: buildTimings(ctx, marks) });
       }
     } finally {
