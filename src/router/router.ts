@@ -350,9 +350,12 @@ export class Router {
         timer.cancel();
         marks.upstreamMs += performance.now() - startedPerf;
         const error = this.attemptError(raw, deadline, timer, deployment);
-        await lease.end();
+        const elapsedMs = this.clock.now() - startedMs;
+        // A deployment that timed out is at least that slow: let latency-based routing know, not just the cooldown count.
+        const timedOut = timer.signal.aborted && !deadline.signal.aborted;
+        await lease.end(timedOut ? (route.pick.streaming ? { totalTokens: 0, ttftMs: elapsedMs } : { totalTokens: 0, latencyPerTokenMs: elapsedMs }) : undefined);
         if (!(error instanceof GatewayError)) throw error; // the caller went away: not the deployment's fault
-        attempts.push(attemptRecord(deployment, AttemptOutcome.FAILURE, this.clock.now() - startedMs, error));
+        attempts.push(attemptRecord(deployment, AttemptOutcome.FAILURE, elapsedMs, error));
         if (deadline.signal.aborted) throw error;
         await this.cooldowns.onFailure(deployment.id, error, trial);
         failedHere.add(deployment.id);

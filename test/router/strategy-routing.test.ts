@@ -53,4 +53,20 @@ describe("strategies on live stats", () => {
     // Half-open trial on cheap fails (its 2nd scripted failure), retried on pricey.
     expect((await runOnClock(t.clock, t.router.complete(chat("g"), ctx()))).value.attempts.map((a) => a.deploymentId)).toEqual(["cheap", "pricey"]);
   });
+
+  it("latency-based: counts a timed-out attempt as that slow, steering calls away from it", async () => {
+    const t = routerFor({
+      model_list: [
+        mockDeployment("g", "hangs", { latency_ms: 60_000 }, { timeout_ms: 2_000 }),
+        mockDeployment("g", "steady", { latency_ms: 300 }),
+      ],
+      router_settings: { routing_strategy: "latency-based", num_retries: 1, retry_backoff_ms: 0, allowed_fails: 100 },
+    });
+    const picks: string[] = [];
+    for (let i = 0; i < 6; i++) picks.push(...(await runOnClock(t.clock, t.router.complete(chat("g"), ctx()))).value.attempts.map((a) => a.deploymentId));
+    const stats = await t.router.store.stats(["hangs"]);
+    expect(stats.get("hangs")!.latencyPerTokenMs).toBe(2_000);
+    expect(picks.filter((id) => id === "hangs")).toHaveLength(1); // tried once (unmeasured), then avoided
+  });
 });
+
