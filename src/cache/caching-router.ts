@@ -23,6 +23,7 @@ import type { RequestContext } from "../router/request-context.js";
 import type { Router } from "../router/router.js";
 import { CacheKeys, requestNamespace } from "./key.js";
 import type { ResolvedCacheSettings } from "./settings.js";
+import { SharedStream } from "./shared-stream.js";
 import { SingleFlight } from "./single-flight.js";
 import { replayAsChunks, StreamAssembler } from "./stream-replay.js";
 import type { CacheHit, TieredCache } from "./tiered-cache.js";
@@ -40,6 +41,7 @@ export class CachingRouter implements InferenceBackend {
   private readonly completions = new SingleFlight<ModelResponse>();
   private readonly embeddings = new SingleFlight<EmbeddingResponse>();
   private readonly moderations = new SingleFlight<ModerationResponse>();
+  private readonly streamFlights = new Map<string, SharedStream<ModelResponseChunk>>();
 
   constructor(
     private readonly inner: InferenceBackend,
@@ -78,6 +80,7 @@ export class CachingRouter implements InferenceBackend {
   /**
    * A hit is replayed as a chunk stream; a miss streams through chunk by
    * chunk as it arrives and, once complete, is stored as one response.
+   * Concurrent identical misses share one upstream stream.
    */
   async *stream(request: CompletionRequest, ctx: RequestContext): AsyncGenerator<ModelResponseChunk> {
     if (!this.settings.callTypes.has("completion")) return yield* this.inner.stream(request, ctx);
@@ -89,6 +92,30 @@ export class CachingRouter implements InferenceBackend {
       yield* replayAsChunks(cached, { costUsd: 0, attempts: [], timings: this.hitTimings(ctx), cache: cacheInfo(key, hit) });
       return;
     }
+    if (control?.noCache) {
+      // A caller asking for a fresh answer does not join a stream already in flight.
+      yield* this.streamThrough(request, ctx, key, control);
+      return;
+    }
+    let flight = this.streamFlights.get(key);
+    if (!flight) {
+      const started = new SharedStream<ModelResponseChunk>((signal) => this.streamThrough(request, { ...ctx, signal }, key, control));
+      this.streamFlights.set(key, started);
+      void started.settled.then(() => {
+        if (this.streamFlights.get(key) === started) this.streamFlights.delete(key);
+      });
+      flight = started;
+    }
+    yield* flight.subscribe(ctx.signal);
+  }
+
+  /** Upstream chunks passed through as they arrive, stamped with CacheInfo, and stored once complete. */
+  private async *streamThrough(
+    request: CompletionRequest,
+    ctx: RequestContext,
+    key: string,
+    control: CacheControl | undefined,
+  ): AsyncGenerator<ModelResponseChunk> {
     const assembler = new StreamAssembler();
     for await (const chunk of this.inner.stream(request, ctx)) {
       assembler.add(chunk);

@@ -1,5 +1,6 @@
+import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
-import { CacheLayer } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import { CacheLayer, type ModelResponseChunk } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { layerConfig } from "./backends.js";
 import { startCachingGateway, type CachingGateway } from "./gateway-support.js";
@@ -155,6 +156,70 @@ describe("single flight", () => {
     const results = await Promise.all(answers);
     expect(g.calls.embed).toEqual([["x", "y"]]);
     for (const r of results) expect(r.data.map((d) => d.vector)).toEqual(results[0]!.data.map((d) => d.vector));
+  });
+});
+
+describe("single flight for streams", () => {
+  const collectText = async (stream: AsyncIterable<ModelResponseChunk>) => {
+    let text = "";
+    let last: ModelResponseChunk | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices.map((c) => c.delta?.content ?? "").join("");
+      last = chunk;
+    }
+    return { text, last };
+  };
+  const until = async (condition: () => Promise<boolean> | boolean) => {
+    for (let i = 0; i < 1000 && !(await condition()); i++) await new Promise((r) => setImmediate(r));
+    expect(await condition()).toBe(true);
+  };
+
+  it("N concurrent identical StreamComplete calls share one upstream stream", async () => {
+    const clock = new FakeClock();
+    const g = await start({ layers: [layerConfig("memory")] }, { clock, mock: { latency_ms: 1000 } });
+    const N = 5;
+    const streams = Array.from({ length: N }, () => collectText(g.inference.streamComplete(ask("stream together"))));
+    await until(async () => (await g.layerStats("memory")).misses === N && g.calls.stream === 1);
+    await clock.advance(1000);
+    const results = await Promise.all(streams);
+    expect(g.calls.stream).toBe(1);
+    for (const r of results) {
+      expect(r.text).toBe("This is a mock response to: stream together");
+      expect(r.last?.cache?.hit).toBe(false);
+      expect(r.last?.usage?.completionTokens).toBeGreaterThan(0);
+    }
+    expect((await g.inference.complete(ask("stream together"))).cache?.hit).toBe(true);
+  });
+
+  it("a caller hanging up does not cut the shared stream off for the others", async () => {
+    const clock = new FakeClock();
+    const g = await start({ layers: [layerConfig("memory")] }, { clock, mock: { latency_ms: 1000 } });
+    const leaderAbort = new AbortController();
+    const leader = collectText(g.inference.streamComplete(ask("hang up"), { signal: leaderAbort.signal }));
+    await until(() => g.calls.stream === 1);
+    const follower = collectText(g.inference.streamComplete(ask("hang up")));
+    await until(async () => (await g.layerStats("memory")).misses === 2);
+    leaderAbort.abort();
+    await expect(leader).rejects.toMatchObject({ code: Code.Canceled });
+    await clock.advance(1000);
+    expect((await follower).text).toBe("This is a mock response to: hang up");
+    expect(g.calls).toMatchObject({ stream: 1, streamsCompleted: 1, streamsAborted: 0 });
+    expect((await g.inference.complete(ask("hang up"))).cache?.hit).toBe(true);
+  });
+
+  it("when every caller hangs up, the upstream stream is cancelled and nothing is stored", async () => {
+    const clock = new FakeClock();
+    const g = await start({ layers: [layerConfig("memory")] }, { clock, mock: { latency_ms: 1000 } });
+    const abort = new AbortController();
+    const only = collectText(g.inference.streamComplete(ask("alone"), { signal: abort.signal }));
+    await until(() => g.calls.stream === 1);
+    abort.abort();
+    await expect(only).rejects.toMatchObject({ code: Code.Canceled });
+    await until(() => g.calls.streamsAborted === 1);
+    const next = g.inference.complete(ask("alone"));
+    await until(() => g.calls.complete === 1);
+    await clock.advance(1000);
+    expect((await next).cache?.hit).toBe(false);
   });
 });
 

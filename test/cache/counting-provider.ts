@@ -6,6 +6,9 @@ import { builtinProviders, type ProviderRegistry } from "../../src/providers/reg
 export interface UpstreamCalls {
   complete: number;
   stream: number;
+  /** Streams the provider finished, and streams cut off because their signal was aborted. */
+  streamsCompleted: number;
+  streamsAborted: number;
   /** The inputs of each embedding call, in call order. */
   embed: string[][];
   moderate: number;
@@ -21,6 +24,8 @@ export function countingProviders(): { providers: ProviderRegistry; calls: Upstr
   const calls: UpstreamCalls = {
     complete: 0,
     stream: 0,
+    streamsCompleted: 0,
+    streamsAborted: 0,
     embed: [],
     moderate: 0,
     total() {
@@ -41,7 +46,7 @@ export function countingProviders(): { providers: ProviderRegistry; calls: Upstr
         },
         stream: (request, ctx) => {
           calls.stream++;
-          return inner.stream!(request, ctx);
+          return tracked(inner.stream!(request, ctx), ctx.signal);
         },
         embed: (request, ctx) => {
           calls.embed.push([...request.input]);
@@ -55,5 +60,14 @@ export function countingProviders(): { providers: ProviderRegistry; calls: Upstr
       return adapter;
     },
   };
+  async function* tracked<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+    try {
+      yield* source;
+      calls.streamsCompleted++;
+    } catch (err) {
+      if (signal.aborted) calls.streamsAborted++;
+      throw err;
+    }
+  }
   return { providers: builtinProviders().register(counting), calls };
 }
