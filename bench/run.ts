@@ -17,7 +17,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { builtinProviders } from "../src/providers/registry.js";
-import { hottestFrames, type CpuProfile } from "./lib/cpuprofile.js";
+import { hottestFrames, selfTimeByArea, type CpuProfile } from "./lib/cpuprofile.js";
 import { install, PINS, type Installed } from "./lib/install.js";
 import { runLoad, type LoadContext, type LoadShape, type Target } from "./lib/load.js";
 import { ProcessSampler } from "./lib/proc.js";
@@ -29,9 +29,11 @@ import { portkeyHeaders, startLitellm, startPortkey, startRedis, startSwitchyard
 import { openAiBody, switchyardBinaryBody, switchyardJsonBody, UPSTREAM, UPSTREAM_MODEL } from "./lib/workload.js";
 
 const PROFILES = {
-  quick: { rates: [1000], durationS: 4, warmupS: 1, maxDurationS: 3, concurrency: 128, timeoutS: 5, routerDurationS: 2, routerMax: false, settleS: 20 },
+  quick: { rates: [1000], durationS: 3, warmupS: 1, maxDurationS: 2, concurrency: 128, timeoutS: 3, routerDurationS: 2, routerMax: false, settleS: 6 },
   full: { rates: [200, 1000], durationS: 15, warmupS: 3, maxDurationS: 10, concurrency: 256, timeoutS: 10, routerDurationS: 10, routerMax: true, settleS: 60 },
 } as const;
+
+const WARMUP_CONCURRENCY = 8;
 
 const { values: args } = parseArgs({
   options: { quick: { type: "boolean", default: false }, only: { type: "string" }, workdir: { type: "string" } },
@@ -78,7 +80,9 @@ async function measure(scenario: Scenario, gateway: RunningSystem | undefined): 
   const shape = (rate: number | null, durationS: number): LoadShape => ({ rate, durationS, concurrency: profile.concurrency, timeoutS: profile.timeoutS });
   try {
     await settle(scenario);
-    await runLoad(loadCtx, scenario.target, shape(profile.rates[profile.rates.length - 1], profile.warmupS));
+    // Warm up closed-loop with a few callers: JIT and connections get hot, and a slow system cannot
+    // build a backlog that would spill into the measured run.
+    await runLoad(loadCtx, scenario.target, { ...shape(null, profile.warmupS), concurrency: WARMUP_CONCURRENCY });
     const runs: Array<number | null> = [...profile.rates, ...(scenario.max ? [null] : [])];
     for (const rate of runs) {
       await settle(scenario);
@@ -361,9 +365,15 @@ async function profileSwitchyard(mode: UpstreamMode): Promise<void> {
   await mkdir(profDir, { recursive: true });
   const rate = profile.rates[profile.rates.length - 1];
   let sy: RunningSystem | undefined;
+  let skipFirstMs = 0;
   try {
+    const spawnedAt = Date.now();
     sy = await startSwitchyard(dirs, { kind: "plain" }, mode, upstream.url, { cpuProfileDir: profDir });
-    await runLoad(loadCtx, switchyardTargets(sy).grpcUnary, { rate, durationS: profile.durationS, concurrency: profile.concurrency, timeoutS: profile.timeoutS });
+    const target = switchyardTargets(sy).grpcUnary;
+    await runLoad(loadCtx, target, { rate: null, durationS: profile.warmupS, concurrency: WARMUP_CONCURRENCY, timeoutS: profile.timeoutS });
+    // --cpu-prof covers the whole process; only samples from here on are the steady state.
+    skipFirstMs = Date.now() - spawnedAt;
+    await runLoad(loadCtx, target, { rate, durationS: profile.durationS, concurrency: profile.concurrency, timeoutS: profile.timeoutS });
   } catch (err) {
     skip("profile", "Switchyard", (err as Error).message);
     return;
@@ -378,7 +388,12 @@ async function profileSwitchyard(mode: UpstreamMode): Promise<void> {
   }
   const file = path.join(profDir, files[0]);
   const cpu = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
-  profileFindings = { scenario: `gRPC unary at ${rate} req/s for ${profile.durationS} s`, frames: hottestFrames(cpu, 15, repoRoot), file };
+  profileFindings = {
+    scenario: `gRPC unary at ${rate} req/s for ${profile.durationS} s (start-up and warm-up samples left out)`,
+    frames: hottestFrames(cpu, 20, repoRoot, skipFirstMs),
+    areas: selfTimeByArea(cpu, repoRoot, skipFirstMs),
+    file,
+  };
 }
 
 await main();

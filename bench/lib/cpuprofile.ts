@@ -30,27 +30,87 @@ function location(url: string, line: number, repoRoot: string): string {
   return `${file}:${line + 1}`;
 }
 
-/** The `limit` functions with the most self time, as a percent of non-idle samples. */
-export function hottestFrames(profile: CpuProfile, limit = 15, repoRoot = ""): HotFrame[] {
+/**
+ * Self time per sample, skipping samples in the first `skipFirstMs` of the
+ * profile (process start-up and warm-up, which --cpu-prof cannot leave out)
+ * and idle ones.
+ */
+function selfTimes(profile: CpuProfile, skipFirstMs: number): Array<{ node: ProfileNode; us: number }> {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const selfUs = new Map<string, { frame: Omit<HotFrame, "selfPercent">; us: number }>();
-  let totalUs = 0;
+  const out: Array<{ node: ProfileNode; us: number }> = [];
+  let atUs = 0;
   profile.samples.forEach((nodeId, i) => {
+    atUs += profile.timeDeltas[i] ?? 0;
     const node = byId.get(nodeId);
-    if (!node || NOT_WORK.has(node.callFrame.functionName)) return;
+    if (!node || NOT_WORK.has(node.callFrame.functionName) || atUs < skipFirstMs * 1000) return;
     // A sample's time is the delta to the *next* sample; the last one has none recorded.
     const us = profile.timeDeltas[i + 1] ?? 0;
+    if (us > 0) out.push({ node, us });
+  });
+  return out;
+}
+
+function ranked<T>(entries: Map<string, { item: T; us: number }>, totalUs: number, limit: number): Array<T & { selfPercent: number }> {
+  if (totalUs === 0) return [];
+  return [...entries.values()]
+    .sort((a, b) => b.us - a.us)
+    .slice(0, limit)
+    .map(({ item, us }) => ({ ...item, selfPercent: (us / totalUs) * 100 }));
+}
+
+/** The `limit` functions with the most self time, as a percent of non-idle samples. */
+export function hottestFrames(profile: CpuProfile, limit = 15, repoRoot = "", skipFirstMs = 0): HotFrame[] {
+  const entries = new Map<string, { item: Omit<HotFrame, "selfPercent">; us: number }>();
+  let totalUs = 0;
+  for (const { node, us } of selfTimes(profile, skipFirstMs)) {
     totalUs += us;
     const functionName = node.callFrame.functionName || "(anonymous)";
     const loc = location(node.callFrame.url, node.callFrame.lineNumber, repoRoot);
     const key = `${functionName} ${loc}`;
-    const entry = selfUs.get(key) ?? { frame: { functionName, location: loc }, us: 0 };
+    const entry = entries.get(key) ?? { item: { functionName, location: loc }, us: 0 };
     entry.us += us;
-    selfUs.set(key, entry);
-  });
-  if (totalUs === 0) return [];
-  return [...selfUs.values()]
-    .sort((a, b) => b.us - a.us)
-    .slice(0, limit)
-    .map(({ frame, us }) => ({ ...frame, selfPercent: (us / totalUs) * 100 }));
+    entries.set(key, entry);
+  }
+  return ranked(entries, totalUs, limit);
+}
+
+/**
+ * Which part of the stack a frame belongs to: an npm package, a folder of
+ * ours (src/<dir>, gen), Node's own JavaScript, or V8 (GC, compiled code
+ * outside JS).
+ */
+export function areaOf(url: string, functionName: string, repoRoot: string): string {
+  if (functionName === "(garbage collector)") return "V8 garbage collector";
+  if (!url) return "V8/native (program, builtins)";
+  if (url.startsWith("node:")) return "Node core (node:*)";
+  let file = url.startsWith("file://") ? decodeURIComponent(url.slice("file://".length)) : url;
+  const nm = file.lastIndexOf("node_modules/");
+  if (nm >= 0) {
+    const parts = file.slice(nm + "node_modules/".length).split("/");
+    return parts[0].startsWith("@") ? `${parts[0]}/${parts[1]}` : parts[0];
+  }
+  if (repoRoot && file.startsWith(repoRoot)) file = file.slice(repoRoot.length + 1);
+  const parts = file.split("/");
+  if (parts[0] === "src" && parts.length > 2) return `src/${parts[1]}`;
+  if (parts[0] === "gen") return "gen (generated code)";
+  return parts.length > 1 ? parts[0] : file;
+}
+
+export interface AreaShare {
+  area: string;
+  selfPercent: number;
+}
+
+/** Self time summed by area (see areaOf), as a percent of non-idle samples. */
+export function selfTimeByArea(profile: CpuProfile, repoRoot = "", skipFirstMs = 0, limit = 12): AreaShare[] {
+  const entries = new Map<string, { item: { area: string }; us: number }>();
+  let totalUs = 0;
+  for (const { node, us } of selfTimes(profile, skipFirstMs)) {
+    totalUs += us;
+    const area = areaOf(node.callFrame.url, node.callFrame.functionName, repoRoot);
+    const entry = entries.get(area) ?? { item: { area }, us: 0 };
+    entry.us += us;
+    entries.set(area, entry);
+  }
+  return ranked(entries, totalUs, limit);
 }

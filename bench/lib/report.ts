@@ -245,7 +245,7 @@ export function renderReport(data: RunData, plotFile: string): string {
       `- **Mock upstream** (\`bench/mock-upstream/\`): OpenAI chat-completions wire format, unary and SSE; ${u.latencyMs} ms before the answer or first event, then ${u.chunkCount} content chunks ${u.chunkDelayMs} ms apart (usage chunk and \`[DONE]\` last). Its CPU share is the "upstream CPU %" column.`,
       `- **Baseline**: the same request sent straight to the mock upstream. "Added" = system − baseline at the same percentile, call type and rate (negative values are noise).`,
       `- **Switchyard** reached the upstream through ${data.switchyardUpstream === "openai" ? "its `openai` provider (`params.api_base` = the mock upstream), the same HTTP hop the peers make" : "the built-in `mock` provider (this checkout has no `openai` provider): same latency and cadence, but **no upstream HTTP hop**, so its figures are optimistic against the peers"}.`,
-      `- **Open loop** at ${data.settings.rates.join(" and ")} req/s for ${data.settings.durationS} s each after a ${data.settings.warmupS} s warm-up: vegeta (HTTP), ghz \`--async\` (gRPC unary), \`bench/loadgen\` streamload (every streaming run: time to first streamed message and to the end of the stream). **Max throughput**: ${data.settings.concurrency} concurrent callers for ${data.settings.maxDurationS} s.`,
+      `- **Open loop** at ${data.settings.rates.join(" and ")} req/s for ${data.settings.durationS} s each after a ${data.settings.warmupS} s closed-loop warm-up (8 callers): vegeta (HTTP), ghz \`--async\` (gRPC unary), \`bench/loadgen\` streamload (every streaming run: time to first streamed message and to the end of the stream). **Max throughput**: ${data.settings.concurrency} concurrent callers for ${data.settings.maxDurationS} s.`,
       `- **CPU %** is the system's process tree (100 = one core) and **peak RSS** its summed resident memory, both sampled from /proc every 250 ms during the measured run; "upstream" and "load tool" CPU are the mock upstream and vegeta/ghz/streamload in the same run (all share the same 2 cores, so a busy load tool slows the system under test too).`,
     ].join("\n"),
   );
@@ -269,6 +269,18 @@ export function renderReport(data: RunData, plotFile: string): string {
   out.push("");
   out.push(peerTable(data, topRate));
   out.push("");
+  const failing = data.measurements.filter((m) => m.load.errors > 0);
+  if (failing.length > 0) {
+    out.push("## Errors seen");
+    out.push("");
+    out.push(
+      table(
+        ["scenario", "rate", "errors / sent", "examples"],
+        failing.map((m) => [m.id, m.load.requestedRate === null ? "max" : String(m.load.requestedRate), `${m.load.errors} / ${m.load.sent}`, m.load.errorSamples.join("; ").replace(/\|/g, "\\|").replace(/\n/g, " ").slice(0, 300)]),
+      ),
+    );
+    out.push("");
+  }
   if (data.skipped.length > 0) {
     out.push("## Not measured");
     out.push("");
@@ -279,6 +291,8 @@ export function renderReport(data: RunData, plotFile: string): string {
     out.push("## Where Switchyard spends its CPU");
     out.push("");
     out.push(`\`node --cpu-prof\` during ${data.profileFindings.scenario}; self time of the hottest functions, as a share of non-idle samples (profile: \`${data.profileFindings.file}\`).`);
+    out.push("");
+    out.push(table(["self %", "area"], data.profileFindings.areas.map((a) => [a.selfPercent.toFixed(1), a.area])));
     out.push("");
     out.push(table(["self %", "function", "where"], data.profileFindings.frames.map((f) => [f.selfPercent.toFixed(1), `\`${f.functionName}\``, `\`${f.location}\``])));
     out.push("");

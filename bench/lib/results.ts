@@ -53,6 +53,6 @@ export interface RunData {
   settings: { rates: number[]; durationS: number; warmupS: number; maxDurationS: number; concurrency: number; upstream: Record<string, unknown> };
   measurements: Measurement[];
   skipped: Skipped[];
-  profileFindings?: { scenario: string; frames: HotFrame[]; file: string };
+  profileFindings?: { scenario: string; frames: HotFrame[]; areas: Array<{ area: string; selfPercent: number }>; file: string };
   durationS: number;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hottestFrames, type CpuProfile } from "../../bench/lib/cpuprofile.js";
+import { areaOf, hottestFrames, selfTimeByArea, type CpuProfile } from "../../bench/lib/cpuprofile.js";
 
 const frame = (id: number, functionName: string, url: string, lineNumber: number) => ({ id, callFrame: { functionName, url, lineNumber } });
 
@@ -30,5 +30,28 @@ describe("hottestFrames", () => {
   it("honours the limit and returns nothing for an all-idle profile", () => {
     expect(hottestFrames(profile, 1, "/repo")).toHaveLength(1);
     expect(hottestFrames({ nodes: [frame(1, "(idle)", "", -1)], samples: [1, 1], timeDeltas: [0, 5] })).toEqual([]);
+  });
+
+  it("leaves out the first milliseconds (start-up) when asked", () => {
+    // Sample timestamps: 0, 300, 1300, 1400, 1500, 1600 µs; skipping 1.35 ms keeps the samples at 1400 and 1500.
+    const frames = hottestFrames(profile, 10, "/repo", 1.35);
+    expect(frames.map((f) => [f.functionName, f.selfPercent])).toEqual([
+      ["(anonymous)", 50],
+      ["(garbage collector)", 50],
+    ]);
+  });
+
+  it("sums self time by area: our folders, npm packages, Node core and V8", () => {
+    expect(areaOf("file:///repo/src/router/router.ts", "route", "/repo")).toBe("src/router");
+    expect(areaOf("file:///repo/gen/ts/switchyard/v1/inference_pb.ts", "x", "/repo")).toBe("gen (generated code)");
+    expect(areaOf("file:///repo/node_modules/@connectrpc/connect/dist/esm/x.js", "f", "/repo")).toBe("@connectrpc/connect");
+    expect(areaOf("file:///repo/node_modules/undici/lib/pool.js", "f", "/repo")).toBe("undici");
+    expect(areaOf("node:internal/abort_controller", "abortSignal", "/repo")).toBe("Node core (node:*)");
+    expect(areaOf("", "(garbage collector)", "/repo")).toBe("V8 garbage collector");
+    expect(selfTimeByArea(profile, "/repo")).toEqual([
+      { area: "src/server", selfPercent: (400 / 600) * 100 },
+      { area: "undici", selfPercent: (100 / 600) * 100 },
+      { area: "V8 garbage collector", selfPercent: (100 / 600) * 100 },
+    ]);
   });
 });
