@@ -1,4 +1,4 @@
-import { clone, create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { clone, create, fromBinary, toBinary, type MessageShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import {
   CacheInfoSchema,
@@ -6,6 +6,7 @@ import {
   EmbeddingResponseSchema,
   EmbeddingSchema,
   ModelResponseSchema,
+  ImageGenerationResponseSchema,
   ModerationResponseSchema,
   TimingsSchema,
   type CacheControl,
@@ -13,6 +14,8 @@ import {
   type CompletionRequest,
   type EmbeddingRequest,
   type EmbeddingResponse,
+  type ImageGenerationRequest,
+  type ImageGenerationResponse,
   type ModelResponse,
   type ModelResponseChunk,
   type ModerationRequest,
@@ -41,6 +44,7 @@ export class CachingRouter implements InferenceBackend {
   private readonly completions = new SingleFlight<ModelResponse>();
   private readonly embeddings = new SingleFlight<EmbeddingResponse>();
   private readonly moderations = new SingleFlight<ModerationResponse>();
+  private readonly images = new SingleFlight<ImageGenerationResponse>();
   private readonly streamFlights = new Map<string, SharedStream<ModelResponseChunk>>();
 
   constructor(
@@ -52,10 +56,6 @@ export class CachingRouter implements InferenceBackend {
 
   listModels() {
     return this.inner.listModels();
-  }
-
-  generateImage(...args: Parameters<Router["generateImage"]>) {
-    return this.inner.generateImage(...args);
   }
 
   async complete(request: CompletionRequest, ctx: RequestContext): Promise<ModelResponse> {
@@ -199,20 +199,47 @@ export class CachingRouter implements InferenceBackend {
     if (!this.settings.callTypes.has("moderation")) return this.inner.moderate(request, ctx);
     const control = request.options?.cache;
     const key = this.keys.moderation(request, requestNamespace(control?.namespace));
+    return this.cachedUnary(ModerationResponseSchema, key, control, ctx, this.moderations, () => this.inner.moderate(request, ctx));
+  }
+
+  async generateImage(request: ImageGenerationRequest, ctx: RequestContext): Promise<ImageGenerationResponse> {
+    if (!this.settings.callTypes.has("image_generation")) return this.inner.generateImage(request, ctx);
+    const control = request.options?.cache;
+    const key = this.keys.imageGeneration(request, requestNamespace(control?.namespace));
+    return this.cachedUnary(ImageGenerationResponseSchema, key, control, ctx, this.images, () => this.inner.generateImage(request, ctx));
+  }
+
+  /**
+   * Lookup, single flight and store for answers without CacheInfo
+   * (moderation, images): a hit gets fresh timings, no attempts and cost 0.
+   */
+  private async cachedUnary<Desc extends typeof ModerationResponseSchema | typeof ImageGenerationResponseSchema>(
+    schema: Desc,
+    key: string,
+    control: CacheControl | undefined,
+    ctx: RequestContext,
+    flights: SingleFlight<MessageShape<Desc>>,
+    upstream: () => Promise<MessageShape<Desc>>,
+  ): Promise<MessageShape<Desc>> {
     const hit = await this.lookup(key, control);
-    const cached = hit && decode(() => fromBinary(ModerationResponseSchema, hit.entry.payload));
-    if (cached) return Object.assign(cached, { attempts: [], timings: this.hitTimings(ctx) });
+    const cached = hit && decode(() => fromBinary(schema, hit.entry.payload));
+    if (cached) {
+      const answer = cached as MessageShape<Desc> & { costUsd?: number };
+      Object.assign(answer, { attempts: [], timings: this.hitTimings(ctx) });
+      if ("costUsd" in answer) answer.costUsd = 0;
+      return answer;
+    }
     const call = async () => {
-      const response = await this.inner.moderate(request, ctx);
+      const response = await upstream();
       if (!control?.noStore) {
-        const stored = clone(ModerationResponseSchema, response);
+        const stored = clone(schema, response) as MessageShape<Desc> & { timings?: Timings; attempts: unknown[] };
         stored.timings = undefined;
         stored.attempts = [];
-        this.store(key, toBinary(ModerationResponseSchema, stored), control);
+        this.store(key, toBinary(schema, stored), control);
       }
       return response;
     };
-    return control?.noCache ? call() : clone(ModerationResponseSchema, await this.moderations.run(key, ctx.signal, call));
+    return control?.noCache ? call() : clone(schema, await flights.run(key, ctx.signal, call));
   }
 
   private lookup(key: string, control: CacheControl | undefined): Promise<CacheHit | undefined> {

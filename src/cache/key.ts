@@ -6,6 +6,7 @@ import {
   ToolChoiceMode,
   type CompletionRequest,
   type EmbeddingRequest,
+  type ImageGenerationRequest,
   type ModerationRequest,
 } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { invalidField } from "../errors/gateway-error.js";
@@ -15,7 +16,7 @@ const NAMESPACE_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 /** The partition of requests that name none. */
 export const DEFAULT_NAMESPACE = "default";
 
-export type CachedCallType = "completion" | "embedding" | "moderation";
+export type CachedCallType = "completion" | "embedding" | "moderation" | "image_generation";
 
 export function isValidNamespace(namespace: string): boolean {
   return NAMESPACE_PATTERN.test(namespace);
@@ -53,6 +54,11 @@ export class CacheKeys {
 
   moderation(request: ModerationRequest, namespace: string): string {
     return this.key(namespace, "moderation", { model: request.model, input: request.input });
+  }
+
+  imageGeneration(request: ImageGenerationRequest, namespace: string): string {
+    const { model, prompt, n, size, quality, style } = request;
+    return this.key(namespace, "image_generation", { model, prompt, n: n ?? 1, size, quality, style });
   }
 
   private key(namespace: string, type: CachedCallType, canonical: JsonValue): string {

@@ -2,7 +2,7 @@ import type { CacheLayerSettings, RedisSettings, RouterConfig } from "../../gen/
 import type { SemanticProblem } from "../config/validate.js";
 import { isValidNamespace, type CachedCallType } from "./key.js";
 
-const CALL_TYPES: readonly CachedCallType[] = ["completion", "embedding", "moderation"];
+const CALL_TYPES: readonly CachedCallType[] = ["completion", "embedding", "moderation", "image_generation"];
 const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
 const DEFAULT_CALL_TYPES: readonly CachedCallType[] = ["completion", "embedding"];
 

@@ -223,8 +223,25 @@ describe("single flight for streams", () => {
   });
 });
 
-describe("moderation", () => {
-  it("is cached when listed in call_types", async () => {
+describe("moderation and image generation", () => {
+  it("image generation is cached only when listed in call_types, at cost 0 on a hit", async () => {
+    const off = await start({ layers: [layerConfig("memory")] }, { clock: new FakeClock() });
+    await off.inference.generateImage({ model: "m", prompt: "a cat" });
+    await off.inference.generateImage({ model: "m", prompt: "a cat" });
+    expect((await off.layerStats("memory")).sets).toBe(0);
+
+    const on = await start({ call_types: ["image_generation"], layers: [layerConfig("memory")] }, { clock: new FakeClock() });
+    const first = await on.inference.generateImage({ model: "m", prompt: "a cat", n: 1 });
+    const second = await on.inference.generateImage({ model: "m", prompt: "a cat" });
+    expect(second.images).toEqual(first.images);
+    expect(second.costUsd).toBe(0);
+    expect(second.attempts).toEqual([]);
+    await on.inference.generateImage({ model: "m", prompt: "a cat", size: "512x512" });
+    expect((await on.layerStats("memory")).hits).toBe(1);
+    expect((await on.layerStats("memory")).sets).toBe(2);
+  });
+
+  it("moderation is cached when listed in call_types", async () => {
     const g = await start({ call_types: ["moderation"], layers: [layerConfig("memory")] }, { clock: new FakeClock() });
     const first = await g.inference.moderate({ model: "m", input: ["I will attack", "hello"] });
     const second = await g.inference.moderate({ model: "m", input: ["I will attack", "hello"] });

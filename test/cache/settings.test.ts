@@ -22,7 +22,7 @@ describe("cache_settings checks", () => {
     );
     expect(problems.map((p) => `${p.segments.join(".")}: ${p.message}`)).toEqual([
       'cache_settings.namespace: "has space" must be 1-64 letters, digits, ".", "_" or "-"',
-      'cache_settings.call_types.1: unknown call type "images"; one of completion, embedding, moderation',
+      'cache_settings.call_types.1: unknown call type "images"; one of completion, embedding, moderation, image_generation',
       "cache_settings.layers.0.s3.bucket: is required",
       "cache_settings.layers.1.azure_blob.connection_string: is required",
       "cache_settings.layers.2: set one of memory, redis, s3, gcs, azure_blob",

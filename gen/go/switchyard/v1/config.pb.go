@@ -1161,8 +1161,8 @@ type CacheSettings struct {
 	// without seeing each other's entries). Letters, digits, ".", "_", "-".
 	Namespace string `protobuf:"bytes,4,opt,name=namespace,proto3" json:"namespace,omitempty"`
 	// Which calls are cached: "completion" (unary and streaming),
-	// "embedding" (per input item), "moderation"; default completion and
-	// embedding.
+	// "embedding" (per input item), "moderation", "image_generation";
+	// default completion and embedding.
 	CallTypes []string `protobuf:"bytes,5,rep,name=call_types,json=callTypes,proto3" json:"call_types,omitempty"`
 	// Writes still in flight to slow layers, at most; beyond this a write is
 	// dropped (counted as a layer error) rather than queued. Default 1000.

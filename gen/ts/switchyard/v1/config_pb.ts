@@ -667,8 +667,8 @@ export type CacheSettings = Message<"switchyard.v1.CacheSettings"> & {
 
   /**
    * Which calls are cached: "completion" (unary and streaming),
-   * "embedding" (per input item), "moderation"; default completion and
-   * embedding.
+   * "embedding" (per input item), "moderation", "image_generation";
+   * default completion and embedding.
    *
    * @generated from field: repeated string call_types = 5;
    */
