@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Object-storage emulators for the cache layer tests (test/support/global-emulators.ts):
-#   - moto's S3 server (PyPI), on PATH as moto_server
+#   - moto's S3 server (PyPI), in the venv .tools/moto
 #   - fake-gcs-server (Go module proxy), installed to /usr/local/bin so it is
 #     found without $(go env GOPATH)/bin on PATH
 #   - Azurite comes from npm ci (devDependency), nothing to do here.
 set -euo pipefail
+cd "$(dirname "$0")/../.."
 FAKE_GCS_VERSION=v1.56.1
+MOTO_VERSION=5.2.1
 SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
-if ! python3 -c 'import moto.server, flask, flask_cors' 2>/dev/null || ! command -v moto_server >/dev/null; then
-  python3 -m pip install --quiet 'moto[server]>=5,<6'
-fi
-command -v moto_server >/dev/null || { echo "moto_server not on PATH after pip install" >&2; exit 1; }
+# moto in a venv of its own (PEP 668 systems refuse a global pip install);
+# test/support/emulators/moto.ts runs .tools/moto/bin/moto_server.
+[ -x .tools/moto/bin/python ] || python3 -m venv .tools/moto
+.tools/moto/bin/pip install --quiet --disable-pip-version-check "moto[server]==${MOTO_VERSION}"
+.tools/moto/bin/moto_server --help >/dev/null
 
 if [ ! -x /usr/local/bin/fake-gcs-server ]; then
   command -v go >/dev/null || { echo "go is required to install fake-gcs-server" >&2; exit 1; }
@@ -20,5 +23,5 @@ if [ ! -x /usr/local/bin/fake-gcs-server ]; then
   $SUDO install -m 0755 "$tmp/fake-gcs-server" /usr/local/bin/fake-gcs-server
   rm -rf "$tmp"
 fi
-/usr/local/bin/fake-gcs-server -help >/dev/null 2>&1 || true
-echo "moto_server: $(command -v moto_server); fake-gcs-server: /usr/local/bin/fake-gcs-server"
+[ -x /usr/local/bin/fake-gcs-server ] || { echo "fake-gcs-server missing after install" >&2; exit 1; }
+echo "moto_server: .tools/moto/bin/moto_server; fake-gcs-server: /usr/local/bin/fake-gcs-server"

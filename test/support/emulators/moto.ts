@@ -1,15 +1,20 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { freePort } from "../redis-server.js";
 import { spawnService, type RunningService } from "./process.js";
+
+/** Where .ci/setup.d/30-cache-emulators.sh installs it (a venv); PATH is the fallback. */
+const INSTALLED = fileURLToPath(new URL("../../../.tools/moto/bin/moto_server", import.meta.url));
 
 /** moto's S3-compatible server (PyPI `moto[server]`), in memory, on loopback. */
 export async function startMoto(port?: number): Promise<RunningService> {
   const chosen = port ?? (await freePort());
   return spawnService({
     name: "moto_server",
-    command: "moto_server",
+    command: process.env.MOTO_SERVER ?? (existsSync(INSTALLED) ? INSTALLED : "moto_server"),
     args: ["-H", "127.0.0.1", "-p", String(chosen)],
     port: chosen,
-    installHint: "pip install 'moto[server]' (see .ci/setup.d/30-cache-emulators.sh)",
+    installHint: "bash .ci/setup.d/30-cache-emulators.sh (moto[server] into .tools/moto)",
   });
 }
 
