@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import { DeploymentHealth, GetRouterStateRequestSchema } from "../../gen/ts/switchyard/v1/admin_pb.js";
+import { ErrorKind } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { routerStateReader } from "../../src/router/router-state.js";
 import { RedisStateStore } from "../../src/router/state/redis-store.js";
 import { FakeClock } from "../support/fake-clock.js";
@@ -141,4 +142,25 @@ describe("Redis deployment state store", () => {
     expect(store.shared).toBe(false);
     expect((await store.stats(["only"])).get("only")).toMatchObject({ rpm: 1, inFlight: 0 });
   });
+
+  it("lets only one instance run the half-open trial, and its success recovers the deployment for both", async () => {
+    const [a, b] = await twoInstances(inject("redisUrl"), {
+      model_list: [mockDeployment("g", "only", { fail_first_calls: 1, latency_ms: 100 })],
+      router_settings: { allowed_fails: 1, num_retries: 0, cooldown_time_ms: 1_000 },
+    });
+    await runOnClock(a.clock, a.router.complete(chat("g"), ctx())).catch(() => undefined);
+    expect((await healthOf(b, "only")).health).toBe(DeploymentHealth.COOLDOWN);
+    await a.clock.advance(1_000);
+    expect((await healthOf(b, "only")).health).toBe(DeploymentHealth.HALF_OPEN);
+
+    const trial = a.router.complete(chat("g"), ctx());
+    await vi.waitFor(async () => expect((await b.router.store.stats(["only"])).get("only")!.inFlight).toBe(1));
+    await expect(b.router.complete(chat("g"), ctx())).rejects.toMatchObject({ message: expect.stringContaining("half-open with a trial call running") });
+
+    expect((await runOnClock(a.clock, trial)).value.deploymentId).toBe("only");
+    expect((await healthOf(b, "only")).health).toBe(DeploymentHealth.HEALTHY);
+    // b calls it again rather than skipping it (b's own mock adapter fails its first call, as scripted).
+    await expect(runOnClock(b.clock, b.router.complete(chat("g"), ctx()))).rejects.toMatchObject({ kind: ErrorKind.UPSTREAM_UNAVAILABLE });
+  });
 });
+
