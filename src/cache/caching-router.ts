@@ -98,7 +98,7 @@ export class CachingRouter implements InferenceBackend {
       return;
     }
     let flight = this.streamFlights.get(key);
-    if (!flight) {
+    if (!flight?.joinable) {
       const started = new SharedStream<ModelResponseChunk>((signal) => this.streamThrough(request, { ...ctx, signal }, key, control));
       this.streamFlights.set(key, started);
       void started.settled.then(() => {

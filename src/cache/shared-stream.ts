@@ -20,6 +20,11 @@ export class SharedStream<T> {
     this.settled = this.pump(source);
   }
 
+  /** False once the upstream failed or was cancelled: a new caller must start its own stream. */
+  get joinable(): boolean {
+    return !this.failure && !this.upstream.signal.aborted;
+  }
+
   /** The chunks as they arrive; throws what the upstream threw, or the subscriber's own abort reason. */
   async *subscribe(signal: AbortSignal): AsyncGenerator<T> {
     this.subscribers++;
