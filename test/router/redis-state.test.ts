@@ -21,7 +21,7 @@ async function twoInstances(url: string, config: unknown, keyPrefix = `test-${ra
   const instance = async (seed: number) => {
     const store = new RedisStateStore({ url, keyPrefix, commandTimeoutMs: 500, clock });
     cleanup.push(() => store.close());
-    await store.ready();
+    await vi.waitFor(() => expect(store.shared).toBe(true)); // connected
     return routerFor(config, { clock, store, seed });
   };
   return [await instance(1), await instance(2)];
@@ -129,7 +129,7 @@ describe("Redis deployment state store", () => {
     const clock = new FakeClock();
     const store = new RedisStateStore({ url: server.url, keyPrefix: `test-${randomUUID()}:`, commandTimeoutMs: 100, clock });
     cleanup.push(() => store.close());
-    await store.ready();
+    await vi.waitFor(() => expect(store.shared).toBe(true)); // connected
     const t = routerFor({ model_list: [mockDeployment("g", "only")] }, { clock, store });
     const raw = new Redis(server.url);
     cleanup.push(async () => raw.disconnect());

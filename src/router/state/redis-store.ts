@@ -136,18 +136,6 @@ export class RedisStateStore implements DeploymentStateStore {
     return this.redis.status === "ready" && this.clock.now() >= this.degradedUntilMs;
   }
 
-  /** Resolves once connected (or rejects after `timeoutMs`): lets callers start with shared state. */
-  async ready(timeoutMs = 5_000): Promise<void> {
-    if (this.redis.status === "ready") return;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("redis did not become ready")), timeoutMs);
-      this.redis.once("ready", () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-  }
-
   async stats(ids: readonly string[]): Promise<Map<string, DeploymentStats>> {
     const local = await this.local.stats(ids);
     const minute = this.minute();
