@@ -2,7 +2,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { Redis } from "ioredis";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CacheLayer, type ModelResponseChunk } from "../../gen/ts/switchyard/v1/inference_pb.js";
-import { startRedisServer, type RedisServer } from "../support/redis-server.js";
+import { freePort, startRedisServer, type RedisServer } from "../support/redis-server.js";
 import { ensureBuckets, layerConfig, uniquePrefix } from "./backends.js";
 import { startCachingGateway, type CachingGateway } from "./gateway-support.js";
 
@@ -111,6 +111,30 @@ describe("memory → Redis → S3 through the real gateway", () => {
     const redisStats = await afterFlush.layerStats("redis");
     expect(redisStats.errors).toBeGreaterThanOrEqual(2); // the failed lookup and the failed write
     expect(afterFlush.calls.complete).toBe(1);
+  });
+});
+
+describe("faults through the real gateway", () => {
+  it("object stores that cannot be reached are skipped: answers stay correct and errors are counted", async () => {
+    const closed = await freePort();
+    const g = await start({
+      layers: [
+        { s3: { bucket: "b", endpoint: `http://127.0.0.1:${closed}`, force_path_style: true, access_key_id: "x", secret_access_key: "y" } },
+        { gcs: { bucket: "b", endpoint: `http://127.0.0.1:${closed}` } },
+        layerConfig("memory"),
+      ],
+    });
+    const first = await g.inference.complete(ask("through broken stores"));
+    expect(first.choices[0]?.message?.content).toBe("This is a mock response to: through broken stores");
+    await g.gateway.cache!.idle();
+    const second = await g.inference.complete(ask("through broken stores"));
+    expect(second.cache).toMatchObject({ hit: true, layer: CacheLayer.MEMORY });
+    await g.gateway.cache!.idle();
+    for (const layer of ["s3", "gcs"]) {
+      // per request: a failed read each time, the write, and the back-fill of the memory hit
+      expect(await g.layerStats(layer)).toMatchObject({ errors: 4, hits: 0, sets: 0 });
+    }
+    expect(g.calls.complete).toBe(1);
   });
 });
 

@@ -6,6 +6,7 @@ import { CacheLayer as CacheLayerKind } from "../../gen/ts/switchyard/v1/inferen
 import type { CacheLayer } from "../../src/cache/layer.js";
 import { AzureBlobLayer } from "../../src/cache/layers/azure-blob.js";
 import { GcsLayer } from "../../src/cache/layers/gcs.js";
+import { MemoryLayer } from "../../src/cache/layers/memory.js";
 import { RedisLayer } from "../../src/cache/layers/redis.js";
 import { S3Layer } from "../../src/cache/layers/s3.js";
 import { CacheInvalidationError, TieredCache, type LayerSlot } from "../../src/cache/tiered-cache.js";
@@ -78,6 +79,37 @@ describe.each(LOWER)("memory over %s", (name) => {
     await clock.advance(1_000);
     expect(await cache.get("default/completion/ttl")).toBeUndefined();
     expect(statsOf(cache, name)).toEqual({ hits: 1, misses: 2, sets: 1, errors: 0 });
+  });
+});
+
+describe("memory layer bounds", () => {
+  it("max_ttl_s caps how long an entry stays in memory, while the entry's own TTL still rules below", async () => {
+    const clock = new FakeClock();
+    const memory = new MemoryLayer({ maxEntries: 10, maxBytes: 1 << 20, maxTtlS: 5, clock });
+    const redis = makeLayer("redis", clock);
+    const cache = tiered([memory, redis], clock);
+    await cache.open();
+    cache.store("default/completion/capped", bytes("x"), 60);
+    await cache.idle();
+    await clock.advance(4_000);
+    expect((await cache.get("default/completion/capped"))?.layer).toBe(CacheLayerKind.MEMORY);
+    await clock.advance(2_000);
+    const later = await cache.get("default/completion/capped");
+    expect(later).toMatchObject({ layer: CacheLayerKind.REDIS, ageS: 6 });
+  });
+
+  it("evicts least recently used entries beyond max_entries and counts them", async () => {
+    const clock = new FakeClock();
+    const memory = new MemoryLayer({ maxEntries: 2, maxBytes: 1 << 20, clock });
+    const cache = tiered([memory], clock);
+    for (const k of ["a", "b"]) cache.store(`default/completion/${k}`, bytes(k), 60);
+    await cache.get("default/completion/a"); // a is now more recent than b
+    cache.store("default/completion/c", bytes("c"), 60);
+    await cache.idle();
+    expect(await cache.get("default/completion/b")).toBeUndefined();
+    expect(await cache.get("default/completion/a")).toBeDefined();
+    expect(memory.usage()).toMatchObject({ entries: 2, evictions: 1 });
+    expect(Number(cache.stats()[0]!.evictions)).toBe(1);
   });
 });
 

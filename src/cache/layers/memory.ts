@@ -29,6 +29,8 @@ export class MemoryLayer implements CacheLayer {
       maxSize: options.maxBytes,
       sizeCalculation: entrySize,
       perf: { now: () => options.clock.now() },
+      // Read the clock on every check; lru-cache otherwise reuses a "now" for up to 1 ms of real time.
+      ttlResolution: 0,
       // Only capacity evictions count; expiry and overwrites are not evictions.
       dispose: (_value, _key, reason) => {
         if (reason === "evict") this.evictions++;
