@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { file_google_rpc_error_details } from "../../gen/ts/google/rpc/error_details_pb.js";
@@ -100,6 +101,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const cache = await createGatewayCache(options.config, { clock, logger });
   const health = new HealthStatus();
   const shutdown = new AbortController();
+  // connect links every call's signal to this one; thousands of concurrent calls are normal, not a leak.
+  setMaxListeners(0, shutdown.signal);
 
   const services = [InferenceService, AdminService, Health, ReflectionV1, ReflectionV1alpha];
   const reflection = new ReflectionIndex(
