@@ -1,7 +1,6 @@
 import { createRequire } from "node:module";
 import path from "node:path";
-import { freePort } from "../redis-server.js";
-import { spawnService, type RunningService } from "./process.js";
+import { onFreePort, spawnService, type RunningService } from "./process.js";
 
 /** Azurite's well-known development account (public, documented by Microsoft; not a secret). */
 const DEV_ACCOUNT = "devstoreaccount1";
@@ -13,7 +12,8 @@ export interface RunningAzurite extends RunningService {
 
 /** Azurite's blob service (npm devDependency), in memory, on loopback, without telemetry. */
 export async function startAzurite(port?: number): Promise<RunningAzurite> {
-  const chosen = port ?? (await freePort());
+  if (port === undefined) return onFreePort((free) => startAzurite(free));
+  const chosen = port;
   const require = createRequire(import.meta.url);
   const main = path.join(path.dirname(require.resolve("azurite/package.json")), "dist/src/blob/main.js");
   const service = await spawnService({

@@ -1,13 +1,13 @@
 import { existsSync } from "node:fs";
-import { freePort } from "../redis-server.js";
-import { spawnService, type RunningService } from "./process.js";
+import { onFreePort, spawnService, type RunningService } from "./process.js";
 
 /** Where .ci/setup.d/30-cache-emulators.sh installs it; PATH is the fallback. */
 const INSTALLED = "/usr/local/bin/fake-gcs-server";
 
 /** fake-gcs-server (Go module proxy), in memory, plain HTTP on loopback. */
 export async function startFakeGcs(port?: number): Promise<RunningService> {
-  const chosen = port ?? (await freePort());
+  if (port === undefined) return onFreePort((free) => startFakeGcs(free));
+  const chosen = port;
   return spawnService({
     name: "fake-gcs-server",
     command: process.env.FAKE_GCS_SERVER ?? (existsSync(INSTALLED) ? INSTALLED : "fake-gcs-server"),

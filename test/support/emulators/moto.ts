@@ -1,14 +1,14 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { freePort } from "../redis-server.js";
-import { spawnService, type RunningService } from "./process.js";
+import { onFreePort, spawnService, type RunningService } from "./process.js";
 
 /** Where .ci/setup.d/30-cache-emulators.sh installs it (a venv); PATH is the fallback. */
 const INSTALLED = fileURLToPath(new URL("../../../.tools/moto/bin/moto_server", import.meta.url));
 
 /** moto's S3-compatible server (PyPI `moto[server]`), in memory, on loopback. */
 export async function startMoto(port?: number): Promise<RunningService> {
-  const chosen = port ?? (await freePort());
+  if (port === undefined) return onFreePort((free) => startMoto(free));
+  const chosen = port;
   return spawnService({
     name: "moto_server",
     command: process.env.MOTO_SERVER ?? (existsSync(INSTALLED) ? INSTALLED : "moto_server"),

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
+import { freePort } from "../redis-server.js";
 
 export interface RunningService {
   /** Base URL, e.g. http://127.0.0.1:PORT. */
@@ -31,7 +32,7 @@ export async function spawnService(options: {
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
   const failed = new Promise<never>((_, reject) => {
-    child.once("error", (err) => reject(new Error(`cannot start ${name} (${command}): ${err.message}. Install it: ${installHint}`)));
+    child.once("error", (err) => reject(new EmulatorMissing(`cannot start ${name} (${command}): ${err.message}. Install it: ${installHint}`)));
     child.once("exit", (code, signal) =>
       reject(new Error(`${name} exited before listening (code ${code}, signal ${signal}). Install it: ${installHint}\n${output}`)),
     );
@@ -70,4 +71,25 @@ async function waitForPort(port: number, name: string, timeoutMs = 45_000): Prom
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`${name} did not start listening on port ${port} within ${timeoutMs} ms`);
+}
+
+/** The emulator's binary could not be run at all: retrying on another port will not help. */
+export class EmulatorMissing extends Error {}
+
+/**
+ * Runs `start` on a free port, retrying with a new port when it fails:
+ * between picking a free port and binding it, another process on this
+ * shared machine may take it.
+ */
+export async function onFreePort<T>(start: (port: number) => Promise<T>, attempts = 3): Promise<T> {
+  let lastError: unknown;
+  for (let i = 0; i < attempts; i++) {
+    try {
+      return await start(await freePort());
+    } catch (err) {
+      if (err instanceof EmulatorMissing) throw err;
+      lastError = err;
+    }
+  }
+  throw lastError;
 }

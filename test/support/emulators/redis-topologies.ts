@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { freePort, startRedisServer, type RedisServer } from "../redis-server.js";
-import { spawnService, type RunningService } from "./process.js";
+import { startRedisServer, type RedisServer } from "../redis-server.js";
+import { onFreePort, spawnService, type RunningService } from "./process.js";
 
 const run = promisify(execFile);
 const INSTALL_HINT = "apt-get install redis-server (see .ci/setup.d/10-redis.sh)";
@@ -25,9 +25,9 @@ export async function startRedisCluster(size = 3): Promise<RedisCluster> {
   };
   try {
     for (let i = 0; i < size; i++) {
-      const port = await freePort();
       servers.push(
-        await spawnService({
+        await onFreePort((port) =>
+          spawnService({
           name: "redis-server (cluster node)",
           command: "redis-server",
           args: [
@@ -37,7 +37,8 @@ export async function startRedisCluster(size = 3): Promise<RedisCluster> {
           ],
           port,
           installHint: INSTALL_HINT,
-        }),
+          }),
+        ),
       );
     }
     const nodes = servers.map((s) => `127.0.0.1:${s.port}`);
@@ -65,15 +66,16 @@ export interface RedisSentinelSetup {
 export async function startRedisSentinel(masterName = "cache-master"): Promise<RedisSentinelSetup> {
   const master = await startRedisServer();
   const dir = await mkdtemp(path.join(os.tmpdir(), "switchyard-redis-sentinel-"));
-  const port = await freePort();
-  const conf = path.join(dir, "sentinel.conf");
-  // Sentinel rewrites its config file as it learns, so it must be a writable file of its own.
-  await writeFile(conf, [`port ${port}`, "bind 127.0.0.1", `dir ${dir}`, `sentinel monitor ${masterName} 127.0.0.1 ${master.port} 1`, ""].join("\n"));
   let sentinel: RunningService;
   try {
-    sentinel = await spawnService({ name: "redis-sentinel", command: "redis-server", args: [conf, "--sentinel"], port, installHint: INSTALL_HINT });
+    // Sentinel rewrites its config file as it learns, so it gets a writable file of its own.
+    sentinel = await onFreePort(async (port) => {
+      const conf = path.join(dir, `sentinel-${port}.conf`);
+      await writeFile(conf, [`port ${port}`, "bind 127.0.0.1", `dir ${dir}`, `sentinel monitor ${masterName} 127.0.0.1 ${master.port} 1`, ""].join("\n"));
+      return spawnService({ name: "redis-sentinel", command: "redis-server", args: [conf, "--sentinel"], port, installHint: INSTALL_HINT });
+    });
     await waitFor(async () => {
-      const { stdout } = await run("redis-cli", ["-p", String(port), "sentinel", "get-master-addr-by-name", masterName]);
+      const { stdout } = await run("redis-cli", ["-p", String(sentinel.port), "sentinel", "get-master-addr-by-name", masterName]);
       return stdout.includes(String(master.port));
     }, "sentinel to know its master");
   } catch (err) {
@@ -83,7 +85,7 @@ export async function startRedisSentinel(masterName = "cache-master"): Promise<R
   }
   return {
     master,
-    sentinel: `127.0.0.1:${port}`,
+    sentinel: `127.0.0.1:${sentinel.port}`,
     masterName,
     stop: async () => {
       await Promise.all([sentinel.stop(), master.stop()]);
