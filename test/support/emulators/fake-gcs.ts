@@ -13,6 +13,6 @@ export async function startFakeGcs(port?: number): Promise<RunningService> {
     command: process.env.FAKE_GCS_SERVER ?? (existsSync(INSTALLED) ? INSTALLED : "fake-gcs-server"),
     args: ["-scheme", "http", "-host", "127.0.0.1", "-port", String(chosen), "-backend", "memory", "-public-host", `127.0.0.1:${chosen}`, "-log-level", "error"],
     port: chosen,
-    installHint: "GOBIN=/usr/local/bin go install github.com/fsouza/fake-gcs-server@v1.56.1 (see .ci/setup.d/30-cache-emulators.sh)",
+    installHint: "bash .ci/setup.d/30-cache-emulators.sh (go install github.com/fsouza/fake-gcs-server@v1.56.1 into /usr/local/bin)",
   });
 }
