@@ -17,7 +17,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { builtinProviders } from "../src/providers/registry.js";
-import { hottestFrames, selfTimeByArea, type CpuProfile } from "./lib/cpuprofile.js";
+import { hottestFrames, inclusiveFrames, profileSpanMs, selfTimeByArea, type CpuProfile } from "./lib/cpuprofile.js";
 import { install, PINS, type Installed } from "./lib/install.js";
 import { runLoad, type LoadContext, type LoadShape, type Target } from "./lib/load.js";
 import { ProcessSampler } from "./lib/proc.js";
@@ -30,7 +30,7 @@ import { openAiBody, switchyardBinaryBody, switchyardJsonBody, UPSTREAM, UPSTREA
 
 const PROFILES = {
   quick: { rates: [1000], durationS: 3, warmupS: 1, maxDurationS: 2, concurrency: 128, timeoutS: 3, routerDurationS: 2, routerMax: false, settleS: 6 },
-  full: { rates: [200, 1000], durationS: 15, warmupS: 3, maxDurationS: 10, concurrency: 256, timeoutS: 10, routerDurationS: 10, routerMax: true, settleS: 60 },
+  full: { rates: [200, 1000], durationS: 10, warmupS: 2, maxDurationS: 8, concurrency: 256, timeoutS: 10, routerDurationS: 6, routerMax: true, settleS: 40 },
 } as const;
 
 const WARMUP_CONCURRENCY = 8;
@@ -365,14 +365,15 @@ async function profileSwitchyard(mode: UpstreamMode): Promise<void> {
   await mkdir(profDir, { recursive: true });
   const rate = profile.rates[profile.rates.length - 1];
   let sy: RunningSystem | undefined;
-  let skipFirstMs = 0;
+  // --cpu-prof covers the whole process; only the samples of the measured load are the steady state.
+  // They are the profile's last (exit − load start) ms, so count back from the profile's end.
+  let measuredFromMs = 0;
+  let measuredMs = 0;
   try {
-    const spawnedAt = Date.now();
     sy = await startSwitchyard(dirs, { kind: "plain" }, mode, upstream.url, { cpuProfileDir: profDir });
     const target = switchyardTargets(sy).grpcUnary;
     await runLoad(loadCtx, target, { rate: null, durationS: profile.warmupS, concurrency: WARMUP_CONCURRENCY, timeoutS: profile.timeoutS });
-    // --cpu-prof covers the whole process; only samples from here on are the steady state.
-    skipFirstMs = Date.now() - spawnedAt;
+    measuredFromMs = Date.now();
     await runLoad(loadCtx, target, { rate, durationS: profile.durationS, concurrency: profile.concurrency, timeoutS: profile.timeoutS });
   } catch (err) {
     skip("profile", "Switchyard", (err as Error).message);
@@ -380,6 +381,7 @@ async function profileSwitchyard(mode: UpstreamMode): Promise<void> {
   } finally {
     // A clean exit (SIGTERM → graceful shutdown) is what makes V8 write the profile.
     await sy?.stop(15_000);
+    measuredMs = Date.now() - measuredFromMs;
   }
   const files = existsSync(profDir) ? (await readdir(profDir)).filter((f) => f.endsWith(".cpuprofile")) : [];
   if (files.length === 0) {
@@ -388,9 +390,11 @@ async function profileSwitchyard(mode: UpstreamMode): Promise<void> {
   }
   const file = path.join(profDir, files[0]);
   const cpu = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
+  const skipFirstMs = Math.max(0, profileSpanMs(cpu) - measuredMs);
   profileFindings = {
     scenario: `gRPC unary at ${rate} req/s for ${profile.durationS} s (start-up and warm-up samples left out)`,
     frames: hottestFrames(cpu, 20, repoRoot, skipFirstMs),
+    ours: inclusiveFrames(cpu, (loc) => loc.startsWith("src/"), repoRoot, skipFirstMs, 15),
     areas: selfTimeByArea(cpu, repoRoot, skipFirstMs),
     file,
   };

@@ -8,6 +8,7 @@ import type { HotFrame } from "./results.js";
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 
 export interface CpuProfile {
@@ -15,6 +16,11 @@ export interface CpuProfile {
   samples: number[];
   /** Microseconds since the previous sample; the first is since the profile's start. */
   timeDeltas: number[];
+}
+
+/** How long the profile ran, ms: the sum of its sample intervals. */
+export function profileSpanMs(profile: CpuProfile): number {
+  return profile.timeDeltas.reduce((sum, d) => sum + d, 0) / 1000;
 }
 
 /** "(idle)" is the event loop waiting: not work, so not part of the total. */
@@ -26,8 +32,9 @@ function location(url: string, line: number, repoRoot: string): string {
   if (repoRoot && file.startsWith(repoRoot)) file = file.slice(repoRoot.length + 1);
   const nm = file.lastIndexOf("node_modules/");
   if (nm >= 0) file = file.slice(nm + "node_modules/".length);
-  // callFrame lines are 0-based.
-  return `${file}:${line + 1}`;
+  // callFrame lines are 0-based; 0 is also what V8 reports for code whose position it lost (tsx-compiled
+  // sources), so line 1 is left out rather than printed as a false location.
+  return line > 0 ? `${file}:${line + 1}` : file;
 }
 
 /**
@@ -111,6 +118,34 @@ export function selfTimeByArea(profile: CpuProfile, repoRoot = "", skipFirstMs =
     const entry = entries.get(area) ?? { item: { area }, us: 0 };
     entry.us += us;
     entries.set(area, entry);
+  }
+  return ranked(entries, totalUs, limit);
+}
+
+/**
+ * Inclusive ("total") time of the functions whose location passes `keep`:
+ * the share of non-idle samples with that function anywhere on the stack
+ * (each sample counted once per function even under recursion).
+ */
+export function inclusiveFrames(profile: CpuProfile, keep: (location: string) => boolean, repoRoot = "", skipFirstMs = 0, limit = 15): HotFrame[] {
+  const parentOf = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node);
+  const entries = new Map<string, { item: Omit<HotFrame, "selfPercent">; us: number }>();
+  let totalUs = 0;
+  for (const { node, us } of selfTimes(profile, skipFirstMs)) {
+    totalUs += us;
+    const seen = new Set<string>();
+    for (let cur: ProfileNode | undefined = node; cur; cur = parentOf.get(cur.id)) {
+      const loc = location(cur.callFrame.url, cur.callFrame.lineNumber, repoRoot);
+      if (!keep(loc)) continue;
+      const functionName = cur.callFrame.functionName || "(anonymous)";
+      const key = `${functionName} ${loc}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const entry = entries.get(key) ?? { item: { functionName, location: loc }, us: 0 };
+      entry.us += us;
+      entries.set(key, entry);
+    }
   }
   return ranked(entries, totalUs, limit);
 }

@@ -294,6 +294,12 @@ export function renderReport(data: RunData, plotFile: string): string {
     out.push("");
     out.push(table(["self %", "area"], data.profileFindings.areas.map((a) => [a.selfPercent.toFixed(1), a.area])));
     out.push("");
+    out.push("Our own functions by inclusive time (the share of samples with the function anywhere on the stack):");
+    out.push("");
+    out.push(table(["inclusive %", "function", "where"], data.profileFindings.ours.map((f) => [f.selfPercent.toFixed(1), `\`${f.functionName}\``, `\`${f.location}\``])));
+    out.push("");
+    out.push("Hottest functions by self time:");
+    out.push("");
     out.push(table(["self %", "function", "where"], data.profileFindings.frames.map((f) => [f.selfPercent.toFixed(1), `\`${f.functionName}\``, `\`${f.location}\``])));
     out.push("");
   }

@@ -53,6 +53,14 @@ export interface RunData {
   settings: { rates: number[]; durationS: number; warmupS: number; maxDurationS: number; concurrency: number; upstream: Record<string, unknown> };
   measurements: Measurement[];
   skipped: Skipped[];
-  profileFindings?: { scenario: string; frames: HotFrame[]; areas: Array<{ area: string; selfPercent: number }>; file: string };
+  profileFindings?: {
+    scenario: string;
+    /** Self time of the hottest functions. */
+    frames: HotFrame[];
+    /** Inclusive time of the hottest functions in src/ (selfPercent holds the inclusive share). */
+    ours: HotFrame[];
+    areas: Array<{ area: string; selfPercent: number }>;
+    file: string;
+  };
   durationS: number;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { areaOf, hottestFrames, selfTimeByArea, type CpuProfile } from "../../bench/lib/cpuprofile.js";
+import { areaOf, hottestFrames, inclusiveFrames, profileSpanMs, selfTimeByArea, type CpuProfile } from "../../bench/lib/cpuprofile.js";
 
 const frame = (id: number, functionName: string, url: string, lineNumber: number) => ({ id, callFrame: { functionName, url, lineNumber } });
 
@@ -53,5 +53,28 @@ describe("hottestFrames", () => {
       { area: "undici", selfPercent: (100 / 600) * 100 },
       { area: "V8 garbage collector", selfPercent: (100 / 600) * 100 },
     ]);
+  });
+
+  it("counts inclusive time for a function anywhere on the stack, once per sample", () => {
+    // handle → route → route (recursion) → send; handle → encode.
+    const tree: CpuProfile = {
+      nodes: [
+        { ...frame(1, "(root)", "", -1), children: [2] },
+        { ...frame(2, "handle", "file:///repo/src/server/a.ts", 0), children: [3, 6] },
+        { ...frame(3, "route", "file:///repo/src/router/r.ts", 0), children: [4] },
+        { ...frame(4, "route", "file:///repo/src/router/r.ts", 0), children: [5] },
+        frame(5, "send", "file:///repo/node_modules/undici/x.js", 0),
+        frame(6, "encode", "file:///repo/src/server/codec.ts", 0),
+      ],
+      samples: [5, 6, 5, 2],
+      timeDeltas: [0, 100, 100, 100, 100],
+    };
+    const ours = inclusiveFrames(tree, (loc) => loc.startsWith("src/"), "/repo");
+    expect(ours.map((f) => [f.functionName, f.selfPercent])).toEqual([
+      ["handle", 100],
+      ["route", 50],
+      ["encode", 25],
+    ]);
+    expect(profileSpanMs(tree)).toBe(0.4);
   });
 });
