@@ -21,6 +21,14 @@ export const PINS = {
   bifrost: { module: "github.com/maximhq/bifrost/transports/bifrost-http", version: "v1.3.0" },
 } as const;
 
+/**
+ * Why the other published route was not taken (checked by unpacking the package on 2026-11-25): the npm
+ * package is a launcher whose bin.js downloads a prebuilt binary from the vendor's own download host at
+ * first run, and a benchmark machine here reaches package registries only.
+ */
+const BIFROST_NPM_NOTE =
+  "The other published route, npm @maximhq/bifrost@1.6.3, is only a launcher: its bin.js downloads a prebuilt binary from downloads.getmaxim.ai at first run, a host this machine cannot reach (package registries only).";
+
 export interface Tools {
   vegeta: string;
   ghz: string;
@@ -112,7 +120,9 @@ export async function install(workdir: string, repoRoot: string, log: (line: str
     bifrost = {
       ok: false,
       version: PINS.bifrost.version,
-      reason: `\`go install ${PINS.bifrost.module}@${PINS.bifrost.version}\` failed: ${firstLine(err)}`,
+      reason:
+        `\`go install ${PINS.bifrost.module}@${PINS.bifrost.version}\` failed: ${firstLine(err)}. ` +
+        BIFROST_NPM_NOTE,
     };
   }
 
