@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Gateway } from "../../src/server/gateway.js";
 import { FakeClock } from "../support/fake-clock.js";
+import { waitUntil } from "../support/wait-until.js";
 import { startTestGateway } from "../support/gateway.js";
 
 /**
@@ -59,10 +60,6 @@ function unary(method: string, request: object, options: grpc.CallOptions = {}):
   });
 }
 
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((r) => setImmediate(r));
-  expect(condition()).toBe(true);
-}
 
 describe("@grpc/grpc-js client", () => {
   it("calls Complete", async () => {
@@ -82,12 +79,12 @@ describe("@grpc/grpc-js client", () => {
 
   it("gets DEADLINE_EXCEEDED when the deadline passes, and the upstream work is abandoned", async () => {
     const pendingBefore = clock.pending;
-    const failure = unary("Complete", ask("parked"), { deadline: Date.now() + 300 }).catch((e: grpc.ServiceError) => e);
+    const failure = unary("Complete", ask("parked"), { deadline: Date.now() + 1_000 }).catch((e: grpc.ServiceError) => e);
     // The mock is parked waiting for "upstream latency", beside the router's attempt timeout (also on the clock).
-    await waitFor(() => clock.pending === pendingBefore + 2);
+    await waitUntil(() => clock.pending === pendingBefore + 2);
     const err = (await failure) as grpc.ServiceError;
     expect(err.code).toBe(grpc.status.DEADLINE_EXCEEDED);
-    await waitFor(() => clock.pending === pendingBefore); // the deadline aborted the upstream wait
+    await waitUntil(() => clock.pending === pendingBefore); // the deadline aborted the upstream wait
   });
 
   it("cancelling a stream mid-way stops the upstream", async () => {
@@ -96,11 +93,11 @@ describe("@grpc/grpc-js client", () => {
     const first = await new Promise<any>((resolve) => call.once("data", resolve));
     expect(first.choices[0].delta.role).toBe("assistant");
     // The mock waits before chunk 2, beside the router's idle timeout between chunks (also on the clock).
-    await waitFor(() => clock.pending === pendingBefore + 2);
+    await waitUntil(() => clock.pending === pendingBefore + 2);
     const ended = new Promise<grpc.ServiceError>((resolve) => call.once("error", resolve));
     call.cancel();
     expect((await ended).code).toBe(grpc.status.CANCELLED);
-    await waitFor(() => clock.pending === pendingBefore); // the server saw the cancel and stopped the mock
+    await waitUntil(() => clock.pending === pendingBefore); // the server saw the cancel and stopped the mock
   });
 
   it("maps errors to status codes with a readable message", async () => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { HealthCheckResponse_ServingStatus as Status } from "../../gen/ts/grpc/health/v1/health_pb.js";
 import { InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { FakeClock } from "../support/fake-clock.js";
+import { waitUntil } from "../support/wait-until.js";
 import { startTestGateway } from "../support/gateway.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -30,10 +31,6 @@ function connects(port: number): Promise<boolean> {
   });
 }
 
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 1000 && !condition(); i++) await new Promise((r) => setImmediate(r));
-  expect(condition()).toBe(true);
-}
 
 describe("graceful shutdown", () => {
   it("stops accepting, reports NOT_SERVING, and lets an in-flight stream finish", async () => {
@@ -55,7 +52,7 @@ describe("graceful shutdown", () => {
     })();
     // Chunks are 1 s apart on the fake clock; well inside the 10 s grace.
     for (let i = 0; i < 3; i++) {
-      await until(() => clock.pending > 0);
+      await waitUntil(() => clock.pending > 0);
       await clock.advance(1_000);
     }
     const chunks = await rest;
@@ -70,10 +67,10 @@ describe("graceful shutdown", () => {
     const client = createClient(InferenceService, createGrpcTransport({ baseUrl: gateway.url }));
     const pendingBefore = clock.pending;
     const call = client.complete(ask("parked")).catch((e: unknown) => ConnectError.from(e));
-    await until(() => clock.pending === pendingBefore + 2); // the parked call and the router's attempt timeout
+    await waitUntil(() => clock.pending === pendingBefore + 2); // the parked call and the router's attempt timeout
 
     const closed = gateway.close(2_000);
-    await until(() => clock.pending === pendingBefore + 3); // the grace timer, beside the parked call
+    await waitUntil(() => clock.pending === pendingBefore + 3); // the grace timer, beside the parked call
     await clock.advance(2_000);
     const err = (await call) as ConnectError;
     expect(err.code).toBe(Code.Unavailable);

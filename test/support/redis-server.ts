@@ -28,7 +28,8 @@ export async function startRedisServer(port?: number): Promise<RedisServer> {
     port: chosen,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        // After SIGKILL exitCode stays null and signalCode is set: either means it is gone.
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once("exit", () => resolve());
         child.kill("SIGKILL");
       }),
