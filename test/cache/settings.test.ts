@@ -1,6 +1,11 @@
+import { fromJsonString } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
+import { RouterConfigSchema } from "../../gen/ts/switchyard/v1/config_pb.js";
 import { cacheSettingsProblems } from "../../src/cache/settings.js";
-import { configFromYaml, startTestGateway } from "../support/gateway.js";
+import { startTestGateway } from "../support/gateway.js";
+
+/** The config as protobuf parses it, before the loader's semantic checks (which include these). */
+const configFromYaml = (json: string) => fromJsonString(RouterConfigSchema, json);
 
 const withCache = (cacheSettings: Record<string, unknown>) =>
   JSON.stringify({
@@ -63,9 +68,9 @@ describe("cache_settings checks", () => {
     expect(cacheSettingsProblems(config)).toEqual([]);
   });
 
-  it("stops the gateway from starting with a bad cache config, naming the field", async () => {
+  it("stops the config from loading with a bad cache config, naming file, field and line", async () => {
     await expect(startTestGateway(withCache({ enabled: true, layers: [{ gcs: {} }] }))).rejects.toThrow(
-      "cache_settings.layers[0].gcs.bucket: is required",
+      "test-config.yaml: cache_settings.layers[0].gcs.bucket (line 1): is required",
     );
   });
 });
