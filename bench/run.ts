@@ -273,7 +273,10 @@ async function main(): Promise<void> {
       await runPeers(installed);
     }
 
-    if (wants("profile") && mode) await profileSwitchyard(mode);
+    if (wants("profile")) {
+      await profileSwitchyard(mode, "gRPC", (sy) => switchyardTargets(sy).grpcUnary);
+      await profileSwitchyard(mode, "Connect JSON", (sy) => switchyardTargets(sy).connectUnary);
+    }
   } finally {
     await upstream.stop();
   }
@@ -310,7 +313,7 @@ async function main(): Promise<void> {
     },
     measurements,
     skipped,
-    profileFindings,
+    profiles,
     durationS: (Date.now() - started) / 1000,
   };
   const jsonFile = path.join(resultsDir, `${base}.json`);
@@ -356,11 +359,11 @@ async function runPeers(installed: Installed): Promise<void> {
   else skip("bifrost/http/*", `Bifrost ${bifrost.version}`, "installed, but this harness has no runner for it yet (it had never installed here when the harness was written)");
 }
 
-let profileFindings: RunData["profileFindings"];
+const profiles: RunData["profiles"] = [];
 
 /** One extra run of Switchyard under `--cpu-prof`, to name the hot path in the report. */
-async function profileSwitchyard(mode: UpstreamMode): Promise<void> {
-  const profDir = path.join(runDir, "cpu-profile");
+async function profileSwitchyard(mode: UpstreamMode, protocol: string, targetOf: (sy: RunningSystem) => Target): Promise<void> {
+  const profDir = path.join(runDir, `cpu-profile-${protocol.split(" ")[0].toLowerCase()}`);
   await rm(profDir, { recursive: true, force: true });
   await mkdir(profDir, { recursive: true });
   const rate = profile.rates[profile.rates.length - 1];
@@ -369,14 +372,19 @@ async function profileSwitchyard(mode: UpstreamMode): Promise<void> {
   // They are the profile's last (exit − load start) ms, so count back from the profile's end.
   let measuredFromMs = 0;
   let measuredMs = 0;
+  let cpuMsPerRequest: number | undefined;
   try {
     sy = await startSwitchyard(dirs, { kind: "plain" }, mode, upstream.url, { cpuProfileDir: profDir });
-    const target = switchyardTargets(sy).grpcUnary;
+    const target = targetOf(sy);
     await runLoad(loadCtx, target, { rate: null, durationS: profile.warmupS, concurrency: WARMUP_CONCURRENCY, timeoutS: profile.timeoutS });
+    const sampler = new ProcessSampler(sy.pid);
+    await sampler.start();
     measuredFromMs = Date.now();
-    await runLoad(loadCtx, target, { rate, durationS: profile.durationS, concurrency: profile.concurrency, timeoutS: profile.timeoutS });
+    const load = await runLoad(loadCtx, target, { rate, durationS: profile.durationS, concurrency: profile.concurrency, timeoutS: profile.timeoutS });
+    const usage = await sampler.stop();
+    if (load.ok > 0) cpuMsPerRequest = usage.cpuMs / load.ok;
   } catch (err) {
-    skip("profile", "Switchyard", (err as Error).message);
+    skip(`profile/${protocol}`, "Switchyard", (err as Error).message);
     return;
   } finally {
     // A clean exit (SIGTERM → graceful shutdown) is what makes V8 write the profile.
@@ -385,19 +393,22 @@ async function profileSwitchyard(mode: UpstreamMode): Promise<void> {
   }
   const files = existsSync(profDir) ? (await readdir(profDir)).filter((f) => f.endsWith(".cpuprofile")) : [];
   if (files.length === 0) {
-    skip("profile", "Switchyard", "no .cpuprofile was written (the gateway did not exit cleanly on SIGTERM)");
+    skip(`profile/${protocol}`, "Switchyard", "no .cpuprofile was written (the gateway did not exit cleanly on SIGTERM)");
     return;
   }
   const file = path.join(profDir, files[0]);
   const cpu = JSON.parse(await readFile(file, "utf8")) as CpuProfile;
   const skipFirstMs = Math.max(0, profileSpanMs(cpu) - measuredMs);
-  profileFindings = {
-    scenario: `gRPC unary at ${rate} req/s for ${profile.durationS} s (start-up and warm-up samples left out)`,
+  profiles.push({
+    protocol,
+    scenario: `unary at ${rate} req/s for ${profile.durationS} s`,
+    cpuMsPerRequest,
     frames: hottestFrames(cpu, 20, repoRoot, skipFirstMs),
     ours: inclusiveFrames(cpu, (loc) => loc.startsWith("src/"), repoRoot, skipFirstMs, 15),
     areas: selfTimeByArea(cpu, repoRoot, skipFirstMs),
     file,
-  };
+  });
+  log(`profiled ${protocol}: ${cpuMsPerRequest?.toFixed(2) ?? "?"} ms CPU per request`);
 }
 
 await main();

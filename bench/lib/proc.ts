@@ -58,6 +58,8 @@ export interface ResourceUsage {
   peakRssMb: number;
   /** CPU time of the tree over the sampled window as a share of one core, percent. */
   cpuPercent: number;
+  /** CPU time of the tree over the sampled window, ms (10 ms resolution). */
+  cpuMs: number;
 }
 
 /** CPU share of one core from two tick readings `elapsedMs` apart. */
@@ -132,6 +134,10 @@ export class ProcessSampler {
     clearInterval(this.timer);
     await this.pending;
     await this.sample();
-    return { peakRssMb: this.peakRssKb / 1024, cpuPercent: cpuPercent(this.startTicks, this.lastTicks, performance.now() - this.startedAt) };
+    return {
+      peakRssMb: this.peakRssKb / 1024,
+      cpuPercent: cpuPercent(this.startTicks, this.lastTicks, performance.now() - this.startedAt),
+      cpuMs: ((this.lastTicks - this.startTicks) / CLOCK_TICKS_PER_S) * 1000,
+    };
   }
 }

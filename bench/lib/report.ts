@@ -23,7 +23,18 @@ function table(header: string[], rows: string[][]): string {
 
 const num = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : "—");
 const pct = (n: number | undefined) => (n === undefined ? "—" : num(n, 0));
+const pct1 = (n: number | undefined) => (n === undefined ? "—" : num(n, 1));
 const mb = (n: number | undefined) => (n === undefined ? "—" : num(n, 0));
+
+/** The system's CPU time per successful request: robust to a busy machine, unlike latency. */
+export function cpuMsPerRequest(m: Measurement): number | undefined {
+  if (!m.gateway || m.load.ok === 0) return undefined;
+  return m.gateway.cpuMs / m.load.ok;
+}
+const perReq = (m: Measurement) => {
+  const v = cpuMsPerRequest(m);
+  return v === undefined ? "—" : v.toFixed(2);
+};
 
 function baselineFor(data: RunData, m: Pick<Measurement, "call" | "load">): Measurement | undefined {
   return data.measurements.find((b) => b.group === "baseline" && b.call === m.call && b.load.requestedRate === m.load.requestedRate);
@@ -63,13 +74,14 @@ function unaryTable(data: RunData, rate: number): string {
         a ? formatMs(a.p99Ms) : "—",
         base ? ratio(m.load.latency.p99Ms, base.load.latency.p99Ms) : "—",
         pct(m.gateway?.cpuPercent),
+        perReq(m),
         mb(m.gateway?.peakRssMb),
         pct(m.upstream.cpuPercent),
         pct(m.loadTool?.cpuPercent),
       ];
     });
   return table(
-    ["system", "protocol", "achieved / requested req/s", "errors", "p50 ms", "p90 ms", "p99 ms", "added p50", "added p90", "added p99", "p99 × baseline", "CPU %", "peak RSS MB", "upstream CPU %", "load tool CPU %"],
+    ["system", "protocol", "achieved / requested req/s", "errors", "p50 ms", "p90 ms", "p99 ms", "added p50", "added p90", "added p99", "p99 × baseline", "CPU %", "CPU ms / req", "peak RSS MB", "upstream CPU %", "load tool CPU %"],
     rows,
   );
 }
@@ -94,13 +106,14 @@ function streamTable(data: RunData, rate: number): string {
         formatMs(m.load.latency.p99Ms),
         at ? formatMs(at.p99Ms) : "—",
         pct(m.gateway?.cpuPercent),
+        perReq(m),
         mb(m.gateway?.peakRssMb),
         pct(m.upstream.cpuPercent),
         pct(m.loadTool?.cpuPercent),
       ];
     });
   return table(
-    ["system", "protocol", "achieved / requested req/s", "errors", "TTFT p50", "TTFT p90", "TTFT p99", "added TTFT p50", "added TTFT p99", "total p50", "total p99", "added total p99", "CPU %", "peak RSS MB", "upstream CPU %", "load tool CPU %"],
+    ["system", "protocol", "achieved / requested req/s", "errors", "TTFT p50", "TTFT p90", "TTFT p99", "added TTFT p50", "added TTFT p99", "total p50", "total p99", "added total p99", "CPU %", "CPU ms / req", "peak RSS MB", "upstream CPU %", "load tool CPU %"],
     rows,
   );
 }
@@ -119,11 +132,12 @@ function maxTable(data: RunData): string {
     formatMs(m.load.latency.p50Ms),
     formatMs(m.load.latency.p99Ms),
     pct(m.gateway?.cpuPercent),
+    perReq(m),
     mb(m.gateway?.peakRssMb),
     pct(m.upstream.cpuPercent),
     pct(m.loadTool?.cpuPercent),
   ]);
-  return table(["system", "protocol", "req/s", "× baseline", "× Switchyard gRPC", "errors", "p50 ms", "p99 ms", "CPU %", "peak RSS MB", "upstream CPU %", "load tool CPU %"], rows);
+  return table(["system", "protocol", "req/s", "× baseline", "× Switchyard gRPC", "errors", "p50 ms", "p99 ms", "CPU %", "CPU ms / req", "peak RSS MB", "upstream CPU %", "load tool CPU %"], rows);
 }
 
 /** Per peer: its added latency and throughput next to Switchyard's, from the same run. */
@@ -246,7 +260,7 @@ export function renderReport(data: RunData, plotFile: string): string {
       `- **Baseline**: the same request sent straight to the mock upstream. "Added" = system − baseline at the same percentile, call type and rate (negative values are noise).`,
       `- **Switchyard** reached the upstream through ${data.switchyardUpstream === "openai" ? "its `openai` provider (`params.api_base` = the mock upstream), the same HTTP hop the peers make" : "the built-in `mock` provider (this checkout has no `openai` provider): same latency and cadence, but **no upstream HTTP hop**, so its figures are optimistic against the peers"}.`,
       `- **Open loop** at ${data.settings.rates.join(" and ")} req/s for ${data.settings.durationS} s each after a ${data.settings.warmupS} s closed-loop warm-up (8 callers): vegeta (HTTP), ghz \`--async\` (gRPC unary), \`bench/loadgen\` streamload (every streaming run: time to first streamed message and to the end of the stream). **Max throughput**: ${data.settings.concurrency} concurrent callers for ${data.settings.maxDurationS} s.`,
-      `- **CPU %** is the system's process tree (100 = one core) and **peak RSS** its summed resident memory, both sampled from /proc every 250 ms during the measured run; "upstream" and "load tool" CPU are the mock upstream and vegeta/ghz/streamload in the same run (all share the same 2 cores, so a busy load tool slows the system under test too).`,
+      `- **CPU %** is the system's process tree (100 = one core) and **peak RSS** its summed resident memory, both sampled from /proc every 250 ms during the measured run; **CPU ms / req** is its CPU time divided by the requests it answered, the figure least disturbed by a busy machine; "upstream" and "load tool" CPU are the mock upstream and vegeta/ghz/streamload in the same run (all share the same 2 cores, so a busy load tool slows the system under test too).`,
     ].join("\n"),
   );
   out.push("");
@@ -287,21 +301,40 @@ export function renderReport(data: RunData, plotFile: string): string {
     out.push(table(["scenario", "system", "why"], data.skipped.map((s) => [s.id, s.system, s.reason.replace(/\|/g, "\\|").replace(/\n/g, " ")])));
     out.push("");
   }
-  if (data.profileFindings) {
+  if (data.profiles.length > 0) {
     out.push("## Where Switchyard spends its CPU");
     out.push("");
-    out.push(`\`node --cpu-prof\` during ${data.profileFindings.scenario}; self time of the hottest functions, as a share of non-idle samples (profile: \`${data.profileFindings.file}\`).`);
+    out.push(
+      "`node --cpu-prof` during one extra run per protocol; start-up and warm-up samples are left out, and shares are of non-idle samples. " +
+        "Profiles: " +
+        data.profiles.map((p) => `${p.protocol} \`${p.file}\``).join(", ") +
+        ".",
+    );
     out.push("");
-    out.push(table(["self %", "area"], data.profileFindings.areas.map((a) => [a.selfPercent.toFixed(1), a.area])));
+    const areas = [...new Set(data.profiles.flatMap((p) => p.areas.map((a) => a.area)))];
+    const shareOf = (p: (typeof data.profiles)[number], area: string) => p.areas.find((a) => a.area === area)?.selfPercent;
+    out.push(
+      table(
+        ["self time by area", ...data.profiles.map((p) => `${p.protocol} %`)],
+        [
+          ...areas.map((area) => [area, ...data.profiles.map((p) => pct1(shareOf(p, area)))]),
+          ["*CPU ms per request (profiled run)*", ...data.profiles.map((p) => (p.cpuMsPerRequest === undefined ? "—" : p.cpuMsPerRequest.toFixed(2)))],
+        ],
+      ),
+    );
     out.push("");
-    out.push("Our own functions by inclusive time (the share of samples with the function anywhere on the stack):");
-    out.push("");
-    out.push(table(["inclusive %", "function", "where"], data.profileFindings.ours.map((f) => [f.selfPercent.toFixed(1), `\`${f.functionName}\``, `\`${f.location}\``])));
-    out.push("");
-    out.push("Hottest functions by self time:");
-    out.push("");
-    out.push(table(["self %", "function", "where"], data.profileFindings.frames.map((f) => [f.selfPercent.toFixed(1), `\`${f.functionName}\``, `\`${f.location}\``])));
-    out.push("");
+    for (const p of data.profiles) {
+      out.push(`### ${p.protocol}: ${p.scenario}`);
+      out.push("");
+      out.push("Our own functions by inclusive time (share of samples with the function anywhere on the stack):");
+      out.push("");
+      out.push(table(["inclusive %", "function", "where"], p.ours.map((f) => [f.selfPercent.toFixed(1), `\`${f.functionName}\``, `\`${f.location}\``])));
+      out.push("");
+      out.push("Hottest functions by self time:");
+      out.push("");
+      out.push(table(["self %", "function", "where"], p.frames.map((f) => [f.selfPercent.toFixed(1), `\`${f.functionName}\``, `\`${f.location}\``])));
+      out.push("");
+    }
   }
   out.push("## Machine and versions");
   out.push("");

@@ -41,6 +41,19 @@ export interface HotFrame {
   selfPercent: number;
 }
 
+export interface ProfileFinding {
+  protocol: string;
+  scenario: string;
+  /** The gateway's CPU time per request during the profiled window, ms (profiling adds a little). */
+  cpuMsPerRequest?: number;
+  /** Self time of the hottest functions. */
+  frames: HotFrame[];
+  /** Inclusive time of the hottest functions in src/ (selfPercent holds the inclusive share). */
+  ours: HotFrame[];
+  areas: Array<{ area: string; selfPercent: number }>;
+  file: string;
+}
+
 export interface RunData {
   date: string;
   startedAt: string;
@@ -53,14 +66,7 @@ export interface RunData {
   settings: { rates: number[]; durationS: number; warmupS: number; maxDurationS: number; concurrency: number; upstream: Record<string, unknown> };
   measurements: Measurement[];
   skipped: Skipped[];
-  profileFindings?: {
-    scenario: string;
-    /** Self time of the hottest functions. */
-    frames: HotFrame[];
-    /** Inclusive time of the hottest functions in src/ (selfPercent holds the inclusive share). */
-    ours: HotFrame[];
-    areas: Array<{ area: string; selfPercent: number }>;
-    file: string;
-  };
+  /** One `--cpu-prof` run per protocol (gRPC, Connect), to name the hot path. */
+  profiles: ProfileFinding[];
   durationS: number;
 }

@@ -3,7 +3,7 @@ import type { LoadResult } from "../../bench/lib/load-results.js";
 import { added, checkTargets, renderReport } from "../../bench/lib/report.js";
 import type { Measurement, RunData } from "../../bench/lib/results.js";
 
-const usage = { peakRssMb: 100, cpuPercent: 50 };
+const usage = { peakRssMb: 100, cpuPercent: 50, cpuMs: 500 };
 
 function load(rate: number | null, p50: number, p90: number, p99: number, extra: Partial<LoadResult> = {}): LoadResult {
   return { tool: "vegeta", requestedRate: rate, sent: 1000, ok: 1000, errors: 0, errorSamples: [], achievedRate: rate ?? 5000, latency: { p50Ms: p50, p90Ms: p90, p99Ms: p99, maxMs: p99 + 1 }, ...extra };
@@ -25,6 +25,7 @@ function runData(measurements: Measurement[]): RunData {
     settings: { rates: [1000], durationS: 4, warmupS: 1, maxDurationS: 3, concurrency: 128, upstream: { latencyMs: 10, chunkCount: 8, chunkDelayMs: 5 } },
     measurements,
     skipped: [{ id: "bifrost/http/*", system: "Bifrost v1.3.0", reason: "did not install: 403 Forbidden" }],
+    profiles: [],
     durationS: 120,
   };
 }
@@ -69,8 +70,8 @@ describe("benchmark report", () => {
     const md = renderReport(data, "2026-11-25-quick.png");
     expect(md).toContain("shared, noisy 2-core machine");
     expect(md).toContain("![latency percentiles per system](2026-11-25-quick.png)");
-    // Unary row: p99 13 ms over the baseline's 12 ms.
-    expect(md).toMatch(/\| Switchyard \| gRPC \| 1000 \/ 1000 \| 0 \| 10\.20 \| 11\.40 \| 13\.00 \| 0\.200 \| 0\.400 \| 1\.000 \| 1\.08× \|/);
+    // Unary row: p99 13 ms over the baseline's 12 ms; 500 ms of CPU for 1000 answers = 0.50 ms per request.
+    expect(md).toMatch(/\| Switchyard \| gRPC \| 1000 \/ 1000 \| 0 \| 10\.20 \| 11\.40 \| 13\.00 \| 0\.200 \| 0\.400 \| 1\.000 \| 1\.08× \| 50 \| 0\.50 \| 100 \|/);
     // Max throughput: 4000 vs baseline 10000, LiteLLM 400 = 0.10× of Switchyard gRPC.
     expect(md).toMatch(/\| Switchyard \| gRPC \| 4000 \| 0\.40× \| 1\.00× \|/);
     expect(md).toMatch(/\| LiteLLM 1\.82\.6 \| OpenAI HTTP \| 400 \| 0\.04× \| 0\.10× \|/);
@@ -79,5 +80,26 @@ describe("benchmark report", () => {
     // A pipe in a reason must not break the table.
     expect(md).toContain("403 Forbidden \\| not available");
     expect(md).toContain("| bifrost/http/* | Bifrost v1.3.0 | did not install: 403 Forbidden |");
+  });
+
+  it("puts the protocols' CPU profiles side by side by area", () => {
+    const finding = (protocol: string, connectShare: number, cpuMsPerRequest: number) => ({
+      protocol,
+      scenario: "unary at 1000 req/s for 3 s",
+      cpuMsPerRequest,
+      frames: [{ functionName: "writev", location: "(native)", selfPercent: 5 }],
+      ours: [{ functionName: "routeWithinGroup", location: "src/router/router.ts", selfPercent: 12.5 }],
+      areas: [
+        { area: "Node core (node:*)", selfPercent: 40 },
+        { area: "@connectrpc/connect", selfPercent: connectShare },
+      ],
+      file: `/tmp/${protocol}.cpuprofile`,
+    });
+    const md = renderReport({ ...data, profiles: [finding("gRPC", 15, 0.8), { ...finding("Connect JSON", 10, 0.45), areas: [{ area: "@connectrpc/connect", selfPercent: 10 }] }] }, "x.png");
+    expect(md).toContain("| self time by area | gRPC % | Connect JSON % |");
+    expect(md).toContain("| Node core (node:*) | 40.0 | — |");
+    expect(md).toContain("| @connectrpc/connect | 15.0 | 10.0 |");
+    expect(md).toContain("| *CPU ms per request (profiled run)* | 0.80 | 0.45 |");
+    expect(md).toContain("| 12.5 | `routeWithinGroup` | `src/router/router.ts` |");
   });
 });
