@@ -139,6 +139,15 @@ async function settle(scenario: Scenario): Promise<void> {
   log(`${scenario.id}: still slow to answer after ${profile.settleS} s; measuring anyway`);
 }
 
+const idleMemory: RunData["idleMemory"] = [];
+
+/** Resident memory right after start-up and one request, before any load. */
+async function recordIdleMemory(system: string, running: RunningSystem): Promise<void> {
+  const sampler = new ProcessSampler(running.pid);
+  await sampler.start();
+  idleMemory.push({ system, rssMb: (await sampler.stop()).peakRssMb });
+}
+
 function skip(id: string, system: string, reason: string): void {
   skipped.push({ id, system, reason });
   log(`SKIPPED ${id}: ${reason}`);
@@ -171,6 +180,7 @@ async function withSwitchyard(variant: SwitchyardVariant, mode: UpstreamMode, bo
   try {
     sy = await startSwitchyard(dirs, variant, mode, upstream.url);
     await probe(`${sy.url}/switchyard.v1.InferenceService/Complete`, switchyardJsonBody());
+    if (variant.kind === "plain") await recordIdleMemory("Switchyard", sy);
     await body(sy);
   } catch (err) {
     skip(variantId(variant), "Switchyard", (err as Error).message);
@@ -314,6 +324,7 @@ async function main(): Promise<void> {
     measurements,
     skipped,
     profiles,
+    idleMemory,
     durationS: (Date.now() - started) / 1000,
   };
   const jsonFile = path.join(resultsDir, `${base}.json`);
@@ -345,6 +356,7 @@ async function runPeers(installed: Installed): Promise<void> {
       sys = await peer.start();
       const url = `${sys.url}/v1/chat/completions`;
       await probe(url, openAiBody(peer.model, false), peer.headers);
+      await recordIdleMemory(peer.name, sys);
       const common = { system: peer.name, group: "peer" as const, ready: () => probe(url, openAiBody(peer.model, false), peer.headers) };
       await measure({ ...common, id: `${peer.key}/http/unary`, protocol: "OpenAI HTTP", call: "unary", target: { kind: "http", url, body: openAiBody(peer.model, false), headers: peer.headers }, max: true }, sys);
       await measure({ ...common, id: `${peer.key}/http/stream`, protocol: "OpenAI SSE", call: "stream", target: { kind: "stream", mode: "sse", url, body: openAiBody(peer.model, true), headers: peer.headers }, max: false }, sys);

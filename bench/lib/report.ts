@@ -278,6 +278,18 @@ export function renderReport(data: RunData, plotFile: string): string {
   out.push("");
   out.push(maxTable(data));
   out.push("");
+  if (data.idleMemory.length > 0) {
+    out.push("## Memory");
+    out.push("");
+    out.push("Resident memory of each system's process tree after start-up and one request, and the most seen under load in this run.");
+    out.push("");
+    const peakOf = (system: string) => {
+      const peaks = data.measurements.filter((m) => m.system === system && m.gateway).map((m) => m.gateway!.peakRssMb);
+      return peaks.length > 0 ? Math.max(...peaks) : undefined;
+    };
+    out.push(table(["system", "idle RSS MB", "peak RSS MB under load"], data.idleMemory.map((i) => [i.system, num(i.rssMb), mb(peakOf(i.system))])));
+    out.push("");
+  }
   const topRate = Math.max(...data.settings.rates);
   out.push(`## Against each peer (same run, ${topRate} req/s)`);
   out.push("");

@@ -66,6 +66,8 @@ export interface RunData {
   settings: { rates: number[]; durationS: number; warmupS: number; maxDurationS: number; concurrency: number; upstream: Record<string, unknown> };
   measurements: Measurement[];
   skipped: Skipped[];
+  /** Each system's resident memory after start-up and one request, before load, MiB. */
+  idleMemory: Array<{ system: string; rssMb: number }>;
   /** One `--cpu-prof` run per protocol (gRPC, Connect), to name the hot path. */
   profiles: ProfileFinding[];
   durationS: number;

@@ -26,6 +26,7 @@ function runData(measurements: Measurement[]): RunData {
     measurements,
     skipped: [{ id: "bifrost/http/*", system: "Bifrost v1.3.0", reason: "did not install: 403 Forbidden" }],
     profiles: [],
+    idleMemory: [{ system: "Switchyard", rssMb: 80.4 }],
     durationS: 120,
   };
 }
@@ -77,6 +78,7 @@ describe("benchmark report", () => {
     expect(md).toMatch(/\| LiteLLM 1\.82\.6 \| OpenAI HTTP \| 400 \| 0\.04× \| 0\.10× \|/);
     // Peer table: LiteLLM adds 4 ms at p50 where Switchyard adds 0.2 ms → 20×.
     expect(md).toMatch(/\| LiteLLM 1\.82\.6 \| unary added p50 ms \(vs Switchyard gRPC\) \| 4\.000 \| 0\.200 \| 20\.00× \|/);
+    expect(md).toContain("| Switchyard | 80 | 100 |");
     // A pipe in a reason must not break the table.
     expect(md).toContain("403 Forbidden \\| not available");
     expect(md).toContain("| bifrost/http/* | Bifrost v1.3.0 | did not install: 403 Forbidden |");
