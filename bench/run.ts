@@ -49,6 +49,7 @@ if (workdir === repoRoot || workdir.startsWith(repoRoot + path.sep)) throw new E
 const runDir = path.join(workdir, "runs", new Date().toISOString().replace(/[:.]/g, "-"));
 const dirs: Dirs = { repoRoot, scratch: runDir, logs: path.join(runDir, "logs") };
 const started = Date.now();
+const loadAtStart = os.loadavg();
 const log = (line: string) => process.stdout.write(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}\n`);
 
 const measurements: Measurement[] = [];
@@ -198,9 +199,12 @@ async function machineFacts(): Promise<Record<string, string>> {
     CPU: `${cpus[0]?.model ?? "unknown"} × ${cpus.length}`,
     memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     kernel: `${os.type()} ${os.release()}`,
-    "load average at start": os.loadavg().map((l) => l.toFixed(2)).join(" "),
+    "load average at start": loadAtStart.map((l) => l.toFixed(2)).join(" "),
     Node: process.version,
     Go: (await safe("go", ["version"])).replace(/^go version /, ""),
+    Python: await safe(path.join(workdir, "venv", "bin", "python"), ["--version"]),
+    Redis: (await safe("redis-server", ["--version"])).replace(/^Redis server /, "").split(" ")[0],
+    "load average at end": os.loadavg().map((l) => l.toFixed(2)).join(" "),
     "Switchyard commit": `${commit}${dirty ? " (plus uncommitted changes in src/ from work in progress)" : ""}`,
   };
 }

@@ -59,11 +59,12 @@ async function pipInstalledVersion(python: string, dist: string): Promise<string
   return out.trim() || undefined;
 }
 
-function firstLine(err: unknown): string {
-  const message = (err as Error).message;
-  // Keep the tool's own words: the lines that say why, without progress noise.
+/** The tool's own words about why it failed: the lines that say so, without our command prefix or progress noise. */
+export function failureReason(err: unknown): string {
+  const message = (err as Error).message.replace(/^[\s\S]*?exited \S+: /, "");
   const lines = message.split("\n").filter((l) => /error|denied|forbidden|not available|not found|failed|refused|No matching/i.test(l));
-  return (lines.length > 0 ? lines.slice(-4) : message.split("\n").slice(-4)).join(" ").trim().slice(0, 600);
+  const picked = lines.length > 0 ? lines.slice(-4) : message.split("\n").slice(-4);
+  return picked.map((l) => l.trim()).join(" ").replace(/\.+$/, "").slice(0, 600);
 }
 
 export async function install(workdir: string, repoRoot: string, log: (line: string) => void): Promise<Installed> {
@@ -93,7 +94,7 @@ export async function install(workdir: string, repoRoot: string, log: (line: str
     }
     litellm = { ok: true, version: PINS.litellm.version, detail: `pip install '${PINS.litellm.pypi}==${PINS.litellm.version}'` };
   } catch (err) {
-    litellm = { ok: false, version: PINS.litellm.version, reason: firstLine(err) };
+    litellm = { ok: false, version: PINS.litellm.version, reason: failureReason(err) };
   }
 
   let portkey: PeerInstall;
@@ -107,7 +108,7 @@ export async function install(workdir: string, repoRoot: string, log: (line: str
     }
     portkey = { ok: true, version: PINS.portkey.version, detail: `npm install ${PINS.portkey.npm}@${PINS.portkey.version}` };
   } catch (err) {
-    portkey = { ok: false, version: PINS.portkey.version, reason: firstLine(err) };
+    portkey = { ok: false, version: PINS.portkey.version, reason: failureReason(err) };
   }
 
   let bifrost: PeerInstall;
@@ -121,7 +122,7 @@ export async function install(workdir: string, repoRoot: string, log: (line: str
       ok: false,
       version: PINS.bifrost.version,
       reason:
-        `\`go install ${PINS.bifrost.module}@${PINS.bifrost.version}\` failed: ${firstLine(err)}. ` +
+        `\`go install ${PINS.bifrost.module}@${PINS.bifrost.version}\` failed with "${failureReason(err)}". ` +
         BIFROST_NPM_NOTE,
     };
   }

@@ -99,7 +99,7 @@ export function fromStreamload(json: string, requestedRate: number | null): Load
     sent: r.requests,
     ok,
     errors: r.errors,
-    errorSamples: r.errorSamples,
+    errorSamples: [...new Set(r.errorSamples)],
     achievedRate: r.durationS > 0 ? ok / r.durationS : 0,
     latency: summarize(r.totalMs),
     ttft: summarize(r.ttftMs),

@@ -59,7 +59,8 @@ function unaryTable(data: RunData, rate: number): string {
   const rows = data.measurements
     .filter((m) => m.call === "unary" && m.load.requestedRate === rate)
     .map((m) => {
-      const a = m.group === "baseline" ? undefined : added(data, m);
+      // A cache hit never reaches the upstream, so "added over the upstream" does not apply: its latency is its whole cost.
+      const a = m.group === "baseline" || m.group === "cache" ? undefined : added(data, m);
       const base = baselineFor(data, m);
       return [
         m.system,
@@ -224,6 +225,8 @@ export function checkTargets(data: RunData): TargetCheck[] {
       const sa = added(data, s, ttft);
       if (!pa || !sa) continue;
       for (const key of ["p50Ms", "p90Ms", "p99Ms"] as const) {
+        // A figure one side could not produce (every request failed) is no comparison.
+        if (!Number.isFinite(pa[key]) || !Number.isFinite(sa[key])) continue;
         total++;
         if (sa[key] < pa[key]) ahead++;
       }
@@ -257,7 +260,7 @@ export function renderReport(data: RunData, plotFile: string): string {
   out.push(
     [
       `- **Mock upstream** (\`bench/mock-upstream/\`): OpenAI chat-completions wire format, unary and SSE; ${u.latencyMs} ms before the answer or first event, then ${u.chunkCount} content chunks ${u.chunkDelayMs} ms apart (usage chunk and \`[DONE]\` last). Its CPU share is the "upstream CPU %" column.`,
-      `- **Baseline**: the same request sent straight to the mock upstream. "Added" = system − baseline at the same percentile, call type and rate (negative values are noise).`,
+      `- **Baseline**: the same request sent straight to the mock upstream. "Added" = system − baseline at the same percentile, call type and rate (small negative values are noise). Cache hits never reach the upstream, so their rows show whole latency, not added latency.`,
       `- **Switchyard** reached the upstream through ${data.switchyardUpstream === "openai" ? "its `openai` provider (`params.api_base` = the mock upstream), the same HTTP hop the peers make" : "the built-in `mock` provider (this checkout has no `openai` provider): same latency and cadence, but **no upstream HTTP hop**, so its figures are optimistic against the peers"}.`,
       `- **Open loop** at ${data.settings.rates.join(" and ")} req/s for ${data.settings.durationS} s each after a ${data.settings.warmupS} s closed-loop warm-up (8 callers): vegeta (HTTP), ghz \`--async\` (gRPC unary), \`bench/loadgen\` streamload (every streaming run: time to first streamed message and to the end of the stream). **Max throughput**: ${data.settings.concurrency} concurrent callers for ${data.settings.maxDurationS} s.`,
       `- **CPU %** is the system's process tree (100 = one core) and **peak RSS** its summed resident memory, both sampled from /proc every 250 ms during the measured run; **CPU ms / req** is its CPU time divided by the requests it answered, the figure least disturbed by a busy machine; "upstream" and "load tool" CPU are the mock upstream and vegeta/ghz/streamload in the same run (all share the same 2 cores, so a busy load tool slows the system under test too).`,

@@ -44,6 +44,10 @@ const data = runData([
   m("litellm/http/unary", "peer", "LiteLLM 1.82.6", "unary", load(1000, 14, 20, 40)),
   m("litellm/http/stream", "peer", "LiteLLM 1.82.6", "stream", load(1000, 60, 70, 90, { ttft: ttft(15, 18, 12.5) })),
   m("litellm/http/unary", "peer", "LiteLLM 1.82.6", "unary", load(null, 200, 300, 400, { achievedRate: 400 })),
+  m("switchyard-cache-memory/grpc/unary", "cache", "Switchyard cache hit (memory)", "unary", load(1000, 0.7, 2, 5)),
+  m("portkey/http/unary", "peer", "Portkey", "unary", load(1000, 12, 13, 20)),
+  // Every streamed request failed: no percentiles.
+  m("portkey/http/stream", "peer", "Portkey", "stream", load(1000, NaN, NaN, NaN, { ok: 0, errors: 1000, ttft: ttft(NaN, NaN, NaN) })),
 ]);
 
 describe("benchmark report", () => {
@@ -65,6 +69,8 @@ describe("benchmark report", () => {
     expect(checks["memory-cache hits ≥ 10000 req/s over gRPC"]).toMatchObject({ met: true, measured: "12000 req/s" });
     // Switchyard's added TTFT p99 (2 ms) is worse than LiteLLM's (1.5 ms); the other five figures are better.
     expect(checks["ahead of LiteLLM 1.82.6 on every latency figure at 1000 req/s"]).toMatchObject({ met: false, measured: "ahead on 5 of 6" });
+    // Figures a peer could not produce (all its streams failed) are left out, not counted as a win or a loss.
+    expect(checks["ahead of Portkey on every latency figure at 1000 req/s"]).toMatchObject({ met: true, measured: "ahead on 3 of 3" });
   });
 
   it("prints ratios against the baseline and against each peer, and why a peer is missing", () => {
@@ -79,6 +85,8 @@ describe("benchmark report", () => {
     // Peer table: LiteLLM adds 4 ms at p50 where Switchyard adds 0.2 ms → 20×.
     expect(md).toMatch(/\| LiteLLM 1\.82\.6 \| unary added p50 ms \(vs Switchyard gRPC\) \| 4\.000 \| 0\.200 \| 20\.00× \|/);
     expect(md).toContain("| Switchyard | 80 | 100 |");
+    // A cache hit's row has no "added over the upstream" figures.
+    expect(md).toMatch(/\| Switchyard cache hit \(memory\) \| gRPC \| 1000 \/ 1000 \| 0 \| 0\.700 \| 2\.000 \| 5\.000 \| — \| — \| — \|/);
     // A pipe in a reason must not break the table.
     expect(md).toContain("403 Forbidden \\| not available");
     expect(md).toContain("| bifrost/http/* | Bifrost v1.3.0 | did not install: 403 Forbidden |");
