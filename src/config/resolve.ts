@@ -17,6 +17,9 @@ export interface ResolvedDeployment {
   /** US dollars per token. */
   readonly inputCostPerToken: number;
   readonly outputCostPerToken: number;
+  /** US dollars per prompt token read from / written to the provider's prompt cache. */
+  readonly cacheReadCostPerToken: number;
+  readonly cacheWriteCostPerToken: number;
   readonly maxInputTokens?: number;
   /** Requests / tokens per minute this deployment allows; undefined = unlimited. */
   readonly rpmLimit?: number;
@@ -88,6 +91,7 @@ export function resolveConfig(source: RouterConfig, providers: ProviderRegistry,
     const factory = providers.get(config.provider);
     if (!factory) throw new Error(`provider "${config.provider}" is not registered`); // validate.ts reports this first
     const price = factory.prices?.[config.params?.model ?? ""];
+    const inputCost = config.inputCostPerToken ?? price?.inputCostPerToken ?? 0;
     const deployment: ResolvedDeployment = {
       id: config.id || `${config.modelName}/${group.length}`,
       modelGroup: config.modelName,
@@ -98,8 +102,10 @@ export function resolveConfig(source: RouterConfig, providers: ProviderRegistry,
       timeoutMs: config.timeoutMs ?? timeoutMs,
       streamTimeoutMs: config.streamTimeoutMs ?? config.timeoutMs ?? streamTimeoutMs,
       tags: new Set(config.tags),
-      inputCostPerToken: config.inputCostPerToken ?? price?.inputCostPerToken ?? 0,
+      inputCostPerToken: inputCost,
       outputCostPerToken: config.outputCostPerToken ?? price?.outputCostPerToken ?? 0,
+      cacheReadCostPerToken: config.cacheReadCostPerToken ?? price?.cacheReadCostPerToken ?? inputCost,
+      cacheWriteCostPerToken: config.cacheWriteCostPerToken ?? price?.cacheWriteCostPerToken ?? inputCost,
       maxInputTokens: config.maxInputTokens ?? price?.maxInputTokens,
       rpmLimit: config.rpm,
       tpmLimit: config.tpm,

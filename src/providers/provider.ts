@@ -45,6 +45,10 @@ export interface ModelPrice {
   inputCostPerToken: number;
   /** US dollars per completion token. */
   outputCostPerToken: number;
+  /** US dollars per prompt token served from the provider's prompt cache; default: the input price. */
+  cacheReadCostPerToken?: number;
+  /** US dollars per prompt token written to the provider's prompt cache; default: the input price. */
+  cacheWriteCostPerToken?: number;
   /** Context window, tokens. */
   maxInputTokens?: number;
   maxOutputTokens?: number;

@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import { costOf } from "./cost.js";
 import {
   AttemptOutcome,
   AttemptSchema,
@@ -17,7 +18,6 @@ import {
   type ModerationRequest,
   type ModerationResponse,
   type RequestOptions,
-  type Usage,
 } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import type { ResolvedConfig, ResolvedDeployment } from "../config/resolve.js";
 import { GatewayError } from "../errors/gateway-error.js";
@@ -146,7 +146,7 @@ export class Router {
       latencyPerTokenMs: (this.clock.now() - open.startedMs) / Math.max(1, value.usage?.completionTokens ?? 0),
     });
     open.marks.firstToken = performance.now();
-    return Object.assign(value, routedMeta(open), { costUsd: cost(open.deployment, value.usage), timings: buildTimings(ctx, open.marks) });
+    return Object.assign(value, routedMeta(open), { costUsd: costOf(open.deployment, value.usage), timings: buildTimings(ctx, open.marks) });
   }
 
   async embed(request: EmbeddingRequest, ctx: RequestContext): Promise<EmbeddingResponse> {
@@ -154,7 +154,7 @@ export class Router {
     const open = await this.route(route, ctx, (a, signal) => a.embed!(request, { signal }));
     await this.settle(open, { totalTokens: open.value.usage?.totalTokens ?? 0, latencyPerTokenMs: this.clock.now() - open.startedMs });
     return Object.assign(open.value, routedMeta(open), {
-      costUsd: cost(open.deployment, open.value.usage),
+      costUsd: costOf(open.deployment, open.value.usage),
       timings: buildTimings(ctx, open.marks),
     });
   }
@@ -164,7 +164,7 @@ export class Router {
     const open = await this.route(route, ctx, (a, signal) => a.generateImage!(request, { signal }));
     await this.settle(open, { totalTokens: open.value.usage?.totalTokens ?? 0, latencyPerTokenMs: this.clock.now() - open.startedMs });
     return Object.assign(open.value, routedMeta(open), {
-      costUsd: cost(open.deployment, open.value.usage),
+      costUsd: costOf(open.deployment, open.value.usage),
       timings: buildTimings(ctx, open.marks),
     });
   }
@@ -216,7 +216,7 @@ export class Router {
           await this.settle(open, { totalTokens, ttftMs });
           settled = true;
           marks.upstreamMs = upstreamBeforeFirstChunk + (performance.now() - firstChunkAt);
-          chunk.costUsd = cost(deployment, chunk.usage);
+          chunk.costUsd = costOf(deployment, chunk.usage);
           chunk.timings = buildTimings(ctx, marks);
           chunk.attempts = meta.attempts;
         }
@@ -480,7 +480,3 @@ function attemptRecord(deployment: ResolvedDeployment, outcome: AttemptOutcome, 
   });
 }
 
-function cost(deployment: ResolvedDeployment, usage: Usage | undefined): number {
-  if (!usage) return 0;
-  return usage.promptTokens * deployment.inputCostPerToken + usage.completionTokens * deployment.outputCostPerToken;
-}

@@ -1,8 +1,11 @@
 import type { ModelPrice } from "../provider.js";
 
+/** Prompt-cache reads bill at 0.1x the input price and (5-minute) writes at 1.25x, for every Claude model. */
 const perMillion = (input: number, output: number, maxInputTokens: number, maxOutputTokens: number): ModelPrice => ({
   inputCostPerToken: input / 1e6,
   outputCostPerToken: output / 1e6,
+  cacheReadCostPerToken: (input * 0.1) / 1e6,
+  cacheWriteCostPerToken: (input * 1.25) / 1e6,
   maxInputTokens,
   maxOutputTokens,
 });

@@ -258,6 +258,12 @@ type Deployment struct {
 	// Price overrides, US dollars per token; default from the price table.
 	InputCostPerToken  *float64 `protobuf:"fixed64,12,opt,name=input_cost_per_token,json=inputCostPerToken,proto3,oneof" json:"input_cost_per_token,omitempty"`
 	OutputCostPerToken *float64 `protobuf:"fixed64,13,opt,name=output_cost_per_token,json=outputCostPerToken,proto3,oneof" json:"output_cost_per_token,omitempty"`
+	// US dollars per prompt token read from the provider's prompt cache;
+	// default from the price table, else input_cost_per_token.
+	CacheReadCostPerToken *float64 `protobuf:"fixed64,16,opt,name=cache_read_cost_per_token,json=cacheReadCostPerToken,proto3,oneof" json:"cache_read_cost_per_token,omitempty"`
+	// US dollars per prompt token written to the provider's prompt cache;
+	// default from the price table, else input_cost_per_token.
+	CacheWriteCostPerToken *float64 `protobuf:"fixed64,17,opt,name=cache_write_cost_per_token,json=cacheWriteCostPerToken,proto3,oneof" json:"cache_write_cost_per_token,omitempty"`
 	// Context window in tokens; requests estimated beyond it skip this deployment.
 	MaxInputTokens *uint32 `protobuf:"varint,14,opt,name=max_input_tokens,json=maxInputTokens,proto3,oneof" json:"max_input_tokens,omitempty"`
 	// Largest completion the model can produce, tokens.
@@ -383,6 +389,20 @@ func (x *Deployment) GetInputCostPerToken() float64 {
 func (x *Deployment) GetOutputCostPerToken() float64 {
 	if x != nil && x.OutputCostPerToken != nil {
 		return *x.OutputCostPerToken
+	}
+	return 0
+}
+
+func (x *Deployment) GetCacheReadCostPerToken() float64 {
+	if x != nil && x.CacheReadCostPerToken != nil {
+		return *x.CacheReadCostPerToken
+	}
+	return 0
+}
+
+func (x *Deployment) GetCacheWriteCostPerToken() float64 {
+	if x != nil && x.CacheWriteCostPerToken != nil {
+		return *x.CacheWriteCostPerToken
 	}
 	return 0
 }
@@ -1943,7 +1963,7 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x0frouter_settings\x18\x02 \x01(\v2\x1d.switchyard.v1.RouterSettingsR\x0erouterSettings\x12C\n" +
 	"\x0ecache_settings\x18\x03 \x01(\v2\x1c.switchyard.v1.CacheSettingsR\rcacheSettings\x12F\n" +
 	"\x0fserver_settings\x18\x04 \x01(\v2\x1d.switchyard.v1.ServerSettingsR\x0eserverSettings\x122\n" +
-	"\x05redis\x18\x05 \x01(\v2\x1c.switchyard.v1.RedisSettingsR\x05redis\"\x81\x06\n" +
+	"\x05redis\x18\x05 \x01(\v2\x1c.switchyard.v1.RedisSettingsR\x05redis\"\xbe\a\n" +
 	"\n" +
 	"Deployment\x12\x1d\n" +
 	"\n" +
@@ -1961,9 +1981,12 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	" \x01(\rH\x05R\x0fstreamTimeoutMs\x88\x01\x01\x12\x12\n" +
 	"\x04tags\x18\v \x03(\tR\x04tags\x124\n" +
 	"\x14input_cost_per_token\x18\f \x01(\x01H\x06R\x11inputCostPerToken\x88\x01\x01\x126\n" +
-	"\x15output_cost_per_token\x18\r \x01(\x01H\aR\x12outputCostPerToken\x88\x01\x01\x12-\n" +
-	"\x10max_input_tokens\x18\x0e \x01(\rH\bR\x0emaxInputTokens\x88\x01\x01\x12/\n" +
-	"\x11max_output_tokens\x18\x0f \x01(\rH\tR\x0fmaxOutputTokens\x88\x01\x01B\x06\n" +
+	"\x15output_cost_per_token\x18\r \x01(\x01H\aR\x12outputCostPerToken\x88\x01\x01\x12=\n" +
+	"\x19cache_read_cost_per_token\x18\x10 \x01(\x01H\bR\x15cacheReadCostPerToken\x88\x01\x01\x12?\n" +
+	"\x1acache_write_cost_per_token\x18\x11 \x01(\x01H\tR\x16cacheWriteCostPerToken\x88\x01\x01\x12-\n" +
+	"\x10max_input_tokens\x18\x0e \x01(\rH\n" +
+	"R\x0emaxInputTokens\x88\x01\x01\x12/\n" +
+	"\x11max_output_tokens\x18\x0f \x01(\rH\vR\x0fmaxOutputTokens\x88\x01\x01B\x06\n" +
 	"\x04_rpmB\x06\n" +
 	"\x04_tpmB\t\n" +
 	"\a_weightB\x18\n" +
@@ -1971,7 +1994,9 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\v_timeout_msB\x14\n" +
 	"\x12_stream_timeout_msB\x17\n" +
 	"\x15_input_cost_per_tokenB\x18\n" +
-	"\x16_output_cost_per_tokenB\x13\n" +
+	"\x16_output_cost_per_tokenB\x1c\n" +
+	"\x1a_cache_read_cost_per_tokenB\x1d\n" +
+	"\x1b_cache_write_cost_per_tokenB\x13\n" +
 	"\x11_max_input_tokensB\x14\n" +
 	"\x12_max_output_tokens\"\xf2\x03\n" +
 	"\x0eProviderParams\x12\x14\n" +

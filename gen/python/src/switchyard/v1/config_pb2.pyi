@@ -54,7 +54,7 @@ class RouterConfig(_message.Message):
     def __init__(self, model_list: _Optional[_Iterable[_Union[Deployment, _Mapping]]] = ..., router_settings: _Optional[_Union[RouterSettings, _Mapping]] = ..., cache_settings: _Optional[_Union[CacheSettings, _Mapping]] = ..., server_settings: _Optional[_Union[ServerSettings, _Mapping]] = ..., redis: _Optional[_Union[RedisSettings, _Mapping]] = ...) -> None: ...
 
 class Deployment(_message.Message):
-    __slots__ = ("model_name", "id", "provider", "params", "rpm", "tpm", "weight", "max_parallel_requests", "timeout_ms", "stream_timeout_ms", "tags", "input_cost_per_token", "output_cost_per_token", "max_input_tokens", "max_output_tokens")
+    __slots__ = ("model_name", "id", "provider", "params", "rpm", "tpm", "weight", "max_parallel_requests", "timeout_ms", "stream_timeout_ms", "tags", "input_cost_per_token", "output_cost_per_token", "cache_read_cost_per_token", "cache_write_cost_per_token", "max_input_tokens", "max_output_tokens")
     MODEL_NAME_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
@@ -68,6 +68,8 @@ class Deployment(_message.Message):
     TAGS_FIELD_NUMBER: _ClassVar[int]
     INPUT_COST_PER_TOKEN_FIELD_NUMBER: _ClassVar[int]
     OUTPUT_COST_PER_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CACHE_READ_COST_PER_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    CACHE_WRITE_COST_PER_TOKEN_FIELD_NUMBER: _ClassVar[int]
     MAX_INPUT_TOKENS_FIELD_NUMBER: _ClassVar[int]
     MAX_OUTPUT_TOKENS_FIELD_NUMBER: _ClassVar[int]
     model_name: str
@@ -83,9 +85,11 @@ class Deployment(_message.Message):
     tags: _containers.RepeatedScalarFieldContainer[str]
     input_cost_per_token: float
     output_cost_per_token: float
+    cache_read_cost_per_token: float
+    cache_write_cost_per_token: float
     max_input_tokens: int
     max_output_tokens: int
-    def __init__(self, model_name: _Optional[str] = ..., id: _Optional[str] = ..., provider: _Optional[str] = ..., params: _Optional[_Union[ProviderParams, _Mapping]] = ..., rpm: _Optional[int] = ..., tpm: _Optional[int] = ..., weight: _Optional[float] = ..., max_parallel_requests: _Optional[int] = ..., timeout_ms: _Optional[int] = ..., stream_timeout_ms: _Optional[int] = ..., tags: _Optional[_Iterable[str]] = ..., input_cost_per_token: _Optional[float] = ..., output_cost_per_token: _Optional[float] = ..., max_input_tokens: _Optional[int] = ..., max_output_tokens: _Optional[int] = ...) -> None: ...
+    def __init__(self, model_name: _Optional[str] = ..., id: _Optional[str] = ..., provider: _Optional[str] = ..., params: _Optional[_Union[ProviderParams, _Mapping]] = ..., rpm: _Optional[int] = ..., tpm: _Optional[int] = ..., weight: _Optional[float] = ..., max_parallel_requests: _Optional[int] = ..., timeout_ms: _Optional[int] = ..., stream_timeout_ms: _Optional[int] = ..., tags: _Optional[_Iterable[str]] = ..., input_cost_per_token: _Optional[float] = ..., output_cost_per_token: _Optional[float] = ..., cache_read_cost_per_token: _Optional[float] = ..., cache_write_cost_per_token: _Optional[float] = ..., max_input_tokens: _Optional[int] = ..., max_output_tokens: _Optional[int] = ...) -> None: ...
 
 class ProviderParams(_message.Message):
     __slots__ = ("model", "api_base", "api_key", "api_version", "region", "organization", "aws_access_key_id", "aws_secret_access_key", "aws_session_token", "headers", "mock")
