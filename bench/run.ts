@@ -7,7 +7,7 @@
  * rates, then a fixed-concurrency max-throughput run), sampling CPU and
  * memory from /proc, and writes bench/results/<date>[-quick].{md,json,png}.
  *
- * Options: --quick; --only=baseline,switchyard,cache,router,peers,profile
+ * Options: --quick; --only=baseline,switchyard,floor,cache,router,peers,profile
  * (run a subset while developing); --workdir=DIR.
  */
 import { existsSync } from "node:fs";
@@ -25,12 +25,12 @@ import { run } from "./lib/process.js";
 import { renderReport } from "./lib/report.js";
 import type { Group, Measurement, RunData } from "./lib/results.js";
 import { ROUTING_STRATEGIES, variantId, type SwitchyardVariant, type UpstreamMode } from "./lib/switchyard-config.js";
-import { portkeyHeaders, startLitellm, startPortkey, startRedis, startSwitchyard, startUpstream, type Dirs, type RunningSystem } from "./lib/systems.js";
+import { portkeyHeaders, startFloor, startLitellm, startPortkey, startRedis, startSwitchyard, startUpstream, type Dirs, type RunningSystem } from "./lib/systems.js";
 import { openAiBody, switchyardBinaryBody, switchyardJsonBody, UPSTREAM, UPSTREAM_MODEL } from "./lib/workload.js";
 
 const PROFILES = {
-  quick: { rates: [1000], durationS: 3, warmupS: 1, maxDurationS: 2, concurrency: 128, timeoutS: 3, routerDurationS: 2, routerMax: false, settleS: 6 },
-  full: { rates: [200, 1000], durationS: 10, warmupS: 2, maxDurationS: 8, concurrency: 256, timeoutS: 10, routerDurationS: 6, routerMax: true, settleS: 40 },
+  quick: { rates: [1000], durationS: 3, warmupS: 1, maxDurationS: 2, concurrency: 128, timeoutS: 3, routerDurationS: 2, routerMax: false, settleS: 6, floorMax: false },
+  full: { rates: [200, 1000], durationS: 10, warmupS: 2, maxDurationS: 8, concurrency: 256, timeoutS: 10, routerDurationS: 6, routerMax: true, settleS: 40, floorMax: true },
 } as const;
 
 const WARMUP_CONCURRENCY = 8;
@@ -236,6 +236,21 @@ async function main(): Promise<void> {
         await measure({ ...common, id: "switchyard/grpc/stream", protocol: "gRPC", call: "stream", target: t.grpcStream, max: false }, sy);
         await measure({ ...common, id: "switchyard/connect/stream", protocol: "Connect JSON", call: "stream", target: t.connectStream, max: false }, sy);
       });
+    }
+
+    if (wants("floor")) {
+      let floor: RunningSystem | undefined;
+      try {
+        floor = await startFloor(dirs, upstream.url);
+        const t = switchyardTargets(floor);
+        const common = { system: "Floor: connect-node + undici, no gateway logic", group: "floor" as const, ready: switchyardReady(floor), max: profile.floorMax };
+        await measure({ ...common, id: "floor/grpc/unary", protocol: "gRPC", call: "unary", target: t.grpcUnary }, floor);
+        await measure({ ...common, id: "floor/connect/unary", protocol: "Connect JSON", call: "unary", target: t.connectUnary }, floor);
+      } catch (err) {
+        skip("floor", "Floor", (err as Error).message);
+      } finally {
+        await floor?.stop();
+      }
     }
 
     if (wants("cache")) {

@@ -74,6 +74,25 @@ export async function startSwitchyard(
   return { ...proc, port, url };
 }
 
+/** The framework floor (bench/floor/server.ts): connect-node + one undici call, no gateway logic. */
+export async function startFloor(dirs: Dirs, upstreamUrl: string): Promise<RunningSystem> {
+  const port = await freePort();
+  const proc = startProcess({
+    name: "floor",
+    command: NODE,
+    args: ["--import", "tsx", "bench/floor/server.ts", `--port=${port}`, `--upstream=${upstreamUrl}`],
+    cwd: dirs.repoRoot,
+    logFile: path.join(dirs.logs, "floor.log"),
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilReady(
+    proc,
+    () => httpOk(`${url}/switchyard.v1.InferenceService/Complete`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"model":"bench"}' }),
+    60_000,
+  );
+  return { ...proc, port, url };
+}
+
 export async function startLitellm(dirs: Dirs, bin: string, upstreamUrl: string): Promise<RunningSystem> {
   const port = await freePort();
   const configFile = path.join(dirs.scratch, "litellm.yaml");

@@ -1,0 +1,53 @@
+/**
+ * The floor under any Node gateway built like Switchyard: connect-node
+ * serving InferenceService.Complete over one port (h2c for gRPC, HTTP/1.1
+ * for Connect JSON, as Switchyard does), making one undici request to the
+ * upstream per call and answering with its text. No router, no config, no
+ * timers, no cache. What Switchyard costs above this row is its own logic;
+ * this row itself is the framework's and the runtime's cost.
+ *
+ *   tsx bench/floor/server.ts --port N --upstream http://127.0.0.1:M
+ */
+import { create } from "@bufbuild/protobuf";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import http from "node:http";
+import http2 from "node:http2";
+import net from "node:net";
+import { parseArgs } from "node:util";
+import { Pool } from "undici";
+import { InferenceService, ModelResponseSchema } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import { openAiBody, UPSTREAM_MODEL } from "../lib/workload.js";
+
+const { values } = parseArgs({ options: { port: { type: "string" }, upstream: { type: "string" } } });
+const pool = new Pool(values.upstream!, { connections: 128, keepAliveTimeout: 30_000 });
+const body = openAiBody(UPSTREAM_MODEL, false);
+
+const handler = connectNodeAdapter({
+  routes: (router) =>
+    router.rpc(InferenceService.method.complete, async (_request, context) => {
+      const res = await pool.request({ method: "POST", path: "/v1/chat/completions", headers: { "content-type": "application/json" }, body, signal: context.signal });
+      const json = (await res.body.json()) as { choices: Array<{ message: { content: string } }> };
+      return create(ModelResponseSchema, {
+        id: "floor",
+        model: UPSTREAM_MODEL,
+        choices: [{ index: 0, message: { role: "assistant", content: json.choices[0].message.content } }],
+      });
+    }),
+});
+
+// Same single-port split as Switchyard's server: the HTTP/2 preface picks h2c, anything else HTTP/1.1.
+const h1 = http.createServer(handler);
+const h2 = http2.createServer(handler);
+const preface = Buffer.from("PRI * HTTP/2.0");
+const tcp = net.createServer((socket) => {
+  socket.once("data", (first) => {
+    const isH2 = first.subarray(0, preface.length).equals(preface);
+    socket.pause();
+    socket.unshift(first);
+    (isH2 ? h2 : h1).emit("connection", socket);
+    // The HTTP/2 session reads the socket itself; an HTTP/1.1 socket must be set flowing again.
+    if (!isH2) socket.resume();
+  });
+});
+tcp.listen(Number(values.port), "127.0.0.1", () => process.stdout.write(`listening ${values.port}\n`));
+process.on("SIGTERM", () => process.exit(0));
