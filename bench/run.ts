@@ -251,6 +251,27 @@ async function main(): Promise<void> {
       } finally {
         await floor?.stop();
       }
+      let constant: RunningSystem | undefined;
+      try {
+        constant = await startFloor(dirs, "constant");
+        await measure(
+          {
+            id: "floor-constant/grpc/unary",
+            system: "Floor: connect-node, constant answer (ceiling for cache hits)",
+            group: "floor",
+            protocol: "gRPC",
+            call: "unary",
+            target: switchyardTargets(constant).grpcUnary,
+            max: true,
+            ready: switchyardReady(constant),
+          },
+          constant,
+        );
+      } catch (err) {
+        skip("floor-constant", "Floor", (err as Error).message);
+      } finally {
+        await constant?.stop();
+      }
     }
 
     if (wants("cache")) {

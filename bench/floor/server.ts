@@ -6,7 +6,10 @@
  * timers, no cache. What Switchyard costs above this row is its own logic;
  * this row itself is the framework's and the runtime's cost.
  *
- *   tsx bench/floor/server.ts --port N --upstream http://127.0.0.1:M
+ * With --constant it answers a fixed text without calling any upstream:
+ * the most a connect-node server can do per call, the ceiling for cache hits.
+ *
+ *   tsx bench/floor/server.ts --port N (--upstream http://127.0.0.1:M | --constant)
  */
 import { create } from "@bufbuild/protobuf";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
@@ -16,15 +19,17 @@ import net from "node:net";
 import { parseArgs } from "node:util";
 import { Pool } from "undici";
 import { InferenceService, ModelResponseSchema } from "../../gen/ts/switchyard/v1/inference_pb.js";
-import { openAiBody, UPSTREAM_MODEL } from "../lib/workload.js";
+import { openAiBody, UPSTREAM, UPSTREAM_MODEL } from "../lib/workload.js";
 
-const { values } = parseArgs({ options: { port: { type: "string" }, upstream: { type: "string" } } });
-const pool = new Pool(values.upstream!, { connections: 128, keepAliveTimeout: 30_000 });
+const { values } = parseArgs({ options: { port: { type: "string" }, upstream: { type: "string" }, constant: { type: "boolean", default: false } } });
+const pool = values.constant ? undefined : new Pool(values.upstream!, { connections: 128, keepAliveTimeout: 30_000 });
 const body = openAiBody(UPSTREAM_MODEL, false);
+const constantAnswer = create(ModelResponseSchema, { id: "floor", model: UPSTREAM_MODEL, choices: [{ index: 0, message: { role: "assistant", content: UPSTREAM.text } }] });
 
 const handler = connectNodeAdapter({
   routes: (router) =>
     router.rpc(InferenceService.method.complete, async (_request, context) => {
+      if (!pool) return constantAnswer;
       const res = await pool.request({ method: "POST", path: "/v1/chat/completions", headers: { "content-type": "application/json" }, body, signal: context.signal });
       const json = (await res.body.json()) as { choices: Array<{ message: { content: string } }> };
       return create(ModelResponseSchema, {

@@ -60,7 +60,7 @@ function unaryTable(data: RunData, rate: number): string {
     .filter((m) => m.call === "unary" && m.load.requestedRate === rate)
     .map((m) => {
       // A cache hit never reaches the upstream, so "added over the upstream" does not apply: its latency is its whole cost.
-      const a = m.group === "baseline" || m.group === "cache" ? undefined : added(data, m);
+      const a = m.group === "baseline" || m.group === "cache" || m.id.startsWith("floor-constant/") ? undefined : added(data, m);
       const base = baselineFor(data, m);
       return [
         m.system,
@@ -260,8 +260,8 @@ export function renderReport(data: RunData, plotFile: string): string {
   out.push(
     [
       `- **Mock upstream** (\`bench/mock-upstream/\`): OpenAI chat-completions wire format, unary and SSE; ${u.latencyMs} ms before the answer or first event, then ${u.chunkCount} content chunks ${u.chunkDelayMs} ms apart (usage chunk and \`[DONE]\` last). Its CPU share is the "upstream CPU %" column.`,
-      `- **Baseline**: the same request sent straight to the mock upstream. "Added" = system − baseline at the same percentile, call type and rate (small negative values are noise). Cache hits never reach the upstream, so their rows show whole latency, not added latency.`,
-      `- **Floor** (\`bench/floor/server.ts\`): connect-node on one port (h2c + HTTP/1.1, like Switchyard) making one undici request to the upstream per call, with no router, config, timers or cache. What Switchyard costs above this row is its own logic; the row itself is what the framework and runtime cost.`,
+      `- **Baseline**: the same request sent straight to the mock upstream. "Added" = system − baseline at the same percentile, call type and rate (small negative values are noise). Cache hits and the constant floor never reach the upstream, so their rows show whole latency, not added latency.`,
+      `- **Floor** (\`bench/floor/server.ts\`): connect-node on one port (h2c + HTTP/1.1, like Switchyard) making one undici request to the upstream per call, with no router, config, timers or cache. What Switchyard costs above this row is its own logic; the row itself is what the framework and runtime cost. A second floor answers a constant without any upstream: the most connect-node can serve here, the ceiling for cache hits.`,
       `- **Switchyard** reached the upstream through ${data.switchyardUpstream === "openai" ? "its `openai` provider (`params.api_base` = the mock upstream), the same HTTP hop the peers make" : "the built-in `mock` provider (this checkout has no `openai` provider): same latency and cadence, but **no upstream HTTP hop**, so its figures are optimistic against the peers"}.`,
       `- **Open loop** at ${data.settings.rates.join(" and ")} req/s for ${data.settings.durationS} s each after a ${data.settings.warmupS} s closed-loop warm-up (8 callers): vegeta (HTTP), ghz \`--async\` (gRPC unary), \`bench/loadgen\` streamload (every streaming run: time to first streamed message and to the end of the stream). **Max throughput**: ${data.settings.concurrency} concurrent callers for ${data.settings.maxDurationS} s.`,
       `- **CPU %** is the system's process tree (100 = one core) and **peak RSS** its summed resident memory, both sampled from /proc every 250 ms during the measured run; **CPU ms / req** is its CPU time divided by the requests it answered, the figure least disturbed by a busy machine; "upstream" and "load tool" CPU are the mock upstream and vegeta/ghz/streamload in the same run (all share the same 2 cores, so a busy load tool slows the system under test too).`,

@@ -75,14 +75,14 @@ export async function startSwitchyard(
 }
 
 /** The framework floor (bench/floor/server.ts): connect-node + one undici call, no gateway logic. */
-export async function startFloor(dirs: Dirs, upstreamUrl: string): Promise<RunningSystem> {
+export async function startFloor(dirs: Dirs, upstreamUrl: string | "constant"): Promise<RunningSystem> {
   const port = await freePort();
   const proc = startProcess({
     name: "floor",
     command: NODE,
-    args: ["--import", "tsx", "bench/floor/server.ts", `--port=${port}`, `--upstream=${upstreamUrl}`],
+    args: ["--import", "tsx", "bench/floor/server.ts", `--port=${port}`, upstreamUrl === "constant" ? "--constant" : `--upstream=${upstreamUrl}`],
     cwd: dirs.repoRoot,
-    logFile: path.join(dirs.logs, "floor.log"),
+    logFile: path.join(dirs.logs, upstreamUrl === "constant" ? "floor-constant.log" : "floor.log"),
   });
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(
