@@ -20,6 +20,9 @@ def panel(ax, rows, title, field):
         values = [(m["load"].get(field) or {}).get(key) or float("nan") for m in rows]
         xs = [x + (i - 1) * width for x in range(len(rows))]
         ax.bar(xs, values, width, label=name)
+    for x, m in enumerate(rows):
+        if m["load"]["ok"] == 0:
+            ax.annotate("every request failed", (x, 0.5), xycoords=("data", "axes fraction"), ha="center", rotation=90, fontsize=8, color="crimson")
     ax.set_xticks(range(len(rows)))
     ax.set_xticklabels(labels, rotation=35, ha="right", fontsize=7)
     ax.set_yscale("log")

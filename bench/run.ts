@@ -359,6 +359,7 @@ async function main(): Promise<void> {
       warmupS: profile.warmupS,
       maxDurationS: profile.maxDurationS,
       concurrency: profile.concurrency,
+      timeoutS: profile.timeoutS,
       upstream: { ...UPSTREAM },
     },
     measurements,

@@ -63,7 +63,7 @@ export interface RunData {
   peers: PeerVersion[];
   /** How Switchyard reached the upstream: the OpenAI provider over HTTP, or the built-in mock provider (no HTTP hop). */
   switchyardUpstream: "openai" | "mock";
-  settings: { rates: number[]; durationS: number; warmupS: number; maxDurationS: number; concurrency: number; upstream: Record<string, unknown> };
+  settings: { rates: number[]; durationS: number; warmupS: number; maxDurationS: number; concurrency: number; timeoutS: number; upstream: Record<string, unknown> };
   measurements: Measurement[];
   skipped: Skipped[];
   /** Each system's resident memory after start-up and one request, before load, MiB. */

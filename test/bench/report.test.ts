@@ -22,7 +22,7 @@ function runData(measurements: Measurement[]): RunData {
     versions: { vegeta: "v12.13.0" },
     peers: [{ name: "Bifrost", version: "v1.3.0", installed: false, detail: "403 Forbidden | not available" }],
     switchyardUpstream: "openai",
-    settings: { rates: [1000], durationS: 4, warmupS: 1, maxDurationS: 3, concurrency: 128, upstream: { latencyMs: 10, chunkCount: 8, chunkDelayMs: 5 } },
+    settings: { rates: [1000], durationS: 4, warmupS: 1, maxDurationS: 3, concurrency: 128, timeoutS: 3, upstream: { latencyMs: 10, chunkCount: 8, chunkDelayMs: 5 } },
     measurements,
     skipped: [{ id: "bifrost/http/*", system: "Bifrost v1.3.0", reason: "did not install: 403 Forbidden" }],
     profiles: [],
