@@ -246,6 +246,7 @@ async function main(): Promise<void> {
         const common = { system: "Floor: connect-node + undici, no gateway logic", group: "floor" as const, ready: switchyardReady(floor), max: profile.floorMax };
         await measure({ ...common, id: "floor/grpc/unary", protocol: "gRPC", call: "unary", target: t.grpcUnary }, floor);
         await measure({ ...common, id: "floor/connect/unary", protocol: "Connect JSON", call: "unary", target: t.connectUnary }, floor);
+        await measure({ ...common, id: "floor/grpc/stream", protocol: "gRPC", call: "stream", target: t.grpcStream, max: false }, floor);
       } catch (err) {
         skip("floor", "Floor", (err as Error).message);
       } finally {
@@ -326,6 +327,7 @@ async function main(): Promise<void> {
     if (wants("profile")) {
       await profileSwitchyard(mode, "gRPC", (sy) => switchyardTargets(sy).grpcUnary);
       await profileSwitchyard(mode, "Connect JSON", (sy) => switchyardTargets(sy).connectUnary);
+      await profileSwitchyard(mode, "gRPC stream", (sy) => switchyardTargets(sy).grpcStream);
     }
   } finally {
     await upstream.stop();
@@ -416,7 +418,7 @@ const profiles: RunData["profiles"] = [];
 
 /** One extra run of Switchyard under `--cpu-prof`, to name the hot path in the report. */
 async function profileSwitchyard(mode: UpstreamMode, protocol: string, targetOf: (sy: RunningSystem) => Target): Promise<void> {
-  const profDir = path.join(runDir, `cpu-profile-${protocol.split(" ")[0].toLowerCase()}`);
+  const profDir = path.join(runDir, `cpu-profile-${protocol.toLowerCase().replace(/\W+/g, "-")}`);
   await rm(profDir, { recursive: true, force: true });
   await mkdir(profDir, { recursive: true });
   const rate = profile.rates[profile.rates.length - 1];
@@ -454,7 +456,7 @@ async function profileSwitchyard(mode: UpstreamMode, protocol: string, targetOf:
   const skipFirstMs = Math.max(0, profileSpanMs(cpu) - measuredMs);
   profiles.push({
     protocol,
-    scenario: `unary at ${rate} req/s for ${profile.durationS} s`,
+    scenario: `${protocol.includes("stream") ? "" : "unary "}at ${rate} req/s for ${profile.durationS} s`,
     cpuMsPerRequest,
     frames: hottestFrames(cpu, 20, repoRoot, skipFirstMs),
     ours: inclusiveFrames(cpu, (loc) => loc.startsWith("src/"), repoRoot, skipFirstMs, 15),
