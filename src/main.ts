@@ -22,7 +22,7 @@ async function serve(args: string[]): Promise<number> {
   const logger = createLogger();
   const providers = builtinProviders();
   const { config, source } = await loadRouterConfig(values.config ?? process.env.SWITCHYARD_CONFIG, providers);
-  const portText = values.port ?? process.env.PORT;
+  const portText = values.port ?? (process.env.PORT || undefined);
   const port = portText === undefined ? undefined : Number(portText);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new Error(`--port: "${portText}" is not a TCP port`);
 
