@@ -209,7 +209,15 @@ async function machineFacts(): Promise<Record<string, string>> {
   };
 }
 
+/** Scratch runs hold raw load-tool output (megabytes each): keep the last few for debugging. */
+async function pruneOldRuns(keep: number): Promise<void> {
+  const runsDir = path.join(workdir, "runs");
+  const runs = (await readdir(runsDir).catch(() => [] as string[])).sort();
+  for (const old of runs.slice(0, Math.max(0, runs.length - keep))) await rm(path.join(runsDir, old), { recursive: true, force: true });
+}
+
 async function main(): Promise<void> {
+  await pruneOldRuns(3);
   await mkdir(dirs.logs, { recursive: true });
   log(`profile ${profileName}; scratch ${workdir}`);
   const installed: Installed = await install(workdir, repoRoot, log);
