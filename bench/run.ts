@@ -40,7 +40,9 @@ const { values: args } = parseArgs({
 });
 const profileName = args.quick ? "quick" : "full";
 const profile = PROFILES[profileName];
+const PARTS = ["baseline", "switchyard", "floor", "cache", "router", "peers", "profile"];
 const only = args.only ? new Set(args.only.split(",")) : undefined;
+for (const part of only ?? []) if (!PARTS.includes(part)) throw new Error(`--only: unknown part "${part}" (parts: ${PARTS.join(", ")})`);
 const wants = (part: string) => !only || only.has(part);
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
