@@ -7,7 +7,7 @@ import {
   type Message,
 } from "../../../gen/ts/switchyard/v1/inference_pb.js";
 import { invalidField } from "../../errors/gateway-error.js";
-import { imageSource, messageText, parseToolArguments } from "../http/content.js";
+import { appendAlternating, imageSource, messageText, parseToolArguments, rejectSingleChoiceUnsupported } from "../http/content.js";
 
 /** Wire shapes of POST /v1/messages (https://docs.anthropic.com/en/api/messages). */
 export type AnthropicContentBlock =
@@ -70,7 +70,7 @@ export interface AnthropicRequestOptions {
 
 /** The unified request as an Anthropic Messages body. Unsupported features throw INVALID_ARGUMENT naming the field. */
 export function toAnthropicRequest(request: CompletionRequest, options: AnthropicRequestOptions): AnthropicRequestBody {
-  rejectUnsupported(request);
+  rejectSingleChoiceUnsupported(request, "Anthropic");
   const system: string[] = [];
   const messages: AnthropicMessage[] = [];
   request.messages.forEach((message, i) => {
@@ -82,16 +82,16 @@ export function toAnthropicRequest(request: CompletionRequest, options: Anthropi
         system.push(messageText(message));
         return;
       case "user":
-        return append(messages, "user", userBlocks(message, field));
+        return appendAlternating(messages, "user", userBlocks(message, field));
       case "assistant": {
         // An empty assistant turn (no text, no tool calls) is rejected upstream ("content must be non-empty"): skip it.
         const blocks = assistantBlocks(message, field);
-        return blocks.length > 0 ? append(messages, "assistant", blocks) : undefined;
+        return blocks.length > 0 ? appendAlternating(messages, "assistant", blocks) : undefined;
       }
       case "tool":
         // Tool results travel inside a user turn.
         if (!message.toolCallId) throw invalidField(`${field}.tool_call_id`, "is required for role tool");
-        return append(messages, "user", [{ type: "tool_result", tool_use_id: message.toolCallId, content: messageText(message) }]);
+        return appendAlternating(messages, "user", [{ type: "tool_result", tool_use_id: message.toolCallId, content: messageText(message) }]);
       default:
         throw invalidField(`${field}.role`, `unsupported role "${message.role}"`);
     }
@@ -114,19 +114,7 @@ export function toAnthropicRequest(request: CompletionRequest, options: Anthropi
   return body;
 }
 
-function rejectUnsupported(request: CompletionRequest): void {
-  if (request.n !== undefined && request.n > 1) throw invalidField("n", "Anthropic returns one choice per request");
-  if (request.seed !== undefined) throw invalidField("seed", "is not supported by Anthropic");
-  if (request.presencePenalty !== undefined) throw invalidField("presence_penalty", "is not supported by Anthropic");
-  if (request.frequencyPenalty !== undefined) throw invalidField("frequency_penalty", "is not supported by Anthropic");
-}
 
-/** Anthropic requires alternating roles: consecutive same-role turns are merged into one. */
-function append(messages: AnthropicMessage[], role: "user" | "assistant", content: AnthropicContentBlock[]): void {
-  const last = messages[messages.length - 1];
-  if (last && last.role === role) last.content.push(...content);
-  else messages.push({ role, content });
-}
 
 function userBlocks(message: Message, field: string): AnthropicContentBlock[] {
   if (message.parts.length === 0) return [{ type: "text", text: message.content }];

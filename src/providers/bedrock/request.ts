@@ -7,7 +7,7 @@ import {
   type Message,
 } from "../../../gen/ts/switchyard/v1/inference_pb.js";
 import { invalidField } from "../../errors/gateway-error.js";
-import { imageSource, messageText, parseToolArguments } from "../http/content.js";
+import { appendAlternating, imageSource, messageText, parseToolArguments, rejectSingleChoiceUnsupported } from "../http/content.js";
 
 /** Wire shapes of Converse (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html). */
 export type ConverseContentBlock =
@@ -45,7 +45,7 @@ const IMAGE_FORMATS: Record<string, string> = { "image/png": "png", "image/jpeg"
 
 /** The unified request as a Converse body (the model id goes in the URL). */
 export function toConverseRequest(request: CompletionRequest): ConverseRequestBody {
-  rejectUnsupported(request);
+  rejectSingleChoiceUnsupported(request, "Bedrock Converse");
   const system: Array<{ text: string }> = [];
   const messages: ConverseMessage[] = [];
   request.messages.forEach((message, i) => {
@@ -56,15 +56,15 @@ export function toConverseRequest(request: CompletionRequest): ConverseRequestBo
         system.push({ text: messageText(message) });
         return;
       case "user":
-        return append(messages, "user", userBlocks(message, field));
+        return appendAlternating(messages, "user", userBlocks(message, field));
       case "assistant": {
         // An empty assistant turn (no text, no tool calls) is rejected upstream ("content must be non-empty"): skip it.
         const blocks = assistantBlocks(message, field);
-        return blocks.length > 0 ? append(messages, "assistant", blocks) : undefined;
+        return blocks.length > 0 ? appendAlternating(messages, "assistant", blocks) : undefined;
       }
       case "tool":
         if (!message.toolCallId) throw invalidField(`${field}.tool_call_id`, "is required for role tool");
-        return append(messages, "user", [{ toolResult: { toolUseId: message.toolCallId, content: [toolResultContent(messageText(message))] } }]);
+        return appendAlternating(messages, "user", [{ toolResult: { toolUseId: message.toolCallId, content: [toolResultContent(messageText(message))] } }]);
       default:
         throw invalidField(`${field}.role`, `unsupported role "${message.role}"`);
     }
@@ -85,19 +85,7 @@ export function toConverseRequest(request: CompletionRequest): ConverseRequestBo
   return body;
 }
 
-function rejectUnsupported(request: CompletionRequest): void {
-  if (request.n !== undefined && request.n > 1) throw invalidField("n", "Bedrock Converse returns one choice per request");
-  if (request.seed !== undefined) throw invalidField("seed", "is not supported by Bedrock Converse");
-  if (request.presencePenalty !== undefined) throw invalidField("presence_penalty", "is not supported by Bedrock Converse");
-  if (request.frequencyPenalty !== undefined) throw invalidField("frequency_penalty", "is not supported by Bedrock Converse");
-}
 
-/** Converse requires alternating roles: consecutive same-role turns are merged. */
-function append(messages: ConverseMessage[], role: "user" | "assistant", content: ConverseContentBlock[]): void {
-  const last = messages[messages.length - 1];
-  if (last && last.role === role) last.content.push(...content);
-  else messages.push({ role, content });
-}
 
 function userBlocks(message: Message, field: string): ConverseContentBlock[] {
   if (message.parts.length === 0) return [{ text: message.content }];

@@ -1,4 +1,4 @@
-import type { ImagePart, Message } from "../../../gen/ts/switchyard/v1/inference_pb.js";
+import type { CompletionRequest, ImagePart, Message } from "../../../gen/ts/switchyard/v1/inference_pb.js";
 import { invalidField } from "../../errors/gateway-error.js";
 
 /** A message's text: `content`, or its text parts joined (image parts are handled separately). */
@@ -43,4 +43,27 @@ export function parseToolArguments(text: string, field: string): Record<string, 
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) throw invalidField(field, "must be a JSON object");
   return value as Record<string, unknown>;
+}
+
+/**
+ * Wires that answer one choice and take no seed or penalties (Anthropic,
+ * Bedrock Converse) refuse those fields by name before any upstream call,
+ * rather than silently dropping them.
+ */
+export function rejectSingleChoiceUnsupported(request: CompletionRequest, provider: string): void {
+  if (request.n !== undefined && request.n > 1) throw invalidField("n", `${provider} returns one choice per request`);
+  if (request.seed !== undefined) throw invalidField("seed", `is not supported by ${provider}`);
+  if (request.presencePenalty !== undefined) throw invalidField("presence_penalty", `is not supported by ${provider}`);
+  if (request.frequencyPenalty !== undefined) throw invalidField("frequency_penalty", `is not supported by ${provider}`);
+}
+
+/** Wires whose roles must alternate: a turn with the previous turn's role is merged into it. */
+export function appendAlternating<Role extends string, Block>(
+  turns: Array<{ role: Role; content: Block[] }>,
+  role: Role,
+  content: Block[],
+): void {
+  const last = turns[turns.length - 1];
+  if (last && last.role === role) last.content.push(...content);
+  else turns.push({ role, content });
 }
