@@ -384,7 +384,9 @@ async function main(): Promise<void> {
   await writeFile(jsonFile, JSON.stringify(data, null, 2) + "\n");
   const pngFile = path.join(resultsDir, `${base}.png`);
   await run(installed.tools.python, [path.join(repoRoot, "bench", "plot.py"), jsonFile, pngFile]).catch((err: Error) => log(`plot failed: ${err.message}`));
-  await writeFile(path.join(resultsDir, `${base}.md`), renderReport(data, `${base}.png`));
+  const notesFile = path.join(resultsDir, `${base}.notes.md`);
+  const notes = existsSync(notesFile) ? await readFile(notesFile, "utf8") : undefined;
+  await writeFile(path.join(resultsDir, `${base}.md`), renderReport(data, `${base}.png`, notes));
   log(`wrote bench/results/${base}.md, .json, .png in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 

@@ -37,13 +37,17 @@ export function summarize(samples: readonly number[]): Percentiles {
   };
 }
 
-/** What a system adds over the baseline at each percentile (may be negative: noise). */
+/**
+ * What a system adds over the baseline at each percentile (may be negative: noise). A missing figure
+ * stays missing: NaN in memory, and null once a run's JSON has been read back (JSON has no NaN).
+ */
 export function addedOver(system: Percentiles, baseline: Percentiles): Percentiles {
+  const diff = (a: number | null, b: number | null) => (typeof a === "number" && typeof b === "number" ? a - b : Number.NaN);
   return {
-    p50Ms: system.p50Ms - baseline.p50Ms,
-    p90Ms: system.p90Ms - baseline.p90Ms,
-    p99Ms: system.p99Ms - baseline.p99Ms,
-    maxMs: system.maxMs - baseline.maxMs,
+    p50Ms: diff(system.p50Ms, baseline.p50Ms),
+    p90Ms: diff(system.p90Ms, baseline.p90Ms),
+    p99Ms: diff(system.p99Ms, baseline.p99Ms),
+    maxMs: diff(system.maxMs, baseline.maxMs),
   };
 }
 

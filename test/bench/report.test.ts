@@ -68,13 +68,16 @@ describe("benchmark report", () => {
     expect(checks["stream added TTFT p99 ≤ 1.5 ms at 1000 req/s (gRPC)"]).toMatchObject({ met: false, measured: "2.000 ms" });
     expect(checks["memory-cache hits ≥ 10000 req/s over gRPC"]).toMatchObject({ met: true, measured: "12000 req/s" });
     // Switchyard's added TTFT p99 (2 ms) is worse than LiteLLM's (1.5 ms); the other five figures are better.
-    expect(checks["ahead of LiteLLM 1.82.6 on every latency figure at 1000 req/s"]).toMatchObject({ met: false, measured: "ahead on 5 of 6" });
+    expect(checks["ahead of LiteLLM 1.82.6 on every latency figure at 1000 req/s (Switchyard over gRPC)"]).toMatchObject({ met: false, measured: "ahead on 5 of 6" });
+    // No Connect runs in this data: nothing to compare.
+    expect(checks["ahead of LiteLLM 1.82.6 on every latency figure at 1000 req/s (Switchyard over Connect)"]).toMatchObject({ met: undefined, measured: "ahead on 0 of 0" });
     // Figures a peer could not produce (all its streams failed) are left out, not counted as a win or a loss.
-    expect(checks["ahead of Portkey on every latency figure at 1000 req/s"]).toMatchObject({ met: true, measured: "ahead on 3 of 3" });
+    expect(checks["ahead of Portkey on every latency figure at 1000 req/s (Switchyard over gRPC)"]).toMatchObject({ met: true, measured: "ahead on 3 of 3" });
   });
 
   it("prints ratios against the baseline and against each peer, and why a peer is missing", () => {
-    const md = renderReport(data, "2026-11-25-quick.png");
+    const md = renderReport(data, "2026-11-25-quick.png", "## Analysis\n\nWritten by hand.");
+    expect(md).toContain("## Analysis\n\nWritten by hand.\n\n## Machine and versions");
     expect(md).toContain("shared, noisy 2-core machine");
     expect(md).toContain("![latency percentiles per system](2026-11-25-quick.png)");
     // Unary row: p99 13 ms over the baseline's 12 ms; 500 ms of CPU for 1000 answers = 0.50 ms per request.

@@ -47,6 +47,15 @@ describe("comparisons", () => {
     expect(added.maxMs).toBeCloseTo(5, 10);
   });
 
+  it("keeps a missing percentile missing, also as the null a JSON round trip leaves", () => {
+    const failed = JSON.parse(JSON.stringify({ p50Ms: Number.NaN, p90Ms: Number.NaN, p99Ms: 5, maxMs: 6 }));
+    expect(failed.p50Ms).toBeNull();
+    const added = addedOver(failed, { p50Ms: 1, p90Ms: 1, p99Ms: 1, maxMs: 1 });
+    expect(added.p50Ms).toBeNaN();
+    expect(added.p90Ms).toBeNaN();
+    expect(added.p99Ms).toBe(4);
+  });
+
   it("prints ratios with two decimals and refuses a non-positive or missing reference", () => {
     expect(ratio(3, 2)).toBe("1.50×");
     expect(ratio(1, 0)).toBe("—");
