@@ -232,7 +232,7 @@ export class Router {
           }
           throw error;
         } finally {
-          timer.cancel();
+          timer.pause();
         }
       }
       if (!sawFinal) {
@@ -333,10 +333,11 @@ export class Router {
       } finally {
         this.adjustPending(deployment.id, -1);
       }
-      const timer = new AttemptTimer(this.clock);
+      // The attempt's signal: aborted by its own timeout or by the request's (cancel, deadline, timeout_ms).
+      const timer = new AttemptTimer(this.clock, deadline.signal);
       const timeoutMs = route.callType === "stream" ? deployment.streamTimeoutMs : deployment.timeoutMs;
       timer.arm(timeoutMs, `deployment ${deployment.id} did not answer in time`);
-      const signal = AbortSignal.any([deadline.signal, timer.signal]);
+      const signal = timer.signal;
       const startedMs = this.clock.now();
       const startedPerf = performance.now();
       marks.upstreamStart ??= startedPerf;

@@ -7,6 +7,15 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms`, or rejects with the signal's reason when aborted first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Calls `onFire` after `ms` unless cancelled first. The cheap primitive
+   * behind per-attempt timeouts: no promise, no AbortController.
+   */
+  setTimer(ms: number, onFire: () => void): TimerHandle;
+}
+
+export interface TimerHandle {
+  cancel(): void;
 }
 
 export const systemClock: Clock = {
@@ -26,6 +35,11 @@ export const systemClock: Clock = {
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   },
+  setTimer(ms, onFire) {
+    const timer = setTimeout(onFire, Math.max(0, ms));
+    timer.unref(); // a pending timeout must never keep the process alive
+    return { cancel: () => clearTimeout(timer) };
+  },
 };
 
 /**
@@ -35,10 +49,6 @@ export const systemClock: Clock = {
  */
 export function clockTimeout(clock: Clock, ms: number, reason: () => unknown): { signal: AbortSignal; cancel(): void } {
   const fired = new AbortController();
-  const cancelled = new AbortController();
-  clock.sleep(ms, cancelled.signal).then(
-    () => fired.abort(reason()),
-    () => {}, // cancelled before it fired
-  );
-  return { signal: fired.signal, cancel: () => cancelled.abort() };
+  const timer = clock.setTimer(ms, () => fired.abort(reason()));
+  return { signal: fired.signal, cancel: () => timer.cancel() };
 }

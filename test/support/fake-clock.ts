@@ -1,4 +1,4 @@
-import type { Clock } from "../../src/util/clock.js";
+import type { Clock, TimerHandle } from "../../src/util/clock.js";
 
 /**
  * A Clock whose time only moves when a test says so. Sleepers wake in
@@ -36,7 +36,13 @@ export class FakeClock implements Clock {
     });
   }
 
-  /** Number of pending sleeps: lets a test wait until code under test is parked. */
+  setTimer(ms: number, onFire: () => void): TimerHandle {
+    const timer = { at: this.current + Math.max(0, ms), wake: onFire };
+    this.sleepers.push(timer);
+    return { cancel: () => (this.sleepers = this.sleepers.filter((s) => s !== timer)) };
+  }
+
+  /** Number of pending sleeps and timers: lets a test wait until code under test is parked. */
   get pending(): number {
     return this.sleepers.length;
   }
