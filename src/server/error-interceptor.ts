@@ -25,10 +25,24 @@ export function errorMappingInterceptor(onError?: (err: unknown, procedure: stri
   };
 }
 
-async function* mapStreamErrors<T>(messages: AsyncIterable<T>, map: (err: unknown) => Error): AsyncIterable<T> {
-  try {
-    yield* messages;
-  } catch (err) {
-    throw map(err);
-  }
+/**
+ * The stream with errors mapped. A plain iterator wrapper rather than an
+ * async generator: it sits on every streamed chunk, and a generator layer
+ * there cost about a tenth of streaming CPU in the benchmark profile.
+ */
+function mapStreamErrors<T>(messages: AsyncIterable<T>, map: (err: unknown) => Error): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      const inner = messages[Symbol.asyncIterator]();
+      const rethrow = (err: unknown): never => {
+        throw map(err);
+      };
+      return {
+        next: () => inner.next().then(undefined, rethrow),
+        return: (value?: unknown) =>
+          inner.return ? inner.return(value).then(undefined, rethrow) : Promise.resolve({ done: true as const, value: value as T }),
+        throw: (err?: unknown) => (inner.throw ? inner.throw(err).then(undefined, rethrow) : Promise.reject(map(err))),
+      };
+    },
+  };
 }
