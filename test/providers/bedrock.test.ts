@@ -404,13 +404,20 @@ describe("bedrock embeddings (InvokeModel)", () => {
     const titan = makeAdapter({ model: "amazon.titan-embed-text-v2:0" });
     upstream.enqueueSigned(invokeReply({ embedding: [0.5, -0.25], inputTextTokenCount: 3 }, 3), invokeReply({ embedding: [0.125, 1], inputTextTokenCount: 2 }, 2));
     const answer = await titan.embed!(create(EmbeddingRequestSchema, { model: "e", input: ["hello there you", "bye now"], dimensions: 256, options: { providerOptions: { normalize: true } } }), signal());
-    expect(upstream.requests.map((r) => [r.path, r.json()])).toEqual([
-      ["/model/amazon.titan-embed-text-v2%3A0/invoke", { inputText: "hello there you", dimensions: 256, normalize: true }],
-      ["/model/amazon.titan-embed-text-v2%3A0/invoke", { inputText: "bye now", dimensions: 256, normalize: true }],
-    ]);
+    // The calls go out concurrently, so they may arrive in either order; the fake answers in arrival order.
+    const arrived = upstream.requests.map((r) => [r.path, r.json()] as [string, { inputText: string }]);
+    expect(arrived).toEqual(
+      expect.arrayContaining([
+        ["/model/amazon.titan-embed-text-v2%3A0/invoke", { inputText: "hello there you", dimensions: 256, normalize: true }],
+        ["/model/amazon.titan-embed-text-v2%3A0/invoke", { inputText: "bye now", dimensions: 256, normalize: true }],
+      ]),
+    );
+    expect(arrived).toHaveLength(2);
+    const replies = [[0.5, -0.25], [0.125, 1]];
+    const replyFor = (text: string) => replies[arrived.findIndex(([, body]) => body.inputText === text)];
     expect(answer.data.map((d) => [d.index, d.vector])).toEqual([
-      [0, [0.5, -0.25]],
-      [1, [0.125, 1]],
+      [0, replyFor("hello there you")],
+      [1, replyFor("bye now")],
     ]);
     expect(answer.usage).toMatchObject({ promptTokens: 5, totalTokens: 5 });
     await titan.close();

@@ -17,14 +17,51 @@ export interface UpstreamResponse {
   body: Dispatcher.ResponseData["body"];
 }
 
+/** Pools by origin and options, shared by every deployment that calls the same upstream, closed with the last user. */
+const sharedPools = new Map<string, { pool: Pool; users: number }>();
+
+function acquirePool(origin: string, connections: number, headersTimeout: number): { pool: Pool; release(): Promise<void> } {
+  const key = `${origin}|${connections}|${headersTimeout}`;
+  let entry = sharedPools.get(key);
+  if (!entry) {
+    entry = {
+      pool: new Pool(origin, {
+        connections,
+        keepAliveTimeout: 30_000,
+        // Deadlines are enforced by the caller's AbortSignal, not by undici's timers.
+        headersTimeout,
+        bodyTimeout: 0,
+      }),
+      users: 0,
+    };
+    sharedPools.set(key, entry);
+  }
+  entry.users++;
+  const held = entry;
+  let released = false;
+  return {
+    pool: held.pool,
+    release: async () => {
+      if (released) return;
+      released = true;
+      if (--held.users > 0) return;
+      sharedPools.delete(key);
+      await held.pool.close();
+    },
+  };
+}
+
 /**
- * One keep-alive connection pool per provider base URL, created once when
- * the config is resolved and shared by every request to that upstream.
+ * A client for one provider base URL. Its keep-alive connection pool is
+ * created once when the config is resolved and shared by every request,
+ * and by every other deployment calling the same origin (ten deployments
+ * of one upstream use one pool, not ten).
  * Network failures come out as GatewayError (UPSTREAM_UNAVAILABLE or
  * TIMEOUT); HTTP error statuses are returned for the adapter to map.
  */
 export class UpstreamClient {
   private readonly pool: Pool;
+  private readonly releasePool: () => Promise<void>;
   private readonly basePath: string;
 
   constructor(
@@ -34,13 +71,9 @@ export class UpstreamClient {
   ) {
     const url = new URL(baseUrl);
     this.basePath = url.pathname.replace(/\/$/, "");
-    this.pool = new Pool(url.origin, {
-      connections: options.connections ?? 128,
-      keepAliveTimeout: 30_000,
-      // Deadlines are enforced by the caller's AbortSignal, not by undici's timers.
-      headersTimeout: options.headersTimeoutMs ?? 0,
-      bodyTimeout: 0,
-    });
+    const shared = acquirePool(url.origin, options.connections ?? 128, options.headersTimeoutMs ?? 0);
+    this.pool = shared.pool;
+    this.releasePool = shared.release;
   }
 
   async request(req: UpstreamRequest): Promise<UpstreamResponse> {
@@ -81,6 +114,6 @@ export class UpstreamClient {
   }
 
   close(): Promise<void> {
-    return this.pool.close();
+    return this.releasePool();
   }
 }
