@@ -77,7 +77,7 @@ export async function createGatewayCache(config: RouterConfig, deps: { clock: Cl
   }
   const settings = resolveCacheSettings(config);
   if (!settings) return undefined;
-  const tiers = new TieredCache(createLayers(settings, config, deps.clock), deps.clock, deps.logger, settings.maxPendingWrites);
+  const tiers = new TieredCache(await createLayers(settings, config, deps.clock), deps.clock, deps.logger, settings.maxPendingWrites);
   await tiers.open();
   return new GatewayCache(tiers, new CacheKeys(settings.namespace), settings);
 }
