@@ -5,6 +5,7 @@ import { CacheLayer, type ModelResponseChunk } from "../../gen/ts/switchyard/v1/
 import { freePort, startRedisServer, type RedisServer } from "../support/redis-server.js";
 import { ensureBuckets, layerConfig, uniquePrefix } from "./backends.js";
 import { startCachingGateway, type CachingGateway } from "./gateway-support.js";
+import { collect } from "../support/async.js";
 
 const ask = (content: string, extra: Record<string, unknown> = {}) => ({
   model: "m",
@@ -12,11 +13,6 @@ const ask = (content: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-async function collect(stream: AsyncIterable<ModelResponseChunk>): Promise<ModelResponseChunk[]> {
-  const chunks: ModelResponseChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
 const textOf = (chunks: ModelResponseChunk[]) => chunks.flatMap((c) => c.choices.map((ch) => ch.delta?.content ?? "")).join("");
 
 const running: CachingGateway[] = [];

@@ -12,6 +12,7 @@ import * as bedrock from "../support/fake-upstreams/bedrock.js";
 import * as gemini from "../support/fake-upstreams/gemini.js";
 import type { Reply, ScriptedServer } from "../support/fake-upstreams/scripted-server.js";
 import { startTestGateway } from "../support/gateway.js";
+import { collect } from "../support/async.js";
 
 /**
  * Anthropic, Gemini and Bedrock end to end: a real gateway on a free port,
@@ -86,11 +87,6 @@ afterAll(async () => {
 
 const hello = (model: string) => ({ model, messages: [{ role: "user", content: "Hello!" }] });
 
-async function collect(stream: AsyncIterable<ModelResponseChunk>): Promise<ModelResponseChunk[]> {
-  const out: ModelResponseChunk[] = [];
-  for await (const chunk of stream) out.push(chunk);
-  return out;
-}
 
 const TEXT_REPLY: Record<Provider, () => Reply> = {
   anthropic: () => anthropic.messageReply({ content: [{ type: "text", text: "Hi there" }], usage: { input_tokens: 12, output_tokens: 6 } }),

@@ -16,6 +16,7 @@ import { BedrockProvider, bedrockProvider } from "../../src/providers/bedrock/in
 import { FakeClock } from "../support/fake-clock.js";
 import * as fake from "../support/fake-upstreams/bedrock.js";
 import { jsonReply, type Reply, type ScriptedServer } from "../support/fake-upstreams/scripted-server.js";
+import { collect, failure } from "../support/async.js";
 
 const clock = new FakeClock(Date.UTC(2026, 0, 1, 9, 30, 0));
 let upstream: Awaited<ReturnType<typeof fake.startFakeBedrock>>;
@@ -44,20 +45,7 @@ const hello = ask({ messages: [{ role: "user", content: "Hello" }] });
 const signal = () => ({ signal: new AbortController().signal });
 const converseStreamPath = `/model/${encodeURIComponent(fake.MODEL_ID)}/converse-stream`;
 
-async function collect(stream: AsyncIterable<ModelResponseChunk>): Promise<ModelResponseChunk[]> {
-  const out: ModelResponseChunk[] = [];
-  for await (const chunk of stream) out.push(chunk);
-  return out;
-}
 
-async function failure(promise: Promise<unknown>): Promise<GatewayError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(GatewayError);
-  return err as GatewayError;
-}
 
 beforeAll(async () => {
   upstream = await fake.startFakeBedrock();

@@ -16,6 +16,7 @@ import { GeminiProvider, geminiProvider } from "../../src/providers/gemini/index
 import { FakeClock } from "../support/fake-clock.js";
 import * as fake from "../support/fake-upstreams/gemini.js";
 import type { ScriptedServer } from "../support/fake-upstreams/scripted-server.js";
+import { collect, failure } from "../support/async.js";
 
 const API_KEY = "AIzaSyTestKey0123456789abcdefghij";
 const clock = new FakeClock(Date.UTC(2026, 0, 1));
@@ -34,20 +35,7 @@ const ask = (fields: Parameters<typeof create<typeof CompletionRequestSchema>>[1
 const hello = ask({ messages: [{ role: "user", content: "Hello" }] });
 const signal = () => ({ signal: new AbortController().signal });
 
-async function collect(stream: AsyncIterable<ModelResponseChunk>): Promise<ModelResponseChunk[]> {
-  const out: ModelResponseChunk[] = [];
-  for await (const chunk of stream) out.push(chunk);
-  return out;
-}
 
-async function failure(promise: Promise<unknown>): Promise<GatewayError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(GatewayError);
-  return err as GatewayError;
-}
 
 beforeAll(async () => {
   upstream = await fake.startFakeGemini();
