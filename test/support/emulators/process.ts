@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
-import { freePort } from "../redis-server.js";
 
 export interface RunningService {
   /** Base URL, e.g. http://127.0.0.1:PORT. */
@@ -92,4 +91,16 @@ export async function onFreePort<T>(start: (port: number) => Promise<T>, attempt
     }
   }
   throw lastError;
+}
+
+/** A TCP port nothing listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
