@@ -18,6 +18,8 @@ import {
   type ModerationRequest,
   type ModerationResponse,
   type RequestOptions,
+  type Timings,
+  type Usage,
 } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import type { ResolvedConfig, ResolvedDeployment } from "../config/resolve.js";
 import { GatewayError } from "../errors/gateway-error.js";
@@ -149,19 +151,23 @@ export class Router {
     return Object.assign(value, routedMeta(open), { costUsd: costOf(open.deployment, value.usage), timings: buildTimings(ctx, open.marks) });
   }
 
-  async embed(request: EmbeddingRequest, ctx: RequestContext): Promise<EmbeddingResponse> {
-    const route = otherRoute(request.model, request.options, "embed");
-    const open = await this.route(route, ctx, (a, signal) => a.embed!(request, { signal }));
-    await this.settle(open, { totalTokens: open.value.usage?.totalTokens ?? 0, latencyPerTokenMs: this.clock.now() - open.startedMs });
-    return Object.assign(open.value, routedMeta(open), {
-      costUsd: costOf(open.deployment, open.value.usage),
-      timings: buildTimings(ctx, open.marks),
-    });
+  embed(request: EmbeddingRequest, ctx: RequestContext): Promise<EmbeddingResponse> {
+    return this.callPriced(request.model, request.options, "embed", ctx, (a, signal) => a.embed!(request, { signal }));
   }
 
-  async generateImage(request: ImageGenerationRequest, ctx: RequestContext): Promise<ImageGenerationResponse> {
-    const route = otherRoute(request.model, request.options, "generateImage");
-    const open = await this.route(route, ctx, (a, signal) => a.generateImage!(request, { signal }));
+  generateImage(request: ImageGenerationRequest, ctx: RequestContext): Promise<ImageGenerationResponse> {
+    return this.callPriced(request.model, request.options, "generateImage", ctx, (a, signal) => a.generateImage!(request, { signal }));
+  }
+
+  /** Embeddings and images: route, settle on the usage, stamp where it came from, cost and timings. */
+  private async callPriced<T extends { usage?: Usage; costUsd: number; timings?: Timings }>(
+    model: string,
+    options: RequestOptions | undefined,
+    callType: "embed" | "generateImage",
+    ctx: RequestContext,
+    call: (adapter: ProviderAdapter, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const open = await this.route(otherRoute(model, options, callType), ctx, call);
     await this.settle(open, { totalTokens: open.value.usage?.totalTokens ?? 0, latencyPerTokenMs: this.clock.now() - open.startedMs });
     return Object.assign(open.value, routedMeta(open), {
       costUsd: costOf(open.deployment, open.value.usage),
