@@ -624,6 +624,665 @@ func (x *CacheLayerStats) GetEntries() uint64 {
 	return 0
 }
 
+type CreateKeyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Human name shown in logs and ListKeys.
+	Alias string `protobuf:"bytes,1,opt,name=alias,proto3" json:"alias,omitempty"`
+	// Model groups the key may call; empty = all.
+	Models []string `protobuf:"bytes,2,rep,name=models,proto3" json:"models,omitempty"`
+	// Requests per minute, shared by every instance; 0 = unlimited.
+	Rpm uint32 `protobuf:"varint,3,opt,name=rpm,proto3" json:"rpm,omitempty"`
+	// Tokens per minute, shared by every instance; 0 = unlimited.
+	Tpm uint32 `protobuf:"varint,4,opt,name=tpm,proto3" json:"tpm,omitempty"`
+	// Spend allowed per budget period, US dollars; 0 = unlimited.
+	MaxBudgetUsd float64 `protobuf:"fixed64,5,opt,name=max_budget_usd,json=maxBudgetUsd,proto3" json:"max_budget_usd,omitempty"`
+	// Length of a budget period: "<n>s", "<n>m", "<n>h" or "<n>d" ("30d"); spend resets at
+	// each period's end. Empty = the budget never resets.
+	BudgetPeriod string `protobuf:"bytes,6,opt,name=budget_period,json=budgetPeriod,proto3" json:"budget_period,omitempty"`
+	// After this, the key is refused; unset = never expires.
+	ExpiresAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	// Labels that travel with the key's requests into logs.
+	Metadata      map[string]string `protobuf:"bytes,8,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateKeyRequest) Reset() {
+	*x = CreateKeyRequest{}
+	mi := &file_switchyard_v1_admin_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateKeyRequest) ProtoMessage() {}
+
+func (x *CreateKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_admin_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateKeyRequest.ProtoReflect.Descriptor instead.
+func (*CreateKeyRequest) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *CreateKeyRequest) GetAlias() string {
+	if x != nil {
+		return x.Alias
+	}
+	return ""
+}
+
+func (x *CreateKeyRequest) GetModels() []string {
+	if x != nil {
+		return x.Models
+	}
+	return nil
+}
+
+func (x *CreateKeyRequest) GetRpm() uint32 {
+	if x != nil {
+		return x.Rpm
+	}
+	return 0
+}
+
+func (x *CreateKeyRequest) GetTpm() uint32 {
+	if x != nil {
+		return x.Tpm
+	}
+	return 0
+}
+
+func (x *CreateKeyRequest) GetMaxBudgetUsd() float64 {
+	if x != nil {
+		return x.MaxBudgetUsd
+	}
+	return 0
+}
+
+func (x *CreateKeyRequest) GetBudgetPeriod() string {
+	if x != nil {
+		return x.BudgetPeriod
+	}
+	return ""
+}
+
+func (x *CreateKeyRequest) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *CreateKeyRequest) GetMetadata() map[string]string {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+type CreateKeyResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The secret, "sk-sy-…": shown only here; the gateway stores its hash.
+	Key           string   `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	KeyId         string   `protobuf:"bytes,2,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	Info          *KeyInfo `protobuf:"bytes,3,opt,name=info,proto3" json:"info,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateKeyResponse) Reset() {
+	*x = CreateKeyResponse{}
+	mi := &file_switchyard_v1_admin_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateKeyResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateKeyResponse) ProtoMessage() {}
+
+func (x *CreateKeyResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_admin_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateKeyResponse.ProtoReflect.Descriptor instead.
+func (*CreateKeyResponse) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *CreateKeyResponse) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *CreateKeyResponse) GetKeyId() string {
+	if x != nil {
+		return x.KeyId
+	}
+	return ""
+}
+
+func (x *CreateKeyResponse) GetInfo() *KeyInfo {
+	if x != nil {
+		return x.Info
+	}
+	return nil
+}
+
+type KeyInfo struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	KeyId        string                 `protobuf:"bytes,1,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	Alias        string                 `protobuf:"bytes,2,opt,name=alias,proto3" json:"alias,omitempty"`
+	Models       []string               `protobuf:"bytes,3,rep,name=models,proto3" json:"models,omitempty"`
+	Rpm          uint32                 `protobuf:"varint,4,opt,name=rpm,proto3" json:"rpm,omitempty"`
+	Tpm          uint32                 `protobuf:"varint,5,opt,name=tpm,proto3" json:"tpm,omitempty"`
+	MaxBudgetUsd float64                `protobuf:"fixed64,6,opt,name=max_budget_usd,json=maxBudgetUsd,proto3" json:"max_budget_usd,omitempty"`
+	BudgetPeriod string                 `protobuf:"bytes,7,opt,name=budget_period,json=budgetPeriod,proto3" json:"budget_period,omitempty"`
+	ExpiresAt    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	Metadata     map[string]string      `protobuf:"bytes,9,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	CreatedAt    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	Revoked      bool                   `protobuf:"varint,11,opt,name=revoked,proto3" json:"revoked,omitempty"`
+	// Spend in the current budget period, US dollars.
+	SpendUsd float64 `protobuf:"fixed64,12,opt,name=spend_usd,json=spendUsd,proto3" json:"spend_usd,omitempty"`
+	// Start of the current budget period (creation time when it never resets).
+	PeriodStart *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=period_start,json=periodStart,proto3" json:"period_start,omitempty"`
+	// The secret's first characters ("sk-sy-AbC…"), to tell keys apart.
+	KeyPreview    string `protobuf:"bytes,14,opt,name=key_preview,json=keyPreview,proto3" json:"key_preview,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KeyInfo) Reset() {
+	*x = KeyInfo{}
+	mi := &file_switchyard_v1_admin_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KeyInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KeyInfo) ProtoMessage() {}
+
+func (x *KeyInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_admin_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KeyInfo.ProtoReflect.Descriptor instead.
+func (*KeyInfo) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *KeyInfo) GetKeyId() string {
+	if x != nil {
+		return x.KeyId
+	}
+	return ""
+}
+
+func (x *KeyInfo) GetAlias() string {
+	if x != nil {
+		return x.Alias
+	}
+	return ""
+}
+
+func (x *KeyInfo) GetModels() []string {
+	if x != nil {
+		return x.Models
+	}
+	return nil
+}
+
+func (x *KeyInfo) GetRpm() uint32 {
+	if x != nil {
+		return x.Rpm
+	}
+	return 0
+}
+
+func (x *KeyInfo) GetTpm() uint32 {
+	if x != nil {
+		return x.Tpm
+	}
+	return 0
+}
+
+func (x *KeyInfo) GetMaxBudgetUsd() float64 {
+	if x != nil {
+		return x.MaxBudgetUsd
+	}
+	return 0
+}
+
+func (x *KeyInfo) GetBudgetPeriod() string {
+	if x != nil {
+		return x.BudgetPeriod
+	}
+	return ""
+}
+
+func (x *KeyInfo) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *KeyInfo) GetMetadata() map[string]string {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *KeyInfo) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *KeyInfo) GetRevoked() bool {
+	if x != nil {
+		return x.Revoked
+	}
+	return false
+}
+
+func (x *KeyInfo) GetSpendUsd() float64 {
+	if x != nil {
+		return x.SpendUsd
+	}
+	return 0
+}
+
+func (x *KeyInfo) GetPeriodStart() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PeriodStart
+	}
+	return nil
+}
+
+func (x *KeyInfo) GetKeyPreview() string {
+	if x != nil {
+		return x.KeyPreview
+	}
+	return ""
+}
+
+type ListKeysRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListKeysRequest) Reset() {
+	*x = ListKeysRequest{}
+	mi := &file_switchyard_v1_admin_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListKeysRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListKeysRequest) ProtoMessage() {}
+
+func (x *ListKeysRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_admin_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListKeysRequest.ProtoReflect.Descriptor instead.
+func (*ListKeysRequest) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{11}
+}
+
+type ListKeysResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Keys          []*KeyInfo             `protobuf:"bytes,1,rep,name=keys,proto3" json:"keys,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListKeysResponse) Reset() {
+	*x = ListKeysResponse{}
+	mi := &file_switchyard_v1_admin_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListKeysResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListKeysResponse) ProtoMessage() {}
+
+func (x *ListKeysResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_admin_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListKeysResponse.ProtoReflect.Descriptor instead.
+func (*ListKeysResponse) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ListKeysResponse) GetKeys() []*KeyInfo {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
+type GetKeyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	KeyId         string                 `protobuf:"bytes,1,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetKeyRequest) Reset() {
+	*x = GetKeyRequest{}
+	mi := &file_switchyard_v1_admin_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetKeyRequest) ProtoMessage() {}
+
+func (x *GetKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_admin_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetKeyRequest.ProtoReflect.Descriptor instead.
+func (*GetKeyRequest) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *GetKeyRequest) GetKeyId() string {
+	if x != nil {
+		return x.KeyId
+	}
+	return ""
+}
+
+type UpdateKeyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	KeyId string                 `protobuf:"bytes,1,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	Alias *string                `protobuf:"bytes,2,opt,name=alias,proto3,oneof" json:"alias,omitempty"`
+	// Replaces the allowlist when update_models is true (so it can be emptied).
+	Models       []string               `protobuf:"bytes,3,rep,name=models,proto3" json:"models,omitempty"`
+	UpdateModels bool                   `protobuf:"varint,4,opt,name=update_models,json=updateModels,proto3" json:"update_models,omitempty"`
+	Rpm          *uint32                `protobuf:"varint,5,opt,name=rpm,proto3,oneof" json:"rpm,omitempty"`
+	Tpm          *uint32                `protobuf:"varint,6,opt,name=tpm,proto3,oneof" json:"tpm,omitempty"`
+	MaxBudgetUsd *float64               `protobuf:"fixed64,7,opt,name=max_budget_usd,json=maxBudgetUsd,proto3,oneof" json:"max_budget_usd,omitempty"`
+	BudgetPeriod *string                `protobuf:"bytes,8,opt,name=budget_period,json=budgetPeriod,proto3,oneof" json:"budget_period,omitempty"`
+	ExpiresAt    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	// Replaces the metadata when update_metadata is true.
+	Metadata       map[string]string `protobuf:"bytes,10,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	UpdateMetadata bool              `protobuf:"varint,11,opt,name=update_metadata,json=updateMetadata,proto3" json:"update_metadata,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *UpdateKeyRequest) Reset() {
+	*x = UpdateKeyRequest{}
+	mi := &file_switchyard_v1_admin_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateKeyRequest) ProtoMessage() {}
+
+func (x *UpdateKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_admin_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateKeyRequest.ProtoReflect.Descriptor instead.
+func (*UpdateKeyRequest) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *UpdateKeyRequest) GetKeyId() string {
+	if x != nil {
+		return x.KeyId
+	}
+	return ""
+}
+
+func (x *UpdateKeyRequest) GetAlias() string {
+	if x != nil && x.Alias != nil {
+		return *x.Alias
+	}
+	return ""
+}
+
+func (x *UpdateKeyRequest) GetModels() []string {
+	if x != nil {
+		return x.Models
+	}
+	return nil
+}
+
+func (x *UpdateKeyRequest) GetUpdateModels() bool {
+	if x != nil {
+		return x.UpdateModels
+	}
+	return false
+}
+
+func (x *UpdateKeyRequest) GetRpm() uint32 {
+	if x != nil && x.Rpm != nil {
+		return *x.Rpm
+	}
+	return 0
+}
+
+func (x *UpdateKeyRequest) GetTpm() uint32 {
+	if x != nil && x.Tpm != nil {
+		return *x.Tpm
+	}
+	return 0
+}
+
+func (x *UpdateKeyRequest) GetMaxBudgetUsd() float64 {
+	if x != nil && x.MaxBudgetUsd != nil {
+		return *x.MaxBudgetUsd
+	}
+	return 0
+}
+
+func (x *UpdateKeyRequest) GetBudgetPeriod() string {
+	if x != nil && x.BudgetPeriod != nil {
+		return *x.BudgetPeriod
+	}
+	return ""
+}
+
+func (x *UpdateKeyRequest) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *UpdateKeyRequest) GetMetadata() map[string]string {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
+}
+
+func (x *UpdateKeyRequest) GetUpdateMetadata() bool {
+	if x != nil {
+		return x.UpdateMetadata
+	}
+	return false
+}
+
+type RevokeKeyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	KeyId         string                 `protobuf:"bytes,1,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeKeyRequest) Reset() {
+	*x = RevokeKeyRequest{}
+	mi := &file_switchyard_v1_admin_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeKeyRequest) ProtoMessage() {}
+
+func (x *RevokeKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_admin_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeKeyRequest.ProtoReflect.Descriptor instead.
+func (*RevokeKeyRequest) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *RevokeKeyRequest) GetKeyId() string {
+	if x != nil {
+		return x.KeyId
+	}
+	return ""
+}
+
+type RotateKeyRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	KeyId         string                 `protobuf:"bytes,1,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RotateKeyRequest) Reset() {
+	*x = RotateKeyRequest{}
+	mi := &file_switchyard_v1_admin_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RotateKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RotateKeyRequest) ProtoMessage() {}
+
+func (x *RotateKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_admin_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RotateKeyRequest.ProtoReflect.Descriptor instead.
+func (*RotateKeyRequest) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *RotateKeyRequest) GetKeyId() string {
+	if x != nil {
+		return x.KeyId
+	}
+	return ""
+}
+
 var File_switchyard_v1_admin_proto protoreflect.FileDescriptor
 
 const file_switchyard_v1_admin_proto_rawDesc = "" +
@@ -670,17 +1329,93 @@ const file_switchyard_v1_admin_proto_rawDesc = "" +
 	"\x06errors\x18\x05 \x01(\x04R\x06errors\x12\x1c\n" +
 	"\tevictions\x18\x06 \x01(\x04R\tevictions\x12\x14\n" +
 	"\x05bytes\x18\a \x01(\x04R\x05bytes\x12\x18\n" +
-	"\aentries\x18\b \x01(\x04R\aentries*\xb6\x01\n" +
+	"\aentries\x18\b \x01(\x04R\aentries\"\xf2\x02\n" +
+	"\x10CreateKeyRequest\x12\x14\n" +
+	"\x05alias\x18\x01 \x01(\tR\x05alias\x12\x16\n" +
+	"\x06models\x18\x02 \x03(\tR\x06models\x12\x10\n" +
+	"\x03rpm\x18\x03 \x01(\rR\x03rpm\x12\x10\n" +
+	"\x03tpm\x18\x04 \x01(\rR\x03tpm\x12$\n" +
+	"\x0emax_budget_usd\x18\x05 \x01(\x01R\fmaxBudgetUsd\x12#\n" +
+	"\rbudget_period\x18\x06 \x01(\tR\fbudgetPeriod\x129\n" +
+	"\n" +
+	"expires_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12I\n" +
+	"\bmetadata\x18\b \x03(\v2-.switchyard.v1.CreateKeyRequest.MetadataEntryR\bmetadata\x1a;\n" +
+	"\rMetadataEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"h\n" +
+	"\x11CreateKeyResponse\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x15\n" +
+	"\x06key_id\x18\x02 \x01(\tR\x05keyId\x12*\n" +
+	"\x04info\x18\x03 \x01(\v2\x16.switchyard.v1.KeyInfoR\x04info\"\xc9\x04\n" +
+	"\aKeyInfo\x12\x15\n" +
+	"\x06key_id\x18\x01 \x01(\tR\x05keyId\x12\x14\n" +
+	"\x05alias\x18\x02 \x01(\tR\x05alias\x12\x16\n" +
+	"\x06models\x18\x03 \x03(\tR\x06models\x12\x10\n" +
+	"\x03rpm\x18\x04 \x01(\rR\x03rpm\x12\x10\n" +
+	"\x03tpm\x18\x05 \x01(\rR\x03tpm\x12$\n" +
+	"\x0emax_budget_usd\x18\x06 \x01(\x01R\fmaxBudgetUsd\x12#\n" +
+	"\rbudget_period\x18\a \x01(\tR\fbudgetPeriod\x129\n" +
+	"\n" +
+	"expires_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12@\n" +
+	"\bmetadata\x18\t \x03(\v2$.switchyard.v1.KeyInfo.MetadataEntryR\bmetadata\x129\n" +
+	"\n" +
+	"created_at\x18\n" +
+	" \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x18\n" +
+	"\arevoked\x18\v \x01(\bR\arevoked\x12\x1b\n" +
+	"\tspend_usd\x18\f \x01(\x01R\bspendUsd\x12=\n" +
+	"\fperiod_start\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\vperiodStart\x12\x1f\n" +
+	"\vkey_preview\x18\x0e \x01(\tR\n" +
+	"keyPreview\x1a;\n" +
+	"\rMetadataEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x11\n" +
+	"\x0fListKeysRequest\">\n" +
+	"\x10ListKeysResponse\x12*\n" +
+	"\x04keys\x18\x01 \x03(\v2\x16.switchyard.v1.KeyInfoR\x04keys\"&\n" +
+	"\rGetKeyRequest\x12\x15\n" +
+	"\x06key_id\x18\x01 \x01(\tR\x05keyId\"\xaf\x04\n" +
+	"\x10UpdateKeyRequest\x12\x15\n" +
+	"\x06key_id\x18\x01 \x01(\tR\x05keyId\x12\x19\n" +
+	"\x05alias\x18\x02 \x01(\tH\x00R\x05alias\x88\x01\x01\x12\x16\n" +
+	"\x06models\x18\x03 \x03(\tR\x06models\x12#\n" +
+	"\rupdate_models\x18\x04 \x01(\bR\fupdateModels\x12\x15\n" +
+	"\x03rpm\x18\x05 \x01(\rH\x01R\x03rpm\x88\x01\x01\x12\x15\n" +
+	"\x03tpm\x18\x06 \x01(\rH\x02R\x03tpm\x88\x01\x01\x12)\n" +
+	"\x0emax_budget_usd\x18\a \x01(\x01H\x03R\fmaxBudgetUsd\x88\x01\x01\x12(\n" +
+	"\rbudget_period\x18\b \x01(\tH\x04R\fbudgetPeriod\x88\x01\x01\x129\n" +
+	"\n" +
+	"expires_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12I\n" +
+	"\bmetadata\x18\n" +
+	" \x03(\v2-.switchyard.v1.UpdateKeyRequest.MetadataEntryR\bmetadata\x12'\n" +
+	"\x0fupdate_metadata\x18\v \x01(\bR\x0eupdateMetadata\x1a;\n" +
+	"\rMetadataEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\b\n" +
+	"\x06_aliasB\x06\n" +
+	"\x04_rpmB\x06\n" +
+	"\x04_tpmB\x11\n" +
+	"\x0f_max_budget_usdB\x10\n" +
+	"\x0e_budget_period\")\n" +
+	"\x10RevokeKeyRequest\x12\x15\n" +
+	"\x06key_id\x18\x01 \x01(\tR\x05keyId\")\n" +
+	"\x10RotateKeyRequest\x12\x15\n" +
+	"\x06key_id\x18\x01 \x01(\tR\x05keyId*\xb6\x01\n" +
 	"\x10DeploymentHealth\x12!\n" +
 	"\x1dDEPLOYMENT_HEALTH_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19DEPLOYMENT_HEALTH_HEALTHY\x10\x01\x12\x1e\n" +
 	"\x1aDEPLOYMENT_HEALTH_COOLDOWN\x10\x02\x12\x1f\n" +
 	"\x1bDEPLOYMENT_HEALTH_HALF_OPEN\x10\x03\x12\x1f\n" +
-	"\x1bDEPLOYMENT_HEALTH_UNHEALTHY\x10\x042\xab\x02\n" +
+	"\x1bDEPLOYMENT_HEALTH_UNHEALTHY\x10\x042\xe4\x05\n" +
 	"\fAdminService\x12]\n" +
 	"\x0eGetRouterState\x12$.switchyard.v1.GetRouterStateRequest\x1a%.switchyard.v1.GetRouterStateResponse\x12`\n" +
 	"\x0fInvalidateCache\x12%.switchyard.v1.InvalidateCacheRequest\x1a&.switchyard.v1.InvalidateCacheResponse\x12Z\n" +
-	"\rGetCacheStats\x12#.switchyard.v1.GetCacheStatsRequest\x1a$.switchyard.v1.GetCacheStatsResponseBHZFgithub.com/switchyard-dev/switchyard/gen/go/switchyard/v1;switchyardv1b\x06proto3"
+	"\rGetCacheStats\x12#.switchyard.v1.GetCacheStatsRequest\x1a$.switchyard.v1.GetCacheStatsResponse\x12N\n" +
+	"\tCreateKey\x12\x1f.switchyard.v1.CreateKeyRequest\x1a .switchyard.v1.CreateKeyResponse\x12K\n" +
+	"\bListKeys\x12\x1e.switchyard.v1.ListKeysRequest\x1a\x1f.switchyard.v1.ListKeysResponse\x12>\n" +
+	"\x06GetKey\x12\x1c.switchyard.v1.GetKeyRequest\x1a\x16.switchyard.v1.KeyInfo\x12D\n" +
+	"\tUpdateKey\x12\x1f.switchyard.v1.UpdateKeyRequest\x1a\x16.switchyard.v1.KeyInfo\x12D\n" +
+	"\tRevokeKey\x12\x1f.switchyard.v1.RevokeKeyRequest\x1a\x16.switchyard.v1.KeyInfo\x12N\n" +
+	"\tRotateKey\x12\x1f.switchyard.v1.RotateKeyRequest\x1a .switchyard.v1.CreateKeyResponseBHZFgithub.com/switchyard-dev/switchyard/gen/go/switchyard/v1;switchyardv1b\x06proto3"
 
 var (
 	file_switchyard_v1_admin_proto_rawDescOnce sync.Once
@@ -695,7 +1430,7 @@ func file_switchyard_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_switchyard_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_switchyard_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_switchyard_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_switchyard_v1_admin_proto_goTypes = []any{
 	(DeploymentHealth)(0),           // 0: switchyard.v1.DeploymentHealth
 	(*GetRouterStateRequest)(nil),   // 1: switchyard.v1.GetRouterStateRequest
@@ -706,24 +1441,58 @@ var file_switchyard_v1_admin_proto_goTypes = []any{
 	(*GetCacheStatsRequest)(nil),    // 6: switchyard.v1.GetCacheStatsRequest
 	(*GetCacheStatsResponse)(nil),   // 7: switchyard.v1.GetCacheStatsResponse
 	(*CacheLayerStats)(nil),         // 8: switchyard.v1.CacheLayerStats
-	(*timestamppb.Timestamp)(nil),   // 9: google.protobuf.Timestamp
+	(*CreateKeyRequest)(nil),        // 9: switchyard.v1.CreateKeyRequest
+	(*CreateKeyResponse)(nil),       // 10: switchyard.v1.CreateKeyResponse
+	(*KeyInfo)(nil),                 // 11: switchyard.v1.KeyInfo
+	(*ListKeysRequest)(nil),         // 12: switchyard.v1.ListKeysRequest
+	(*ListKeysResponse)(nil),        // 13: switchyard.v1.ListKeysResponse
+	(*GetKeyRequest)(nil),           // 14: switchyard.v1.GetKeyRequest
+	(*UpdateKeyRequest)(nil),        // 15: switchyard.v1.UpdateKeyRequest
+	(*RevokeKeyRequest)(nil),        // 16: switchyard.v1.RevokeKeyRequest
+	(*RotateKeyRequest)(nil),        // 17: switchyard.v1.RotateKeyRequest
+	nil,                             // 18: switchyard.v1.CreateKeyRequest.MetadataEntry
+	nil,                             // 19: switchyard.v1.KeyInfo.MetadataEntry
+	nil,                             // 20: switchyard.v1.UpdateKeyRequest.MetadataEntry
+	(*timestamppb.Timestamp)(nil),   // 21: google.protobuf.Timestamp
 }
 var file_switchyard_v1_admin_proto_depIdxs = []int32{
-	3, // 0: switchyard.v1.GetRouterStateResponse.deployments:type_name -> switchyard.v1.DeploymentState
-	0, // 1: switchyard.v1.DeploymentState.health:type_name -> switchyard.v1.DeploymentHealth
-	9, // 2: switchyard.v1.DeploymentState.cooldown_until:type_name -> google.protobuf.Timestamp
-	8, // 3: switchyard.v1.GetCacheStatsResponse.layers:type_name -> switchyard.v1.CacheLayerStats
-	1, // 4: switchyard.v1.AdminService.GetRouterState:input_type -> switchyard.v1.GetRouterStateRequest
-	4, // 5: switchyard.v1.AdminService.InvalidateCache:input_type -> switchyard.v1.InvalidateCacheRequest
-	6, // 6: switchyard.v1.AdminService.GetCacheStats:input_type -> switchyard.v1.GetCacheStatsRequest
-	2, // 7: switchyard.v1.AdminService.GetRouterState:output_type -> switchyard.v1.GetRouterStateResponse
-	5, // 8: switchyard.v1.AdminService.InvalidateCache:output_type -> switchyard.v1.InvalidateCacheResponse
-	7, // 9: switchyard.v1.AdminService.GetCacheStats:output_type -> switchyard.v1.GetCacheStatsResponse
-	7, // [7:10] is the sub-list for method output_type
-	4, // [4:7] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	3,  // 0: switchyard.v1.GetRouterStateResponse.deployments:type_name -> switchyard.v1.DeploymentState
+	0,  // 1: switchyard.v1.DeploymentState.health:type_name -> switchyard.v1.DeploymentHealth
+	21, // 2: switchyard.v1.DeploymentState.cooldown_until:type_name -> google.protobuf.Timestamp
+	8,  // 3: switchyard.v1.GetCacheStatsResponse.layers:type_name -> switchyard.v1.CacheLayerStats
+	21, // 4: switchyard.v1.CreateKeyRequest.expires_at:type_name -> google.protobuf.Timestamp
+	18, // 5: switchyard.v1.CreateKeyRequest.metadata:type_name -> switchyard.v1.CreateKeyRequest.MetadataEntry
+	11, // 6: switchyard.v1.CreateKeyResponse.info:type_name -> switchyard.v1.KeyInfo
+	21, // 7: switchyard.v1.KeyInfo.expires_at:type_name -> google.protobuf.Timestamp
+	19, // 8: switchyard.v1.KeyInfo.metadata:type_name -> switchyard.v1.KeyInfo.MetadataEntry
+	21, // 9: switchyard.v1.KeyInfo.created_at:type_name -> google.protobuf.Timestamp
+	21, // 10: switchyard.v1.KeyInfo.period_start:type_name -> google.protobuf.Timestamp
+	11, // 11: switchyard.v1.ListKeysResponse.keys:type_name -> switchyard.v1.KeyInfo
+	21, // 12: switchyard.v1.UpdateKeyRequest.expires_at:type_name -> google.protobuf.Timestamp
+	20, // 13: switchyard.v1.UpdateKeyRequest.metadata:type_name -> switchyard.v1.UpdateKeyRequest.MetadataEntry
+	1,  // 14: switchyard.v1.AdminService.GetRouterState:input_type -> switchyard.v1.GetRouterStateRequest
+	4,  // 15: switchyard.v1.AdminService.InvalidateCache:input_type -> switchyard.v1.InvalidateCacheRequest
+	6,  // 16: switchyard.v1.AdminService.GetCacheStats:input_type -> switchyard.v1.GetCacheStatsRequest
+	9,  // 17: switchyard.v1.AdminService.CreateKey:input_type -> switchyard.v1.CreateKeyRequest
+	12, // 18: switchyard.v1.AdminService.ListKeys:input_type -> switchyard.v1.ListKeysRequest
+	14, // 19: switchyard.v1.AdminService.GetKey:input_type -> switchyard.v1.GetKeyRequest
+	15, // 20: switchyard.v1.AdminService.UpdateKey:input_type -> switchyard.v1.UpdateKeyRequest
+	16, // 21: switchyard.v1.AdminService.RevokeKey:input_type -> switchyard.v1.RevokeKeyRequest
+	17, // 22: switchyard.v1.AdminService.RotateKey:input_type -> switchyard.v1.RotateKeyRequest
+	2,  // 23: switchyard.v1.AdminService.GetRouterState:output_type -> switchyard.v1.GetRouterStateResponse
+	5,  // 24: switchyard.v1.AdminService.InvalidateCache:output_type -> switchyard.v1.InvalidateCacheResponse
+	7,  // 25: switchyard.v1.AdminService.GetCacheStats:output_type -> switchyard.v1.GetCacheStatsResponse
+	10, // 26: switchyard.v1.AdminService.CreateKey:output_type -> switchyard.v1.CreateKeyResponse
+	13, // 27: switchyard.v1.AdminService.ListKeys:output_type -> switchyard.v1.ListKeysResponse
+	11, // 28: switchyard.v1.AdminService.GetKey:output_type -> switchyard.v1.KeyInfo
+	11, // 29: switchyard.v1.AdminService.UpdateKey:output_type -> switchyard.v1.KeyInfo
+	11, // 30: switchyard.v1.AdminService.RevokeKey:output_type -> switchyard.v1.KeyInfo
+	10, // 31: switchyard.v1.AdminService.RotateKey:output_type -> switchyard.v1.CreateKeyResponse
+	23, // [23:32] is the sub-list for method output_type
+	14, // [14:23] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_switchyard_v1_admin_proto_init() }
@@ -735,13 +1504,14 @@ func file_switchyard_v1_admin_proto_init() {
 		(*InvalidateCacheRequest_Key)(nil),
 		(*InvalidateCacheRequest_Namespace)(nil),
 	}
+	file_switchyard_v1_admin_proto_msgTypes[14].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_switchyard_v1_admin_proto_rawDesc), len(file_switchyard_v1_admin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   8,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

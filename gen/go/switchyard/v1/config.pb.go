@@ -161,7 +161,9 @@ type RouterConfig struct {
 	CacheSettings  *CacheSettings  `protobuf:"bytes,3,opt,name=cache_settings,json=cacheSettings,proto3" json:"cache_settings,omitempty"`
 	ServerSettings *ServerSettings `protobuf:"bytes,4,opt,name=server_settings,json=serverSettings,proto3" json:"server_settings,omitempty"`
 	// Redis used for shared router state and the Redis cache layer.
-	Redis         *RedisSettings `protobuf:"bytes,5,opt,name=redis,proto3" json:"redis,omitempty"`
+	Redis *RedisSettings `protobuf:"bytes,5,opt,name=redis,proto3" json:"redis,omitempty"`
+	// Master key and virtual keys; without a master key, auth is off.
+	AuthSettings  *AuthSettings `protobuf:"bytes,40,opt,name=auth_settings,json=authSettings,proto3" json:"auth_settings,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -227,6 +229,13 @@ func (x *RouterConfig) GetServerSettings() *ServerSettings {
 func (x *RouterConfig) GetRedis() *RedisSettings {
 	if x != nil {
 		return x.Redis
+	}
+	return nil
+}
+
+func (x *RouterConfig) GetAuthSettings() *AuthSettings {
+	if x != nil {
+		return x.AuthSettings
 	}
 	return nil
 }
@@ -1882,7 +1891,9 @@ type ServerSettings struct {
 	// On SIGTERM, how long in-flight calls may finish before being cut, ms; default 10000.
 	ShutdownGraceMs *uint32 `protobuf:"varint,4,opt,name=shutdown_grace_ms,json=shutdownGraceMs,proto3,oneof" json:"shutdown_grace_ms,omitempty"`
 	// Serve gRPC server reflection; default true.
-	Reflection    *bool `protobuf:"varint,5,opt,name=reflection,proto3,oneof" json:"reflection,omitempty"`
+	Reflection *bool `protobuf:"varint,5,opt,name=reflection,proto3,oneof" json:"reflection,omitempty"`
+	// Serve every protocol (gRPC, Connect, gRPC-Web) over TLS on the same port.
+	Tls           *TlsSettings `protobuf:"bytes,40,opt,name=tls,proto3" json:"tls,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1952,18 +1963,157 @@ func (x *ServerSettings) GetReflection() bool {
 	return false
 }
 
+func (x *ServerSettings) GetTls() *TlsSettings {
+	if x != nil {
+		return x.Tls
+	}
+	return nil
+}
+
+type TlsSettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// PEM certificate chain of the server.
+	CertFile string `protobuf:"bytes,1,opt,name=cert_file,json=certFile,proto3" json:"cert_file,omitempty"`
+	// PEM private key of the server.
+	KeyFile string `protobuf:"bytes,2,opt,name=key_file,json=keyFile,proto3" json:"key_file,omitempty"`
+	// PEM CA bundle; when set, clients must present a certificate it signed (mTLS).
+	ClientCaFile  string `protobuf:"bytes,3,opt,name=client_ca_file,json=clientCaFile,proto3" json:"client_ca_file,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TlsSettings) Reset() {
+	*x = TlsSettings{}
+	mi := &file_switchyard_v1_config_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TlsSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TlsSettings) ProtoMessage() {}
+
+func (x *TlsSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_config_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TlsSettings.ProtoReflect.Descriptor instead.
+func (*TlsSettings) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *TlsSettings) GetCertFile() string {
+	if x != nil {
+		return x.CertFile
+	}
+	return ""
+}
+
+func (x *TlsSettings) GetKeyFile() string {
+	if x != nil {
+		return x.KeyFile
+	}
+	return ""
+}
+
+func (x *TlsSettings) GetClientCaFile() string {
+	if x != nil {
+		return x.ClientCaFile
+	}
+	return ""
+}
+
+type AuthSettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The operator's key: calls every RPC, including AdminService, with no
+	// limits. Usually os.environ/SWITCHYARD_MASTER_KEY. Empty = auth off.
+	MasterKey string `protobuf:"bytes,1,opt,name=master_key,json=masterKey,proto3" json:"master_key,omitempty"`
+	// Where virtual keys and their spend live when `redis` is not
+	// configured: a JSON file rewritten atomically on each change; default
+	// "switchyard-keys.json" in the working directory. With `redis`, keys and
+	// spend live in Redis, shared by every instance, and this is ignored.
+	StoreFile string `protobuf:"bytes,2,opt,name=store_file,json=storeFile,proto3" json:"store_file,omitempty"`
+	// How long a verified key stays cached in memory, ms; revocations reach
+	// every instance sooner through Redis pub/sub. Default 30000.
+	KeyCacheTtlMs *uint32 `protobuf:"varint,3,opt,name=key_cache_ttl_ms,json=keyCacheTtlMs,proto3,oneof" json:"key_cache_ttl_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AuthSettings) Reset() {
+	*x = AuthSettings{}
+	mi := &file_switchyard_v1_config_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AuthSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AuthSettings) ProtoMessage() {}
+
+func (x *AuthSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_config_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AuthSettings.ProtoReflect.Descriptor instead.
+func (*AuthSettings) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *AuthSettings) GetMasterKey() string {
+	if x != nil {
+		return x.MasterKey
+	}
+	return ""
+}
+
+func (x *AuthSettings) GetStoreFile() string {
+	if x != nil {
+		return x.StoreFile
+	}
+	return ""
+}
+
+func (x *AuthSettings) GetKeyCacheTtlMs() uint32 {
+	if x != nil && x.KeyCacheTtlMs != nil {
+		return *x.KeyCacheTtlMs
+	}
+	return 0
+}
+
 var File_switchyard_v1_config_proto protoreflect.FileDescriptor
 
 const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\n" +
-	"\x1aswitchyard/v1/config.proto\x12\rswitchyard.v1\"\xd1\x02\n" +
+	"\x1aswitchyard/v1/config.proto\x12\rswitchyard.v1\"\x93\x03\n" +
 	"\fRouterConfig\x128\n" +
 	"\n" +
 	"model_list\x18\x01 \x03(\v2\x19.switchyard.v1.DeploymentR\tmodelList\x12F\n" +
 	"\x0frouter_settings\x18\x02 \x01(\v2\x1d.switchyard.v1.RouterSettingsR\x0erouterSettings\x12C\n" +
 	"\x0ecache_settings\x18\x03 \x01(\v2\x1c.switchyard.v1.CacheSettingsR\rcacheSettings\x12F\n" +
 	"\x0fserver_settings\x18\x04 \x01(\v2\x1d.switchyard.v1.ServerSettingsR\x0eserverSettings\x122\n" +
-	"\x05redis\x18\x05 \x01(\v2\x1c.switchyard.v1.RedisSettingsR\x05redis\"\xbe\a\n" +
+	"\x05redis\x18\x05 \x01(\v2\x1c.switchyard.v1.RedisSettingsR\x05redis\x12@\n" +
+	"\rauth_settings\x18( \x01(\v2\x1b.switchyard.v1.AuthSettingsR\fauthSettings\"\xbe\a\n" +
 	"\n" +
 	"Deployment\x12\x1d\n" +
 	"\n" +
@@ -2171,7 +2321,7 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"key_prefix\x18\x05 \x01(\tR\tkeyPrefix\x121\n" +
 	"\x12command_timeout_ms\x18\x06 \x01(\rH\x01R\x10commandTimeoutMs\x88\x01\x01B\a\n" +
 	"\x05_portB\x15\n" +
-	"\x13_command_timeout_ms\"\x88\x02\n" +
+	"\x13_command_timeout_ms\"\xb6\x02\n" +
 	"\x0eServerSettings\x12\x17\n" +
 	"\x04port\x18\x01 \x01(\rH\x00R\x04port\x88\x01\x01\x12\x12\n" +
 	"\x04host\x18\x02 \x01(\tR\x04host\x12/\n" +
@@ -2179,11 +2329,23 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x11shutdown_grace_ms\x18\x04 \x01(\rH\x02R\x0fshutdownGraceMs\x88\x01\x01\x12#\n" +
 	"\n" +
 	"reflection\x18\x05 \x01(\bH\x03R\n" +
-	"reflection\x88\x01\x01B\a\n" +
+	"reflection\x88\x01\x01\x12,\n" +
+	"\x03tls\x18( \x01(\v2\x1a.switchyard.v1.TlsSettingsR\x03tlsB\a\n" +
 	"\x05_portB\x14\n" +
 	"\x12_max_request_bytesB\x14\n" +
 	"\x12_shutdown_grace_msB\r\n" +
-	"\v_reflection*\xf7\x01\n" +
+	"\v_reflection\"k\n" +
+	"\vTlsSettings\x12\x1b\n" +
+	"\tcert_file\x18\x01 \x01(\tR\bcertFile\x12\x19\n" +
+	"\bkey_file\x18\x02 \x01(\tR\akeyFile\x12$\n" +
+	"\x0eclient_ca_file\x18\x03 \x01(\tR\fclientCaFile\"\x8f\x01\n" +
+	"\fAuthSettings\x12\x1d\n" +
+	"\n" +
+	"master_key\x18\x01 \x01(\tR\tmasterKey\x12\x1d\n" +
+	"\n" +
+	"store_file\x18\x02 \x01(\tR\tstoreFile\x12,\n" +
+	"\x10key_cache_ttl_ms\x18\x03 \x01(\rH\x00R\rkeyCacheTtlMs\x88\x01\x01B\x13\n" +
+	"\x11_key_cache_ttl_ms*\xf7\x01\n" +
 	"\vMockFailure\x12\x1c\n" +
 	"\x18MOCK_FAILURE_UNSPECIFIED\x10\x00\x12%\n" +
 	"!MOCK_FAILURE_UPSTREAM_UNAVAILABLE\x10\x01\x12\x1d\n" +
@@ -2213,7 +2375,7 @@ func file_switchyard_v1_config_proto_rawDescGZIP() []byte {
 }
 
 var file_switchyard_v1_config_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_switchyard_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_switchyard_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_switchyard_v1_config_proto_goTypes = []any{
 	(MockFailure)(0),               // 0: switchyard.v1.MockFailure
 	(RoutingStrategy)(0),           // 1: switchyard.v1.RoutingStrategy
@@ -2235,7 +2397,9 @@ var file_switchyard_v1_config_proto_goTypes = []any{
 	(*AzureBlobCacheSettings)(nil), // 17: switchyard.v1.AzureBlobCacheSettings
 	(*RedisSettings)(nil),          // 18: switchyard.v1.RedisSettings
 	(*ServerSettings)(nil),         // 19: switchyard.v1.ServerSettings
-	nil,                            // 20: switchyard.v1.ProviderParams.HeadersEntry
+	(*TlsSettings)(nil),            // 20: switchyard.v1.TlsSettings
+	(*AuthSettings)(nil),           // 21: switchyard.v1.AuthSettings
+	nil,                            // 22: switchyard.v1.ProviderParams.HeadersEntry
 }
 var file_switchyard_v1_config_proto_depIdxs = []int32{
 	3,  // 0: switchyard.v1.RouterConfig.model_list:type_name -> switchyard.v1.Deployment
@@ -2243,29 +2407,31 @@ var file_switchyard_v1_config_proto_depIdxs = []int32{
 	11, // 2: switchyard.v1.RouterConfig.cache_settings:type_name -> switchyard.v1.CacheSettings
 	19, // 3: switchyard.v1.RouterConfig.server_settings:type_name -> switchyard.v1.ServerSettings
 	18, // 4: switchyard.v1.RouterConfig.redis:type_name -> switchyard.v1.RedisSettings
-	4,  // 5: switchyard.v1.Deployment.params:type_name -> switchyard.v1.ProviderParams
-	20, // 6: switchyard.v1.ProviderParams.headers:type_name -> switchyard.v1.ProviderParams.HeadersEntry
-	5,  // 7: switchyard.v1.ProviderParams.mock:type_name -> switchyard.v1.MockParams
-	0,  // 8: switchyard.v1.MockParams.failure_kind:type_name -> switchyard.v1.MockFailure
-	1,  // 9: switchyard.v1.RouterSettings.routing_strategy:type_name -> switchyard.v1.RoutingStrategy
-	8,  // 10: switchyard.v1.RouterSettings.retry_policy:type_name -> switchyard.v1.RetryPolicy
-	7,  // 11: switchyard.v1.RouterSettings.fallbacks:type_name -> switchyard.v1.Fallback
-	7,  // 12: switchyard.v1.RouterSettings.context_window_fallbacks:type_name -> switchyard.v1.Fallback
-	7,  // 13: switchyard.v1.RouterSettings.content_policy_fallbacks:type_name -> switchyard.v1.Fallback
-	10, // 14: switchyard.v1.RouterSettings.health_check:type_name -> switchyard.v1.HealthCheckSettings
-	9,  // 15: switchyard.v1.RouterSettings.allowed_fails_policy:type_name -> switchyard.v1.AllowedFailsPolicy
-	12, // 16: switchyard.v1.CacheSettings.layers:type_name -> switchyard.v1.CacheLayerSettings
-	13, // 17: switchyard.v1.CacheLayerSettings.memory:type_name -> switchyard.v1.MemoryCacheSettings
-	14, // 18: switchyard.v1.CacheLayerSettings.redis:type_name -> switchyard.v1.RedisCacheSettings
-	15, // 19: switchyard.v1.CacheLayerSettings.s3:type_name -> switchyard.v1.S3CacheSettings
-	16, // 20: switchyard.v1.CacheLayerSettings.gcs:type_name -> switchyard.v1.GcsCacheSettings
-	17, // 21: switchyard.v1.CacheLayerSettings.azure_blob:type_name -> switchyard.v1.AzureBlobCacheSettings
-	18, // 22: switchyard.v1.RedisCacheSettings.connection:type_name -> switchyard.v1.RedisSettings
-	23, // [23:23] is the sub-list for method output_type
-	23, // [23:23] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	21, // 5: switchyard.v1.RouterConfig.auth_settings:type_name -> switchyard.v1.AuthSettings
+	4,  // 6: switchyard.v1.Deployment.params:type_name -> switchyard.v1.ProviderParams
+	22, // 7: switchyard.v1.ProviderParams.headers:type_name -> switchyard.v1.ProviderParams.HeadersEntry
+	5,  // 8: switchyard.v1.ProviderParams.mock:type_name -> switchyard.v1.MockParams
+	0,  // 9: switchyard.v1.MockParams.failure_kind:type_name -> switchyard.v1.MockFailure
+	1,  // 10: switchyard.v1.RouterSettings.routing_strategy:type_name -> switchyard.v1.RoutingStrategy
+	8,  // 11: switchyard.v1.RouterSettings.retry_policy:type_name -> switchyard.v1.RetryPolicy
+	7,  // 12: switchyard.v1.RouterSettings.fallbacks:type_name -> switchyard.v1.Fallback
+	7,  // 13: switchyard.v1.RouterSettings.context_window_fallbacks:type_name -> switchyard.v1.Fallback
+	7,  // 14: switchyard.v1.RouterSettings.content_policy_fallbacks:type_name -> switchyard.v1.Fallback
+	10, // 15: switchyard.v1.RouterSettings.health_check:type_name -> switchyard.v1.HealthCheckSettings
+	9,  // 16: switchyard.v1.RouterSettings.allowed_fails_policy:type_name -> switchyard.v1.AllowedFailsPolicy
+	12, // 17: switchyard.v1.CacheSettings.layers:type_name -> switchyard.v1.CacheLayerSettings
+	13, // 18: switchyard.v1.CacheLayerSettings.memory:type_name -> switchyard.v1.MemoryCacheSettings
+	14, // 19: switchyard.v1.CacheLayerSettings.redis:type_name -> switchyard.v1.RedisCacheSettings
+	15, // 20: switchyard.v1.CacheLayerSettings.s3:type_name -> switchyard.v1.S3CacheSettings
+	16, // 21: switchyard.v1.CacheLayerSettings.gcs:type_name -> switchyard.v1.GcsCacheSettings
+	17, // 22: switchyard.v1.CacheLayerSettings.azure_blob:type_name -> switchyard.v1.AzureBlobCacheSettings
+	18, // 23: switchyard.v1.RedisCacheSettings.connection:type_name -> switchyard.v1.RedisSettings
+	20, // 24: switchyard.v1.ServerSettings.tls:type_name -> switchyard.v1.TlsSettings
+	25, // [25:25] is the sub-list for method output_type
+	25, // [25:25] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_switchyard_v1_config_proto_init() }
@@ -2290,13 +2456,14 @@ func file_switchyard_v1_config_proto_init() {
 	file_switchyard_v1_config_proto_msgTypes[11].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[16].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[17].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[19].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_switchyard_v1_config_proto_rawDesc), len(file_switchyard_v1_config_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   19,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

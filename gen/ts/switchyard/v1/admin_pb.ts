@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/admin.proto.
  */
 export const file_switchyard_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Chlzd2l0Y2h5YXJkL3YxL2FkbWluLnByb3RvEg1zd2l0Y2h5YXJkLnYxIiwKFUdldFJvdXRlclN0YXRlUmVxdWVzdBITCgttb2RlbF9ncm91cBgBIAEoCSJtChZHZXRSb3V0ZXJTdGF0ZVJlc3BvbnNlEjMKC2RlcGxveW1lbnRzGAEgAygLMh4uc3dpdGNoeWFyZC52MS5EZXBsb3ltZW50U3RhdGUSHgoWc2hhcmVkX3N0YXRlX2F2YWlsYWJsZRgCIAEoCCKyAgoPRGVwbG95bWVudFN0YXRlEhUKDWRlcGxveW1lbnRfaWQYASABKAkSEwoLbW9kZWxfZ3JvdXAYAiABKAkSEAoIcHJvdmlkZXIYAyABKAkSLwoGaGVhbHRoGAQgASgOMh8uc3dpdGNoeWFyZC52MS5EZXBsb3ltZW50SGVhbHRoEjIKDmNvb2xkb3duX3VudGlsGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglpbl9mbGlnaHQYBiABKA0SEwoLY3VycmVudF9ycG0YByABKA0SEwoLY3VycmVudF90cG0YCCABKA0SEgoKbGF0ZW5jeV9tcxgJIAEoARIXCg9yZWNlbnRfZmFpbHVyZXMYCiABKA0SEgoKbGFzdF9lcnJvchgLIAEoCSJGChZJbnZhbGlkYXRlQ2FjaGVSZXF1ZXN0Eg0KA2tleRgBIAEoCUgAEhMKCW5hbWVzcGFjZRgCIAEoCUgAQggKBnRhcmdldCIqChdJbnZhbGlkYXRlQ2FjaGVSZXNwb25zZRIPCgdkZWxldGVkGAEgASgEIhYKFEdldENhY2hlU3RhdHNSZXF1ZXN0IkcKFUdldENhY2hlU3RhdHNSZXNwb25zZRIuCgZsYXllcnMYASADKAsyHi5zd2l0Y2h5YXJkLnYxLkNhY2hlTGF5ZXJTdGF0cyKPAQoPQ2FjaGVMYXllclN0YXRzEg0KBWxheWVyGAEgASgJEgwKBGhpdHMYAiABKAQSDgoGbWlzc2VzGAMgASgEEgwKBHNldHMYBCABKAQSDgoGZXJyb3JzGAUgASgEEhEKCWV2aWN0aW9ucxgGIAEoBBINCgVieXRlcxgHIAEoBBIPCgdlbnRyaWVzGAggASgEKrYBChBEZXBsb3ltZW50SGVhbHRoEiEKHURFUExPWU1FTlRfSEVBTFRIX1VOU1BFQ0lGSUVEEAASHQoZREVQTE9ZTUVOVF9IRUFMVEhfSEVBTFRIWRABEh4KGkRFUExPWU1FTlRfSEVBTFRIX0NPT0xET1dOEAISHwobREVQTE9ZTUVOVF9IRUFMVEhfSEFMRl9PUEVOEAMSHwobREVQTE9ZTUVOVF9IRUFMVEhfVU5IRUFMVEhZEAQyqwIKDEFkbWluU2VydmljZRJdCg5HZXRSb3V0ZXJTdGF0ZRIkLnN3aXRjaHlhcmQudjEuR2V0Um91dGVyU3RhdGVSZXF1ZXN0GiUuc3dpdGNoeWFyZC52MS5HZXRSb3V0ZXJTdGF0ZVJlc3BvbnNlEmAKD0ludmFsaWRhdGVDYWNoZRIlLnN3aXRjaHlhcmQudjEuSW52YWxpZGF0ZUNhY2hlUmVxdWVzdBomLnN3aXRjaHlhcmQudjEuSW52YWxpZGF0ZUNhY2hlUmVzcG9uc2USWgoNR2V0Q2FjaGVTdGF0cxIjLnN3aXRjaHlhcmQudjEuR2V0Q2FjaGVTdGF0c1JlcXVlc3QaJC5zd2l0Y2h5YXJkLnYxLkdldENhY2hlU3RhdHNSZXNwb25zZUJIWkZnaXRodWIuY29tL3N3aXRjaHlhcmQtZGV2L3N3aXRjaHlhcmQvZ2VuL2dvL3N3aXRjaHlhcmQvdjE7c3dpdGNoeWFyZHYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Chlzd2l0Y2h5YXJkL3YxL2FkbWluLnByb3RvEg1zd2l0Y2h5YXJkLnYxIiwKFUdldFJvdXRlclN0YXRlUmVxdWVzdBITCgttb2RlbF9ncm91cBgBIAEoCSJtChZHZXRSb3V0ZXJTdGF0ZVJlc3BvbnNlEjMKC2RlcGxveW1lbnRzGAEgAygLMh4uc3dpdGNoeWFyZC52MS5EZXBsb3ltZW50U3RhdGUSHgoWc2hhcmVkX3N0YXRlX2F2YWlsYWJsZRgCIAEoCCKyAgoPRGVwbG95bWVudFN0YXRlEhUKDWRlcGxveW1lbnRfaWQYASABKAkSEwoLbW9kZWxfZ3JvdXAYAiABKAkSEAoIcHJvdmlkZXIYAyABKAkSLwoGaGVhbHRoGAQgASgOMh8uc3dpdGNoeWFyZC52MS5EZXBsb3ltZW50SGVhbHRoEjIKDmNvb2xkb3duX3VudGlsGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglpbl9mbGlnaHQYBiABKA0SEwoLY3VycmVudF9ycG0YByABKA0SEwoLY3VycmVudF90cG0YCCABKA0SEgoKbGF0ZW5jeV9tcxgJIAEoARIXCg9yZWNlbnRfZmFpbHVyZXMYCiABKA0SEgoKbGFzdF9lcnJvchgLIAEoCSJGChZJbnZhbGlkYXRlQ2FjaGVSZXF1ZXN0Eg0KA2tleRgBIAEoCUgAEhMKCW5hbWVzcGFjZRgCIAEoCUgAQggKBnRhcmdldCIqChdJbnZhbGlkYXRlQ2FjaGVSZXNwb25zZRIPCgdkZWxldGVkGAEgASgEIhYKFEdldENhY2hlU3RhdHNSZXF1ZXN0IkcKFUdldENhY2hlU3RhdHNSZXNwb25zZRIuCgZsYXllcnMYASADKAsyHi5zd2l0Y2h5YXJkLnYxLkNhY2hlTGF5ZXJTdGF0cyKPAQoPQ2FjaGVMYXllclN0YXRzEg0KBWxheWVyGAEgASgJEgwKBGhpdHMYAiABKAQSDgoGbWlzc2VzGAMgASgEEgwKBHNldHMYBCABKAQSDgoGZXJyb3JzGAUgASgEEhEKCWV2aWN0aW9ucxgGIAEoBBINCgVieXRlcxgHIAEoBBIPCgdlbnRyaWVzGAggASgEIpwCChBDcmVhdGVLZXlSZXF1ZXN0Eg0KBWFsaWFzGAEgASgJEg4KBm1vZGVscxgCIAMoCRILCgNycG0YAyABKA0SCwoDdHBtGAQgASgNEhYKDm1heF9idWRnZXRfdXNkGAUgASgBEhUKDWJ1ZGdldF9wZXJpb2QYBiABKAkSLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPwoIbWV0YWRhdGEYCCADKAsyLS5zd2l0Y2h5YXJkLnYxLkNyZWF0ZUtleVJlcXVlc3QuTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiVgoRQ3JlYXRlS2V5UmVzcG9uc2USCwoDa2V5GAEgASgJEg4KBmtleV9pZBgCIAEoCRIkCgRpbmZvGAMgASgLMhYuc3dpdGNoeWFyZC52MS5LZXlJbmZvIrUDCgdLZXlJbmZvEg4KBmtleV9pZBgBIAEoCRINCgVhbGlhcxgCIAEoCRIOCgZtb2RlbHMYAyADKAkSCwoDcnBtGAQgASgNEgsKA3RwbRgFIAEoDRIWCg5tYXhfYnVkZ2V0X3VzZBgGIAEoARIVCg1idWRnZXRfcGVyaW9kGAcgASgJEi4KCmV4cGlyZXNfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjYKCG1ldGFkYXRhGAkgAygLMiQuc3dpdGNoeWFyZC52MS5LZXlJbmZvLk1ldGFkYXRhRW50cnkSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHcmV2b2tlZBgLIAEoCBIRCglzcGVuZF91c2QYDCABKAESMAoMcGVyaW9kX3N0YXJ0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtrZXlfcHJldmlldxgOIAEoCRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiEQoPTGlzdEtleXNSZXF1ZXN0IjgKEExpc3RLZXlzUmVzcG9uc2USJAoEa2V5cxgBIAMoCzIWLnN3aXRjaHlhcmQudjEuS2V5SW5mbyIfCg1HZXRLZXlSZXF1ZXN0Eg4KBmtleV9pZBgBIAEoCSK0AwoQVXBkYXRlS2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkSEgoFYWxpYXMYAiABKAlIAIgBARIOCgZtb2RlbHMYAyADKAkSFQoNdXBkYXRlX21vZGVscxgEIAEoCBIQCgNycG0YBSABKA1IAYgBARIQCgN0cG0YBiABKA1IAogBARIbCg5tYXhfYnVkZ2V0X3VzZBgHIAEoAUgDiAEBEhoKDWJ1ZGdldF9wZXJpb2QYCCABKAlIBIgBARIuCgpleHBpcmVzX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI/CghtZXRhZGF0YRgKIAMoCzItLnN3aXRjaHlhcmQudjEuVXBkYXRlS2V5UmVxdWVzdC5NZXRhZGF0YUVudHJ5EhcKD3VwZGF0ZV9tZXRhZGF0YRgLIAEoCBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCAoGX2FsaWFzQgYKBF9ycG1CBgoEX3RwbUIRCg9fbWF4X2J1ZGdldF91c2RCEAoOX2J1ZGdldF9wZXJpb2QiIgoQUmV2b2tlS2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkiIgoQUm90YXRlS2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkqtgEKEERlcGxveW1lbnRIZWFsdGgSIQodREVQTE9ZTUVOVF9IRUFMVEhfVU5TUEVDSUZJRUQQABIdChlERVBMT1lNRU5UX0hFQUxUSF9IRUFMVEhZEAESHgoaREVQTE9ZTUVOVF9IRUFMVEhfQ09PTERPV04QAhIfChtERVBMT1lNRU5UX0hFQUxUSF9IQUxGX09QRU4QAxIfChtERVBMT1lNRU5UX0hFQUxUSF9VTkhFQUxUSFkQBDLkBQoMQWRtaW5TZXJ2aWNlEl0KDkdldFJvdXRlclN0YXRlEiQuc3dpdGNoeWFyZC52MS5HZXRSb3V0ZXJTdGF0ZVJlcXVlc3QaJS5zd2l0Y2h5YXJkLnYxLkdldFJvdXRlclN0YXRlUmVzcG9uc2USYAoPSW52YWxpZGF0ZUNhY2hlEiUuc3dpdGNoeWFyZC52MS5JbnZhbGlkYXRlQ2FjaGVSZXF1ZXN0GiYuc3dpdGNoeWFyZC52MS5JbnZhbGlkYXRlQ2FjaGVSZXNwb25zZRJaCg1HZXRDYWNoZVN0YXRzEiMuc3dpdGNoeWFyZC52MS5HZXRDYWNoZVN0YXRzUmVxdWVzdBokLnN3aXRjaHlhcmQudjEuR2V0Q2FjaGVTdGF0c1Jlc3BvbnNlEk4KCUNyZWF0ZUtleRIfLnN3aXRjaHlhcmQudjEuQ3JlYXRlS2V5UmVxdWVzdBogLnN3aXRjaHlhcmQudjEuQ3JlYXRlS2V5UmVzcG9uc2USSwoITGlzdEtleXMSHi5zd2l0Y2h5YXJkLnYxLkxpc3RLZXlzUmVxdWVzdBofLnN3aXRjaHlhcmQudjEuTGlzdEtleXNSZXNwb25zZRI+CgZHZXRLZXkSHC5zd2l0Y2h5YXJkLnYxLkdldEtleVJlcXVlc3QaFi5zd2l0Y2h5YXJkLnYxLktleUluZm8SRAoJVXBkYXRlS2V5Eh8uc3dpdGNoeWFyZC52MS5VcGRhdGVLZXlSZXF1ZXN0GhYuc3dpdGNoeWFyZC52MS5LZXlJbmZvEkQKCVJldm9rZUtleRIfLnN3aXRjaHlhcmQudjEuUmV2b2tlS2V5UmVxdWVzdBoWLnN3aXRjaHlhcmQudjEuS2V5SW5mbxJOCglSb3RhdGVLZXkSHy5zd2l0Y2h5YXJkLnYxLlJvdGF0ZUtleVJlcXVlc3QaIC5zd2l0Y2h5YXJkLnYxLkNyZWF0ZUtleVJlc3BvbnNlQkhaRmdpdGh1Yi5jb20vc3dpdGNoeWFyZC1kZXYvc3dpdGNoeWFyZC9nZW4vZ28vc3dpdGNoeWFyZC92MTtzd2l0Y2h5YXJkdjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message switchyard.v1.GetRouterStateRequest
@@ -282,6 +282,344 @@ export const CacheLayerStatsSchema: GenMessage<CacheLayerStats> = /*@__PURE__*/
   messageDesc(file_switchyard_v1_admin, 7);
 
 /**
+ * @generated from message switchyard.v1.CreateKeyRequest
+ */
+export type CreateKeyRequest = Message<"switchyard.v1.CreateKeyRequest"> & {
+  /**
+   * Human name shown in logs and ListKeys.
+   *
+   * @generated from field: string alias = 1;
+   */
+  alias: string;
+
+  /**
+   * Model groups the key may call; empty = all.
+   *
+   * @generated from field: repeated string models = 2;
+   */
+  models: string[];
+
+  /**
+   * Requests per minute, shared by every instance; 0 = unlimited.
+   *
+   * @generated from field: uint32 rpm = 3;
+   */
+  rpm: number;
+
+  /**
+   * Tokens per minute, shared by every instance; 0 = unlimited.
+   *
+   * @generated from field: uint32 tpm = 4;
+   */
+  tpm: number;
+
+  /**
+   * Spend allowed per budget period, US dollars; 0 = unlimited.
+   *
+   * @generated from field: double max_budget_usd = 5;
+   */
+  maxBudgetUsd: number;
+
+  /**
+   * Length of a budget period: "<n>s", "<n>m", "<n>h" or "<n>d" ("30d"); spend resets at
+   * each period's end. Empty = the budget never resets.
+   *
+   * @generated from field: string budget_period = 6;
+   */
+  budgetPeriod: string;
+
+  /**
+   * After this, the key is refused; unset = never expires.
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 7;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * Labels that travel with the key's requests into logs.
+   *
+   * @generated from field: map<string, string> metadata = 8;
+   */
+  metadata: { [key: string]: string };
+};
+
+/**
+ * Describes the message switchyard.v1.CreateKeyRequest.
+ * Use `create(CreateKeyRequestSchema)` to create a new message.
+ */
+export const CreateKeyRequestSchema: GenMessage<CreateKeyRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_admin, 8);
+
+/**
+ * @generated from message switchyard.v1.CreateKeyResponse
+ */
+export type CreateKeyResponse = Message<"switchyard.v1.CreateKeyResponse"> & {
+  /**
+   * The secret, "sk-sy-…": shown only here; the gateway stores its hash.
+   *
+   * @generated from field: string key = 1;
+   */
+  key: string;
+
+  /**
+   * @generated from field: string key_id = 2;
+   */
+  keyId: string;
+
+  /**
+   * @generated from field: switchyard.v1.KeyInfo info = 3;
+   */
+  info?: KeyInfo | undefined;
+};
+
+/**
+ * Describes the message switchyard.v1.CreateKeyResponse.
+ * Use `create(CreateKeyResponseSchema)` to create a new message.
+ */
+export const CreateKeyResponseSchema: GenMessage<CreateKeyResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_admin, 9);
+
+/**
+ * @generated from message switchyard.v1.KeyInfo
+ */
+export type KeyInfo = Message<"switchyard.v1.KeyInfo"> & {
+  /**
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+
+  /**
+   * @generated from field: string alias = 2;
+   */
+  alias: string;
+
+  /**
+   * @generated from field: repeated string models = 3;
+   */
+  models: string[];
+
+  /**
+   * @generated from field: uint32 rpm = 4;
+   */
+  rpm: number;
+
+  /**
+   * @generated from field: uint32 tpm = 5;
+   */
+  tpm: number;
+
+  /**
+   * @generated from field: double max_budget_usd = 6;
+   */
+  maxBudgetUsd: number;
+
+  /**
+   * @generated from field: string budget_period = 7;
+   */
+  budgetPeriod: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 8;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: map<string, string> metadata = 9;
+   */
+  metadata: { [key: string]: string };
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_at = 10;
+   */
+  createdAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: bool revoked = 11;
+   */
+  revoked: boolean;
+
+  /**
+   * Spend in the current budget period, US dollars.
+   *
+   * @generated from field: double spend_usd = 12;
+   */
+  spendUsd: number;
+
+  /**
+   * Start of the current budget period (creation time when it never resets).
+   *
+   * @generated from field: google.protobuf.Timestamp period_start = 13;
+   */
+  periodStart?: Timestamp | undefined;
+
+  /**
+   * The secret's first characters ("sk-sy-AbC…"), to tell keys apart.
+   *
+   * @generated from field: string key_preview = 14;
+   */
+  keyPreview: string;
+};
+
+/**
+ * Describes the message switchyard.v1.KeyInfo.
+ * Use `create(KeyInfoSchema)` to create a new message.
+ */
+export const KeyInfoSchema: GenMessage<KeyInfo> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_admin, 10);
+
+/**
+ * @generated from message switchyard.v1.ListKeysRequest
+ */
+export type ListKeysRequest = Message<"switchyard.v1.ListKeysRequest"> & {
+};
+
+/**
+ * Describes the message switchyard.v1.ListKeysRequest.
+ * Use `create(ListKeysRequestSchema)` to create a new message.
+ */
+export const ListKeysRequestSchema: GenMessage<ListKeysRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_admin, 11);
+
+/**
+ * @generated from message switchyard.v1.ListKeysResponse
+ */
+export type ListKeysResponse = Message<"switchyard.v1.ListKeysResponse"> & {
+  /**
+   * @generated from field: repeated switchyard.v1.KeyInfo keys = 1;
+   */
+  keys: KeyInfo[];
+};
+
+/**
+ * Describes the message switchyard.v1.ListKeysResponse.
+ * Use `create(ListKeysResponseSchema)` to create a new message.
+ */
+export const ListKeysResponseSchema: GenMessage<ListKeysResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_admin, 12);
+
+/**
+ * @generated from message switchyard.v1.GetKeyRequest
+ */
+export type GetKeyRequest = Message<"switchyard.v1.GetKeyRequest"> & {
+  /**
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+};
+
+/**
+ * Describes the message switchyard.v1.GetKeyRequest.
+ * Use `create(GetKeyRequestSchema)` to create a new message.
+ */
+export const GetKeyRequestSchema: GenMessage<GetKeyRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_admin, 13);
+
+/**
+ * @generated from message switchyard.v1.UpdateKeyRequest
+ */
+export type UpdateKeyRequest = Message<"switchyard.v1.UpdateKeyRequest"> & {
+  /**
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+
+  /**
+   * @generated from field: optional string alias = 2;
+   */
+  alias?: string | undefined;
+
+  /**
+   * Replaces the allowlist when update_models is true (so it can be emptied).
+   *
+   * @generated from field: repeated string models = 3;
+   */
+  models: string[];
+
+  /**
+   * @generated from field: bool update_models = 4;
+   */
+  updateModels: boolean;
+
+  /**
+   * @generated from field: optional uint32 rpm = 5;
+   */
+  rpm?: number | undefined;
+
+  /**
+   * @generated from field: optional uint32 tpm = 6;
+   */
+  tpm?: number | undefined;
+
+  /**
+   * @generated from field: optional double max_budget_usd = 7;
+   */
+  maxBudgetUsd?: number | undefined;
+
+  /**
+   * @generated from field: optional string budget_period = 8;
+   */
+  budgetPeriod?: string | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp expires_at = 9;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * Replaces the metadata when update_metadata is true.
+   *
+   * @generated from field: map<string, string> metadata = 10;
+   */
+  metadata: { [key: string]: string };
+
+  /**
+   * @generated from field: bool update_metadata = 11;
+   */
+  updateMetadata: boolean;
+};
+
+/**
+ * Describes the message switchyard.v1.UpdateKeyRequest.
+ * Use `create(UpdateKeyRequestSchema)` to create a new message.
+ */
+export const UpdateKeyRequestSchema: GenMessage<UpdateKeyRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_admin, 14);
+
+/**
+ * @generated from message switchyard.v1.RevokeKeyRequest
+ */
+export type RevokeKeyRequest = Message<"switchyard.v1.RevokeKeyRequest"> & {
+  /**
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+};
+
+/**
+ * Describes the message switchyard.v1.RevokeKeyRequest.
+ * Use `create(RevokeKeyRequestSchema)` to create a new message.
+ */
+export const RevokeKeyRequestSchema: GenMessage<RevokeKeyRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_admin, 15);
+
+/**
+ * @generated from message switchyard.v1.RotateKeyRequest
+ */
+export type RotateKeyRequest = Message<"switchyard.v1.RotateKeyRequest"> & {
+  /**
+   * @generated from field: string key_id = 1;
+   */
+  keyId: string;
+};
+
+/**
+ * Describes the message switchyard.v1.RotateKeyRequest.
+ * Use `create(RotateKeyRequestSchema)` to create a new message.
+ */
+export const RotateKeyRequestSchema: GenMessage<RotateKeyRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_admin, 16);
+
+/**
  * @generated from enum switchyard.v1.DeploymentHealth
  */
 export enum DeploymentHealth {
@@ -356,6 +694,66 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof GetCacheStatsRequestSchema;
     output: typeof GetCacheStatsResponseSchema;
+  },
+  /**
+   * Creates a virtual key; the secret is in the response only, once.
+   *
+   * @generated from rpc switchyard.v1.AdminService.CreateKey
+   */
+  createKey: {
+    methodKind: "unary";
+    input: typeof CreateKeyRequestSchema;
+    output: typeof CreateKeyResponseSchema;
+  },
+  /**
+   * Every key's settings and spend; never secrets.
+   *
+   * @generated from rpc switchyard.v1.AdminService.ListKeys
+   */
+  listKeys: {
+    methodKind: "unary";
+    input: typeof ListKeysRequestSchema;
+    output: typeof ListKeysResponseSchema;
+  },
+  /**
+   * One key's settings, current spend and budget period start.
+   *
+   * @generated from rpc switchyard.v1.AdminService.GetKey
+   */
+  getKey: {
+    methodKind: "unary";
+    input: typeof GetKeyRequestSchema;
+    output: typeof KeyInfoSchema;
+  },
+  /**
+   * Changes a key's settings; fields left unset keep their value.
+   *
+   * @generated from rpc switchyard.v1.AdminService.UpdateKey
+   */
+  updateKey: {
+    methodKind: "unary";
+    input: typeof UpdateKeyRequestSchema;
+    output: typeof KeyInfoSchema;
+  },
+  /**
+   * Stops a key on every instance (within a second with Redis).
+   *
+   * @generated from rpc switchyard.v1.AdminService.RevokeKey
+   */
+  revokeKey: {
+    methodKind: "unary";
+    input: typeof RevokeKeyRequestSchema;
+    output: typeof KeyInfoSchema;
+  },
+  /**
+   * Issues a new secret for the key (same id, limits and spend); the old secret stops working.
+   *
+   * @generated from rpc switchyard.v1.AdminService.RotateKey
+   */
+  rotateKey: {
+    methodKind: "unary";
+    input: typeof RotateKeyRequestSchema;
+    output: typeof CreateKeyResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_switchyard_v1_admin, 0);

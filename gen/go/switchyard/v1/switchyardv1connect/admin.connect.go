@@ -45,6 +45,18 @@ const (
 	// AdminServiceGetCacheStatsProcedure is the fully-qualified name of the AdminService's
 	// GetCacheStats RPC.
 	AdminServiceGetCacheStatsProcedure = "/switchyard.v1.AdminService/GetCacheStats"
+	// AdminServiceCreateKeyProcedure is the fully-qualified name of the AdminService's CreateKey RPC.
+	AdminServiceCreateKeyProcedure = "/switchyard.v1.AdminService/CreateKey"
+	// AdminServiceListKeysProcedure is the fully-qualified name of the AdminService's ListKeys RPC.
+	AdminServiceListKeysProcedure = "/switchyard.v1.AdminService/ListKeys"
+	// AdminServiceGetKeyProcedure is the fully-qualified name of the AdminService's GetKey RPC.
+	AdminServiceGetKeyProcedure = "/switchyard.v1.AdminService/GetKey"
+	// AdminServiceUpdateKeyProcedure is the fully-qualified name of the AdminService's UpdateKey RPC.
+	AdminServiceUpdateKeyProcedure = "/switchyard.v1.AdminService/UpdateKey"
+	// AdminServiceRevokeKeyProcedure is the fully-qualified name of the AdminService's RevokeKey RPC.
+	AdminServiceRevokeKeyProcedure = "/switchyard.v1.AdminService/RevokeKey"
+	// AdminServiceRotateKeyProcedure is the fully-qualified name of the AdminService's RotateKey RPC.
+	AdminServiceRotateKeyProcedure = "/switchyard.v1.AdminService/RotateKey"
 )
 
 // AdminServiceClient is a client for the switchyard.v1.AdminService service.
@@ -55,6 +67,18 @@ type AdminServiceClient interface {
 	InvalidateCache(context.Context, *connect.Request[v1.InvalidateCacheRequest]) (*connect.Response[v1.InvalidateCacheResponse], error)
 	// Per-layer cache counters.
 	GetCacheStats(context.Context, *connect.Request[v1.GetCacheStatsRequest]) (*connect.Response[v1.GetCacheStatsResponse], error)
+	// Creates a virtual key; the secret is in the response only, once.
+	CreateKey(context.Context, *connect.Request[v1.CreateKeyRequest]) (*connect.Response[v1.CreateKeyResponse], error)
+	// Every key's settings and spend; never secrets.
+	ListKeys(context.Context, *connect.Request[v1.ListKeysRequest]) (*connect.Response[v1.ListKeysResponse], error)
+	// One key's settings, current spend and budget period start.
+	GetKey(context.Context, *connect.Request[v1.GetKeyRequest]) (*connect.Response[v1.KeyInfo], error)
+	// Changes a key's settings; fields left unset keep their value.
+	UpdateKey(context.Context, *connect.Request[v1.UpdateKeyRequest]) (*connect.Response[v1.KeyInfo], error)
+	// Stops a key on every instance (within a second with Redis).
+	RevokeKey(context.Context, *connect.Request[v1.RevokeKeyRequest]) (*connect.Response[v1.KeyInfo], error)
+	// Issues a new secret for the key (same id, limits and spend); the old secret stops working.
+	RotateKey(context.Context, *connect.Request[v1.RotateKeyRequest]) (*connect.Response[v1.CreateKeyResponse], error)
 }
 
 // NewAdminServiceClient constructs a client for the switchyard.v1.AdminService service. By default,
@@ -86,6 +110,42 @@ func NewAdminServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(adminServiceMethods.ByName("GetCacheStats")),
 			connect.WithClientOptions(opts...),
 		),
+		createKey: connect.NewClient[v1.CreateKeyRequest, v1.CreateKeyResponse](
+			httpClient,
+			baseURL+AdminServiceCreateKeyProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("CreateKey")),
+			connect.WithClientOptions(opts...),
+		),
+		listKeys: connect.NewClient[v1.ListKeysRequest, v1.ListKeysResponse](
+			httpClient,
+			baseURL+AdminServiceListKeysProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("ListKeys")),
+			connect.WithClientOptions(opts...),
+		),
+		getKey: connect.NewClient[v1.GetKeyRequest, v1.KeyInfo](
+			httpClient,
+			baseURL+AdminServiceGetKeyProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("GetKey")),
+			connect.WithClientOptions(opts...),
+		),
+		updateKey: connect.NewClient[v1.UpdateKeyRequest, v1.KeyInfo](
+			httpClient,
+			baseURL+AdminServiceUpdateKeyProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("UpdateKey")),
+			connect.WithClientOptions(opts...),
+		),
+		revokeKey: connect.NewClient[v1.RevokeKeyRequest, v1.KeyInfo](
+			httpClient,
+			baseURL+AdminServiceRevokeKeyProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("RevokeKey")),
+			connect.WithClientOptions(opts...),
+		),
+		rotateKey: connect.NewClient[v1.RotateKeyRequest, v1.CreateKeyResponse](
+			httpClient,
+			baseURL+AdminServiceRotateKeyProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("RotateKey")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
@@ -94,6 +154,12 @@ type adminServiceClient struct {
 	getRouterState  *connect.Client[v1.GetRouterStateRequest, v1.GetRouterStateResponse]
 	invalidateCache *connect.Client[v1.InvalidateCacheRequest, v1.InvalidateCacheResponse]
 	getCacheStats   *connect.Client[v1.GetCacheStatsRequest, v1.GetCacheStatsResponse]
+	createKey       *connect.Client[v1.CreateKeyRequest, v1.CreateKeyResponse]
+	listKeys        *connect.Client[v1.ListKeysRequest, v1.ListKeysResponse]
+	getKey          *connect.Client[v1.GetKeyRequest, v1.KeyInfo]
+	updateKey       *connect.Client[v1.UpdateKeyRequest, v1.KeyInfo]
+	revokeKey       *connect.Client[v1.RevokeKeyRequest, v1.KeyInfo]
+	rotateKey       *connect.Client[v1.RotateKeyRequest, v1.CreateKeyResponse]
 }
 
 // GetRouterState calls switchyard.v1.AdminService.GetRouterState.
@@ -111,6 +177,36 @@ func (c *adminServiceClient) GetCacheStats(ctx context.Context, req *connect.Req
 	return c.getCacheStats.CallUnary(ctx, req)
 }
 
+// CreateKey calls switchyard.v1.AdminService.CreateKey.
+func (c *adminServiceClient) CreateKey(ctx context.Context, req *connect.Request[v1.CreateKeyRequest]) (*connect.Response[v1.CreateKeyResponse], error) {
+	return c.createKey.CallUnary(ctx, req)
+}
+
+// ListKeys calls switchyard.v1.AdminService.ListKeys.
+func (c *adminServiceClient) ListKeys(ctx context.Context, req *connect.Request[v1.ListKeysRequest]) (*connect.Response[v1.ListKeysResponse], error) {
+	return c.listKeys.CallUnary(ctx, req)
+}
+
+// GetKey calls switchyard.v1.AdminService.GetKey.
+func (c *adminServiceClient) GetKey(ctx context.Context, req *connect.Request[v1.GetKeyRequest]) (*connect.Response[v1.KeyInfo], error) {
+	return c.getKey.CallUnary(ctx, req)
+}
+
+// UpdateKey calls switchyard.v1.AdminService.UpdateKey.
+func (c *adminServiceClient) UpdateKey(ctx context.Context, req *connect.Request[v1.UpdateKeyRequest]) (*connect.Response[v1.KeyInfo], error) {
+	return c.updateKey.CallUnary(ctx, req)
+}
+
+// RevokeKey calls switchyard.v1.AdminService.RevokeKey.
+func (c *adminServiceClient) RevokeKey(ctx context.Context, req *connect.Request[v1.RevokeKeyRequest]) (*connect.Response[v1.KeyInfo], error) {
+	return c.revokeKey.CallUnary(ctx, req)
+}
+
+// RotateKey calls switchyard.v1.AdminService.RotateKey.
+func (c *adminServiceClient) RotateKey(ctx context.Context, req *connect.Request[v1.RotateKeyRequest]) (*connect.Response[v1.CreateKeyResponse], error) {
+	return c.rotateKey.CallUnary(ctx, req)
+}
+
 // AdminServiceHandler is an implementation of the switchyard.v1.AdminService service.
 type AdminServiceHandler interface {
 	// Every deployment's live state as this gateway (and, with Redis, the fleet) sees it.
@@ -119,6 +215,18 @@ type AdminServiceHandler interface {
 	InvalidateCache(context.Context, *connect.Request[v1.InvalidateCacheRequest]) (*connect.Response[v1.InvalidateCacheResponse], error)
 	// Per-layer cache counters.
 	GetCacheStats(context.Context, *connect.Request[v1.GetCacheStatsRequest]) (*connect.Response[v1.GetCacheStatsResponse], error)
+	// Creates a virtual key; the secret is in the response only, once.
+	CreateKey(context.Context, *connect.Request[v1.CreateKeyRequest]) (*connect.Response[v1.CreateKeyResponse], error)
+	// Every key's settings and spend; never secrets.
+	ListKeys(context.Context, *connect.Request[v1.ListKeysRequest]) (*connect.Response[v1.ListKeysResponse], error)
+	// One key's settings, current spend and budget period start.
+	GetKey(context.Context, *connect.Request[v1.GetKeyRequest]) (*connect.Response[v1.KeyInfo], error)
+	// Changes a key's settings; fields left unset keep their value.
+	UpdateKey(context.Context, *connect.Request[v1.UpdateKeyRequest]) (*connect.Response[v1.KeyInfo], error)
+	// Stops a key on every instance (within a second with Redis).
+	RevokeKey(context.Context, *connect.Request[v1.RevokeKeyRequest]) (*connect.Response[v1.KeyInfo], error)
+	// Issues a new secret for the key (same id, limits and spend); the old secret stops working.
+	RotateKey(context.Context, *connect.Request[v1.RotateKeyRequest]) (*connect.Response[v1.CreateKeyResponse], error)
 }
 
 // NewAdminServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -146,6 +254,42 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(adminServiceMethods.ByName("GetCacheStats")),
 		connect.WithHandlerOptions(opts...),
 	)
+	adminServiceCreateKeyHandler := connect.NewUnaryHandler(
+		AdminServiceCreateKeyProcedure,
+		svc.CreateKey,
+		connect.WithSchema(adminServiceMethods.ByName("CreateKey")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceListKeysHandler := connect.NewUnaryHandler(
+		AdminServiceListKeysProcedure,
+		svc.ListKeys,
+		connect.WithSchema(adminServiceMethods.ByName("ListKeys")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceGetKeyHandler := connect.NewUnaryHandler(
+		AdminServiceGetKeyProcedure,
+		svc.GetKey,
+		connect.WithSchema(adminServiceMethods.ByName("GetKey")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceUpdateKeyHandler := connect.NewUnaryHandler(
+		AdminServiceUpdateKeyProcedure,
+		svc.UpdateKey,
+		connect.WithSchema(adminServiceMethods.ByName("UpdateKey")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceRevokeKeyHandler := connect.NewUnaryHandler(
+		AdminServiceRevokeKeyProcedure,
+		svc.RevokeKey,
+		connect.WithSchema(adminServiceMethods.ByName("RevokeKey")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceRotateKeyHandler := connect.NewUnaryHandler(
+		AdminServiceRotateKeyProcedure,
+		svc.RotateKey,
+		connect.WithSchema(adminServiceMethods.ByName("RotateKey")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/switchyard.v1.AdminService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AdminServiceGetRouterStateProcedure:
@@ -154,6 +298,18 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 			adminServiceInvalidateCacheHandler.ServeHTTP(w, r)
 		case AdminServiceGetCacheStatsProcedure:
 			adminServiceGetCacheStatsHandler.ServeHTTP(w, r)
+		case AdminServiceCreateKeyProcedure:
+			adminServiceCreateKeyHandler.ServeHTTP(w, r)
+		case AdminServiceListKeysProcedure:
+			adminServiceListKeysHandler.ServeHTTP(w, r)
+		case AdminServiceGetKeyProcedure:
+			adminServiceGetKeyHandler.ServeHTTP(w, r)
+		case AdminServiceUpdateKeyProcedure:
+			adminServiceUpdateKeyHandler.ServeHTTP(w, r)
+		case AdminServiceRevokeKeyProcedure:
+			adminServiceRevokeKeyHandler.ServeHTTP(w, r)
+		case AdminServiceRotateKeyProcedure:
+			adminServiceRotateKeyHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -173,4 +329,28 @@ func (UnimplementedAdminServiceHandler) InvalidateCache(context.Context, *connec
 
 func (UnimplementedAdminServiceHandler) GetCacheStats(context.Context, *connect.Request[v1.GetCacheStatsRequest]) (*connect.Response[v1.GetCacheStatsResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchyard.v1.AdminService.GetCacheStats is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) CreateKey(context.Context, *connect.Request[v1.CreateKeyRequest]) (*connect.Response[v1.CreateKeyResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchyard.v1.AdminService.CreateKey is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) ListKeys(context.Context, *connect.Request[v1.ListKeysRequest]) (*connect.Response[v1.ListKeysResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchyard.v1.AdminService.ListKeys is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) GetKey(context.Context, *connect.Request[v1.GetKeyRequest]) (*connect.Response[v1.KeyInfo], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchyard.v1.AdminService.GetKey is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) UpdateKey(context.Context, *connect.Request[v1.UpdateKeyRequest]) (*connect.Response[v1.KeyInfo], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchyard.v1.AdminService.UpdateKey is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) RevokeKey(context.Context, *connect.Request[v1.RevokeKeyRequest]) (*connect.Response[v1.KeyInfo], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchyard.v1.AdminService.RevokeKey is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) RotateKey(context.Context, *connect.Request[v1.RotateKeyRequest]) (*connect.Response[v1.CreateKeyResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchyard.v1.AdminService.RotateKey is not implemented"))
 }

@@ -26,6 +26,24 @@ class AdminService(Protocol):
     async def get_cache_stats(self, request: switchyard_dot_v1_dot_admin__pb2.GetCacheStatsRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.GetCacheStatsResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def create_key(self, request: switchyard_dot_v1_dot_admin__pb2.CreateKeyRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def list_keys(self, request: switchyard_dot_v1_dot_admin__pb2.ListKeysRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.ListKeysResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def get_key(self, request: switchyard_dot_v1_dot_admin__pb2.GetKeyRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.KeyInfo:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def update_key(self, request: switchyard_dot_v1_dot_admin__pb2.UpdateKeyRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.KeyInfo:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def revoke_key(self, request: switchyard_dot_v1_dot_admin__pb2.RevokeKeyRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.KeyInfo:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def rotate_key(self, request: switchyard_dot_v1_dot_admin__pb2.RotateKeyRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
 
 class AdminServiceASGIApplication(ConnectASGIApplication[AdminService]):
     def __init__(self, service: AdminService | AsyncGenerator[AdminService], *, interceptors: Iterable[Interceptor]=(), read_max_bytes: int | None = None, compressions: Iterable[Compression] | None = None) -> None:
@@ -61,6 +79,66 @@ class AdminServiceASGIApplication(ConnectASGIApplication[AdminService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.get_cache_stats,
+                ),
+                "/switchyard.v1.AdminService/CreateKey": Endpoint.unary(
+                    method=MethodInfo(
+                        name="CreateKey",
+                        service_name="switchyard.v1.AdminService",
+                        input=switchyard_dot_v1_dot_admin__pb2.CreateKeyRequest,
+                        output=switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.create_key,
+                ),
+                "/switchyard.v1.AdminService/ListKeys": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ListKeys",
+                        service_name="switchyard.v1.AdminService",
+                        input=switchyard_dot_v1_dot_admin__pb2.ListKeysRequest,
+                        output=switchyard_dot_v1_dot_admin__pb2.ListKeysResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.list_keys,
+                ),
+                "/switchyard.v1.AdminService/GetKey": Endpoint.unary(
+                    method=MethodInfo(
+                        name="GetKey",
+                        service_name="switchyard.v1.AdminService",
+                        input=switchyard_dot_v1_dot_admin__pb2.GetKeyRequest,
+                        output=switchyard_dot_v1_dot_admin__pb2.KeyInfo,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.get_key,
+                ),
+                "/switchyard.v1.AdminService/UpdateKey": Endpoint.unary(
+                    method=MethodInfo(
+                        name="UpdateKey",
+                        service_name="switchyard.v1.AdminService",
+                        input=switchyard_dot_v1_dot_admin__pb2.UpdateKeyRequest,
+                        output=switchyard_dot_v1_dot_admin__pb2.KeyInfo,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.update_key,
+                ),
+                "/switchyard.v1.AdminService/RevokeKey": Endpoint.unary(
+                    method=MethodInfo(
+                        name="RevokeKey",
+                        service_name="switchyard.v1.AdminService",
+                        input=switchyard_dot_v1_dot_admin__pb2.RevokeKeyRequest,
+                        output=switchyard_dot_v1_dot_admin__pb2.KeyInfo,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.revoke_key,
+                ),
+                "/switchyard.v1.AdminService/RotateKey": Endpoint.unary(
+                    method=MethodInfo(
+                        name="RotateKey",
+                        service_name="switchyard.v1.AdminService",
+                        input=switchyard_dot_v1_dot_admin__pb2.RotateKeyRequest,
+                        output=switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.rotate_key,
                 ),
             },
             interceptors=interceptors,
@@ -135,6 +213,126 @@ class AdminServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def create_key(
+        self,
+        request: switchyard_dot_v1_dot_admin__pb2.CreateKeyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CreateKey",
+                service_name="switchyard.v1.AdminService",
+                input=switchyard_dot_v1_dot_admin__pb2.CreateKeyRequest,
+                output=switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def list_keys(
+        self,
+        request: switchyard_dot_v1_dot_admin__pb2.ListKeysRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> switchyard_dot_v1_dot_admin__pb2.ListKeysResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListKeys",
+                service_name="switchyard.v1.AdminService",
+                input=switchyard_dot_v1_dot_admin__pb2.ListKeysRequest,
+                output=switchyard_dot_v1_dot_admin__pb2.ListKeysResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def get_key(
+        self,
+        request: switchyard_dot_v1_dot_admin__pb2.GetKeyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> switchyard_dot_v1_dot_admin__pb2.KeyInfo:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetKey",
+                service_name="switchyard.v1.AdminService",
+                input=switchyard_dot_v1_dot_admin__pb2.GetKeyRequest,
+                output=switchyard_dot_v1_dot_admin__pb2.KeyInfo,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def update_key(
+        self,
+        request: switchyard_dot_v1_dot_admin__pb2.UpdateKeyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> switchyard_dot_v1_dot_admin__pb2.KeyInfo:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateKey",
+                service_name="switchyard.v1.AdminService",
+                input=switchyard_dot_v1_dot_admin__pb2.UpdateKeyRequest,
+                output=switchyard_dot_v1_dot_admin__pb2.KeyInfo,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def revoke_key(
+        self,
+        request: switchyard_dot_v1_dot_admin__pb2.RevokeKeyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> switchyard_dot_v1_dot_admin__pb2.KeyInfo:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="RevokeKey",
+                service_name="switchyard.v1.AdminService",
+                input=switchyard_dot_v1_dot_admin__pb2.RevokeKeyRequest,
+                output=switchyard_dot_v1_dot_admin__pb2.KeyInfo,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def rotate_key(
+        self,
+        request: switchyard_dot_v1_dot_admin__pb2.RotateKeyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="RotateKey",
+                service_name="switchyard.v1.AdminService",
+                input=switchyard_dot_v1_dot_admin__pb2.RotateKeyRequest,
+                output=switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
 
 class AdminServiceSync(Protocol):
     def get_router_state(self, request: switchyard_dot_v1_dot_admin__pb2.GetRouterStateRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.GetRouterStateResponse:
@@ -142,6 +340,18 @@ class AdminServiceSync(Protocol):
     def invalidate_cache(self, request: switchyard_dot_v1_dot_admin__pb2.InvalidateCacheRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.InvalidateCacheResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def get_cache_stats(self, request: switchyard_dot_v1_dot_admin__pb2.GetCacheStatsRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.GetCacheStatsResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def create_key(self, request: switchyard_dot_v1_dot_admin__pb2.CreateKeyRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def list_keys(self, request: switchyard_dot_v1_dot_admin__pb2.ListKeysRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.ListKeysResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def get_key(self, request: switchyard_dot_v1_dot_admin__pb2.GetKeyRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.KeyInfo:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def update_key(self, request: switchyard_dot_v1_dot_admin__pb2.UpdateKeyRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.KeyInfo:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def revoke_key(self, request: switchyard_dot_v1_dot_admin__pb2.RevokeKeyRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.KeyInfo:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def rotate_key(self, request: switchyard_dot_v1_dot_admin__pb2.RotateKeyRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -178,6 +388,66 @@ class AdminServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.get_cache_stats,
+                ),
+                "/switchyard.v1.AdminService/CreateKey": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="CreateKey",
+                        service_name="switchyard.v1.AdminService",
+                        input=switchyard_dot_v1_dot_admin__pb2.CreateKeyRequest,
+                        output=switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.create_key,
+                ),
+                "/switchyard.v1.AdminService/ListKeys": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="ListKeys",
+                        service_name="switchyard.v1.AdminService",
+                        input=switchyard_dot_v1_dot_admin__pb2.ListKeysRequest,
+                        output=switchyard_dot_v1_dot_admin__pb2.ListKeysResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.list_keys,
+                ),
+                "/switchyard.v1.AdminService/GetKey": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="GetKey",
+                        service_name="switchyard.v1.AdminService",
+                        input=switchyard_dot_v1_dot_admin__pb2.GetKeyRequest,
+                        output=switchyard_dot_v1_dot_admin__pb2.KeyInfo,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.get_key,
+                ),
+                "/switchyard.v1.AdminService/UpdateKey": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="UpdateKey",
+                        service_name="switchyard.v1.AdminService",
+                        input=switchyard_dot_v1_dot_admin__pb2.UpdateKeyRequest,
+                        output=switchyard_dot_v1_dot_admin__pb2.KeyInfo,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.update_key,
+                ),
+                "/switchyard.v1.AdminService/RevokeKey": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="RevokeKey",
+                        service_name="switchyard.v1.AdminService",
+                        input=switchyard_dot_v1_dot_admin__pb2.RevokeKeyRequest,
+                        output=switchyard_dot_v1_dot_admin__pb2.KeyInfo,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.revoke_key,
+                ),
+                "/switchyard.v1.AdminService/RotateKey": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="RotateKey",
+                        service_name="switchyard.v1.AdminService",
+                        input=switchyard_dot_v1_dot_admin__pb2.RotateKeyRequest,
+                        output=switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.rotate_key,
                 ),
             },
             interceptors=interceptors,
@@ -246,6 +516,126 @@ class AdminServiceClientSync(ConnectClientSync):
                 service_name="switchyard.v1.AdminService",
                 input=switchyard_dot_v1_dot_admin__pb2.GetCacheStatsRequest,
                 output=switchyard_dot_v1_dot_admin__pb2.GetCacheStatsResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def create_key(
+        self,
+        request: switchyard_dot_v1_dot_admin__pb2.CreateKeyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="CreateKey",
+                service_name="switchyard.v1.AdminService",
+                input=switchyard_dot_v1_dot_admin__pb2.CreateKeyRequest,
+                output=switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def list_keys(
+        self,
+        request: switchyard_dot_v1_dot_admin__pb2.ListKeysRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> switchyard_dot_v1_dot_admin__pb2.ListKeysResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ListKeys",
+                service_name="switchyard.v1.AdminService",
+                input=switchyard_dot_v1_dot_admin__pb2.ListKeysRequest,
+                output=switchyard_dot_v1_dot_admin__pb2.ListKeysResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def get_key(
+        self,
+        request: switchyard_dot_v1_dot_admin__pb2.GetKeyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> switchyard_dot_v1_dot_admin__pb2.KeyInfo:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="GetKey",
+                service_name="switchyard.v1.AdminService",
+                input=switchyard_dot_v1_dot_admin__pb2.GetKeyRequest,
+                output=switchyard_dot_v1_dot_admin__pb2.KeyInfo,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def update_key(
+        self,
+        request: switchyard_dot_v1_dot_admin__pb2.UpdateKeyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> switchyard_dot_v1_dot_admin__pb2.KeyInfo:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="UpdateKey",
+                service_name="switchyard.v1.AdminService",
+                input=switchyard_dot_v1_dot_admin__pb2.UpdateKeyRequest,
+                output=switchyard_dot_v1_dot_admin__pb2.KeyInfo,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def revoke_key(
+        self,
+        request: switchyard_dot_v1_dot_admin__pb2.RevokeKeyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> switchyard_dot_v1_dot_admin__pb2.KeyInfo:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="RevokeKey",
+                service_name="switchyard.v1.AdminService",
+                input=switchyard_dot_v1_dot_admin__pb2.RevokeKeyRequest,
+                output=switchyard_dot_v1_dot_admin__pb2.KeyInfo,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def rotate_key(
+        self,
+        request: switchyard_dot_v1_dot_admin__pb2.RotateKeyRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="RotateKey",
+                service_name="switchyard.v1.AdminService",
+                input=switchyard_dot_v1_dot_admin__pb2.RotateKeyRequest,
+                output=switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,

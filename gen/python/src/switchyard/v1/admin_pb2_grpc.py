@@ -49,6 +49,36 @@ class AdminServiceStub:
                 request_serializer=switchyard_dot_v1_dot_admin__pb2.GetCacheStatsRequest.SerializeToString,
                 response_deserializer=switchyard_dot_v1_dot_admin__pb2.GetCacheStatsResponse.FromString,
                 _registered_method=True)
+        self.CreateKey = channel.unary_unary(
+                '/switchyard.v1.AdminService/CreateKey',
+                request_serializer=switchyard_dot_v1_dot_admin__pb2.CreateKeyRequest.SerializeToString,
+                response_deserializer=switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse.FromString,
+                _registered_method=True)
+        self.ListKeys = channel.unary_unary(
+                '/switchyard.v1.AdminService/ListKeys',
+                request_serializer=switchyard_dot_v1_dot_admin__pb2.ListKeysRequest.SerializeToString,
+                response_deserializer=switchyard_dot_v1_dot_admin__pb2.ListKeysResponse.FromString,
+                _registered_method=True)
+        self.GetKey = channel.unary_unary(
+                '/switchyard.v1.AdminService/GetKey',
+                request_serializer=switchyard_dot_v1_dot_admin__pb2.GetKeyRequest.SerializeToString,
+                response_deserializer=switchyard_dot_v1_dot_admin__pb2.KeyInfo.FromString,
+                _registered_method=True)
+        self.UpdateKey = channel.unary_unary(
+                '/switchyard.v1.AdminService/UpdateKey',
+                request_serializer=switchyard_dot_v1_dot_admin__pb2.UpdateKeyRequest.SerializeToString,
+                response_deserializer=switchyard_dot_v1_dot_admin__pb2.KeyInfo.FromString,
+                _registered_method=True)
+        self.RevokeKey = channel.unary_unary(
+                '/switchyard.v1.AdminService/RevokeKey',
+                request_serializer=switchyard_dot_v1_dot_admin__pb2.RevokeKeyRequest.SerializeToString,
+                response_deserializer=switchyard_dot_v1_dot_admin__pb2.KeyInfo.FromString,
+                _registered_method=True)
+        self.RotateKey = channel.unary_unary(
+                '/switchyard.v1.AdminService/RotateKey',
+                request_serializer=switchyard_dot_v1_dot_admin__pb2.RotateKeyRequest.SerializeToString,
+                response_deserializer=switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -75,6 +105,48 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateKey(self, request, context):
+        """Creates a virtual key; the secret is in the response only, once.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListKeys(self, request, context):
+        """Every key's settings and spend; never secrets.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetKey(self, request, context):
+        """One key's settings, current spend and budget period start.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateKey(self, request, context):
+        """Changes a key's settings; fields left unset keep their value.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeKey(self, request, context):
+        """Stops a key on every instance (within a second with Redis).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotateKey(self, request, context):
+        """Issues a new secret for the key (same id, limits and spend); the old secret stops working.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -92,6 +164,36 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.GetCacheStats,
                     request_deserializer=switchyard_dot_v1_dot_admin__pb2.GetCacheStatsRequest.FromString,
                     response_serializer=switchyard_dot_v1_dot_admin__pb2.GetCacheStatsResponse.SerializeToString,
+            ),
+            'CreateKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateKey,
+                    request_deserializer=switchyard_dot_v1_dot_admin__pb2.CreateKeyRequest.FromString,
+                    response_serializer=switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse.SerializeToString,
+            ),
+            'ListKeys': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListKeys,
+                    request_deserializer=switchyard_dot_v1_dot_admin__pb2.ListKeysRequest.FromString,
+                    response_serializer=switchyard_dot_v1_dot_admin__pb2.ListKeysResponse.SerializeToString,
+            ),
+            'GetKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetKey,
+                    request_deserializer=switchyard_dot_v1_dot_admin__pb2.GetKeyRequest.FromString,
+                    response_serializer=switchyard_dot_v1_dot_admin__pb2.KeyInfo.SerializeToString,
+            ),
+            'UpdateKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateKey,
+                    request_deserializer=switchyard_dot_v1_dot_admin__pb2.UpdateKeyRequest.FromString,
+                    response_serializer=switchyard_dot_v1_dot_admin__pb2.KeyInfo.SerializeToString,
+            ),
+            'RevokeKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeKey,
+                    request_deserializer=switchyard_dot_v1_dot_admin__pb2.RevokeKeyRequest.FromString,
+                    response_serializer=switchyard_dot_v1_dot_admin__pb2.KeyInfo.SerializeToString,
+            ),
+            'RotateKey': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateKey,
+                    request_deserializer=switchyard_dot_v1_dot_admin__pb2.RotateKeyRequest.FromString,
+                    response_serializer=switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -175,6 +277,168 @@ class AdminService:
             '/switchyard.v1.AdminService/GetCacheStats',
             switchyard_dot_v1_dot_admin__pb2.GetCacheStatsRequest.SerializeToString,
             switchyard_dot_v1_dot_admin__pb2.GetCacheStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/switchyard.v1.AdminService/CreateKey',
+            switchyard_dot_v1_dot_admin__pb2.CreateKeyRequest.SerializeToString,
+            switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListKeys(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/switchyard.v1.AdminService/ListKeys',
+            switchyard_dot_v1_dot_admin__pb2.ListKeysRequest.SerializeToString,
+            switchyard_dot_v1_dot_admin__pb2.ListKeysResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/switchyard.v1.AdminService/GetKey',
+            switchyard_dot_v1_dot_admin__pb2.GetKeyRequest.SerializeToString,
+            switchyard_dot_v1_dot_admin__pb2.KeyInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/switchyard.v1.AdminService/UpdateKey',
+            switchyard_dot_v1_dot_admin__pb2.UpdateKeyRequest.SerializeToString,
+            switchyard_dot_v1_dot_admin__pb2.KeyInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/switchyard.v1.AdminService/RevokeKey',
+            switchyard_dot_v1_dot_admin__pb2.RevokeKeyRequest.SerializeToString,
+            switchyard_dot_v1_dot_admin__pb2.KeyInfo.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateKey(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/switchyard.v1.AdminService/RotateKey',
+            switchyard_dot_v1_dot_admin__pb2.RotateKeyRequest.SerializeToString,
+            switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse.FromString,
             options,
             channel_credentials,
             insecure,

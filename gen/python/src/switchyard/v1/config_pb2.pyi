@@ -40,18 +40,20 @@ ROUTING_STRATEGY_LATENCY_BASED: RoutingStrategy
 ROUTING_STRATEGY_COST_BASED: RoutingStrategy
 
 class RouterConfig(_message.Message):
-    __slots__ = ("model_list", "router_settings", "cache_settings", "server_settings", "redis")
+    __slots__ = ("model_list", "router_settings", "cache_settings", "server_settings", "redis", "auth_settings")
     MODEL_LIST_FIELD_NUMBER: _ClassVar[int]
     ROUTER_SETTINGS_FIELD_NUMBER: _ClassVar[int]
     CACHE_SETTINGS_FIELD_NUMBER: _ClassVar[int]
     SERVER_SETTINGS_FIELD_NUMBER: _ClassVar[int]
     REDIS_FIELD_NUMBER: _ClassVar[int]
+    AUTH_SETTINGS_FIELD_NUMBER: _ClassVar[int]
     model_list: _containers.RepeatedCompositeFieldContainer[Deployment]
     router_settings: RouterSettings
     cache_settings: CacheSettings
     server_settings: ServerSettings
     redis: RedisSettings
-    def __init__(self, model_list: _Optional[_Iterable[_Union[Deployment, _Mapping]]] = ..., router_settings: _Optional[_Union[RouterSettings, _Mapping]] = ..., cache_settings: _Optional[_Union[CacheSettings, _Mapping]] = ..., server_settings: _Optional[_Union[ServerSettings, _Mapping]] = ..., redis: _Optional[_Union[RedisSettings, _Mapping]] = ...) -> None: ...
+    auth_settings: AuthSettings
+    def __init__(self, model_list: _Optional[_Iterable[_Union[Deployment, _Mapping]]] = ..., router_settings: _Optional[_Union[RouterSettings, _Mapping]] = ..., cache_settings: _Optional[_Union[CacheSettings, _Mapping]] = ..., server_settings: _Optional[_Union[ServerSettings, _Mapping]] = ..., redis: _Optional[_Union[RedisSettings, _Mapping]] = ..., auth_settings: _Optional[_Union[AuthSettings, _Mapping]] = ...) -> None: ...
 
 class Deployment(_message.Message):
     __slots__ = ("model_name", "id", "provider", "params", "rpm", "tpm", "weight", "max_parallel_requests", "timeout_ms", "stream_timeout_ms", "tags", "input_cost_per_token", "output_cost_per_token", "cache_read_cost_per_token", "cache_write_cost_per_token", "max_input_tokens", "max_output_tokens")
@@ -349,15 +351,37 @@ class RedisSettings(_message.Message):
     def __init__(self, url: _Optional[str] = ..., host: _Optional[str] = ..., port: _Optional[int] = ..., password: _Optional[str] = ..., key_prefix: _Optional[str] = ..., command_timeout_ms: _Optional[int] = ...) -> None: ...
 
 class ServerSettings(_message.Message):
-    __slots__ = ("port", "host", "max_request_bytes", "shutdown_grace_ms", "reflection")
+    __slots__ = ("port", "host", "max_request_bytes", "shutdown_grace_ms", "reflection", "tls")
     PORT_FIELD_NUMBER: _ClassVar[int]
     HOST_FIELD_NUMBER: _ClassVar[int]
     MAX_REQUEST_BYTES_FIELD_NUMBER: _ClassVar[int]
     SHUTDOWN_GRACE_MS_FIELD_NUMBER: _ClassVar[int]
     REFLECTION_FIELD_NUMBER: _ClassVar[int]
+    TLS_FIELD_NUMBER: _ClassVar[int]
     port: int
     host: str
     max_request_bytes: int
     shutdown_grace_ms: int
     reflection: bool
-    def __init__(self, port: _Optional[int] = ..., host: _Optional[str] = ..., max_request_bytes: _Optional[int] = ..., shutdown_grace_ms: _Optional[int] = ..., reflection: _Optional[bool] = ...) -> None: ...
+    tls: TlsSettings
+    def __init__(self, port: _Optional[int] = ..., host: _Optional[str] = ..., max_request_bytes: _Optional[int] = ..., shutdown_grace_ms: _Optional[int] = ..., reflection: _Optional[bool] = ..., tls: _Optional[_Union[TlsSettings, _Mapping]] = ...) -> None: ...
+
+class TlsSettings(_message.Message):
+    __slots__ = ("cert_file", "key_file", "client_ca_file")
+    CERT_FILE_FIELD_NUMBER: _ClassVar[int]
+    KEY_FILE_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_CA_FILE_FIELD_NUMBER: _ClassVar[int]
+    cert_file: str
+    key_file: str
+    client_ca_file: str
+    def __init__(self, cert_file: _Optional[str] = ..., key_file: _Optional[str] = ..., client_ca_file: _Optional[str] = ...) -> None: ...
+
+class AuthSettings(_message.Message):
+    __slots__ = ("master_key", "store_file", "key_cache_ttl_ms")
+    MASTER_KEY_FIELD_NUMBER: _ClassVar[int]
+    STORE_FILE_FIELD_NUMBER: _ClassVar[int]
+    KEY_CACHE_TTL_MS_FIELD_NUMBER: _ClassVar[int]
+    master_key: str
+    store_file: str
+    key_cache_ttl_ms: int
+    def __init__(self, master_key: _Optional[str] = ..., store_file: _Optional[str] = ..., key_cache_ttl_ms: _Optional[int] = ...) -> None: ...
