@@ -1,5 +1,6 @@
 import type { RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
 import { cacheSettingsProblems } from "../cache/settings.js";
+import { authSettingsProblems } from "../auth/settings.js";
 import type { ProviderRegistry } from "../providers/registry.js";
 
 export type PathSegments = Array<string | number>;
@@ -74,5 +75,6 @@ export function validateRouterConfig(config: RouterConfig, providers: ProviderRe
   const port = config.serverSettings?.port;
   if (port !== undefined && port > 65535) problem(["server_settings", "port"], `${port} is not a TCP port (0..65535)`);
   problems.push(...cacheSettingsProblems(config));
+  problems.push(...authSettingsProblems(config));
   return problems;
 }

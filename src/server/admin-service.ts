@@ -15,6 +15,8 @@ export interface AdminBackends {
     invalidate(request: InvalidateCacheRequest): Promise<InvalidateCacheResponse>;
     stats(): Promise<GetCacheStatsResponse>;
   };
+  /** Virtual key management (src/auth). */
+  keys: Pick<ServiceImpl<typeof AdminService>, "createKey" | "listKeys" | "getKey" | "updateKey" | "revokeKey" | "rotateKey">;
 }
 
 export function adminService(backends: AdminBackends): ServiceImpl<typeof AdminService> {
@@ -32,5 +34,6 @@ export function adminService(backends: AdminBackends): ServiceImpl<typeof AdminS
       if (!backends.cache) throw new ConnectError("caching is not enabled (cache_settings.enabled)", Code.FailedPrecondition);
       return backends.cache.stats();
     },
+    ...backends.keys,
   };
 }

@@ -1,6 +1,7 @@
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
+import tls from "node:tls";
 import { systemClock, type Clock } from "../util/clock.js";
 
 type Handler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse | http2.Http2ServerResponse) => void;
@@ -14,11 +15,14 @@ const H2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
  * curl). Node's h2c server cannot fall back to HTTP/1.1 by itself, so we
  * peek at each connection's first bytes and hand it to the right server.
  *
+ * With TLS the protocol is negotiated instead (ALPN: "h2" or
+ * "http/1.1"), so the same one port serves all protocols encrypted.
+ *
  * Also tracks in-flight requests and open connections, for graceful
  * shutdown.
  */
 export class DualProtocolServer {
-  private readonly tcp: net.Server;
+  private readonly tcp: net.Server | tls.Server;
   private readonly h1: http.Server;
   private readonly h2: http2.Http2Server;
   private readonly sockets = new Set<net.Socket>();
@@ -30,6 +34,7 @@ export class DualProtocolServer {
   constructor(
     handler: Handler,
     private readonly clock: Clock = systemClock,
+    tlsOptions?: tls.TlsOptions,
   ) {
     const tracked: Handler = (req, res) => {
       this.inFlight++;
@@ -50,7 +55,11 @@ export class DualProtocolServer {
       session.once("close", () => this.sessions.delete(session));
       if (this.draining) session.close();
     });
-    this.tcp = net.createServer((socket) => this.route(socket));
+    this.tcp = tlsOptions
+      ? tls.createServer(tlsOptions, (socket) => this.routeTls(socket))
+      : net.createServer((socket) => this.route(socket));
+    // A failed handshake (e.g. mTLS without a client certificate) is the client's problem, not the server's.
+    this.tcp.on("tlsClientError", (_err, socket) => socket.destroy());
   }
 
   get inFlightRequests(): number {
@@ -65,6 +74,14 @@ export class DualProtocolServer {
         resolve((this.tcp.address() as net.AddressInfo).port);
       });
     });
+  }
+
+  private routeTls(socket: tls.TLSSocket): void {
+    this.sockets.add(socket);
+    socket.once("close", () => this.sockets.delete(socket));
+    socket.on("error", () => socket.destroy());
+    // Clients without ALPN (old HTTP/1.1 tools) get HTTP/1.1.
+    (socket.alpnProtocol === "h2" ? this.h2 : this.h1).emit("connection", socket);
   }
 
   private route(socket: net.Socket): void {

@@ -1,4 +1,4 @@
-import type { Interceptor, StreamResponse } from "@connectrpc/connect";
+import type { ContextValues, Interceptor, StreamResponse } from "@connectrpc/connect";
 import { toConnectError } from "../errors/status.js";
 
 /**
@@ -6,12 +6,12 @@ import { toConnectError } from "../errors/status.js";
  * ConnectError through the taxonomy table, so handlers and the layers
  * below only ever throw GatewayError.
  */
-export function errorMappingInterceptor(onError?: (err: unknown, procedure: string) => void): Interceptor {
+export function errorMappingInterceptor(onError?: (err: unknown, procedure: string, contextValues: ContextValues) => void): Interceptor {
   return (next) => async (request) => {
     const procedure = `${request.service.typeName}/${request.method.name}`;
     const map = (err: unknown) => {
       const mapped = toConnectError(err);
-      onError?.(err, procedure);
+      onError?.(err, procedure, request.contextValues);
       return mapped;
     };
     try {

@@ -21,8 +21,10 @@ import { routerStateReader } from "../router/router-state.js";
 import { createStateStore } from "../router/state/index.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
+import { tlsOptions } from "./tls.js";
 import { createGatewayCache, type GatewayCache } from "../cache/index.js";
 import { adminService } from "./admin-service.js";
+import { authIdentityKey, authInterceptor, createAuthenticator, keyAdmin, type Authenticator } from "../auth/index.js";
 import { errorMappingInterceptor } from "./error-interceptor.js";
 import { HealthStatus, healthService, ServingStatus } from "./health.js";
 import { inferenceService } from "./inference-service.js";
@@ -52,10 +54,12 @@ export class Gateway {
     private readonly router: Router,
     /** The response cache, when cache_settings.enabled. */
     readonly cache?: GatewayCache,
+    /** Key checks, when auth_settings.master_key is set. */
+    readonly auth?: Authenticator,
   ) {}
 
   get url(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.config.source.serverSettings?.tls ? "https" : "http"}://127.0.0.1:${this.port}`;
   }
 
   /**
@@ -76,6 +80,7 @@ export class Gateway {
       await Promise.all(this.config.deployments.map((d) => d.adapter.close?.()));
       await this.router.close();
       await this.cache?.close();
+      await this.auth?.store.close();
     })();
     return this.closing;
   }
@@ -99,6 +104,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const clock = options.clock ?? systemClock;
   const router = new Router(config, { clock, store: createStateStore(config, clock, logger), logger });
   const cache = await createGatewayCache(options.config, { clock, logger });
+  const auth = createAuthenticator(options.config, config.redis, { clock, logger });
+  await auth?.store.start();
   const health = new HealthStatus();
   const shutdown = new AbortController();
   // connect links every call's signal to this one; thousands of concurrent calls are normal, not a leak.
@@ -111,7 +118,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const routes = (r: ConnectRouter) => {
     r.service(InferenceService, inferenceService(cache ? cache.wrap(router) : router));
-    r.service(AdminService, adminService({ routerState: routerStateReader(config, router.store, clock), cache }));
+    r.service(AdminService, adminService({ routerState: routerStateReader(config, router.store, clock), cache, keys: keyAdmin(auth) }));
     r.service(Health, healthService(health));
     if (config.server.reflection) {
       r.service(ReflectionV1, reflectionServiceV1(reflection));
@@ -123,17 +130,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     readMaxBytes: config.server.maxRequestBytes,
     shutdownSignal: shutdown.signal,
     interceptors: [
-      errorMappingInterceptor((err, procedure) => {
-        if (isGatewayError(err)) logger.debug({ procedure, kind: err.kind, err: err.message }, "call failed");
-        else if (!(err instanceof ConnectError)) logger.error({ procedure, err }, "unexpected error");
+      errorMappingInterceptor((err, procedure, contextValues) => {
+        const keyId = contextValues.get(authIdentityKey)?.keyId;
+        if (isGatewayError(err)) logger.debug({ procedure, keyId, kind: err.kind, err: err.message }, "call failed");
+        else if (!(err instanceof ConnectError)) logger.error({ procedure, keyId, err }, "unexpected error");
+        else logger.debug({ procedure, keyId, code: Code[err.code], err: err.rawMessage }, "call refused");
       }),
+      ...(auth ? [authInterceptor(auth)] : []),
     ],
   });
-  const server = new DualProtocolServer(handler, options.clock ?? systemClock);
+  const server = new DualProtocolServer(handler, options.clock ?? systemClock, tlsOptions(options.config.serverSettings?.tls));
   const port = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host);
 
   health.set("", ServingStatus.SERVING);
   for (const service of services) health.set(service.typeName, ServingStatus.SERVING);
   logger.info({ port, modelGroups: [...config.groups.keys()] }, "switchyard listening");
-  return new Gateway(port, config, health, server, shutdown, logger, router, cache);
+  return new Gateway(port, config, health, server, shutdown, logger, router, cache, auth);
 }

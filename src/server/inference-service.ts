@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { InferenceService, ListModelsResponseSchema } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { newRequestContext } from "../router/request-context.js";
+import { authIdentityKey } from "../auth/interceptor.js";
 import type { InferenceBackend } from "../cache/index.js";
 import {
   validateCompletionRequest,
@@ -43,8 +44,11 @@ export function inferenceService(router: InferenceBackend): ServiceImpl<typeof I
       validateModerationRequest(request);
       return router.moderate(request, ctx);
     },
-    listModels() {
-      return create(ListModelsResponseSchema, { models: router.listModels() });
+    listModels(_request, context) {
+      // A key limited to some model groups sees only those.
+      const allowed = context.values.get(authIdentityKey)?.models ?? [];
+      const models = router.listModels();
+      return create(ListModelsResponseSchema, { models: allowed.length === 0 ? models : models.filter((m) => allowed.includes(m.name)) });
     },
   };
 }

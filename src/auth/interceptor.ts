@@ -1,0 +1,91 @@
+import { createContextKey, type Interceptor, type StreamResponse } from "@connectrpc/connect";
+import { AdminService } from "../../gen/ts/switchyard/v1/admin_pb.js";
+import { InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import type { Authenticator, AuthIdentity, Grant } from "./authenticator.js";
+
+/** The caller's identity in connect's per-request context values; undefined when auth is off. */
+export const authIdentityKey = createContextKey<AuthIdentity | undefined>(undefined, { description: "switchyard caller identity" });
+
+/** Services whose calls need credentials; health and reflection stay open for load balancers and tooling. */
+const GUARDED = new Set([InferenceService.typeName, AdminService.typeName]);
+
+interface Billable {
+  model?: string;
+  costUsd?: number;
+  usage?: { totalTokens?: number };
+}
+
+/**
+ * Enforces the Authenticator on InferenceService and AdminService calls,
+ * puts the identity in the context, and reports each call's cost (for
+ * streams: the chunks' costs, when the stream ends, however it ends).
+ */
+export function authInterceptor(auth: Authenticator): Interceptor {
+  return (next) => async (request) => {
+    if (!GUARDED.has(request.service.typeName)) return next(request);
+    const procedure = `${request.service.typeName}/${request.method.name}`;
+    if (!request.stream) {
+      const grant = await auth.authenticate(request.header, procedure, (request.message as Billable).model);
+      request.contextValues.set(authIdentityKey, grant.identity);
+      const response = await next(request);
+      if (!response.stream) {
+        const message = response.message as Billable;
+        grant.settle({ costUsd: message.costUsd ?? 0, tokens: message.usage?.totalTokens ?? 0 });
+        return response;
+      }
+      return { ...response, message: billed(response.message, grant) } as StreamResponse as typeof response;
+    }
+    // Server streaming: the one request message arrives as a stream; read it to learn the model group.
+    const iterator = request.message[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    const grant = await auth.authenticate(request.header, procedure, first.done ? undefined : (first.value as Billable).model);
+    request.contextValues.set(authIdentityKey, grant.identity);
+    const replayed = {
+      async *[Symbol.asyncIterator]() {
+        if (!first.done) yield first.value;
+        for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+      },
+    };
+    const response = await next({ ...request, message: replayed } as typeof request);
+    if (!response.stream) return response;
+    return { ...response, message: billed(response.message, grant) } as typeof response;
+  };
+}
+
+/** The stream, passing chunks through, settling the summed cost once when it finishes, fails or is abandoned. */
+function billed<T>(messages: AsyncIterable<T>, grant: Grant): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator](): AsyncIterator<T> {
+      const inner = messages[Symbol.asyncIterator]();
+      let costUsd = 0;
+      let tokens = 0;
+      const settle = () => grant.settle({ costUsd, tokens });
+      return {
+        next: () =>
+          inner.next().then(
+            (result) => {
+              if (result.done) settle();
+              else {
+                const chunk = result.value as Billable;
+                costUsd += chunk.costUsd ?? 0;
+                tokens += chunk.usage?.totalTokens ?? 0;
+              }
+              return result;
+            },
+            (err: unknown) => {
+              settle();
+              throw err;
+            },
+          ),
+        return: (value?: unknown) => {
+          settle();
+          return inner.return ? inner.return(value) : Promise.resolve({ done: true as const, value: value as T });
+        },
+        throw: (err?: unknown) => {
+          settle();
+          return inner.throw ? inner.throw(err) : Promise.reject(err);
+        },
+      };
+    },
+  };
+}
