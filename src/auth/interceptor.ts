@@ -20,13 +20,14 @@ interface Billable {
  * puts the identity in the context, and reports each call's cost (for
  * streams: the chunks' costs, when the stream ends, however it ends).
  */
-export function authInterceptor(auth: Authenticator): Interceptor {
+export function authInterceptor(auth: Authenticator, onAdmit?: (procedure: string, identity: AuthIdentity | undefined) => void): Interceptor {
   return (next) => async (request) => {
     if (!GUARDED.has(request.service.typeName)) return next(request);
     const procedure = `${request.service.typeName}/${request.method.name}`;
     if (!request.stream) {
       const grant = await auth.authenticate(request.header, procedure, (request.message as Billable).model);
       request.contextValues.set(authIdentityKey, grant.identity);
+      onAdmit?.(procedure, grant.identity);
       const response = await next(request);
       if (!response.stream) {
         const message = response.message as Billable;
@@ -40,6 +41,7 @@ export function authInterceptor(auth: Authenticator): Interceptor {
     const first = await iterator.next();
     const grant = await auth.authenticate(request.header, procedure, first.done ? undefined : (first.value as Billable).model);
     request.contextValues.set(authIdentityKey, grant.identity);
+    onAdmit?.(procedure, grant.identity);
     const replayed = {
       async *[Symbol.asyncIterator]() {
         if (!first.done) yield first.value;

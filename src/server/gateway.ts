@@ -136,7 +136,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         else if (!(err instanceof ConnectError)) logger.error({ procedure, keyId, err }, "unexpected error");
         else logger.debug({ procedure, keyId, code: Code[err.code], err: err.rawMessage }, "call refused");
       }),
-      ...(auth ? [authInterceptor(auth)] : []),
+      ...(auth
+        ? [authInterceptor(auth, (procedure, id) => logger.debug({ procedure, keyId: id?.keyId, alias: id?.alias, keyMetadata: id?.metadata }, "call admitted"))]
+        : []),
     ],
   });
   const server = new DualProtocolServer(handler, options.clock ?? systemClock, tlsOptions(options.config.serverSettings?.tls));
