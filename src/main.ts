@@ -27,7 +27,7 @@ async function serve(args: string[]): Promise<number> {
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new Error(`--port: "${portText}" is not a TCP port`);
 
   const gateway = await startGateway({ config, port, host: values.host, logger, providers });
-  logger.info({ config: source, url: `http://localhost:${gateway.port}` }, "ready");
+  logger.info({ config: source, url: gateway.url }, "ready");
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {

@@ -17,10 +17,15 @@ export interface AuthIdentity {
   readonly models: readonly string[];
 }
 
-/** An admitted call: report what it cost when it ends (once). */
+/**
+ * An admitted call: report what it cost when it ends (once). The promise
+ * resolves when the spend is recorded (it never rejects; failures are
+ * logged), so a caller that waits for it before answering guarantees that a
+ * client who has seen the answer that spent the budget will be refused next.
+ */
 export interface Grant {
   readonly identity?: AuthIdentity;
-  settle(usage: { costUsd: number; tokens: number }): void;
+  settle(usage: { costUsd: number; tokens: number }): Promise<void>;
 }
 
 export interface AuthenticatorOptions {
@@ -33,7 +38,7 @@ export interface AuthenticatorOptions {
 }
 
 const MASTER: AuthIdentity = Object.freeze({ keyId: "master", alias: "master", metadata: {}, isMaster: true, models: [] });
-const NOTHING_TO_SETTLE: Grant = { settle: () => undefined };
+const NOTHING_TO_SETTLE: Grant = { settle: () => Promise.resolve() };
 
 /**
  * Decides whether a call may proceed: the one auth path every surface
@@ -87,9 +92,9 @@ export class Authenticator {
     return {
       identity,
       settle: ({ costUsd, tokens }) => {
-        if (settled || (!(costUsd > 0) && !(tokens > 0 && record.tpm > 0))) return;
+        if (settled || (!(costUsd > 0) && !(tokens > 0 && record.tpm > 0))) return Promise.resolve();
         settled = true;
-        this.options.store.addUsage(record, costUsd, tokens, this.options.clock.now()).catch((err: unknown) => {
+        return this.options.store.addUsage(record, costUsd, tokens, this.options.clock.now()).catch((err: unknown) => {
           this.options.logger.error({ keyId: record.id, costUsd, err: (err as Error).message }, "could not record a key's spend");
         });
       },

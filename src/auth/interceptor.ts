@@ -31,7 +31,8 @@ export function authInterceptor(auth: Authenticator, onAdmit?: (procedure: strin
       const response = await next(request);
       if (!response.stream) {
         const message = response.message as Billable;
-        grant.settle({ costUsd: message.costUsd ?? 0, tokens: message.usage?.totalTokens ?? 0 });
+        // Recorded before answering: a client that saw this answer spend the budget is refused on its next call.
+        await grant.settle({ costUsd: message.costUsd ?? 0, tokens: message.usage?.totalTokens ?? 0 });
         return response;
       }
       return { ...response, message: billed(response.message, grant) } as StreamResponse as typeof response;
@@ -54,7 +55,10 @@ export function authInterceptor(auth: Authenticator, onAdmit?: (procedure: strin
   };
 }
 
-/** The stream, passing chunks through, settling the summed cost once when it finishes, fails or is abandoned. */
+/**
+ * The stream, passing chunks through, settling the summed cost once when it
+ * finishes (before the end reaches the client), fails or is abandoned.
+ */
 function billed<T>(messages: AsyncIterable<T>, grant: Grant): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<T> {
@@ -65,8 +69,8 @@ function billed<T>(messages: AsyncIterable<T>, grant: Grant): AsyncIterable<T> {
       return {
         next: () =>
           inner.next().then(
-            (result) => {
-              if (result.done) settle();
+            async (result) => {
+              if (result.done) await settle();
               else {
                 const chunk = result.value as Billable;
                 costUsd += chunk.costUsd ?? 0;
@@ -74,17 +78,17 @@ function billed<T>(messages: AsyncIterable<T>, grant: Grant): AsyncIterable<T> {
               }
               return result;
             },
-            (err: unknown) => {
-              settle();
+            async (err: unknown) => {
+              await settle();
               throw err;
             },
           ),
         return: (value?: unknown) => {
-          settle();
+          void settle();
           return inner.return ? inner.return(value) : Promise.resolve({ done: true as const, value: value as T });
         },
         throw: (err?: unknown) => {
-          settle();
+          void settle();
           return inner.throw ? inner.throw(err) : Promise.reject(err);
         },
       };

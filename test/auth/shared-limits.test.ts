@@ -1,0 +1,135 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { QuotaFailureSchema, RetryInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
+import { startGatewayProcess, type GatewayProcess } from "./gateway-process.js";
+import { bearer, clients, MASTER_KEY, PROTOCOLS, refusal } from "./support.js";
+
+// Two gateway processes sharing one Redis: every limit must hold for the fleet, not per process.
+let gateways: GatewayProcess[] = [];
+
+beforeAll(async () => {
+  const config = JSON.stringify({
+    model_list: [
+      {
+        model_name: "chat",
+        provider: "mock",
+        params: { model: "mock-1", mock: { latency_ms: 20 } },
+        input_cost_per_token: 0.001,
+        output_cost_per_token: 0.002,
+      },
+    ],
+    redis: { url: inject("redisUrl"), key_prefix: `auth-shared-${randomUUID()}:` },
+    auth_settings: { master_key: "os.environ/SWITCHYARD_MASTER_KEY" },
+  });
+  const env = { SWITCHYARD_MASTER_KEY: MASTER_KEY };
+  gateways = await Promise.all([startGatewayProcess(config, env), startGatewayProcess(config, env)]);
+}, 60_000);
+afterAll(async () => {
+  await Promise.all(gateways.map((g) => g.stop()));
+});
+
+const ask = { model: "chat", messages: [{ role: "user", content: "what does a switchyard do" }] };
+
+describe("limits shared by two gateway processes through Redis", () => {
+  it("bounds a budget's overspend by the requests in flight when it ran out (200 concurrent requests)", async () => {
+    const [a, b] = gateways.map((g) => clients(PROTOCOLS.gRPC!(g.url)));
+    const master = bearer(MASTER_KEY);
+    // The price of one call, measured with an unlimited key (every call here is the same size).
+    const probe = await a!.admin.createKey({ alias: "probe" }, master);
+    const costPerCall = (await a!.inference.complete(ask, bearer(probe.key))).costUsd;
+    expect(costPerCall).toBeGreaterThan(0);
+
+    const budgetUsd = 20.5 * costPerCall;
+    const key = await a!.admin.createKey({ alias: "budgeted", maxBudgetUsd: budgetUsd }, master);
+    const callsToSpendIt = Math.ceil(budgetUsd / costPerCall); // 21
+
+    const calls = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const client = (i % 2 === 0 ? a : b)!.inference;
+        const startedAt = performance.now();
+        try {
+          await client.complete(ask, bearer(key.key));
+          return { startedAt, endedAt: performance.now(), ok: true as const };
+        } catch (err) {
+          expect(ConnectError.from(err).code).toBe(Code.ResourceExhausted);
+          expect(ConnectError.from(err).findDetails(QuotaFailureSchema)).toHaveLength(1);
+          return { startedAt, endedAt: performance.now(), ok: false as const };
+        }
+      }),
+    );
+
+    const successes = calls.filter((c) => c.ok).sort((x, y) => x.endedAt - y.endedAt);
+    expect(successes.length).toBeGreaterThanOrEqual(callsToSpendIt);
+    // The budget ran out when the client saw the answer that spent it (spend is recorded before the answer is sent).
+    const ranOutAt = successes[callsToSpendIt - 1]!.endedAt;
+    const inFlightThen = calls.filter((c) => c.startedAt < ranOutAt && c.endedAt > ranOutAt).length;
+    const overspendUsd = successes.length * costPerCall - budgetUsd;
+    const bound = inFlightThen * costPerCall;
+
+    // Nothing that started after the budget ran out got through; what did was already in flight.
+    expect(calls.filter((c) => c.startedAt > ranOutAt && c.ok)).toEqual([]);
+    expect(successes.length).toBeLessThanOrEqual(callsToSpendIt + inFlightThen);
+    expect(overspendUsd).toBeLessThanOrEqual(bound + 1e-9);
+    // Every cent is counted, across both processes.
+    const info = await b!.admin.getKey({ keyId: key.keyId }, master);
+    expect(info.spendUsd).toBeCloseTo(successes.length * costPerCall, 9);
+    console.log(
+      `budget $${budgetUsd.toFixed(4)} (${callsToSpendIt} calls of $${costPerCall}); ${successes.length}/200 succeeded; ` +
+        `in flight when it ran out: ${inFlightThen}; overspend $${overspendUsd.toFixed(4)} <= bound $${bound.toFixed(4)}`,
+    );
+  });
+
+  it("admits exactly 60 of 100 requests sent within one second to a key with rpm 60", async () => {
+    const [a, b] = gateways.map((g) => clients(PROTOCOLS.gRPC!(g.url)));
+    const key = await a!.admin.createKey({ alias: "rpm60", rpm: 60 }, bearer(MASTER_KEY));
+    const started = performance.now();
+    const outcomes = await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        (i % 2 === 0 ? a : b)!.inference.complete(ask, bearer(key.key)).then(
+          () => "ok",
+          (err: unknown) => {
+            const e = ConnectError.from(err);
+            expect(e.code).toBe(Code.ResourceExhausted);
+            expect(e.findDetails(RetryInfoSchema)).toHaveLength(1);
+            return "limited";
+          },
+        ),
+      ),
+    );
+    expect(performance.now() - started).toBeLessThan(1_000 + 500); // sent within a second (plus the answers' latency)
+    expect(outcomes.filter((o) => o === "ok")).toHaveLength(60);
+    expect(outcomes.filter((o) => o === "limited")).toHaveLength(40);
+  });
+
+  it("stops a revoked key on the other process within one second", async () => {
+    const [a, b] = gateways.map((g) => clients(PROTOCOLS.Connect!(g.url)));
+    const key = await a!.admin.createKey({ alias: "soon-revoked" }, bearer(MASTER_KEY));
+    await b!.inference.complete(ask, bearer(key.key)); // b now has the key cached
+    await a!.admin.revokeKey({ keyId: key.keyId }, bearer(MASTER_KEY));
+    const revokedAt = performance.now();
+    let refusedAfterMs = Infinity;
+    while (performance.now() - revokedAt < 2_000) {
+      const refused = await b!.inference.complete(ask, bearer(key.key)).then(
+        () => false,
+        (err: unknown) => ConnectError.from(err).code === Code.Unauthenticated,
+      );
+      if (refused) {
+        refusedAfterMs = performance.now() - revokedAt;
+        break;
+      }
+    }
+    expect(refusedAfterMs).toBeLessThan(1_000);
+    await refusal(b!.inference.complete(ask, bearer(key.key)), Code.Unauthenticated);
+  });
+
+  it("never logs a secret in either process", () => {
+    for (const g of gateways) {
+      const log = g.lines.join("\n");
+      expect(log).toContain("switchyard listening");
+      expect(log).not.toContain(MASTER_KEY);
+      expect(log).not.toMatch(/sk-sy-[A-Za-z0-9_-]{20}/);
+    }
+  });
+});
