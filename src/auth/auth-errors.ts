@@ -49,9 +49,11 @@ export const authErrors = {
         },
       ],
     ),
-  budgetExceeded: (keyId: string, maxBudgetUsd: number, spendUsd: number, periodEnds?: Date) =>
+  budgetExceeded: (keyId: string, maxBudgetUsd: number, spendUsd: number, periodEnds: Date | undefined, committed: boolean) =>
     refusal(
-      `key ${keyId} has spent its budget ($${spendUsd.toFixed(6)} of $${maxBudgetUsd})`,
+      committed
+        ? `key ${keyId} has the rest of its budget committed to calls in flight ($${spendUsd.toFixed(6)} of $${maxBudgetUsd} spent)`
+        : `key ${keyId} has spent its budget ($${spendUsd.toFixed(6)} of $${maxBudgetUsd})`,
       Code.ResourceExhausted,
       "KEY_BUDGET_EXCEEDED",
       { key_id: keyId },

@@ -1,3 +1,4 @@
+import { Code, ConnectError } from "@connectrpc/connect";
 import { AdminService } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import type { Logger } from "../observability/logger.js";
 import type { Clock } from "../util/clock.js";
@@ -65,6 +66,17 @@ export class Authenticator {
    * (UNAUTHENTICATED, PERMISSION_DENIED, RESOURCE_EXHAUSTED) or returns the grant.
    */
   async authenticate(headers: Headers, procedure: string, modelGroup?: string): Promise<Grant> {
+    try {
+      return await this.check(headers, procedure, modelGroup);
+    } catch (err) {
+      if (err instanceof ConnectError) throw err;
+      // The store is down or slow: refuse (fail closed) with a status clients retry, without internals.
+      this.options.logger.error({ procedure, err: (err as Error).message }, "auth store unavailable");
+      throw new ConnectError("the key store is unavailable; try again", Code.Unavailable);
+    }
+  }
+
+  private async check(headers: Headers, procedure: string, modelGroup?: string): Promise<Grant> {
     const secret = credentialOf(headers);
     if (!secret) throw authErrors.missing();
     if (sameSecret(secret, this.options.masterKey)) return { identity: MASTER, settle: NOTHING_TO_SETTLE.settle };
@@ -84,7 +96,7 @@ export class Authenticator {
     if (!admission.ok) {
       if (admission.limit === "budget") {
         const ends = record.budgetPeriodMs > 0 ? new Date(admission.periodStartMs + record.budgetPeriodMs) : undefined;
-        throw authErrors.budgetExceeded(record.id, record.maxBudgetUsd, admission.spendUsd, ends);
+        throw authErrors.budgetExceeded(record.id, record.maxBudgetUsd, admission.spendUsd, ends, admission.committed ?? false);
       }
       throw authErrors.rateLimited(record.id, admission.limit, admission.limit === "rpm" ? record.rpm : record.tpm, admission.retryAfterMs);
     }
@@ -92,9 +104,10 @@ export class Authenticator {
     return {
       identity,
       settle: ({ costUsd, tokens }) => {
-        if (settled || (!(costUsd > 0) && !(tokens > 0 && record.tpm > 0))) return Promise.resolve();
+        if (settled) return Promise.resolve();
         settled = true;
-        return this.options.store.addUsage(record, costUsd, tokens, this.options.clock.now()).catch((err: unknown) => {
+        if (!(costUsd > 0) && !(tokens > 0 && record.tpm > 0) && admission.reservation === undefined) return Promise.resolve();
+        return this.options.store.addUsage(record, costUsd, tokens, this.options.clock.now(), admission.reservation).catch((err: unknown) => {
           this.options.logger.error({ keyId: record.id, costUsd, err: (err as Error).message }, "could not record a key's spend");
         });
       },

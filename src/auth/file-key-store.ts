@@ -7,6 +7,8 @@ interface FileState {
   keys: Record<string, { record: KeyRecord; hash: string }>;
   /** "<id>:<period start>" → dollars spent in that period. */
   spend: Record<string, number>;
+  /** Paid calls and their total cost per key, for the average a call reserves. */
+  stats?: Record<string, { calls: number; costUsd: number }>;
 }
 
 /**
@@ -28,6 +30,9 @@ export class FileKeyStore implements KeyStore {
   private readonly byHash = new Map<string, string>();
   private readonly admitted = new Map<string, number[]>();
   private readonly tokens = new Map<string, { minute: number; used: number }>();
+  /** Key id → reservation → dollars held by a call in flight (memory only: a restart ends those calls). */
+  private readonly reserved = new Map<string, Map<string, number>>();
+  private reservations = 0;
   private readonly listeners: Array<(keyId: string) => void> = [];
   private writing: Promise<void> = Promise.resolve();
   private dirty = false;
@@ -94,9 +99,17 @@ export class FileKeyStore implements KeyStore {
   }
 
   async admit(record: KeyRecord, nowMs: number): Promise<Admission> {
+    let estimate = 0;
     if (record.maxBudgetUsd > 0) {
       const spent = this.state.spend[spendKey(record, nowMs)] ?? 0;
       if (spent >= record.maxBudgetUsd) return { ok: false, limit: "budget", spendUsd: spent, periodStartMs: periodStartMs(record, nowMs) };
+      const stats = this.state.stats?.[record.id];
+      estimate = stats && stats.calls > 0 ? stats.costUsd / stats.calls : 0;
+      let reserved = 0;
+      for (const amount of this.reserved.get(record.id)?.values() ?? []) reserved += amount;
+      if (estimate > 0 && spent + reserved >= record.maxBudgetUsd) {
+        return { ok: false, limit: "budget", spendUsd: spent, periodStartMs: periodStartMs(record, nowMs), committed: true };
+      }
     }
     if (record.tpm > 0) {
       const t = this.tokens.get(record.id);
@@ -110,10 +123,18 @@ export class FileKeyStore implements KeyStore {
       if (times.length >= record.rpm) return { ok: false, limit: "rpm", retryAfterMs: times[0]! + MINUTE_MS - nowMs };
       times.push(nowMs);
     }
+    if (estimate > 0) {
+      const reservation = String(++this.reservations);
+      const held = this.reserved.get(record.id) ?? new Map<string, number>();
+      held.set(reservation, estimate);
+      this.reserved.set(record.id, held);
+      return { ok: true, reservation };
+    }
     return { ok: true };
   }
 
-  async addUsage(record: KeyRecord, costUsd: number, tokens: number, nowMs: number): Promise<void> {
+  async addUsage(record: KeyRecord, costUsd: number, tokens: number, nowMs: number, reservation?: string): Promise<void> {
+    if (reservation !== undefined) this.reserved.get(record.id)?.delete(reservation);
     if (tokens > 0 && record.tpm > 0) {
       const minute = Math.floor(nowMs / MINUTE_MS);
       const t = this.tokens.get(record.id);
@@ -124,7 +145,10 @@ export class FileKeyStore implements KeyStore {
       // Earlier periods of this key are history nobody reads: drop them.
       for (const k of Object.keys(this.state.spend)) if (k.startsWith(`${record.id}:`) && k !== key) delete this.state.spend[k];
       this.state.spend[key] = (this.state.spend[key] ?? 0) + costUsd;
-      await this.flush();
+      const stats = (this.state.stats ??= {})[record.id] ?? { calls: 0, costUsd: 0 };
+      this.state.stats[record.id] = { calls: stats.calls + 1, costUsd: stats.costUsd + costUsd };
+      // Counted in memory now (the next admit sees it); on disk shortly. A failed write stays dirty and is retried by the next one.
+      this.flush().catch(() => undefined);
     }
   }
 
@@ -148,7 +172,12 @@ export class FileKeyStore implements KeyStore {
     const write = async () => {
       if (!this.dirty) return;
       this.dirty = false;
-      await this.write(JSON.stringify(this.state));
+      try {
+        await this.write(JSON.stringify(this.state));
+      } catch (err) {
+        this.dirty = true;
+        throw err;
+      }
     };
     // A failed write must not wedge later ones: each waits for the previous, success or not.
     this.writing = this.writing.then(write, write);

@@ -28,7 +28,13 @@ export function authInterceptor(auth: Authenticator, onAdmit?: (procedure: strin
       const grant = await auth.authenticate(request.header, procedure, (request.message as Billable).model);
       request.contextValues.set(authIdentityKey, grant.identity);
       onAdmit?.(procedure, grant.identity);
-      const response = await next(request);
+      let response;
+      try {
+        response = await next(request);
+      } catch (err) {
+        await grant.settle({ costUsd: 0, tokens: 0 }); // releases the call's budget reservation
+        throw err;
+      }
       if (!response.stream) {
         const message = response.message as Billable;
         // Recorded before answering: a client that saw this answer spend the budget is refused on its next call.
@@ -49,7 +55,13 @@ export function authInterceptor(auth: Authenticator, onAdmit?: (procedure: strin
         for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
       },
     };
-    const response = await next({ ...request, message: replayed } as typeof request);
+    let response;
+    try {
+      response = await next({ ...request, message: replayed } as typeof request);
+    } catch (err) {
+      await grant.settle({ costUsd: 0, tokens: 0 });
+      throw err;
+    }
     if (!response.stream) return response;
     return { ...response, message: billed(response.message, grant) } as typeof response;
   };

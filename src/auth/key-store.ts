@@ -2,9 +2,11 @@ import type { KeyRecord } from "./key-record.js";
 
 /** Why a call was not admitted, and when trying again can help. */
 export type Admission =
-  | { ok: true }
+  /** `reservation`: the budget share held for this call until it settles (pass it back to addUsage). */
+  | { ok: true; reservation?: string }
   | { ok: false; limit: "rpm" | "tpm"; retryAfterMs: number }
-  | { ok: false; limit: "budget"; spendUsd: number; periodStartMs: number };
+  /** `committed`: not spent yet, but the rest is reserved by calls in flight. */
+  | { ok: false; limit: "budget"; spendUsd: number; periodStartMs: number; committed?: boolean };
 
 /**
  * Where keys and their counters live. Two implementations: Redis (shared
@@ -23,10 +25,17 @@ export interface KeyStore {
   put(record: KeyRecord): Promise<void>;
   /** Swaps the key's secret hash (rotation); the old hash stops matching everywhere. */
   rehash(record: KeyRecord, newHash: string): Promise<void>;
-  /** Budget and tpm check plus, when admitted, one request counted against rpm, atomically. */
+  /**
+   * Budget, tpm and rpm checks and, when admitted, the request counted
+   * against rpm and (with a budget) the key's average call cost reserved
+   * for it, atomically. Spend plus reservations at or over the budget refuses.
+   */
   admit(record: KeyRecord, nowMs: number): Promise<Admission>;
-  /** Adds a finished call's cost to the current period's spend and its tokens to this minute's. */
-  addUsage(record: KeyRecord, costUsd: number, tokens: number, nowMs: number): Promise<void>;
+  /**
+   * Adds a finished call's cost to the current period's spend and its tokens
+   * to this minute's, and releases its reservation (also for a failed call, at cost 0).
+   */
+  addUsage(record: KeyRecord, costUsd: number, tokens: number, nowMs: number, reservation?: string): Promise<void>;
   /** Spend in the period containing nowMs, US dollars. */
   spend(record: KeyRecord, nowMs: number): Promise<number>;
   /** Called with a key id whenever that key changes on any instance. */

@@ -16,17 +16,33 @@ export interface RedisKeyStoreOptions {
 // one second against rpm 60 admit exactly 60, with no minute-boundary burst.
 const ADMIT = `
 local now = tonumber(ARGV[1])
-local budget = tonumber(ARGV[4])
-if budget > 0 then
-  local spent = tonumber(redis.call('GET', KEYS[3]) or '0')
-  if spent >= budget then return {3, 0, tostring(spent)} end
-end
+local rpm = tonumber(ARGV[2])
 local tpm = tonumber(ARGV[3])
+local budget = tonumber(ARGV[4])
+local spent = 0
+local estimate = 0
+if budget > 0 then
+  spent = tonumber(redis.call('GET', KEYS[3]) or '0')
+  if spent >= budget then return {3, 0, tostring(spent)} end
+  local stats = redis.call('HMGET', KEYS[4], 'calls', 'cost')
+  local calls = tonumber(stats[1] or '0')
+  if calls > 0 then estimate = tonumber(stats[2]) / calls end
+  if estimate > 0 then
+    local reserved = 0
+    local held = redis.call('HGETALL', KEYS[5])
+    for i = 1, #held, 2 do
+      local sep = string.find(held[i + 1], ':', 1, true)
+      local expires = tonumber(string.sub(held[i + 1], 1, sep - 1))
+      if expires <= now then redis.call('HDEL', KEYS[5], held[i])
+      else reserved = reserved + tonumber(string.sub(held[i + 1], sep + 1)) end
+    end
+    if spent + reserved >= budget then return {4, 0, tostring(spent)} end
+  end
+end
 if tpm > 0 then
   local used = tonumber(redis.call('GET', KEYS[2]) or '0')
   if used >= tpm then return {2, 60000 - (now % 60000), '0'} end
 end
-local rpm = tonumber(ARGV[2])
 if rpm > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 60000)
   if redis.call('ZCARD', KEYS[1]) >= rpm then
@@ -36,14 +52,22 @@ if rpm > 0 then
   redis.call('ZADD', KEYS[1], now, ARGV[5])
   redis.call('PEXPIRE', KEYS[1], 61000)
 end
+if estimate > 0 then
+  redis.call('HSET', KEYS[5], ARGV[5], (now + tonumber(ARGV[6])) .. ':' .. tostring(estimate))
+  redis.call('PEXPIRE', KEYS[5], ARGV[6])
+  return {5, 0, '0'}
+end
 return {0, 0, '0'}`;
 
 const ADD_USAGE = `
+if ARGV[4] ~= '' then redis.call('HDEL', KEYS[4], ARGV[4]) end
 local cost = tonumber(ARGV[1])
 if cost > 0 then
   redis.call('INCRBYFLOAT', KEYS[1], ARGV[1])
   local ttl = tonumber(ARGV[3])
   if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
+  redis.call('HINCRBYFLOAT', KEYS[3], 'cost', ARGV[1])
+  redis.call('HINCRBY', KEYS[3], 'calls', 1)
 end
 local tokens = tonumber(ARGV[2])
 if tokens > 0 then
@@ -52,11 +76,15 @@ if tokens > 0 then
 end
 return 1`;
 
+/** A reservation outlives a call that never settles (its instance died) by this much, then frees itself, ms. */
+const RESERVATION_TTL_MS = 10 * 60_000;
+
 /**
  * Keys and counters in Redis, shared by every instance. Layout under
  * `<prefix>auth:`: `key:<id>` (settings JSON), `hash:<sha256>` → id, `ids`
  * (set), `spend:<id>:<period start>` (dollars), `tpm:<id>:<minute>`,
- * `rpm:<id>` (sorted set). Changes are announced on `<prefix>auth:changed`
+ * `rpm:<id>` (sorted set), `stats:<id>` (calls and cost so far, for the
+ * average), `reserved:<id>` (budget held by calls in flight). Changes are announced on `<prefix>auth:changed`
  * so every instance drops its cached copy within milliseconds.
  */
 export class RedisKeyStore implements KeyStore {
@@ -73,8 +101,8 @@ export class RedisKeyStore implements KeyStore {
     this.subscriber = new Redis(options.url, { lazyConnect: true });
     this.p = `${options.keyPrefix}auth:`;
     this.channel = `${this.p}changed`;
-    this.redis.defineCommand("authAdmit", { numberOfKeys: 3, lua: ADMIT });
-    this.redis.defineCommand("authAddUsage", { numberOfKeys: 2, lua: ADD_USAGE });
+    this.redis.defineCommand("authAdmit", { numberOfKeys: 5, lua: ADMIT });
+    this.redis.defineCommand("authAddUsage", { numberOfKeys: 4, lua: ADD_USAGE });
     for (const client of [this.redis, this.subscriber]) {
       client.on("error", (err: Error) => options.logger.warn({ err: err.message }, "auth store: redis error"));
     }
@@ -156,26 +184,35 @@ export class RedisKeyStore implements KeyStore {
       `${this.p}rpm:${record.id}`,
       `${this.p}tpm:${record.id}:${Math.floor(nowMs / MINUTE_MS)}`,
       this.spendKey(record, nowMs),
+      `${this.p}stats:${record.id}`,
+      `${this.p}reserved:${record.id}`,
       nowMs,
       record.rpm,
       record.tpm,
       record.maxBudgetUsd,
       member,
+      RESERVATION_TTL_MS,
     )) as [number, number, string];
     if (verdict === 0) return { ok: true };
-    if (verdict === 3) return { ok: false, limit: "budget", spendUsd: Number(spent), periodStartMs: periodStartMs(record, nowMs) };
+    if (verdict === 5) return { ok: true, reservation: member };
+    if (verdict === 3 || verdict === 4) {
+      return { ok: false, limit: "budget", spendUsd: Number(spent), periodStartMs: periodStartMs(record, nowMs), committed: verdict === 4 };
+    }
     return { ok: false, limit: verdict === 1 ? "rpm" : "tpm", retryAfterMs: Math.max(0, retryAfterMs) };
   }
 
-  async addUsage(record: KeyRecord, costUsd: number, tokens: number, nowMs: number): Promise<void> {
+  async addUsage(record: KeyRecord, costUsd: number, tokens: number, nowMs: number, reservation?: string): Promise<void> {
     // A finished period's spend is only history: keep it one extra period for GetKey near the boundary.
     const ttl = record.budgetPeriodMs > 0 ? 2 * record.budgetPeriodMs : 0;
     await (this.redis as unknown as AuthCommands).authAddUsage(
       this.spendKey(record, nowMs),
       `${this.p}tpm:${record.id}:${Math.floor(nowMs / MINUTE_MS)}`,
+      `${this.p}stats:${record.id}`,
+      `${this.p}reserved:${record.id}`,
       costUsd > 0 ? costUsd.toString() : "0",
       record.tpm > 0 ? tokens : 0,
       ttl,
+      reservation ?? "",
     );
   }
 

@@ -13,6 +13,12 @@ export const DEFAULT_STORE_FILE = "switchyard-keys.json";
 const DEFAULT_KEY_CACHE_TTL_MS = 30_000;
 /** Shorter master keys are guessable; the generated virtual keys have 43 random characters. */
 const MIN_MASTER_KEY_LENGTH = 16;
+/**
+ * The router treats a Redis slower than redis.command_timeout_ms as down and
+ * carries on with local state; auth cannot (it fails closed), so a busy Redis
+ * gets longer before a call is refused as UNAVAILABLE.
+ */
+const MIN_AUTH_COMMAND_TIMEOUT_MS = 2_000;
 
 /** What validate-config reports about auth_settings and server_settings.tls. */
 export function authSettingsProblems(config: RouterConfig): SemanticProblem[] {
@@ -86,7 +92,7 @@ export function createAuthenticator(
     return undefined;
   }
   const store = redis
-    ? new RedisKeyStore({ ...redis, logger: deps.logger })
+    ? new RedisKeyStore({ ...redis, commandTimeoutMs: Math.max(redis.commandTimeoutMs, MIN_AUTH_COMMAND_TIMEOUT_MS), logger: deps.logger })
     : new FileKeyStore(settings.storeFile || DEFAULT_STORE_FILE);
   return new Authenticator({
     masterKey: settings.masterKey,

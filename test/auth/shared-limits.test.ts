@@ -44,8 +44,12 @@ describe("limits shared by two gateway processes through Redis", () => {
     const budgetUsd = 20.5 * costPerCall;
     const key = await a!.admin.createKey({ alias: "budgeted", maxBudgetUsd: budgetUsd }, master);
     const callsToSpendIt = Math.ceil(budgetUsd / costPerCall); // 21
+    // One call first, so the key has an average cost that each later call reserves while in flight.
+    const first = { startedAt: performance.now(), ok: true as const, endedAt: 0 };
+    await b!.inference.complete(ask, bearer(key.key));
+    first.endedAt = performance.now();
 
-    const calls = await Promise.all(
+    const burst = await Promise.all(
       Array.from({ length: 200 }, async (_, i) => {
         const client = (i % 2 === 0 ? a : b)!.inference;
         const startedAt = performance.now();
@@ -59,6 +63,7 @@ describe("limits shared by two gateway processes through Redis", () => {
         }
       }),
     );
+    const calls = [first, ...burst];
 
     const successes = calls.filter((c) => c.ok).sort((x, y) => x.endedAt - y.endedAt);
     expect(successes.length).toBeGreaterThanOrEqual(callsToSpendIt);
@@ -66,17 +71,20 @@ describe("limits shared by two gateway processes through Redis", () => {
     const ranOutAt = successes[callsToSpendIt - 1]!.endedAt;
     const inFlightThen = calls.filter((c) => c.startedAt < ranOutAt && c.endedAt > ranOutAt).length;
     const overspendUsd = successes.length * costPerCall - budgetUsd;
-    const bound = inFlightThen * costPerCall;
+    // The call that crossed the budget, plus every call still in flight then, at one call's cost each.
+    const bound = (1 + inFlightThen) * costPerCall;
 
     // Nothing that started after the budget ran out got through; what did was already in flight.
     expect(calls.filter((c) => c.startedAt > ranOutAt && c.ok)).toEqual([]);
     expect(successes.length).toBeLessThanOrEqual(callsToSpendIt + inFlightThen);
     expect(overspendUsd).toBeLessThanOrEqual(bound + 1e-9);
+    // With a steady price, reservations make the bound tight: exactly the calls the budget pays for get through.
+    expect(successes).toHaveLength(callsToSpendIt);
     // Every cent is counted, across both processes.
-    const info = await b!.admin.getKey({ keyId: key.keyId }, master);
+    const info = await a!.admin.getKey({ keyId: key.keyId }, master);
     expect(info.spendUsd).toBeCloseTo(successes.length * costPerCall, 9);
     console.log(
-      `budget $${budgetUsd.toFixed(4)} (${callsToSpendIt} calls of $${costPerCall}); ${successes.length}/200 succeeded; ` +
+      `budget $${budgetUsd.toFixed(4)} (${callsToSpendIt} calls of $${costPerCall}); ${successes.length}/201 succeeded; ` +
         `in flight when it ran out: ${inFlightThen}; overspend $${overspendUsd.toFixed(4)} <= bound $${bound.toFixed(4)}`,
     );
   });
@@ -84,6 +92,7 @@ describe("limits shared by two gateway processes through Redis", () => {
   it("admits exactly 60 of 100 requests sent within one second to a key with rpm 60", async () => {
     const [a, b] = gateways.map((g) => clients(PROTOCOLS.gRPC!(g.url)));
     const key = await a!.admin.createKey({ alias: "rpm60", rpm: 60 }, bearer(MASTER_KEY));
+    // All 100 are sent at once (one tick); the window is a sliding minute, so the count is exact however long they take to answer.
     const started = performance.now();
     const outcomes = await Promise.all(
       Array.from({ length: 100 }, (_, i) =>
@@ -98,7 +107,7 @@ describe("limits shared by two gateway processes through Redis", () => {
         ),
       ),
     );
-    expect(performance.now() - started).toBeLessThan(1_000 + 500); // sent within a second (plus the answers' latency)
+    expect(performance.now() - started).toBeLessThan(60_000);
     expect(outcomes.filter((o) => o === "ok")).toHaveLength(60);
     expect(outcomes.filter((o) => o === "limited")).toHaveLength(40);
   });
