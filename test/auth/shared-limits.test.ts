@@ -33,60 +33,84 @@ afterAll(async () => {
 const ask = { model: "chat", messages: [{ role: "user", content: "what does a switchyard do" }] };
 
 describe("limits shared by two gateway processes through Redis", () => {
-  it("bounds a budget's overspend by the requests in flight when it ran out (200 concurrent requests)", async () => {
-    const [a, b] = gateways.map((g) => clients(PROTOCOLS.gRPC!(g.url)));
-    const master = bearer(MASTER_KEY);
-    // The price of one call, measured with an unlimited key (every call here is the same size).
-    const probe = await a!.admin.createKey({ alias: "probe" }, master);
-    const costPerCall = (await a!.inference.complete(ask, bearer(probe.key))).costUsd;
-    expect(costPerCall).toBeGreaterThan(0);
+  type Call = { startedAt: number; endedAt: number; ok: boolean };
 
-    const budgetUsd = 20.5 * costPerCall;
-    const key = await a!.admin.createKey({ alias: "budgeted", maxBudgetUsd: budgetUsd }, master);
-    const callsToSpendIt = Math.ceil(budgetUsd / costPerCall); // 21
-    // One call first, so the key has an average cost that each later call reserves while in flight.
-    const first = { startedAt: performance.now(), ok: true as const, endedAt: 0 };
-    await b!.inference.complete(ask, bearer(key.key));
-    first.endedAt = performance.now();
-
-    const burst = await Promise.all(
+  /** 200 concurrent Completes, alternating between the two processes, each timed at the client. */
+  async function burst(key: string): Promise<Call[]> {
+    const [a, b] = gateways.map((g) => clients(PROTOCOLS.gRPC!(g.url)).inference);
+    return Promise.all(
       Array.from({ length: 200 }, async (_, i) => {
-        const client = (i % 2 === 0 ? a : b)!.inference;
         const startedAt = performance.now();
         try {
-          await client.complete(ask, bearer(key.key));
-          return { startedAt, endedAt: performance.now(), ok: true as const };
+          await (i % 2 === 0 ? a : b)!.complete(ask, bearer(key));
+          return { startedAt, endedAt: performance.now(), ok: true };
         } catch (err) {
           expect(ConnectError.from(err).code).toBe(Code.ResourceExhausted);
           expect(ConnectError.from(err).findDetails(QuotaFailureSchema)).toHaveLength(1);
-          return { startedAt, endedAt: performance.now(), ok: false as const };
+          return { startedAt, endedAt: performance.now(), ok: false };
         }
       }),
     );
-    const calls = [first, ...burst];
+  }
 
+  /**
+   * Asserts the overspend bound on `calls` against a budget of `budgetUsd`
+   * at `costPerCall` each, and returns the figures. The budget ran out when
+   * a client saw the answer that spent it (spend is recorded before the
+   * answer is sent); what may still get through is what was in flight then.
+   */
+  function checkOverspend(calls: Call[], budgetUsd: number, costPerCall: number) {
+    const callsToSpendIt = Math.ceil(budgetUsd / costPerCall);
     const successes = calls.filter((c) => c.ok).sort((x, y) => x.endedAt - y.endedAt);
     expect(successes.length).toBeGreaterThanOrEqual(callsToSpendIt);
-    // The budget ran out when the client saw the answer that spent it (spend is recorded before the answer is sent).
     const ranOutAt = successes[callsToSpendIt - 1]!.endedAt;
     const inFlightThen = calls.filter((c) => c.startedAt < ranOutAt && c.endedAt > ranOutAt).length;
     const overspendUsd = successes.length * costPerCall - budgetUsd;
     // The call that crossed the budget, plus every call still in flight then, at one call's cost each.
     const bound = (1 + inFlightThen) * costPerCall;
-
-    // Nothing that started after the budget ran out got through; what did was already in flight.
     expect(calls.filter((c) => c.startedAt > ranOutAt && c.ok)).toEqual([]);
     expect(successes.length).toBeLessThanOrEqual(callsToSpendIt + inFlightThen);
     expect(overspendUsd).toBeLessThanOrEqual(bound + 1e-9);
-    // With a steady price, reservations make the bound tight: exactly the calls the budget pays for get through.
-    expect(successes).toHaveLength(callsToSpendIt);
+    const summary =
+      `budget $${budgetUsd.toFixed(4)} (${callsToSpendIt} calls of $${costPerCall}); ${successes.length}/${calls.length} succeeded; ` +
+      `in flight when it ran out: ${inFlightThen}; overspend $${overspendUsd.toFixed(4)} <= bound $${bound.toFixed(4)}`;
+    console.log(summary);
+    return { successes: successes.length, callsToSpendIt };
+  }
+
+  async function priceOfOneCall(): Promise<number> {
+    const { admin, inference } = clients(PROTOCOLS.gRPC!(gateways[0]!.url));
+    const probe = await admin.createKey({ alias: "probe" }, bearer(MASTER_KEY));
+    const cost = (await inference.complete(ask, bearer(probe.key))).costUsd; // every call here is the same size
+    expect(cost).toBeGreaterThan(0);
+    return cost;
+  }
+
+  it("bounds a fresh key's overspend by the requests in flight when its budget ran out (200 concurrent requests)", async () => {
+    const { admin } = clients(PROTOCOLS.gRPC!(gateways[0]!.url));
+    const costPerCall = await priceOfOneCall();
+    const budgetUsd = 20.5 * costPerCall;
+    const key = await admin.createKey({ alias: "fresh", maxBudgetUsd: budgetUsd }, bearer(MASTER_KEY));
+    // No call has finished yet, so there is no average cost to reserve: every call admitted before the budget ran out runs.
+    const calls = await burst(key.key);
+    const { successes } = checkOverspend(calls, budgetUsd, costPerCall);
     // Every cent is counted, across both processes.
-    const info = await a!.admin.getKey({ keyId: key.keyId }, master);
-    expect(info.spendUsd).toBeCloseTo(successes.length * costPerCall, 9);
-    console.log(
-      `budget $${budgetUsd.toFixed(4)} (${callsToSpendIt} calls of $${costPerCall}); ${successes.length}/201 succeeded; ` +
-        `in flight when it ran out: ${inFlightThen}; overspend $${overspendUsd.toFixed(4)} <= bound $${bound.toFixed(4)}`,
-    );
+    expect((await admin.getKey({ keyId: key.keyId }, bearer(MASTER_KEY))).spendUsd).toBeCloseTo(successes * costPerCall, 9);
+  });
+
+  it("admits exactly what the budget pays for once the key has an average call cost to reserve (200 concurrent requests)", async () => {
+    const [a, b] = gateways.map((g) => clients(PROTOCOLS.gRPC!(g.url)));
+    const costPerCall = await priceOfOneCall();
+    const budgetUsd = 20.5 * costPerCall;
+    const key = await a!.admin.createKey({ alias: "seasoned", maxBudgetUsd: budgetUsd }, bearer(MASTER_KEY));
+    const startedAt = performance.now();
+    await b!.inference.complete(ask, bearer(key.key));
+    const first: Call = { startedAt, endedAt: performance.now(), ok: true };
+
+    const calls = [first, ...(await burst(key.key))];
+    const { successes, callsToSpendIt } = checkOverspend(calls, budgetUsd, costPerCall);
+    expect(successes).toBe(callsToSpendIt);
+    expect((await a!.admin.getKey({ keyId: key.keyId }, bearer(MASTER_KEY))).spendUsd).toBeCloseTo(successes * costPerCall, 9);
   });
 
   it("admits exactly 60 of 100 requests sent within one second to a key with rpm 60", async () => {
