@@ -49,12 +49,14 @@ const { InferenceService: GrpcJsInference } = (grpc.loadPackageDefinition(defini
   InferenceService: grpc.ServiceClientConstructor;
 };
 
-function grpcJsComplete(port: number, credentials: grpc.ChannelCredentials): Promise<Record<string, any>> {
+function grpcJsComplete(port: number, credentials: grpc.ChannelCredentials, authorization?: string): Promise<Record<string, any>> {
   const client = new GrpcJsInference(`127.0.0.1:${port}`, credentials) as grpc.Client & Record<string, Function>;
+  const metadata = new grpc.Metadata();
+  if (authorization) metadata.set("authorization", authorization);
   return new Promise<Record<string, any>>((resolve, reject) => {
     client.Complete!(
       { model: "mock", messages: [{ role: "user", content: "over tls" }] },
-      new grpc.Metadata(),
+      metadata,
       { deadline: Date.now() + 5_000 },
       (err: grpc.ServiceError | null, res: Record<string, any>) => (err ? reject(err) : resolve(res)),
     );
@@ -131,5 +133,26 @@ describe("server_settings.tls.client_ca_file (mTLS)", () => {
     ).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
     const connect = createConnectTransport({ baseUrl: gateway.url, httpVersion: "1.1", nodeOptions: { ca: read(certs.ca) } });
     await expect(createClient(InferenceService, connect).complete({ model: "mock", messages: [] })).rejects.toThrow();
+  });
+});
+
+describe("TLS with a master key", () => {
+  it("takes the key from gRPC metadata over TLS and refuses a call without it", async () => {
+    const master = "tls-master-key-0123456789";
+    const gateway = await startTestGateway(
+      JSON.stringify({
+        model_list: mock,
+        server_settings: { tls: { cert_file: certs.serverCert, key_file: certs.serverKey } },
+        auth_settings: { master_key: master, store_file: path.join(mkdtempSync(path.join(tmpdir(), "sy-tls-keys-")), "keys.json") },
+      }),
+    );
+    try {
+      const credentials = () => grpc.credentials.createSsl(read(certs.ca));
+      await expect(grpcJsComplete(gateway.port, credentials())).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+      const answer = await grpcJsComplete(gateway.port, credentials(), `Bearer ${master}`);
+      expect(answer.choices[0].message.content).toContain("over tls");
+    } finally {
+      await gateway.close(0);
+    }
   });
 });
