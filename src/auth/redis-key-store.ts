@@ -76,6 +76,9 @@ if tokens > 0 then
 end
 return 1`;
 
+/** How long start() waits for Redis before the gateway refuses to start, ms. */
+const START_TIMEOUT_MS = 5_000;
+
 /** A reservation outlives a call that never settles (its instance died) by this much, then frees itself, ms. */
 const RESERVATION_TTL_MS = 10 * 60_000;
 
@@ -109,8 +112,20 @@ export class RedisKeyStore implements KeyStore {
   }
 
   async start(): Promise<void> {
-    await this.redis.connect();
-    await this.subscriber.connect();
+    // ioredis keeps retrying a refused connection; auth cannot run without its store, so give up and say so.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no connection within ${START_TIMEOUT_MS} ms`)), START_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([Promise.all([this.redis.connect(), this.subscriber.connect()]), timeout]);
+    } catch (err) {
+      this.redis.disconnect();
+      this.subscriber.disconnect();
+      throw new Error(`auth store: cannot reach Redis (${(err as Error).message})`);
+    } finally {
+      clearTimeout(timer);
+    }
     this.subscriber.on("message", (_channel: string, keyId: string) => this.emit(keyId));
     // Messages published while disconnected are lost: on reconnect, drop every cached key.
     this.subscriber.on("ready", () => this.emit("*"));

@@ -105,7 +105,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const router = new Router(config, { clock, store: createStateStore(config, clock, logger), logger });
   const cache = await createGatewayCache(options.config, { clock, logger });
   const auth = createAuthenticator(options.config, config.redis, { clock, logger });
-  await auth?.store.start();
+  try {
+    await auth?.store.start();
+  } catch (err) {
+    await Promise.all([router.close(), cache?.close(), ...config.deployments.map((d) => d.adapter.close?.())]);
+    throw err;
+  }
   const health = new HealthStatus();
   const shutdown = new AbortController();
   // connect links every call's signal to this one; thousands of concurrent calls are normal, not a leak.

@@ -1,6 +1,6 @@
 import { Code } from "@connectrpc/connect";
 import { afterAll, describe, expect, it } from "vitest";
-import { startRedisServer, type RedisServer } from "../support/redis-server.js";
+import { freePort, startRedisServer, type RedisServer } from "../support/redis-server.js";
 import { authConfig, bearer, clients, MASTER_KEY, PROTOCOLS, refusal, startLoggedGateway } from "./support.js";
 
 let redis: RedisServer | undefined;
@@ -25,5 +25,12 @@ describe("when the shared key store is down", () => {
     } finally {
       await gateway.close(0);
     }
+  });
+});
+
+describe("when the shared key store is unreachable at start", () => {
+  it("refuses to start rather than serve without auth", async () => {
+    const port = await freePort();
+    await expect(startLoggedGateway(authConfig({ redis: { url: `redis://127.0.0.1:${port}` } }))).rejects.toThrow(/auth store: cannot reach Redis/);
   });
 });
