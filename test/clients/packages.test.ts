@@ -48,15 +48,17 @@ async function scratchDir(name: string): Promise<string> {
 }
 
 describe("one version for every client", () => {
-  it("stamps VERSION into the TypeScript, Python and Go packages", async () => {
+  it("stamps VERSION into the TypeScript, Python and Go packages and the Helm chart", async () => {
     const ts = JSON.parse(await readFile(path.join(REPO_ROOT, "clients/typescript/package.json"), "utf8")) as { version: string };
     const py = await readFile(path.join(REPO_ROOT, "gen/python/pyproject.toml"), "utf8");
     const go = await readFile(path.join(REPO_ROOT, "gen/go/version.go"), "utf8");
     const changelog = await readFile(path.join(REPO_ROOT, "CHANGELOG.md"), "utf8");
+    const chart = await readFile(path.join(REPO_ROOT, "deploy/helm/switchyard/Chart.yaml"), "utf8");
     expect(ts.version).toBe(VERSION);
     expect(py).toContain(`\nversion = "${VERSION}"\n`);
     expect(go).toContain(`const Version = "${VERSION}"`);
     expect(changelog).toContain(`## ${VERSION}`);
+    expect(chart).toContain(`\nversion: ${VERSION}\nappVersion: "${VERSION}"\n`);
   });
 });
 
