@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { AdminService, DeploymentHealth } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import { CacheLayer, InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import { startRedisCluster, type RedisCluster } from "../support/emulators/redis-topologies.js";
 import { startGatewayProcess, type GatewayProcess } from "../support/gateway-process.js";
 
 /**
@@ -41,7 +42,12 @@ function connect(process: GatewayProcess): Instance {
   return { process, inference: createClient(InferenceService, transport), admin: createClient(AdminService, transport) };
 }
 
-function fleetConfig(strategy: "least-busy" | "usage-based", keyPrefix: string): string {
+/** One Redis server (the run's shared one), or a Redis Cluster's seed nodes. */
+type Topology = { url: string } | { clusterNodes: string[] };
+
+function fleetConfig(strategy: "least-busy" | "usage-based", keyPrefix: string, topology: Topology): string {
+  const redis = "url" in topology ? { url: topology.url } : { cluster_nodes: topology.clusterNodes };
+  const cacheLayer = "url" in topology ? {} : { cluster_nodes: topology.clusterNodes };
   const mock = (params: Record<string, unknown> = {}) => ({ provider: "mock", params: { model: "mock-1", mock: params } });
   return JSON.stringify({
     model_list: [
@@ -54,13 +60,13 @@ function fleetConfig(strategy: "least-busy" | "usage-based", keyPrefix: string):
       { model_name: "hold", id: "hold-1", ...mock({ latency_ms: 120_000 }) },
     ],
     router_settings: { routing_strategy: strategy, allowed_fails: 1, num_retries: 0, retry_backoff_ms: 0, cooldown_time_ms: 600_000 },
-    cache_settings: { enabled: true, layers: [{ redis: {} }], namespace: "fleet" },
-    redis: { url: inject("redisUrl"), key_prefix: keyPrefix, command_timeout_ms: 1_000 },
+    cache_settings: { enabled: true, layers: [{ redis: cacheLayer }], namespace: "fleet" },
+    redis: { ...redis, key_prefix: keyPrefix, command_timeout_ms: 1_000 },
   });
 }
 
-async function startFleet(strategy: "least-busy" | "usage-based", size = 3): Promise<Instance[]> {
-  const config = fleetConfig(strategy, `fleet-${randomUUID()}:`);
+async function startFleet(strategy: "least-busy" | "usage-based", topology: Topology = { url: inject("redisUrl") }, size = 3): Promise<Instance[]> {
+  const config = fleetConfig(strategy, `fleet-${randomUUID()}:`, topology);
   const processes = await Promise.all(Array.from({ length: size }, () => startGatewayProcess(config)));
   return processes.map(connect);
 }
@@ -106,13 +112,15 @@ function expectEvenSpread(landed: string[]) {
   }
 }
 
-describe("three gateway processes sharing one Redis behave as one gateway (least-busy)", () => {
+/** The least-busy fleet's guarantees, on whichever Redis topology `start` gives the fleet. */
+function leastBusyFleetSuite(start: () => Promise<Instance[]>, stop: () => Promise<void> = async () => {}) {
   let fleet: Instance[] = [];
   beforeAll(async () => {
-    fleet = await startFleet("least-busy");
-  }, 120_000);
+    fleet = await start();
+  }, 180_000);
   afterAll(async () => {
     await Promise.all(fleet.map((i) => i.process.kill()));
+    await stop();
   });
 
   it("honours on every instance a cooldown caused through one, from the next call on", async () => {
@@ -193,6 +201,21 @@ describe("three gateway processes sharing one Redis behave as one gateway (least
     expect(await load).toHaveLength(40); // every call through the survivors succeeded
     expect(await Promise.all(held)).toEqual(["gone", "gone", "gone", "gone"]);
   });
+}
+
+describe("three gateway processes sharing one Redis behave as one gateway (least-busy)", () => {
+  leastBusyFleetSuite(() => startFleet("least-busy"));
+});
+
+describe("three gateway processes sharing a three-master Redis Cluster (state store and cache) behave as one gateway", () => {
+  let cluster: RedisCluster | undefined;
+  leastBusyFleetSuite(
+    async () => {
+      cluster = await startRedisCluster(3);
+      return startFleet("least-busy", { clusterNodes: cluster.nodes });
+    },
+    async () => cluster?.stop(),
+  );
 });
 
 describe("three gateway processes sharing one Redis behave as one gateway (usage-based)", () => {

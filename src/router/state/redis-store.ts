@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
+import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { parseHostPort } from "../../cache/layers/redis.js";
 import { silentLogger, type Logger } from "../../observability/logger.js";
 import { redactSecrets } from "../../util/redact.js";
 import type { Clock } from "../../util/clock.js";
@@ -16,6 +17,8 @@ import {
 
 export interface RedisStateStoreOptions {
   url: string;
+  /** Redis Cluster seed nodes ("host:port"); when non-empty, `url` is unused. */
+  clusterNodes?: readonly string[];
   /** Prefix of every key; router keys live under `<prefix>router:`. */
   keyPrefix: string;
   /** Per-command timeout, ms: a slower Redis is treated as down for that call. */
@@ -106,7 +109,7 @@ interface Scripts {
  * are written back and sharing resumes.
  */
 export class RedisStateStore implements DeploymentStateStore {
-  private readonly redis: Redis & Scripts;
+  private readonly redis: (Redis | Cluster) & Scripts;
   private readonly local: MemoryStateStore;
   private readonly prefix: string;
   private readonly clock: Clock;
@@ -127,16 +130,26 @@ export class RedisStateStore implements DeploymentStateStore {
     this.clock = options.clock;
     this.logger = options.logger ?? silentLogger;
     this.local = local ?? new MemoryStateStore(options.clock);
-    this.prefix = `${options.keyPrefix}router:`;
+    const clustered = (options.clusterNodes?.length ?? 0) > 0;
+    // On a cluster every router key carries the {router} hash tag: one slot, so the
+    // multi-key scripts, MULTI blocks and pipelines below stay single-node and atomic.
+    this.prefix = clustered ? `${options.keyPrefix}{router}:` : `${options.keyPrefix}router:`;
     this.instanceLeaseMs = options.instanceLeaseMs ?? DEFAULT_INSTANCE_LEASE_MS;
-    const redis = new Redis(options.url, {
+    const connection: RedisOptions = {
       commandTimeout: options.commandTimeoutMs,
       connectTimeout: Math.max(1_000, options.commandTimeoutMs),
       // Fail fast while disconnected instead of queueing: the caller falls back to local state.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       retryStrategy: (times) => Math.min(50 * 2 ** times, 2_000),
-    });
+    };
+    const redis = clustered
+      ? new Cluster(options.clusterNodes!.map(parseHostPort), {
+          enableOfflineQueue: false,
+          clusterRetryStrategy: (times) => Math.min(50 * 2 ** times, 2_000),
+          redisOptions: connection,
+        })
+      : new Redis(options.url, connection);
     redis.defineCommand("switchyardFinish", { numberOfKeys: 3, lua: FINISH });
     redis.defineCommand("switchyardRecordFailure", { numberOfKeys: 1, lua: RECORD_FAILURE });
     redis.defineCommand("switchyardCoolDown", { numberOfKeys: 1, lua: COOL_DOWN });
