@@ -14,6 +14,14 @@ build_backend="$(sed -n 's/^requires = \["\(.*\)"\]$/\1/p' gen/python/pyproject.
 grpcio="$(lowest grpcio)"; protobuf="$(lowest protobuf)"
 [ -n "$grpcio" ] && [ -n "$protobuf" ] && [ -n "$build_backend" ] || { echo "cannot read the version ranges from gen/python/pyproject.toml" >&2; exit 1; }
 
+npm_version() { node -p "require('./node_modules/$1/package.json').version"; }
+npm_packages=("@bufbuild/protobuf@$(npm_version @bufbuild/protobuf)" "@connectrpc/connect@$(npm_version @connectrpc/connect)" "@connectrpc/connect-node@$(npm_version @connectrpc/connect-node)")
+stamp="grpcio==${grpcio} protobuf==${protobuf} ${build_backend} ${npm_packages[*]}"
+if [ "$(cat .tools/client-packages.stamp 2>/dev/null)" = "$stamp" ]; then
+  echo "client packages: up to date (${stamp})"
+  exit 0
+fi
+
 mkdir -p .tools/python-wheelhouse
 .tools/client-python/bin/pip download --quiet --disable-pip-version-check --only-binary=:all: \
   --dest .tools/python-wheelhouse "grpcio==${grpcio}" "protobuf==${protobuf}" "${build_backend}"
@@ -24,9 +32,6 @@ echo "python wheelhouse: grpcio ${grpcio}, protobuf ${protobuf}, ${build_backend
 # package documents that resolving a version range needs, so cache those of
 # the client's dependency and of the transports the test uses (the versions
 # the repository's own lockfile holds).
-npm_version() { node -p "require('./node_modules/$1/package.json').version"; }
-npm cache add --no-audit --no-fund \
-  "@bufbuild/protobuf@$(npm_version @bufbuild/protobuf)" \
-  "@connectrpc/connect@$(npm_version @connectrpc/connect)" \
-  "@connectrpc/connect-node@$(npm_version @connectrpc/connect-node)" >/dev/null
-echo "npm cache: @bufbuild/protobuf, @connectrpc/connect, @connectrpc/connect-node"
+npm cache add --no-audit --no-fund "${npm_packages[@]}" >/dev/null
+echo "npm cache: ${npm_packages[*]}"
+echo "$stamp" > .tools/client-packages.stamp
