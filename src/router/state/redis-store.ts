@@ -19,7 +19,7 @@ export interface RedisStateStoreOptions {
   url: string;
   /** Redis Cluster seed nodes ("host:port"); when non-empty, `url` is unused. */
   clusterNodes?: readonly string[];
-  /** Prefix of every key; router keys live under `<prefix>router:`. */
+  /** Prefix of every key; router keys live under `<prefix>router:` (`<prefix>{router}:` on a cluster). */
   keyPrefix: string;
   /** Per-command timeout, ms: a slower Redis is treated as down for that call. */
   commandTimeoutMs: number;
@@ -160,7 +160,7 @@ export class RedisStateStore implements DeploymentStateStore {
       this.startHeartbeat();
       void this.heartbeat().then(() => this.resync());
     });
-    this.redis = redis as Redis & Scripts;
+    this.redis = redis as (Redis | Cluster) & Scripts;
   }
 
   get shared(): boolean {
