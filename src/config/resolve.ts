@@ -54,6 +54,8 @@ export interface RouterDefaults {
 export interface RedisDefaults {
   /** redis://… URL built from url, or host/port/password. */
   readonly url: string;
+  /** Redis Cluster seed nodes ("host:port"); when non-empty, url is unused. */
+  readonly clusterNodes?: readonly string[];
   readonly keyPrefix: string;
   readonly commandTimeoutMs: number;
 }
@@ -73,7 +75,7 @@ export interface ResolvedConfig {
   readonly deployments: readonly ResolvedDeployment[];
   readonly router: RouterDefaults;
   readonly server: ServerDefaults;
-  /** Present when the config has a `redis` section with a url or host. */
+  /** Present when the config has a `redis` section with a url, host or cluster_nodes. */
   readonly redis?: RedisDefaults;
 }
 
@@ -185,11 +187,13 @@ function allowedFailsByKind(allowedFails: number, policy: AllowedFailsSettings |
 }
 
 function resolveRedis(redis: RouterConfig["redis"]): RedisDefaults | undefined {
-  if (!redis || (!redis.url && !redis.host)) return undefined;
+  if (!redis || (!redis.url && !redis.host && redis.clusterNodes.length === 0)) return undefined;
+  const common = { keyPrefix: redis.keyPrefix || "switchyard:", commandTimeoutMs: redis.commandTimeoutMs ?? 200 };
+  if (redis.clusterNodes.length > 0) return { url: "", clusterNodes: redis.clusterNodes, ...common };
   let url = redis.url;
   if (!url) {
     const auth = redis.password ? `:${encodeURIComponent(redis.password)}@` : "";
     url = `redis://${auth}${redis.host}:${redis.port ?? 6379}`;
   }
-  return { url, keyPrefix: redis.keyPrefix || "switchyard:", commandTimeoutMs: redis.commandTimeoutMs ?? 200 };
+  return { url, ...common };
 }

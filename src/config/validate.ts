@@ -74,6 +74,9 @@ export function validateRouterConfig(config: RouterConfig, providers: ProviderRe
   }
   const port = config.serverSettings?.port;
   if (port !== undefined && port > 65535) problem(["server_settings", "port"], `${port} is not a TCP port (0..65535)`);
+  config.redis?.clusterNodes.forEach((address, i) => {
+    if (!/^[^\s:]+:\d{1,5}$/.test(address)) problem(["redis", "cluster_nodes", i], `"${address}" is not host:port`);
+  });
   problems.push(...cacheSettingsProblems(config));
   problems.push(...authSettingsProblems(config));
   return problems;

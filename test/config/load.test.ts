@@ -115,6 +115,12 @@ router_settings:
     expect(message).toContain('gateway.yaml: router_settings.fallbacks[0].to[0] (line 7): "missing" is not a model_name in model_list');
   });
 
+  it("takes Redis Cluster seed nodes for the shared router state and rejects ones that are not host:port", () => {
+    const base = "model_list: [{ model_name: m, provider: mock }]\n";
+    expect(parse(`${base}redis: { cluster_nodes: ["10.0.0.1:7000", "10.0.0.2:7000"] }`).redis?.clusterNodes).toEqual(["10.0.0.1:7000", "10.0.0.2:7000"]);
+    expect(problemsOf(`${base}redis: { cluster_nodes: ["10.0.0.1"] }`)).toContain('"10.0.0.1" is not host:port');
+  });
+
   it("reports YAML syntax errors with their line", () => {
     const message = problemsOf("model_list:\n  - model_name: [unclosed\n");
     expect(message).toMatch(/^gateway\.yaml: \(root\) \(line \d\): /);

@@ -162,5 +162,42 @@ describe("Redis deployment state store", () => {
     // b calls it again rather than skipping it (b's own mock adapter fails its first call, as scripted).
     await expect(runOnClock(b.clock, b.router.complete(chat("g"), ctx()))).rejects.toMatchObject({ kind: ErrorKind.UPSTREAM_UNAVAILABLE });
   });
-});
 
+  describe("instance leases", () => {
+    const LEASE_MS = 300;
+    async function store(url: string, keyPrefix: string) {
+      const s = new RedisStateStore({ url, keyPrefix, commandTimeoutMs: 500, clock: new FakeClock(), instanceLeaseMs: LEASE_MS });
+      cleanup.push(() => s.close());
+      await vi.waitFor(() => expect(s.shared).toBe(true));
+      return s;
+    }
+
+    it("stops counting a dead instance's in-flight requests within its lease plus one heartbeat", async () => {
+      const url = inject("redisUrl");
+      const keyPrefix = `lease-${randomUUID()}:`;
+      const [dying, survivor] = [await store(url, keyPrefix), await store(url, keyPrefix)];
+      await dying.begin("d");
+      await dying.begin("d");
+      await survivor.begin("d");
+      expect((await survivor.stats(["d"])).get("d")!.inFlight).toBe(3);
+
+      // Like SIGKILL as far as Redis can tell: no more heartbeats, no lease.end().
+      const diedAt = Date.now();
+      await dying.close();
+      await vi.waitFor(async () => expect((await survivor.stats(["d"])).get("d")!.inFlight).toBe(1), { timeout: 5_000, interval: 20 });
+      // Bound: lease + one heartbeat (LEASE_MS / 3), plus slack for a loaded 2-core machine.
+      expect(Date.now() - diedAt).toBeLessThan(LEASE_MS + LEASE_MS / 3 + 700);
+    });
+
+    it("keeps counting a live instance's long requests across many leases", async () => {
+      const url = inject("redisUrl");
+      const keyPrefix = `lease-${randomUUID()}:`;
+      const [busy, reader] = [await store(url, keyPrefix), await store(url, keyPrefix)];
+      const lease = await busy.begin("d");
+      await new Promise((resolve) => setTimeout(resolve, LEASE_MS * 4)); // its heartbeat renews the lease meanwhile
+      expect((await reader.stats(["d"])).get("d")!.inFlight).toBe(1);
+      await lease.end();
+      expect((await reader.stats(["d"])).get("d")!.inFlight).toBe(0);
+    });
+  });
+});

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
+import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { parseHostPort } from "../../cache/layers/redis.js";
 import { silentLogger, type Logger } from "../../observability/logger.js";
 import { redactSecrets } from "../../util/redact.js";
 import type { Clock } from "../../util/clock.js";
@@ -16,20 +17,30 @@ import {
 
 export interface RedisStateStoreOptions {
   url: string;
-  /** Prefix of every key; router keys live under `<prefix>router:`. */
+  /** Redis Cluster seed nodes ("host:port"); when non-empty, `url` is unused. */
+  clusterNodes?: readonly string[];
+  /** Prefix of every key; router keys live under `<prefix>router:` (`<prefix>{router}:` on a cluster). */
   keyPrefix: string;
   /** Per-command timeout, ms: a slower Redis is treated as down for that call. */
   commandTimeoutMs: number;
   clock: Clock;
   logger?: Logger;
+  /**
+   * How long this instance counts as alive after its last heartbeat, ms
+   * (heartbeats go every third of it). Another instance's in-flight
+   * requests stop counting at most this long plus one heartbeat after it
+   * died. Default 3000.
+   */
+  instanceLeaseMs?: number;
 }
 
 /** After a command fails on a connected Redis (slow, overloaded), use local state for this long before trying again, ms. */
 const DEGRADED_BACKOFF_MS = 1_000;
 /** Usage counters outlive their minute a little, for readers near the boundary; Redis then expires them. */
 const COUNTER_TTL_MS = 2 * MINUTE_MS;
-/** An instance that dies mid-request leaves its in-flight field behind; the whole key expires if no instance touches it. */
+/** An instance that dies mid-request leaves its in-flight field behind: readers ignore it once its lease lapses, and the whole key expires if no instance touches it. */
 const IN_FLIGHT_TTL_MS = 10 * MINUTE_MS;
+const DEFAULT_INSTANCE_LEASE_MS = 3_000;
 
 // Scripts keep each read-modify-write atomic across instances. Times come
 // from the gateway clock (ARGV), never Redis TIME, so every instance and
@@ -98,28 +109,47 @@ interface Scripts {
  * are written back and sharing resumes.
  */
 export class RedisStateStore implements DeploymentStateStore {
-  private readonly redis: Redis & Scripts;
+  private readonly redis: (Redis | Cluster) & Scripts;
   private readonly local: MemoryStateStore;
   private readonly prefix: string;
   private readonly clock: Clock;
   private readonly logger: Logger;
   /** Identifies this instance's share of each in-flight counter. */
   private readonly instanceId = randomUUID();
+  private readonly instanceLeaseMs: number;
+  /**
+   * Instances whose lease lapsed at the last heartbeat: their shares of the
+   * in-flight counters are left out. An instance not known yet (started
+   * since) counts, so a new instance is never undercounted.
+   */
+  private deadInstances: ReadonlySet<string> = new Set();
+  private heartbeatTimer?: NodeJS.Timeout;
   private degradedUntilMs = 0;
 
   constructor(options: RedisStateStoreOptions, local?: MemoryStateStore) {
     this.clock = options.clock;
     this.logger = options.logger ?? silentLogger;
     this.local = local ?? new MemoryStateStore(options.clock);
-    this.prefix = `${options.keyPrefix}router:`;
-    const redis = new Redis(options.url, {
+    const clustered = (options.clusterNodes?.length ?? 0) > 0;
+    // On a cluster every router key carries the {router} hash tag: one slot, so the
+    // multi-key scripts, MULTI blocks and pipelines below stay single-node and atomic.
+    this.prefix = clustered ? `${options.keyPrefix}{router}:` : `${options.keyPrefix}router:`;
+    this.instanceLeaseMs = options.instanceLeaseMs ?? DEFAULT_INSTANCE_LEASE_MS;
+    const connection: RedisOptions = {
       commandTimeout: options.commandTimeoutMs,
       connectTimeout: Math.max(1_000, options.commandTimeoutMs),
       // Fail fast while disconnected instead of queueing: the caller falls back to local state.
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       retryStrategy: (times) => Math.min(50 * 2 ** times, 2_000),
-    });
+    };
+    const redis = clustered
+      ? new Cluster(options.clusterNodes!.map(parseHostPort), {
+          enableOfflineQueue: false,
+          clusterRetryStrategy: (times) => Math.min(50 * 2 ** times, 2_000),
+          redisOptions: connection,
+        })
+      : new Redis(options.url, connection);
     redis.defineCommand("switchyardFinish", { numberOfKeys: 3, lua: FINISH });
     redis.defineCommand("switchyardRecordFailure", { numberOfKeys: 1, lua: RECORD_FAILURE });
     redis.defineCommand("switchyardCoolDown", { numberOfKeys: 1, lua: COOL_DOWN });
@@ -127,9 +157,10 @@ export class RedisStateStore implements DeploymentStateStore {
     redis.on("error", (err: Error) => this.logger.debug({ err: redactSecrets(err.message) }, "router state: redis error"));
     redis.on("ready", () => {
       this.degradedUntilMs = 0;
-      void this.resync();
+      this.startHeartbeat();
+      void this.heartbeat().then(() => this.resync());
     });
-    this.redis = redis as Redis & Scripts;
+    this.redis = redis as (Redis | Cluster) & Scripts;
   }
 
   get shared(): boolean {
@@ -143,7 +174,7 @@ export class RedisStateStore implements DeploymentStateStore {
       const pipeline = this.redis.pipeline();
       for (const id of ids) {
         pipeline.hgetall(this.key(id));
-        pipeline.hvals(this.key(id, "inflight"));
+        pipeline.hgetall(this.key(id, "inflight"));
         pipeline.get(this.key(id, `rpm:${minute}`));
         pipeline.get(this.key(id, `tpm:${minute}`));
       }
@@ -156,7 +187,7 @@ export class RedisStateStore implements DeploymentStateStore {
     const out = new Map<string, DeploymentStats>();
     ids.forEach((id, i) => {
       const hash = (shared[i * 4] ?? {}) as Record<string, string>;
-      const inFlight = ((shared[i * 4 + 1] ?? []) as string[]).reduce((sum, v) => sum + Math.max(0, Number(v)), 0);
+      const inFlight = this.liveInFlight((shared[i * 4 + 1] ?? {}) as Record<string, string>);
       const num = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
       const optional = (v: string | undefined) => (v === undefined ? undefined : Number(v));
       const mine = local.get(id) ?? idleStats();
@@ -248,7 +279,64 @@ export class RedisStateStore implements DeploymentStateStore {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.heartbeatTimer);
     this.redis.disconnect();
+  }
+
+  /** Sum of the per-instance shares of an in-flight counter, leaving out instances whose lease lapsed. */
+  private liveInFlight(shares: Record<string, string>): number {
+    let sum = 0;
+    for (const [instance, count] of Object.entries(shares)) {
+      if (!this.deadInstances.has(instance)) sum += Math.max(0, Number(count));
+    }
+    return sum;
+  }
+
+  private startHeartbeat(): void {
+    if (this.heartbeatTimer) return;
+    // Real time, not the injected clock: liveness is judged by Redis' own key
+    // expiry (the one clock all hosts share, so no skew), which a fake clock
+    // cannot move. unref: a heartbeat never keeps the process alive.
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), Math.max(1, Math.floor(this.instanceLeaseMs / 3)));
+    this.heartbeatTimer.unref();
+  }
+
+  /**
+   * Renews this instance's lease key (expiring after instanceLeaseMs unless
+   * renewed) and learns which registered instances' leases lapsed: a
+   * SIGKILLed gateway stops renewing, and its in-flight shares stop
+   * counting. Off the request path: requests only read the set it leaves.
+   */
+  private async heartbeat(): Promise<void> {
+    const registry = `${this.prefix}instances`;
+    const now = this.clock.now();
+    await this.shared_(async () => {
+      const [, , members] = (await this.redis
+        .multi()
+        .set(this.instanceKey(this.instanceId), "1", "PX", this.instanceLeaseMs)
+        .hset(registry, this.instanceId, now)
+        .hgetall(registry)
+        .exec())!.map(([err, value]) => {
+        if (err) throw err;
+        return value;
+      }) as [unknown, unknown, Record<string, string>];
+      const ids = Object.keys(members);
+      const leases = await this.redis.mget(ids.map((id) => this.instanceKey(id)));
+      const dead = new Set<string>();
+      const forgotten: string[] = [];
+      ids.forEach((id, i) => {
+        if (leases[i] !== null) return;
+        dead.add(id);
+        // Instances gone longer than any in-flight key lives leave nothing to ignore.
+        if (now - Number(members[id]) > IN_FLIGHT_TTL_MS) forgotten.push(id);
+      });
+      if (forgotten.length > 0) await this.redis.hdel(registry, ...forgotten);
+      this.deadInstances = dead;
+    });
+  }
+
+  private instanceKey(id: string): string {
+    return `${this.prefix}instance:${id}`;
   }
 
   /** Runs a Redis operation when Redis is usable; undefined (and local state wins) when it is not or the call fails. */

@@ -1804,8 +1804,13 @@ type RedisSettings struct {
 	KeyPrefix string `protobuf:"bytes,5,opt,name=key_prefix,json=keyPrefix,proto3" json:"key_prefix,omitempty"`
 	// Per-command timeout, ms; a slow Redis is treated as down. Default 200.
 	CommandTimeoutMs *uint32 `protobuf:"varint,6,opt,name=command_timeout_ms,json=commandTimeoutMs,proto3,oneof" json:"command_timeout_ms,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Redis Cluster seed nodes as "host:port" for the shared router state;
+	// when set, url/host/port are not used and every router key shares one
+	// hash slot ({router} hash tag), so its multi-key scripts stay atomic.
+	// (A redis cache layer names its cluster in its own cluster_nodes.)
+	ClusterNodes  []string `protobuf:"bytes,80,rep,name=cluster_nodes,json=clusterNodes,proto3" json:"cluster_nodes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RedisSettings) Reset() {
@@ -1878,6 +1883,13 @@ func (x *RedisSettings) GetCommandTimeoutMs() uint32 {
 		return *x.CommandTimeoutMs
 	}
 	return 0
+}
+
+func (x *RedisSettings) GetClusterNodes() []string {
+	if x != nil {
+		return x.ClusterNodes
+	}
+	return nil
 }
 
 type ServerSettings struct {
@@ -2311,7 +2323,7 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x16AzureBlobCacheSettings\x12\x1c\n" +
 	"\tcontainer\x18\x01 \x01(\tR\tcontainer\x12\x16\n" +
 	"\x06prefix\x18\x02 \x01(\tR\x06prefix\x12+\n" +
-	"\x11connection_string\x18\x03 \x01(\tR\x10connectionString\"\xdc\x01\n" +
+	"\x11connection_string\x18\x03 \x01(\tR\x10connectionString\"\x81\x02\n" +
 	"\rRedisSettings\x12\x10\n" +
 	"\x03url\x18\x01 \x01(\tR\x03url\x12\x12\n" +
 	"\x04host\x18\x02 \x01(\tR\x04host\x12\x17\n" +
@@ -2319,7 +2331,8 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\bpassword\x18\x04 \x01(\tR\bpassword\x12\x1d\n" +
 	"\n" +
 	"key_prefix\x18\x05 \x01(\tR\tkeyPrefix\x121\n" +
-	"\x12command_timeout_ms\x18\x06 \x01(\rH\x01R\x10commandTimeoutMs\x88\x01\x01B\a\n" +
+	"\x12command_timeout_ms\x18\x06 \x01(\rH\x01R\x10commandTimeoutMs\x88\x01\x01\x12#\n" +
+	"\rcluster_nodes\x18P \x03(\tR\fclusterNodesB\a\n" +
 	"\x05_portB\x15\n" +
 	"\x13_command_timeout_ms\"\xb6\x02\n" +
 	"\x0eServerSettings\x12\x17\n" +

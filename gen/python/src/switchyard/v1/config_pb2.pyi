@@ -335,20 +335,22 @@ class AzureBlobCacheSettings(_message.Message):
     def __init__(self, container: _Optional[str] = ..., prefix: _Optional[str] = ..., connection_string: _Optional[str] = ...) -> None: ...
 
 class RedisSettings(_message.Message):
-    __slots__ = ("url", "host", "port", "password", "key_prefix", "command_timeout_ms")
+    __slots__ = ("url", "host", "port", "password", "key_prefix", "command_timeout_ms", "cluster_nodes")
     URL_FIELD_NUMBER: _ClassVar[int]
     HOST_FIELD_NUMBER: _ClassVar[int]
     PORT_FIELD_NUMBER: _ClassVar[int]
     PASSWORD_FIELD_NUMBER: _ClassVar[int]
     KEY_PREFIX_FIELD_NUMBER: _ClassVar[int]
     COMMAND_TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
+    CLUSTER_NODES_FIELD_NUMBER: _ClassVar[int]
     url: str
     host: str
     port: int
     password: str
     key_prefix: str
     command_timeout_ms: int
-    def __init__(self, url: _Optional[str] = ..., host: _Optional[str] = ..., port: _Optional[int] = ..., password: _Optional[str] = ..., key_prefix: _Optional[str] = ..., command_timeout_ms: _Optional[int] = ...) -> None: ...
+    cluster_nodes: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, url: _Optional[str] = ..., host: _Optional[str] = ..., port: _Optional[int] = ..., password: _Optional[str] = ..., key_prefix: _Optional[str] = ..., command_timeout_ms: _Optional[int] = ..., cluster_nodes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ServerSettings(_message.Message):
     __slots__ = ("port", "host", "max_request_bytes", "shutdown_grace_ms", "reflection", "tls")
