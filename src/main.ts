@@ -53,7 +53,15 @@ async function validateConfig(args: string[]): Promise<number> {
   return 0;
 }
 
+/** The oldest Node major the gateway runs on; `npm install` puts a pinned newer one in node_modules/.bin (README, "Runtime"). */
+const MIN_NODE_MAJOR = 24;
+
 async function main(argv: string[]): Promise<number> {
+  const nodeMajor = Number(process.versions.node.split(".")[0]);
+  if (nodeMajor < MIN_NODE_MAJOR) {
+    process.stderr.write(`switchyard: needs Node >= ${MIN_NODE_MAJOR}, running ${process.version}; run it through npm (npm start) or node_modules/.bin/node\n`);
+    return 1;
+  }
   const [command = "serve", ...rest] = argv;
   try {
     if (command === "serve") return await serve(rest);
