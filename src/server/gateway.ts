@@ -10,7 +10,7 @@ import {
 } from "../../gen/ts/grpc/reflection/v1alpha/reflection_pb.js";
 import type { RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
 import { file_switchyard_v1_config } from "../../gen/ts/switchyard/v1/config_pb.js";
-import { AdminService, file_switchyard_v1_admin } from "../../gen/ts/switchyard/v1/admin_pb.js";
+import { AdminService, file_switchyard_v1_admin, type InvalidateCacheRequest } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import { file_switchyard_v1_inference, InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { resolveConfig, type ResolvedConfig } from "../config/resolve.js";
 import { isGatewayError } from "../errors/gateway-error.js";
@@ -18,7 +18,7 @@ import { silentLogger, type Logger } from "../observability/logger.js";
 import { builtinProviders, type ProviderRegistry } from "../providers/registry.js";
 import { Router } from "../router/router.js";
 import { routerStateReader } from "../router/router-state.js";
-import { createStateStore } from "../router/state/index.js";
+import { createStateStore, type DeploymentStateStore } from "../router/state/index.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
 import { createGatewayCache, type GatewayCache } from "../cache/index.js";
@@ -36,6 +36,12 @@ export interface GatewayOptions {
   providers?: ProviderRegistry;
   clock?: Clock;
   logger?: Logger;
+  /** Routing state; default from the config (Redis when configured, else this process's memory). Worker threads pass their shared-memory store. */
+  stateStore?: DeploymentStateStore;
+  /** Told after this gateway's InvalidateCache succeeded, so sibling workers can drop the same entries from their memory layers. */
+  onCacheInvalidated?: (request: InvalidateCacheRequest) => void;
+  /** Listen with SO_REUSEPORT, so sibling worker threads can each listen on the same port. */
+  reusePort?: boolean;
 }
 
 /** A running gateway: one port serving Connect, gRPC and gRPC-Web. */
@@ -97,7 +103,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const providers = options.providers ?? builtinProviders();
   const config = resolveConfig(options.config, providers, { clock: options.clock ?? systemClock });
   const clock = options.clock ?? systemClock;
-  const router = new Router(config, { clock, store: createStateStore(config, clock, logger), logger });
+  const router = new Router(config, { clock, store: options.stateStore ?? createStateStore(config, clock, logger), logger });
   const cache = await createGatewayCache(options.config, { clock, logger });
   const health = new HealthStatus();
   const shutdown = new AbortController();
@@ -109,9 +115,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     registryOf(SERVED_FILES),
     services.map((s) => s.typeName),
   );
+  const onInvalidated = options.onCacheInvalidated;
+  const adminCache =
+    cache && onInvalidated
+      ? {
+          stats: () => cache.stats(),
+          invalidate: async (request: InvalidateCacheRequest) => {
+            const response = await cache.invalidate(request);
+            onInvalidated(request);
+            return response;
+          },
+        }
+      : cache;
   const routes = (r: ConnectRouter) => {
     r.service(InferenceService, inferenceService(cache ? cache.wrap(router) : router));
-    r.service(AdminService, adminService({ routerState: routerStateReader(config, router.store, clock), cache }));
+    r.service(AdminService, adminService({ routerState: routerStateReader(config, router.store, clock), cache: adminCache }));
     r.service(Health, healthService(health));
     if (config.server.reflection) {
       r.service(ReflectionV1, reflectionServiceV1(reflection));
@@ -130,7 +148,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ],
   });
   const server = new DualProtocolServer(handler, options.clock ?? systemClock);
-  const port = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host);
+  const port = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host, { reusePort: options.reusePort });
 
   health.set("", ServingStatus.SERVING);
   for (const service of services) health.set(service.typeName, ServingStatus.SERVING);

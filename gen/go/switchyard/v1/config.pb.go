@@ -1882,7 +1882,13 @@ type ServerSettings struct {
 	// On SIGTERM, how long in-flight calls may finish before being cut, ms; default 10000.
 	ShutdownGraceMs *uint32 `protobuf:"varint,4,opt,name=shutdown_grace_ms,json=shutdownGraceMs,proto3,oneof" json:"shutdown_grace_ms,omitempty"`
 	// Serve gRPC server reflection; default true.
-	Reflection    *bool `protobuf:"varint,5,opt,name=reflection,proto3,oneof" json:"reflection,omitempty"`
+	Reflection *bool `protobuf:"varint,5,opt,name=reflection,proto3,oneof" json:"reflection,omitempty"`
+	// Event loops serving the port: each is a worker thread with its own
+	// listener on the same port (SO_REUSEPORT, Linux), and all share one view of
+	// routing state. Unset or 0: the available cores (os.availableParallelism());
+	// 1 serves from the main thread alone. Platforms without SO_REUSEPORT
+	// load balancing serve with 1.
+	Workers       *uint32 `protobuf:"varint,30,opt,name=workers,proto3,oneof" json:"workers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1950,6 +1956,13 @@ func (x *ServerSettings) GetReflection() bool {
 		return *x.Reflection
 	}
 	return false
+}
+
+func (x *ServerSettings) GetWorkers() uint32 {
+	if x != nil && x.Workers != nil {
+		return *x.Workers
+	}
+	return 0
 }
 
 var File_switchyard_v1_config_proto protoreflect.FileDescriptor
@@ -2171,7 +2184,7 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"key_prefix\x18\x05 \x01(\tR\tkeyPrefix\x121\n" +
 	"\x12command_timeout_ms\x18\x06 \x01(\rH\x01R\x10commandTimeoutMs\x88\x01\x01B\a\n" +
 	"\x05_portB\x15\n" +
-	"\x13_command_timeout_ms\"\x88\x02\n" +
+	"\x13_command_timeout_ms\"\xb3\x02\n" +
 	"\x0eServerSettings\x12\x17\n" +
 	"\x04port\x18\x01 \x01(\rH\x00R\x04port\x88\x01\x01\x12\x12\n" +
 	"\x04host\x18\x02 \x01(\tR\x04host\x12/\n" +
@@ -2179,11 +2192,14 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x11shutdown_grace_ms\x18\x04 \x01(\rH\x02R\x0fshutdownGraceMs\x88\x01\x01\x12#\n" +
 	"\n" +
 	"reflection\x18\x05 \x01(\bH\x03R\n" +
-	"reflection\x88\x01\x01B\a\n" +
+	"reflection\x88\x01\x01\x12\x1d\n" +
+	"\aworkers\x18\x1e \x01(\rH\x04R\aworkers\x88\x01\x01B\a\n" +
 	"\x05_portB\x14\n" +
 	"\x12_max_request_bytesB\x14\n" +
 	"\x12_shutdown_grace_msB\r\n" +
-	"\v_reflection*\xf7\x01\n" +
+	"\v_reflectionB\n" +
+	"\n" +
+	"\b_workers*\xf7\x01\n" +
 	"\vMockFailure\x12\x1c\n" +
 	"\x18MOCK_FAILURE_UNSPECIFIED\x10\x00\x12%\n" +
 	"!MOCK_FAILURE_UPSTREAM_UNAVAILABLE\x10\x01\x12\x1d\n" +
