@@ -13,6 +13,8 @@ export interface WorkerStartData {
   readonly host: string;
   /** Routing state shared by every worker; absent when the config shares state through Redis. */
   readonly stateMemory?: SharedStateMemory;
+  /** The main thread's log level. */
+  readonly logLevel: string;
   /** Channel name for cache invalidations, broadcast to sibling workers. */
   readonly cacheChannel: string;
 }

@@ -17,7 +17,7 @@ import type { FromWorker, ToWorker, WorkerStartData } from "./protocol.js";
 const data = workerData as WorkerStartData;
 const port = parentPort!;
 const tell = (message: FromWorker) => port.postMessage(message);
-const logger = createLogger().child({ worker: data.slot });
+const logger = createLogger(data.logLevel).child({ worker: data.slot });
 
 // Memory cache layers are per worker; an invalidation on one worker reaches the others here.
 const cacheChannel = new BroadcastChannel(data.cacheChannel);

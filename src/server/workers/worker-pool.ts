@@ -69,8 +69,8 @@ export class WorkerPool {
     const configBinary = toBinary(RouterConfigSchema, options.config);
     const host = options.host ?? resolved.server.host;
     const cacheChannel = `switchyard-cache-${randomUUID()}`;
-    const data = (slot: number, port: number): WorkerStartData => ({ slot, configBinary, port, host, stateMemory, cacheChannel });
-    const entry = options.workerEntry ?? new URL("./worker-main.js", import.meta.url);
+    const data = (slot: number, port: number): WorkerStartData => ({ slot, configBinary, port, host, stateMemory, cacheChannel, logLevel: logger.level });
+    const entry = options.workerEntry ?? defaultEntry();
 
     // The first worker settles the port (a free one when 0 was asked for); the others join it.
     const first = await startWorker(entry, data(0, options.port ?? resolved.server.port));
@@ -146,9 +146,15 @@ export class WorkerPool {
   }
 }
 
+/** The compiled worker-main.js next to this module; its TypeScript source when running from src/ (tests, tsx). */
+function defaultEntry(): URL {
+  return new URL(import.meta.url.endsWith(".ts") ? "./worker-main.ts" : "./worker-main.js", import.meta.url);
+}
+
 function spawn(entry: URL, data: WorkerStartData): Worker {
-  // A worker's stdout/stderr pipe through this thread by default; the logger writes fd 1 directly anyway.
-  return new Worker(entry, { workerData: data });
+  // TypeScript sources (tests, `tsx src/main.ts`) load through tsx in the worker too; compiled dist/ needs no loader.
+  const execArgv = entry.pathname.endsWith(".ts") ? ["--import", "tsx"] : undefined;
+  return new Worker(entry, { workerData: data, execArgv });
 }
 
 async function startWorker(entry: URL, data: WorkerStartData): Promise<{ worker: Worker; port: number }> {
