@@ -341,10 +341,11 @@ async function main(): Promise<void> {
 
     if (wants("workers")) {
       // Max throughput of one gateway process serving from 1 and from 2 worker threads (the load tool shares the cores).
+      // 16 connections, in both runs: the kernel spreads connections (not calls) over the workers' listeners.
       for (const workers of [1, 2]) {
         await withSwitchyard({ kind: "workers", workers }, mode, async (sy) => {
           const system = workersSystem(workers);
-          await measure({ id: `switchyard-workers-${workers}/grpc/unary`, system, group: "workers", protocol: "gRPC", call: "unary", target: switchyardTargets(sy).grpcUnary, max: true, rates: [], ready: switchyardReady(sy) }, sy);
+          await measure({ id: `switchyard-workers-${workers}/grpc/unary`, system, group: "workers", protocol: "gRPC", call: "unary", target: { kind: "grpc", address: `127.0.0.1:${sy.port}`, call: "switchyard.v1.InferenceService.Complete", json: switchyardJsonBody(), connections: 16 }, max: true, rates: [], ready: switchyardReady(sy) }, sy);
         });
       }
     }
