@@ -69,7 +69,7 @@ export async function runLoad(ctx: LoadContext, target: Target, shape: LoadShape
         `--data=${target.json}`,
         ...rateArgs,
         `--concurrency=${workers}`,
-        `--connections=${target.connections ?? 2}`,
+        `--connections=${Math.min(target.connections ?? 2, workers)}`,
         `--duration=${shape.durationS}s`,
         "--duration-stop=wait",
         `--timeout=${shape.timeoutS}s`,
