@@ -10,7 +10,7 @@ import {
 } from "../../gen/ts/grpc/reflection/v1alpha/reflection_pb.js";
 import type { RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
 import { file_switchyard_v1_config } from "../../gen/ts/switchyard/v1/config_pb.js";
-import { AdminService, file_switchyard_v1_admin, type InvalidateCacheRequest } from "../../gen/ts/switchyard/v1/admin_pb.js";
+import { AdminService, file_switchyard_v1_admin } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import { file_switchyard_v1_inference, InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { resolveConfig, type ResolvedConfig } from "../config/resolve.js";
 import { isGatewayError } from "../errors/gateway-error.js";
@@ -22,7 +22,7 @@ import { createStateStore, type DeploymentStateStore } from "../router/state/ind
 import { systemClock, type Clock } from "../util/clock.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
 import { createGatewayCache, type GatewayCache } from "../cache/index.js";
-import { adminService } from "./admin-service.js";
+import { adminService, type AdminCache } from "./admin-service.js";
 import { errorMappingInterceptor } from "./error-interceptor.js";
 import { HealthStatus, healthService, ServingStatus } from "./health.js";
 import { inferenceService } from "./inference-service.js";
@@ -38,8 +38,8 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Routing state; default from the config (Redis when configured, else this process's memory). Worker threads pass their shared-memory store. */
   stateStore?: DeploymentStateStore;
-  /** Told after this gateway's InvalidateCache succeeded, so sibling workers can drop the same entries from their memory layers. */
-  onCacheInvalidated?: (request: InvalidateCacheRequest) => void;
+  /** Wraps what the cache admin RPCs reach, e.g. so a worker thread's InvalidateCache and GetCacheStats cover its sibling workers. */
+  adminCache?: (cache: GatewayCache) => AdminCache;
   /** Listen with SO_REUSEPORT, so sibling worker threads can each listen on the same port. */
   reusePort?: boolean;
 }
@@ -115,18 +115,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     registryOf(SERVED_FILES),
     services.map((s) => s.typeName),
   );
-  const onInvalidated = options.onCacheInvalidated;
-  const adminCache =
-    cache && onInvalidated
-      ? {
-          stats: () => cache.stats(),
-          invalidate: async (request: InvalidateCacheRequest) => {
-            const response = await cache.invalidate(request);
-            onInvalidated(request);
-            return response;
-          },
-        }
-      : cache;
+  const adminCache = cache && options.adminCache ? options.adminCache(cache) : cache;
   const routes = (r: ConnectRouter) => {
     r.service(InferenceService, inferenceService(cache ? cache.wrap(router) : router));
     r.service(AdminService, adminService({ routerState: routerStateReader(config, router.store, clock), cache: adminCache }));

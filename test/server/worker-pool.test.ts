@@ -50,7 +50,7 @@ describe("gateway worker pool (server_settings.workers)", () => {
     expect(after.map((r) => r.status)).toEqual([200, 200, 200, 200]);
   });
 
-  it("keeps a memory cache per worker, hits from the second round on each, and invalidates on every worker", async () => {
+  it("keeps a memory cache per worker, hits from the second round on each, reports and invalidates across workers", async () => {
     const { port } = await startPool({
       model_list: [{ model_name: "m", provider: "mock", params: { model: "m" } }],
       cache_settings: { enabled: true, layers: [{ memory: {} }] },
@@ -65,6 +65,12 @@ describe("gateway worker pool (server_settings.workers)", () => {
     // Each worker misses a prompt once: at most 2 misses per prompt with 2 workers (1 with one worker).
     const hitRate = hits / (prompts.length * rounds);
     expect(hitRate).toBeGreaterThanOrEqual((rounds - 2) / rounds);
+    // GetCacheStats adds up both workers' counters, whichever answers.
+    for (let i = 0; i < 4; i++) {
+      const { json } = await call(port, "AdminService/GetCacheStats", {});
+      const memory = json.layers.find((l: { layer: string }) => l.layer === "memory");
+      expect({ hits: Number(memory.hits), misses: Number(memory.misses) }).toEqual({ hits, misses: prompts.length * rounds - hits });
+    }
 
     // An invalidation received by one worker reaches the other's memory layer too: the next round misses everywhere.
     const invalidated = await call(port, "AdminService/InvalidateCache", { namespace: "default" });

@@ -8,6 +8,8 @@ import type { SharedStateMemory } from "../../router/state/shared-memory-store.j
 export interface WorkerStartData {
   /** Index of this worker among the pool's workers; its replacement gets the same slot. */
   readonly slot: number;
+  /** How many workers the pool runs. */
+  readonly workers: number;
   readonly configBinary: Uint8Array;
   readonly port: number;
   readonly host: string;
@@ -15,7 +17,7 @@ export interface WorkerStartData {
   readonly stateMemory?: SharedStateMemory;
   /** The main thread's log level. */
   readonly logLevel: string;
-  /** Channel name for cache invalidations, broadcast to sibling workers. */
+  /** Channel name for the cache admin RPCs' messages between sibling workers. */
   readonly cacheChannel: string;
 }
 

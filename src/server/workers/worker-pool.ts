@@ -69,7 +69,7 @@ export class WorkerPool {
     const configBinary = toBinary(RouterConfigSchema, options.config);
     const host = options.host ?? resolved.server.host;
     const cacheChannel = `switchyard-cache-${randomUUID()}`;
-    const data = (slot: number, port: number): WorkerStartData => ({ slot, configBinary, port, host, stateMemory, cacheChannel, logLevel: logger.level });
+    const data = (slot: number, port: number): WorkerStartData => ({ slot, workers: options.workers, configBinary, port, host, stateMemory, cacheChannel, logLevel: logger.level });
     const entry = options.workerEntry ?? defaultEntry();
 
     // The first worker settles the port (a free one when 0 was asked for); the others join it.
