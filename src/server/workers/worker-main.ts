@@ -19,11 +19,15 @@ const port = parentPort!;
 const tell = (message: FromWorker) => port.postMessage(message);
 const logger = createLogger(data.logLevel).child({ worker: data.slot });
 
+const config = fromBinary(RouterConfigSchema, data.configBinary);
+// Health checks write shared state, so one worker probing is enough; slot 0's replacement takes over when it dies.
+if (data.slot !== 0 && config.routerSettings?.healthCheck) config.routerSettings.healthCheck.enabled = false;
+
 let gateway: Gateway;
 let siblingCache: SiblingCache | undefined;
 try {
   gateway = await startGateway({
-    config: fromBinary(RouterConfigSchema, data.configBinary),
+    config,
     port: data.port,
     host: data.host,
     logger,
