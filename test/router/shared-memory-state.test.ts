@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import {
   allocateSharedStateMemory,
@@ -75,4 +77,20 @@ describe("shared-memory deployment state store (worker threads)", () => {
     expect(w0.statsOf("unknown/0").inFlight).toBe(1);
     expect(w1.statsOf("unknown/0").inFlight).toBe(0);
   });
+
+  it("loses no update when worker threads change the same deployment at the same time", async () => {
+    const iterations = 20_000;
+    const memory = allocateSharedStateMemory(["a/0"], 2);
+    const gate = new SharedArrayBuffer(4);
+    const workers = [0, 1].map(
+      (slot) =>
+        new Worker(new URL("../support/shared-state-hammer.ts", import.meta.url), { workerData: { memory, slot, iterations, gate }, execArgv: ["--import", "tsx"] }),
+    );
+    await Promise.all(workers.map((w) => once(w, "message")));
+    await Promise.all(workers.map((w) => w.terminate()));
+    const stats = new SharedMemoryStateStore(memory, 0, new FakeClock(Date.now())).statsOf("a/0");
+    // A minute boundary inside the run would reset rpm/tpm; failures count over an hour-long window.
+    expect(stats.recentFailures).toBe(2 * iterations);
+    expect(stats.inFlight).toBe(0);
+  }, 60_000);
 });
