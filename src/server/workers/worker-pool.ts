@@ -76,19 +76,15 @@ export class WorkerPool {
     const first = await startWorker(entry, data(0, options.port ?? resolved.server.port));
     const pool = new WorkerPool(first.port, data, entry, resolved.server.shutdownGraceMs, stateMemory, logger);
     pool.adopt(0, first.worker, 0);
-    try {
-      const rest = await Promise.all(Array.from({ length: options.workers - 1 }, (_, i) => startWorker(entry, data(i + 1, first.port))));
-      rest.forEach((started, i) => pool.adopt(i + 1, started.worker, 0));
-    } catch (err) {
+    const rest = await Promise.allSettled(Array.from({ length: options.workers - 1 }, (_, i) => startWorker(entry, data(i + 1, first.port))));
+    rest.forEach((started, i) => started.status === "fulfilled" && pool.adopt(i + 1, started.value.worker, 0));
+    const failed = rest.find((started) => started.status === "rejected");
+    if (failed) {
       await pool.close(0);
-      throw err;
+      throw failed.reason;
     }
     logger.info({ port: pool.port, workers: options.workers }, "switchyard workers listening");
     return pool;
-  }
-
-  get workerCount(): number {
-    return this.slots.length;
   }
 
   /** Stops one worker abruptly, as a crash would; the pool replaces it like any dead worker. */
