@@ -7,7 +7,7 @@
  * rates, then a fixed-concurrency max-throughput run), sampling CPU and
  * memory from /proc, and writes bench/results/<date>[-quick].{md,json,png}.
  *
- * Options: --quick; --only=baseline,switchyard,floor,cache,router,peers,profile
+ * Options: --quick; --only=baseline,switchyard,floor,cache,router,workers,peers,profile
  * (run a subset while developing); --workdir=DIR.
  */
 import { existsSync } from "node:fs";
@@ -40,7 +40,7 @@ const { values: args } = parseArgs({
 });
 const profileName = args.quick ? "quick" : "full";
 const profile = PROFILES[profileName];
-const PARTS = ["baseline", "switchyard", "floor", "cache", "router", "peers", "profile"];
+const PARTS = ["baseline", "switchyard", "floor", "cache", "router", "workers", "peers", "profile"];
 const only = args.only ? new Set(args.only.split(",")) : undefined;
 for (const part of only ?? []) if (!PARTS.includes(part)) throw new Error(`--only: unknown part "${part}" (parts: ${PARTS.join(", ")})`);
 const wants = (part: string) => !only || only.has(part);
@@ -71,6 +71,8 @@ interface Scenario {
   /** One request through the same system (unary, over HTTP): used to wait for it to be idle again. */
   ready: () => Promise<unknown>;
   durationS?: number;
+  /** Open-loop rates to run; default the profile's. */
+  rates?: readonly number[];
 }
 
 /**
@@ -86,7 +88,7 @@ async function measure(scenario: Scenario, gateway: RunningSystem | undefined): 
     // Warm up closed-loop with a few callers: JIT and connections get hot, and a slow system cannot
     // build a backlog that would spill into the measured run.
     await runLoad(loadCtx, scenario.target, { ...shape(null, profile.warmupS), concurrency: WARMUP_CONCURRENCY });
-    const runs: Array<number | null> = [...profile.rates, ...(scenario.max ? [null] : [])];
+    const runs: Array<number | null> = [...(scenario.rates ?? profile.rates), ...(scenario.max ? [null] : [])];
     for (const rate of runs) {
       await settle(scenario);
       const duration = rate === null ? profile.maxDurationS : (scenario.durationS ?? profile.durationS);
@@ -174,6 +176,10 @@ function switchyardTargets(sy: RunningSystem): Record<"connectUnary" | "grpcUnar
   };
 }
 
+function workersSystem(workers: number): string {
+  return `Switchyard, workers: ${workers}`;
+}
+
 function switchyardReady(sy: RunningSystem): () => Promise<unknown> {
   return () => probe(`${sy.url}/switchyard.v1.InferenceService/Complete`, switchyardJsonBody());
 }
@@ -184,6 +190,7 @@ async function withSwitchyard(variant: SwitchyardVariant, mode: UpstreamMode, bo
     sy = await startSwitchyard(dirs, variant, mode, upstream.url);
     await probe(`${sy.url}/switchyard.v1.InferenceService/Complete`, switchyardJsonBody());
     if (variant.kind === "plain") await recordIdleMemory("Switchyard", sy);
+    if (variant.kind === "workers") await recordIdleMemory(workersSystem(variant.workers), sy);
     await body(sy);
   } catch (err) {
     skip(variantId(variant), "Switchyard", (err as Error).message);
@@ -223,6 +230,8 @@ async function main(): Promise<void> {
   await mkdir(dirs.logs, { recursive: true });
   log(`profile ${profileName}; scratch ${workdir}`);
   const installed: Installed = await install(workdir, repoRoot, log);
+  // Switchyard runs compiled, as `npm start` runs it.
+  await run(process.execPath, [path.join(repoRoot, "scripts", "build-if-stale.mjs")]);
   loadCtx = { tools: installed.tools, repoRoot, scratch: runDir };
 
   const mode: UpstreamMode = builtinProviders().get("openai") ? "openai" : "mock";
@@ -326,6 +335,17 @@ async function main(): Promise<void> {
             },
             sy,
           );
+        });
+      }
+    }
+
+    if (wants("workers")) {
+      // Max throughput of one gateway process serving from 1 and from 2 worker threads (the load tool shares the cores).
+      // 16 connections, in both runs: the kernel spreads connections (not calls) over the workers' listeners.
+      for (const workers of [1, 2]) {
+        await withSwitchyard({ kind: "workers", workers }, mode, async (sy) => {
+          const system = workersSystem(workers);
+          await measure({ id: `switchyard-workers-${workers}/grpc/unary`, system, group: "workers", protocol: "gRPC", call: "unary", target: { kind: "grpc", address: `127.0.0.1:${sy.port}`, call: "switchyard.v1.InferenceService.Complete", json: switchyardJsonBody(), connections: 16 }, max: true, rates: [], ready: switchyardReady(sy) }, sy);
         });
       }
     }

@@ -6,9 +6,12 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "./config/config-error.js";
 import { loadRouterConfig } from "./cli/load-router-config.js";
-import { createLogger } from "./observability/logger.js";
+import type { RouterConfig } from "../gen/ts/switchyard/v1/config_pb.js";
+import { resolveWorkers } from "./config/resolve.js";
+import { createLogger, type Logger } from "./observability/logger.js";
 import { builtinProviders } from "./providers/registry.js";
 import { startGateway } from "./server/gateway.js";
+import { WorkerPool } from "./server/workers/worker-pool.js";
 
 const USAGE = `usage:
   switchyard serve [--config FILE] [--port N] [--host ADDR]
@@ -26,8 +29,12 @@ async function serve(args: string[]): Promise<number> {
   const port = portText === undefined ? undefined : Number(portText);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new Error(`--port: "${portText}" is not a TCP port`);
 
-  const gateway = await startGateway({ config, port, host: values.host, logger, providers });
-  logger.info({ config: source, url: gateway.url }, "ready");
+  const workers = servingWorkers(config, logger);
+  const gateway =
+    workers > 1
+      ? await WorkerPool.start({ config, workers, port, host: values.host, logger })
+      : await startGateway({ config, port, host: values.host, logger, providers });
+  logger.info({ config: source, url: `http://localhost:${gateway.port}`, workers }, "ready");
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -39,6 +46,22 @@ async function serve(args: string[]): Promise<number> {
   });
   logger.info("stopped");
   return 0;
+}
+
+/** server_settings.workers, where the platform can spread one port over several listeners. */
+function servingWorkers(config: RouterConfig, logger: Logger): number {
+  const workers = resolveWorkers(config.serverSettings?.workers);
+  // SO_REUSEPORT balances connections over listeners on Linux only; elsewhere extra workers would sit idle or be refused.
+  if (workers > 1 && process.platform !== "linux") {
+    logger.warn({ workers, platform: process.platform }, "server_settings.workers > 1 needs Linux (SO_REUSEPORT); serving with 1");
+    return 1;
+  }
+  // The embedded key store is one file with one writer; spend written from several threads would race (README, "Access control").
+  if (workers > 1 && config.authSettings?.masterKey && !config.redis) {
+    logger.warn({ workers }, "auth_settings without redis keeps keys in one file with one writer; serving with 1 worker (configure redis to use every core)");
+    return 1;
+  }
+  return workers;
 }
 
 async function validateConfig(args: string[]): Promise<number> {
@@ -53,7 +76,15 @@ async function validateConfig(args: string[]): Promise<number> {
   return 0;
 }
 
+/** The oldest Node major the gateway runs on; `npm install` puts a pinned newer one in node_modules/.bin (README, "Runtime"). */
+const MIN_NODE_MAJOR = 24;
+
 async function main(argv: string[]): Promise<number> {
+  const nodeMajor = Number(process.versions.node.split(".")[0]);
+  if (nodeMajor < MIN_NODE_MAJOR) {
+    process.stderr.write(`switchyard: needs Node >= ${MIN_NODE_MAJOR}, running ${process.version}; run it through npm (npm start) or node_modules/.bin/node\n`);
+    return 1;
+  }
   const [command = "serve", ...rest] = argv;
   try {
     if (command === "serve") return await serve(rest);

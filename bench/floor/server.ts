@@ -73,7 +73,7 @@ const h1 = http.createServer(handler);
 const h2 = http2.createServer(handler);
 const preface = Buffer.from("PRI * HTTP/2.0");
 const tcp = net.createServer((socket) => {
-  socket.once("data", (first) => {
+  socket.once("data", (first: Buffer) => {
     const isH2 = first.subarray(0, preface.length).equals(preface);
     socket.pause();
     socket.unshift(first);

@@ -9,7 +9,8 @@ export type Target =
   /** An HTTP POST with a JSON body, whole response (vegeta). */
   | { kind: "http"; url: string; body: string; headers?: Record<string, string> }
   /** A unary gRPC call (ghz, schema from the repo's proto). */
-  | { kind: "grpc"; address: string; call: string; json: string }
+  /** `connections`: HTTP/2 connections ghz spreads its callers over (default 2); a multi-worker gateway balances connections, not calls. */
+  | { kind: "grpc"; address: string; call: string; json: string; connections?: number }
   /** A streaming call, timed to the first message and to the end (streamload). */
   | { kind: "stream"; mode: "sse" | "connect" | "grpc"; url: string; body: string | Uint8Array; headers?: Record<string, string> };
 
@@ -68,7 +69,7 @@ export async function runLoad(ctx: LoadContext, target: Target, shape: LoadShape
         `--data=${target.json}`,
         ...rateArgs,
         `--concurrency=${workers}`,
-        "--connections=2",
+        `--connections=${Math.min(target.connections ?? 2, workers)}`,
         `--duration=${shape.durationS}s`,
         "--duration-stop=wait",
         `--timeout=${shape.timeoutS}s`,

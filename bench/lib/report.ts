@@ -7,6 +7,7 @@
 import type { Percentiles } from "./stats.js";
 import { addedOver, formatMs, ratio } from "./stats.js";
 import type { Measurement, RunData } from "./results.js";
+import { workersChecks, workersSection } from "./workers-report.js";
 
 export const TARGETS = {
   unaryAddedP50Ms: 0.3,
@@ -241,6 +242,7 @@ export function checkTargets(data: RunData): TargetCheck[] {
       });
     }
   }
+  checks.push(...workersChecks(data));
   return checks;
 }
 
@@ -290,6 +292,8 @@ export function renderReport(data: RunData, plotFile: string, notes?: string): s
   out.push("");
   out.push(maxTable(data));
   out.push("");
+  const workers = workersSection(data);
+  if (workers) out.push(workers, "");
   if (data.idleMemory.length > 0) {
     out.push("## Memory");
     out.push("");

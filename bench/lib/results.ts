@@ -2,7 +2,7 @@
 import type { LoadResult } from "./load-results.js";
 import type { ResourceUsage } from "./proc.js";
 
-export type Group = "baseline" | "floor" | "switchyard" | "cache" | "router" | "peer";
+export type Group = "baseline" | "floor" | "switchyard" | "cache" | "router" | "workers" | "peer";
 
 export interface Measurement {
   /** Stable id, e.g. "switchyard/grpc/unary". */

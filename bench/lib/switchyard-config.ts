@@ -15,11 +15,14 @@ export const ROUTING_STRATEGIES: RoutingStrategyName[] = ["simple-shuffle", "lea
 export type SwitchyardVariant =
   | { kind: "plain" }
   | { kind: "cache"; layer: "memory" | "redis"; redisUrl?: string }
-  | { kind: "router"; strategy: RoutingStrategyName; deployments: number };
+  | { kind: "router"; strategy: RoutingStrategyName; deployments: number }
+  /** The plain config served by N worker threads (server_settings.workers); every other variant uses 1, today's single loop. */
+  | { kind: "workers"; workers: number };
 
 export function variantId(v: SwitchyardVariant): string {
   if (v.kind === "plain") return "switchyard";
   if (v.kind === "cache") return `switchyard-cache-${v.layer}`;
+  if (v.kind === "workers") return `switchyard-workers-${v.workers}`;
   return `switchyard-router-${v.strategy}`;
 }
 
@@ -44,7 +47,7 @@ export function switchyardConfig(variant: SwitchyardVariant, mode: UpstreamMode,
   const config: Record<string, unknown> = {
     model_list: Array.from({ length: count }, (_, i) => deployment(mode, upstreamUrl, i)),
     router_settings: { routing_strategy: variant.kind === "router" ? variant.strategy : "simple-shuffle" },
-    server_settings: { host: "127.0.0.1" },
+    server_settings: { host: "127.0.0.1", workers: variant.kind === "workers" ? variant.workers : 1 },
   };
   if (variant.kind === "cache") {
     config.cache_settings = { enabled: true, layers: [variant.layer === "memory" ? { memory: {} } : { redis: {} }] };

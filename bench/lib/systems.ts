@@ -60,7 +60,8 @@ export async function startSwitchyard(
   const proc = startProcess({
     name: id,
     command: NODE,
-    args: [...profileArgs, "--import", "tsx", "src/main.ts", "serve", "--config", configFile, "--port", String(port), "--host", "127.0.0.1"],
+    // The compiled gateway, as `npm start` runs it (run.ts builds dist/ first).
+    args: [...profileArgs, "dist/src/main.js", "serve", "--config", configFile, "--port", String(port), "--host", "127.0.0.1"],
     cwd: dirs.repoRoot,
     env: { LOG_LEVEL: "warn" },
     logFile: path.join(dirs.logs, `${id}.log`),

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { RoutingStrategy, type Deployment, type RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
 import { ErrorKind } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import type { ProviderAdapter, ProviderDeps } from "../providers/provider.js";
@@ -66,6 +67,8 @@ export interface ServerDefaults {
   readonly maxRequestBytes: number;
   readonly shutdownGraceMs: number;
   readonly reflection: boolean;
+  /** Event loops serving the port (worker threads); 1 is the main thread alone. */
+  readonly workers: number;
 }
 
 /** The config turned, once at load, into the structures the hot path reads. */
@@ -151,6 +154,7 @@ export function resolveConfig(source: RouterConfig, providers: ProviderRegistry,
       maxRequestBytes: server?.maxRequestBytes ?? 16 * 1024 * 1024,
       shutdownGraceMs: server?.shutdownGraceMs ?? 10_000,
       reflection: server?.reflection ?? true,
+      workers: resolveWorkers(server?.workers),
     },
     redis: resolveRedis(source.redis),
   };
@@ -196,4 +200,9 @@ function resolveRedis(redis: RouterConfig["redis"]): RedisDefaults | undefined {
     url = `redis://${auth}${redis.host}:${redis.port ?? 6379}`;
   }
   return { url, ...common };
+}
+
+/** server_settings.workers: unset or 0 means one per available core. */
+export function resolveWorkers(workers: number | undefined): number {
+  return workers || availableParallelism();
 }

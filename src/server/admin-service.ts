@@ -8,13 +8,16 @@ import type {
   InvalidateCacheResponse,
 } from "../../gen/ts/switchyard/v1/admin_pb.js";
 
+/** What the cache admin RPCs reach. */
+export interface AdminCache {
+  invalidate(request: InvalidateCacheRequest): Promise<InvalidateCacheResponse>;
+  stats(): Promise<GetCacheStatsResponse>;
+}
+
 /** What the admin RPCs read from: the router's state and the cache, each optional. */
 export interface AdminBackends {
   routerState?: (request: GetRouterStateRequest) => Promise<GetRouterStateResponse>;
-  cache?: {
-    invalidate(request: InvalidateCacheRequest): Promise<InvalidateCacheResponse>;
-    stats(): Promise<GetCacheStatsResponse>;
-  };
+  cache?: AdminCache;
   /** Virtual key management (src/auth). */
   keys: Pick<ServiceImpl<typeof AdminService>, "createKey" | "listKeys" | "getKey" | "updateKey" | "revokeKey" | "rotateKey">;
 }

@@ -66,10 +66,10 @@ export class DualProtocolServer {
     return this.inFlight;
   }
 
-  listen(port: number, host: string): Promise<number> {
+  listen(port: number, host: string, options: { reusePort?: boolean } = {}): Promise<number> {
     return new Promise((resolve, reject) => {
       this.tcp.once("error", reject);
-      this.tcp.listen(port, host, () => {
+      this.tcp.listen({ port, host, reusePort: options.reusePort }, () => {
         this.tcp.off("error", reject);
         resolve((this.tcp.address() as net.AddressInfo).port);
       });

@@ -18,12 +18,12 @@ import { silentLogger, type Logger } from "../observability/logger.js";
 import { builtinProviders, type ProviderRegistry } from "../providers/registry.js";
 import { Router } from "../router/router.js";
 import { routerStateReader } from "../router/router-state.js";
-import { createStateStore } from "../router/state/index.js";
+import { createStateStore, type DeploymentStateStore } from "../router/state/index.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
 import { tlsOptions } from "./tls.js";
 import { createGatewayCache, type GatewayCache } from "../cache/index.js";
-import { adminService } from "./admin-service.js";
+import { adminService, type AdminCache } from "./admin-service.js";
 import { authIdentityKey, authInterceptor, createAuthenticator, keyAdmin, type Authenticator } from "../auth/index.js";
 import { errorMappingInterceptor } from "./error-interceptor.js";
 import { HealthStatus, healthService, ServingStatus } from "./health.js";
@@ -38,6 +38,12 @@ export interface GatewayOptions {
   providers?: ProviderRegistry;
   clock?: Clock;
   logger?: Logger;
+  /** Routing state; default from the config (Redis when configured, else this process's memory). Worker threads pass their shared-memory store. */
+  stateStore?: DeploymentStateStore;
+  /** Wraps what the cache admin RPCs reach, e.g. so a worker thread's InvalidateCache and GetCacheStats cover its sibling workers. */
+  adminCache?: (cache: GatewayCache) => AdminCache;
+  /** Listen with SO_REUSEPORT, so sibling worker threads can each listen on the same port. */
+  reusePort?: boolean;
 }
 
 /** A running gateway: one port serving Connect, gRPC and gRPC-Web. */
@@ -102,7 +108,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const providers = options.providers ?? builtinProviders();
   const config = resolveConfig(options.config, providers, { clock: options.clock ?? systemClock });
   const clock = options.clock ?? systemClock;
-  const router = new Router(config, { clock, store: createStateStore(config, clock, logger), logger });
+  const router = new Router(config, { clock, store: options.stateStore ?? createStateStore(config, clock, logger), logger });
   const cache = await createGatewayCache(options.config, { clock, logger });
   const auth = createAuthenticator(options.config, config.redis, { clock, logger });
   try {
@@ -121,9 +127,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     registryOf(SERVED_FILES),
     services.map((s) => s.typeName),
   );
+  const adminCache = cache && options.adminCache ? options.adminCache(cache) : cache;
   const routes = (r: ConnectRouter) => {
     r.service(InferenceService, inferenceService(cache ? cache.wrap(router) : router));
-    r.service(AdminService, adminService({ routerState: routerStateReader(config, router.store, clock), cache, keys: keyAdmin(auth) }));
+    r.service(AdminService, adminService({ routerState: routerStateReader(config, router.store, clock), cache: adminCache, keys: keyAdmin(auth) }));
     r.service(Health, healthService(health));
     if (config.server.reflection) {
       r.service(ReflectionV1, reflectionServiceV1(reflection));
@@ -147,7 +154,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     ],
   });
   const server = new DualProtocolServer(handler, options.clock ?? systemClock, tlsOptions(options.config.serverSettings?.tls));
-  const port = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host);
+  const port = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host, { reusePort: options.reusePort });
 
   health.set("", ServingStatus.SERVING);
   for (const service of services) health.set(service.typeName, ServingStatus.SERVING);

@@ -1905,7 +1905,13 @@ type ServerSettings struct {
 	// Serve gRPC server reflection; default true.
 	Reflection *bool `protobuf:"varint,5,opt,name=reflection,proto3,oneof" json:"reflection,omitempty"`
 	// Serve every protocol (gRPC, Connect, gRPC-Web) over TLS on the same port.
-	Tls           *TlsSettings `protobuf:"bytes,40,opt,name=tls,proto3" json:"tls,omitempty"`
+	Tls *TlsSettings `protobuf:"bytes,40,opt,name=tls,proto3" json:"tls,omitempty"`
+	// Event loops serving the port: each is a worker thread with its own
+	// listener on the same port (SO_REUSEPORT, Linux), and all share one view of
+	// routing state. Unset or 0: the available cores (os.availableParallelism());
+	// 1 serves from the main thread alone. Platforms without SO_REUSEPORT
+	// load balancing serve with 1.
+	Workers       *uint32 `protobuf:"varint,30,opt,name=workers,proto3,oneof" json:"workers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1980,6 +1986,13 @@ func (x *ServerSettings) GetTls() *TlsSettings {
 		return x.Tls
 	}
 	return nil
+}
+
+func (x *ServerSettings) GetWorkers() uint32 {
+	if x != nil && x.Workers != nil {
+		return *x.Workers
+	}
+	return 0
 }
 
 type TlsSettings struct {
@@ -2334,7 +2347,7 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x12command_timeout_ms\x18\x06 \x01(\rH\x01R\x10commandTimeoutMs\x88\x01\x01\x12#\n" +
 	"\rcluster_nodes\x18P \x03(\tR\fclusterNodesB\a\n" +
 	"\x05_portB\x15\n" +
-	"\x13_command_timeout_ms\"\xb6\x02\n" +
+	"\x13_command_timeout_ms\"\xe1\x02\n" +
 	"\x0eServerSettings\x12\x17\n" +
 	"\x04port\x18\x01 \x01(\rH\x00R\x04port\x88\x01\x01\x12\x12\n" +
 	"\x04host\x18\x02 \x01(\tR\x04host\x12/\n" +
@@ -2343,11 +2356,14 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\n" +
 	"reflection\x18\x05 \x01(\bH\x03R\n" +
 	"reflection\x88\x01\x01\x12,\n" +
-	"\x03tls\x18( \x01(\v2\x1a.switchyard.v1.TlsSettingsR\x03tlsB\a\n" +
+	"\x03tls\x18( \x01(\v2\x1a.switchyard.v1.TlsSettingsR\x03tls\x12\x1d\n" +
+	"\aworkers\x18\x1e \x01(\rH\x04R\aworkers\x88\x01\x01B\a\n" +
 	"\x05_portB\x14\n" +
 	"\x12_max_request_bytesB\x14\n" +
 	"\x12_shutdown_grace_msB\r\n" +
-	"\v_reflection\"k\n" +
+	"\v_reflectionB\n" +
+	"\n" +
+	"\b_workers\"k\n" +
 	"\vTlsSettings\x12\x1b\n" +
 	"\tcert_file\x18\x01 \x01(\tR\bcertFile\x12\x19\n" +
 	"\bkey_file\x18\x02 \x01(\tR\akeyFile\x12$\n" +

@@ -353,20 +353,22 @@ class RedisSettings(_message.Message):
     def __init__(self, url: _Optional[str] = ..., host: _Optional[str] = ..., port: _Optional[int] = ..., password: _Optional[str] = ..., key_prefix: _Optional[str] = ..., command_timeout_ms: _Optional[int] = ..., cluster_nodes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ServerSettings(_message.Message):
-    __slots__ = ("port", "host", "max_request_bytes", "shutdown_grace_ms", "reflection", "tls")
+    __slots__ = ("port", "host", "max_request_bytes", "shutdown_grace_ms", "reflection", "tls", "workers")
     PORT_FIELD_NUMBER: _ClassVar[int]
     HOST_FIELD_NUMBER: _ClassVar[int]
     MAX_REQUEST_BYTES_FIELD_NUMBER: _ClassVar[int]
     SHUTDOWN_GRACE_MS_FIELD_NUMBER: _ClassVar[int]
     REFLECTION_FIELD_NUMBER: _ClassVar[int]
     TLS_FIELD_NUMBER: _ClassVar[int]
+    WORKERS_FIELD_NUMBER: _ClassVar[int]
     port: int
     host: str
     max_request_bytes: int
     shutdown_grace_ms: int
     reflection: bool
     tls: TlsSettings
-    def __init__(self, port: _Optional[int] = ..., host: _Optional[str] = ..., max_request_bytes: _Optional[int] = ..., shutdown_grace_ms: _Optional[int] = ..., reflection: _Optional[bool] = ..., tls: _Optional[_Union[TlsSettings, _Mapping]] = ...) -> None: ...
+    workers: int
+    def __init__(self, port: _Optional[int] = ..., host: _Optional[str] = ..., max_request_bytes: _Optional[int] = ..., shutdown_grace_ms: _Optional[int] = ..., reflection: _Optional[bool] = ..., tls: _Optional[_Union[TlsSettings, _Mapping]] = ..., workers: _Optional[int] = ...) -> None: ...
 
 class TlsSettings(_message.Message):
     __slots__ = ("cert_file", "key_file", "client_ca_file")

@@ -1,0 +1,274 @@
+import type { Clock } from "../../util/clock.js";
+import { ewma, MemoryStateStore } from "./memory-store.js";
+import { MINUTE_MS, type DeploymentStateStore, type DeploymentStats, type Lease, type SuccessSample } from "./state-store.js";
+
+// Int32 fields of one deployment's block; in-flight counts follow, one per worker slot.
+const LOCK = 0;
+const MINUTE = 1;
+const RPM = 2;
+const TPM = 3;
+const TRIPPED = 4;
+const FAILURES = 5;
+const UNHEALTHY = 6;
+const ERROR_LENGTH = 7;
+const INT_FIELDS = 8;
+// Float64 fields (epoch ms and moving averages; NaN = no sample yet).
+const LATENCY_PER_TOKEN = 0;
+const TTFT = 1;
+const COOLDOWN_UNTIL = 2;
+const TRIAL_UNTIL = 3;
+const FAILURE_WINDOW_ENDS = 4;
+const FLOAT_FIELDS = 5;
+/** Longest last-error text kept, UTF-8 bytes; longer ones are cut (it is a human hint, not a record). */
+const ERROR_BYTES = 512;
+
+/**
+ * The memory behind a SharedMemoryStateStore: plain SharedArrayBuffers, so
+ * the main thread allocates them once and hands the same memory to every
+ * worker thread (workerData), including a worker that replaces a dead one.
+ */
+export interface SharedStateMemory {
+  readonly deploymentIds: readonly string[];
+  readonly workerSlots: number;
+  readonly ints: SharedArrayBuffer;
+  readonly floats: SharedArrayBuffer;
+  readonly errors: SharedArrayBuffer;
+}
+
+export function allocateSharedStateMemory(deploymentIds: readonly string[], workerSlots: number): SharedStateMemory {
+  const n = deploymentIds.length;
+  const memory: SharedStateMemory = {
+    deploymentIds: [...deploymentIds],
+    workerSlots,
+    ints: new SharedArrayBuffer(n * (INT_FIELDS + workerSlots) * Int32Array.BYTES_PER_ELEMENT),
+    floats: new SharedArrayBuffer(n * FLOAT_FIELDS * Float64Array.BYTES_PER_ELEMENT),
+    errors: new SharedArrayBuffer(n * ERROR_BYTES),
+  };
+  const floats = new Float64Array(memory.floats);
+  for (let i = 0; i < n; i++) {
+    floats[i * FLOAT_FIELDS + LATENCY_PER_TOKEN] = Number.NaN;
+    floats[i * FLOAT_FIELDS + TTFT] = Number.NaN;
+  }
+  return memory;
+}
+
+/**
+ * Forgets a dead worker's in-flight requests: they ended with it. Called by
+ * the main thread before the slot's replacement starts.
+ */
+export function clearWorkerSlot(memory: SharedStateMemory, slot: number): void {
+  const ints = new Int32Array(memory.ints);
+  const stride = INT_FIELDS + memory.workerSlots;
+  for (let i = 0; i < memory.deploymentIds.length; i++) Atomics.store(ints, i * stride + INT_FIELDS + slot, 0);
+}
+
+/**
+ * Deployment state shared by the worker threads of one gateway process
+ * through shared memory: every worker reads and writes the same counters,
+ * so in-flight counts, rpm/tpm windows, latency averages, cooldowns,
+ * half-open trials and health are one view without Redis.
+ *
+ * In-flight counts are kept per worker slot (summed on read), so a worker
+ * that dies takes exactly its own in-flight requests with it
+ * (`clearWorkerSlot`). Every other change is a read-modify-write under the
+ * deployment's spin lock (Atomics.compareExchange); critical sections are a
+ * few field updates with no await, so waiting is bounded and brief.
+ * Deployment ids outside the config (none today) fall back to this worker's
+ * own memory.
+ */
+export class SharedMemoryStateStore implements DeploymentStateStore {
+  /** Shared by the workers of this process, not by other gateway instances: that is Redis' job. */
+  readonly shared = false;
+  private readonly ints: Int32Array;
+  private readonly floats: Float64Array;
+  private readonly errors: Uint8Array;
+  private readonly index: Map<string, number>;
+  private readonly stride: number;
+  private readonly local: MemoryStateStore;
+  private readonly encoder = new TextEncoder();
+  private readonly decoder = new TextDecoder();
+
+  constructor(
+    memory: SharedStateMemory,
+    /** This worker's slot, 0 ≤ slot < memory.workerSlots. */
+    private readonly slot: number,
+    private readonly clock: Clock,
+  ) {
+    if (!(slot >= 0 && slot < memory.workerSlots)) throw new RangeError(`worker slot ${slot} outside 0..${memory.workerSlots - 1}`);
+    this.ints = new Int32Array(memory.ints);
+    this.floats = new Float64Array(memory.floats);
+    this.errors = new Uint8Array(memory.errors);
+    this.index = new Map(memory.deploymentIds.map((id, i) => [id, i]));
+    this.stride = INT_FIELDS + memory.workerSlots;
+    this.local = new MemoryStateStore(clock);
+  }
+
+  async stats(ids: readonly string[]): Promise<Map<string, DeploymentStats>> {
+    return new Map(ids.map((id) => [id, this.statsOf(id)]));
+  }
+
+  statsOf(id: string): DeploymentStats {
+    const i = this.index.get(id);
+    if (i === undefined) return this.local.statsOf(id);
+    const now = this.clock.now();
+    return this.locked(i, (int, float) => {
+      this.rollWindows(int, float, now);
+      const latency = this.floats[float + LATENCY_PER_TOKEN]!;
+      const ttft = this.floats[float + TTFT]!;
+      const trialUntil = this.floats[float + TRIAL_UNTIL]!;
+      return {
+        inFlight: this.inFlightOf(int),
+        rpm: this.ints[int + RPM]!,
+        tpm: this.ints[int + TPM]!,
+        latencyPerTokenMs: Number.isNaN(latency) ? undefined : latency,
+        ttftMs: Number.isNaN(ttft) ? undefined : ttft,
+        cooldownUntilMs: this.floats[float + COOLDOWN_UNTIL]!,
+        tripped: this.ints[int + TRIPPED] === 1,
+        trialUntilMs: trialUntil > now ? trialUntil : 0,
+        recentFailures: this.ints[int + FAILURES]!,
+        lastError: this.readError(i, int),
+        unhealthy: this.ints[int + UNHEALTHY] === 1,
+      };
+    });
+  }
+
+  async begin(id: string): Promise<Lease> {
+    const i = this.index.get(id);
+    if (i === undefined) return this.local.begin(id);
+    const now = this.clock.now();
+    this.locked(i, (int, float) => {
+      this.rollWindows(int, float, now);
+      this.ints[int + RPM]!++;
+    });
+    Atomics.add(this.ints, i * this.stride + INT_FIELDS + this.slot, 1);
+    let ended = false;
+    return {
+      end: async (sample?: SuccessSample) => {
+        if (ended) return;
+        ended = true;
+        Atomics.sub(this.ints, i * this.stride + INT_FIELDS + this.slot, 1);
+        if (!sample) return;
+        this.locked(i, (int, float) => {
+          this.rollWindows(int, float, this.clock.now());
+          this.ints[int + TPM]! += sample.totalTokens;
+          if (sample.latencyPerTokenMs !== undefined) this.updateAverage(float + LATENCY_PER_TOKEN, sample.latencyPerTokenMs);
+          if (sample.ttftMs !== undefined) this.updateAverage(float + TTFT, sample.ttftMs);
+        });
+      },
+    };
+  }
+
+  async recordFailure(id: string, lastError: string, windowMs: number): Promise<number> {
+    const i = this.index.get(id);
+    if (i === undefined) return this.local.recordFailure(id, lastError, windowMs);
+    const now = this.clock.now();
+    return this.locked(i, (int, float) => {
+      this.writeError(i, int, lastError);
+      if (now >= this.floats[float + FAILURE_WINDOW_ENDS]!) {
+        this.ints[int + FAILURES] = 0;
+        this.floats[float + FAILURE_WINDOW_ENDS] = now + windowMs;
+      }
+      return ++this.ints[int + FAILURES]!;
+    });
+  }
+
+  async coolDown(id: string, untilMs: number, lastError: string): Promise<void> {
+    const i = this.index.get(id);
+    if (i === undefined) return this.local.coolDown(id, untilMs, lastError);
+    this.locked(i, (int, float) => {
+      this.floats[float + COOLDOWN_UNTIL] = Math.max(this.floats[float + COOLDOWN_UNTIL]!, untilMs);
+      this.ints[int + TRIPPED] = 1;
+      this.floats[float + TRIAL_UNTIL] = 0;
+      this.ints[int + FAILURES] = 0;
+      this.floats[float + FAILURE_WINDOW_ENDS] = 0;
+      this.writeError(i, int, lastError);
+    });
+  }
+
+  async tryBeginTrial(id: string, ttlMs: number): Promise<boolean> {
+    const i = this.index.get(id);
+    if (i === undefined) return this.local.tryBeginTrial(id, ttlMs);
+    const now = this.clock.now();
+    return this.locked(i, (_int, float) => {
+      if (this.floats[float + TRIAL_UNTIL]! > now) return false;
+      this.floats[float + TRIAL_UNTIL] = now + ttlMs;
+      return true;
+    });
+  }
+
+  async recover(id: string): Promise<void> {
+    const i = this.index.get(id);
+    if (i === undefined) return this.local.recover(id);
+    this.locked(i, (int, float) => {
+      this.ints[int + TRIPPED] = 0;
+      this.floats[float + TRIAL_UNTIL] = 0;
+      this.floats[float + COOLDOWN_UNTIL] = 0;
+      this.ints[int + FAILURES] = 0;
+      this.floats[float + FAILURE_WINDOW_ENDS] = 0;
+    });
+  }
+
+  async setHealth(id: string, healthy: boolean, lastError: string): Promise<void> {
+    const i = this.index.get(id);
+    if (i === undefined) return this.local.setHealth(id, healthy, lastError);
+    this.locked(i, (int) => {
+      this.ints[int + UNHEALTHY] = healthy ? 0 : 1;
+      if (!healthy) this.writeError(i, int, lastError);
+    });
+  }
+
+  async close(): Promise<void> {}
+
+  /** Runs `update` holding deployment i's lock; `int` and `float` are the offsets of its blocks. */
+  private locked<T>(i: number, update: (int: number, float: number) => T): T {
+    const int = i * this.stride;
+    while (Atomics.compareExchange(this.ints, int + LOCK, 0, 1) !== 0) {
+      // Another thread is inside a few-field update; yield the core briefly rather than burn it.
+      Atomics.wait(this.ints, int + LOCK, 1, 1);
+    }
+    try {
+      return update(int, i * FLOAT_FIELDS);
+    } finally {
+      Atomics.store(this.ints, int + LOCK, 0);
+      Atomics.notify(this.ints, int + LOCK, 1);
+    }
+  }
+
+  private inFlightOf(int: number): number {
+    let sum = 0;
+    for (let slot = 0; slot < this.stride - INT_FIELDS; slot++) sum += Atomics.load(this.ints, int + INT_FIELDS + slot);
+    return Math.max(0, sum);
+  }
+
+  private rollWindows(int: number, float: number, now: number): void {
+    const minute = Math.floor(now / MINUTE_MS);
+    if (this.ints[int + MINUTE] !== minute) {
+      this.ints[int + MINUTE] = minute;
+      this.ints[int + RPM] = 0;
+      this.ints[int + TPM] = 0;
+    }
+    const windowEnds = this.floats[float + FAILURE_WINDOW_ENDS]!;
+    if (windowEnds !== 0 && now >= windowEnds) {
+      this.ints[int + FAILURES] = 0;
+      this.floats[float + FAILURE_WINDOW_ENDS] = 0;
+    }
+  }
+
+  private updateAverage(offset: number, sample: number): void {
+    const previous = this.floats[offset]!;
+    this.floats[offset] = ewma(Number.isNaN(previous) ? undefined : previous, sample);
+  }
+
+  private writeError(i: number, int: number, text: string): void {
+    const region = this.errors.subarray(i * ERROR_BYTES, (i + 1) * ERROR_BYTES);
+    // encodeInto stops before a character that does not fit, so a cut text still decodes cleanly.
+    const { written } = this.encoder.encodeInto(text, region);
+    this.ints[int + ERROR_LENGTH] = written;
+  }
+
+  private readError(i: number, int: number): string {
+    const length = this.ints[int + ERROR_LENGTH]!;
+    // TextDecoder refuses views of shared memory; copy the few bytes out first.
+    return length === 0 ? "" : this.decoder.decode(this.errors.slice(i * ERROR_BYTES, i * ERROR_BYTES + length));
+  }
+}
