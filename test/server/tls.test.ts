@@ -50,7 +50,10 @@ const { InferenceService: GrpcJsInference } = (grpc.loadPackageDefinition(defini
 };
 
 function grpcJsComplete(port: number, credentials: grpc.ChannelCredentials, authorization?: string): Promise<Record<string, any>> {
-  const client = new GrpcJsInference(`127.0.0.1:${port}`, credentials) as grpc.Client & Record<string, Function>;
+  // Node >= 24 refuses an IP address as the TLS server name (SNI), so the certificate's DNS name is checked instead.
+  const client = new GrpcJsInference(`127.0.0.1:${port}`, credentials, {
+    "grpc.ssl_target_name_override": "localhost",
+  }) as grpc.Client & Record<string, Function>;
   const metadata = new grpc.Metadata();
   if (authorization) metadata.set("authorization", authorization);
   return new Promise<Record<string, any>>((resolve, reject) => {
