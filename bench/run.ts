@@ -308,20 +308,25 @@ async function main(): Promise<void> {
         const redis = layer === "redis" ? await startRedis(dirs) : undefined;
         try {
           for (const from of checkouts) {
-          await withSwitchyard({ kind: "cache", layer, redisUrl: redis?.url }, mode, async (sy) => {
-            const t = switchyardTargets(sy);
-            // The probe above stored the answer; this one must come from the cache layer under test.
-            const second = (await probe(`${sy.url}/switchyard.v1.InferenceService/Complete`, switchyardJsonBody())) as { cache?: { hit?: boolean; layer?: string } };
-            const wantLayer = layer === "memory" ? "CACHE_LAYER_MEMORY" : "CACHE_LAYER_REDIS";
-            if (!second.cache?.hit || second.cache.layer !== wantLayer) {
-              skip(`${from.idPrefix}switchyard-cache-${layer}/grpc/unary`, `Switchyard${from.label}`, `no ${layer} cache hit: a repeated identical request answered with cache = ${JSON.stringify(second.cache ?? null)} (cache_settings not applied on the request path in this checkout)`);
-              return;
-            }
-            await measure(
-              { id: `${from.idPrefix}switchyard-cache-${layer}/grpc/unary`, system: `Switchyard${from.label} cache hit (${layer})`, group: "cache", protocol: "gRPC", call: "unary", target: t.grpcUnary, max: true, ready: switchyardReady(sy) },
-              sy,
+            await withSwitchyard(
+              { kind: "cache", layer, redisUrl: redis?.url },
+              mode,
+              async (sy) => {
+                const t = switchyardTargets(sy);
+                // The probe above stored the answer; this one must come from the cache layer under test.
+                const second = (await probe(`${sy.url}/switchyard.v1.InferenceService/Complete`, switchyardJsonBody())) as { cache?: { hit?: boolean; layer?: string } };
+                const wantLayer = layer === "memory" ? "CACHE_LAYER_MEMORY" : "CACHE_LAYER_REDIS";
+                if (!second.cache?.hit || second.cache.layer !== wantLayer) {
+                  skip(`${from.idPrefix}switchyard-cache-${layer}/grpc/unary`, `Switchyard${from.label}`, `no ${layer} cache hit: a repeated identical request answered with cache = ${JSON.stringify(second.cache ?? null)} (cache_settings not applied on the request path in this checkout)`);
+                  return;
+                }
+                await measure(
+                  { id: `${from.idPrefix}switchyard-cache-${layer}/grpc/unary`, system: `Switchyard${from.label} cache hit (${layer})`, group: "cache", protocol: "gRPC", call: "unary", target: t.grpcUnary, max: true, ready: switchyardReady(sy) },
+                  sy,
+                );
+              },
+              from,
             );
-          }, from);
           }
         } finally {
           await redis?.stop();
