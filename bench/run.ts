@@ -8,7 +8,10 @@
  * memory from /proc, and writes bench/results/<date>[-quick].{md,json,png}.
  *
  * Options: --quick; --only=baseline,switchyard,floor,cache,router,workers,peers,profile
- * (run a subset while developing); --workdir=DIR.
+ * (run a subset while developing); --workdir=DIR; --before=DIR (another
+ * checkout, e.g. a worktree of main, whose Switchyard is also measured in the
+ * switchyard and cache parts, right before this one, as "before" rows: a
+ * before/after ratio from one run on one machine).
  */
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -36,7 +39,7 @@ const PROFILES = {
 const WARMUP_CONCURRENCY = 8;
 
 const { values: args } = parseArgs({
-  options: { quick: { type: "boolean", default: false }, only: { type: "string" }, workdir: { type: "string" } },
+  options: { quick: { type: "boolean", default: false }, only: { type: "string" }, workdir: { type: "string" }, before: { type: "string" } },
 });
 const profileName = args.quick ? "quick" : "full";
 const profile = PROFILES[profileName];
@@ -50,6 +53,13 @@ const workdir = path.resolve(args.workdir ?? process.env.BENCH_WORKDIR ?? path.j
 if (workdir === repoRoot || workdir.startsWith(repoRoot + path.sep)) throw new Error(`--workdir must be outside the repo (got ${workdir})`);
 const runDir = path.join(workdir, "runs", new Date().toISOString().replace(/[:.]/g, "-"));
 const dirs: Dirs = { repoRoot, scratch: runDir, logs: path.join(runDir, "logs") };
+const beforeRoot = args.before ? path.resolve(args.before) : undefined;
+if (beforeRoot && !existsSync(path.join(beforeRoot, "src", "main.ts"))) throw new Error(`--before: ${beforeRoot} is not a Switchyard checkout`);
+/** The checkouts whose Switchyard is measured: the "before" one first, then this one. */
+const checkouts: Array<{ dirs: Dirs; idPrefix: string; label: string }> = [
+  ...(beforeRoot ? [{ dirs: { repoRoot: beforeRoot, scratch: path.join(runDir, "before"), logs: path.join(runDir, "before", "logs") }, idPrefix: "before-", label: " (before)" }] : []),
+  { dirs, idPrefix: "", label: "" },
+];
 const started = Date.now();
 const loadAtStart = os.loadavg();
 const log = (line: string) => process.stdout.write(`[bench +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}\n`);
@@ -184,16 +194,16 @@ function switchyardReady(sy: RunningSystem): () => Promise<unknown> {
   return () => probe(`${sy.url}/switchyard.v1.InferenceService/Complete`, switchyardJsonBody());
 }
 
-async function withSwitchyard(variant: SwitchyardVariant, mode: UpstreamMode, body: (sy: RunningSystem) => Promise<void>): Promise<void> {
+async function withSwitchyard(variant: SwitchyardVariant, mode: UpstreamMode, body: (sy: RunningSystem) => Promise<void>, from = checkouts[checkouts.length - 1]!): Promise<void> {
   let sy: RunningSystem | undefined;
   try {
-    sy = await startSwitchyard(dirs, variant, mode, upstream.url);
+    sy = await startSwitchyard(from.dirs, variant, mode, upstream.url);
     await probe(`${sy.url}/switchyard.v1.InferenceService/Complete`, switchyardJsonBody());
-    if (variant.kind === "plain") await recordIdleMemory("Switchyard", sy);
-    if (variant.kind === "workers") await recordIdleMemory(workersSystem(variant.workers), sy);
+    if (variant.kind === "plain") await recordIdleMemory(`Switchyard${from.label}`, sy);
+    if (variant.kind === "workers") await recordIdleMemory(`${workersSystem(variant.workers)}${from.label}`, sy);
     await body(sy);
   } catch (err) {
-    skip(variantId(variant), "Switchyard", (err as Error).message);
+    skip(`${from.idPrefix}${variantId(variant)}`, `Switchyard${from.label}`, (err as Error).message);
   } finally {
     await sy?.stop();
   }
@@ -227,7 +237,7 @@ async function pruneOldRuns(keep: number): Promise<void> {
 
 async function main(): Promise<void> {
   await pruneOldRuns(3);
-  await mkdir(dirs.logs, { recursive: true });
+  for (const from of checkouts) await mkdir(from.dirs.logs, { recursive: true });
   log(`profile ${profileName}; scratch ${workdir}`);
   const installed: Installed = await install(workdir, repoRoot, log);
   // Switchyard runs compiled, as `npm start` runs it.
@@ -247,14 +257,22 @@ async function main(): Promise<void> {
     }
 
     if (wants("switchyard")) {
-      await withSwitchyard({ kind: "plain" }, mode, async (sy) => {
-        const t = switchyardTargets(sy);
-        const common = { system: "Switchyard", group: "switchyard" as const, ready: switchyardReady(sy) };
-        await measure({ ...common, id: "switchyard/grpc/unary", protocol: "gRPC", call: "unary", target: t.grpcUnary, max: true }, sy);
-        await measure({ ...common, id: "switchyard/connect/unary", protocol: "Connect JSON", call: "unary", target: t.connectUnary, max: true }, sy);
-        await measure({ ...common, id: "switchyard/grpc/stream", protocol: "gRPC", call: "stream", target: t.grpcStream, max: false }, sy);
-        await measure({ ...common, id: "switchyard/connect/stream", protocol: "Connect JSON", call: "stream", target: t.connectStream, max: false }, sy);
-      });
+      for (const from of checkouts) {
+        await withSwitchyard(
+          { kind: "plain" },
+          mode,
+          async (sy) => {
+            const t = switchyardTargets(sy);
+            const common = { system: `Switchyard${from.label}`, group: "switchyard" as const, ready: switchyardReady(sy) };
+            const id = (rest: string) => `${from.idPrefix}switchyard/${rest}`;
+            await measure({ ...common, id: id("grpc/unary"), protocol: "gRPC", call: "unary", target: t.grpcUnary, max: true }, sy);
+            await measure({ ...common, id: id("connect/unary"), protocol: "Connect JSON", call: "unary", target: t.connectUnary, max: true }, sy);
+            await measure({ ...common, id: id("grpc/stream"), protocol: "gRPC", call: "stream", target: t.grpcStream, max: false }, sy);
+            await measure({ ...common, id: id("connect/stream"), protocol: "Connect JSON", call: "stream", target: t.connectStream, max: false }, sy);
+          },
+          from,
+        );
+      }
     }
 
     if (wants("floor")) {
@@ -298,20 +316,27 @@ async function main(): Promise<void> {
       for (const layer of ["memory", "redis"] as const) {
         const redis = layer === "redis" ? await startRedis(dirs) : undefined;
         try {
-          await withSwitchyard({ kind: "cache", layer, redisUrl: redis?.url }, mode, async (sy) => {
-            const t = switchyardTargets(sy);
-            // The probe above stored the answer; this one must come from the cache layer under test.
-            const second = (await probe(`${sy.url}/switchyard.v1.InferenceService/Complete`, switchyardJsonBody())) as { cache?: { hit?: boolean; layer?: string } };
-            const wantLayer = layer === "memory" ? "CACHE_LAYER_MEMORY" : "CACHE_LAYER_REDIS";
-            if (!second.cache?.hit || second.cache.layer !== wantLayer) {
-              skip(`switchyard-cache-${layer}/grpc/unary`, "Switchyard", `no ${layer} cache hit: a repeated identical request answered with cache = ${JSON.stringify(second.cache ?? null)} (cache_settings not applied on the request path in this checkout)`);
-              return;
-            }
-            await measure(
-              { id: `switchyard-cache-${layer}/grpc/unary`, system: `Switchyard cache hit (${layer})`, group: "cache", protocol: "gRPC", call: "unary", target: t.grpcUnary, max: true, ready: switchyardReady(sy) },
-              sy,
+          for (const from of checkouts) {
+            await withSwitchyard(
+              { kind: "cache", layer, redisUrl: redis?.url },
+              mode,
+              async (sy) => {
+                const t = switchyardTargets(sy);
+                // The probe above stored the answer; this one must come from the cache layer under test.
+                const second = (await probe(`${sy.url}/switchyard.v1.InferenceService/Complete`, switchyardJsonBody())) as { cache?: { hit?: boolean; layer?: string } };
+                const wantLayer = layer === "memory" ? "CACHE_LAYER_MEMORY" : "CACHE_LAYER_REDIS";
+                if (!second.cache?.hit || second.cache.layer !== wantLayer) {
+                  skip(`${from.idPrefix}switchyard-cache-${layer}/grpc/unary`, `Switchyard${from.label}`, `no ${layer} cache hit: a repeated identical request answered with cache = ${JSON.stringify(second.cache ?? null)} (cache_settings not applied on the request path in this checkout)`);
+                  return;
+                }
+                await measure(
+                  { id: `${from.idPrefix}switchyard-cache-${layer}/grpc/unary`, system: `Switchyard${from.label} cache hit (${layer})`, group: "cache", protocol: "gRPC", call: "unary", target: t.grpcUnary, max: true, ready: switchyardReady(sy) },
+                  sy,
+                );
+              },
+              from,
             );
-          });
+          }
         } finally {
           await redis?.stop();
         }

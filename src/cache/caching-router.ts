@@ -67,12 +67,16 @@ export class CachingRouter implements InferenceBackend {
     if (hit && cached) {
       return Object.assign(cached, { costUsd: 0, attempts: [], timings: this.hitTimings(ctx), cache: cacheInfo(key, hit) });
     }
+    // Only callers that joined another's flight get a copy: the one whose call ran owns its answer.
+    let ranHere = false;
     const call = async () => {
+      ranHere = true;
       const response = await this.inner.complete(request, ctx);
-      if (!control?.noStore) this.store(key, toBinary(ModelResponseSchema, storable(response)), control);
+      if (!control?.noStore) this.store(key, storableBytes(response), control);
       return response;
     };
-    const response = control?.noCache ? await call() : clone(ModelResponseSchema, await this.completions.run(key, ctx.signal, call));
+    const answer = control?.noCache ? await call() : await this.completions.run(key, ctx.signal, call);
+    const response = ranHere ? answer : clone(ModelResponseSchema, answer);
     response.cache = cacheInfo(key);
     return response;
   }
@@ -267,14 +271,25 @@ function cacheInfo(key: string, hit?: CacheHit): CacheInfo {
   return create(CacheInfoSchema, hit ? { hit: true, layer: hit.layer, ageS: hit.ageS, key } : { hit: false, key });
 }
 
-/** The answer without the per-call fields a hit replaces (timings, attempts, cost, cache info). */
-function storable(response: ModelResponse): ModelResponse {
-  const stored = clone(ModelResponseSchema, response);
-  stored.timings = undefined;
-  stored.attempts = [];
-  stored.costUsd = 0;
-  stored.cache = undefined;
-  return stored;
+/**
+ * The answer without the per-call fields a hit replaces (timings, attempts,
+ * cost, cache info), serialized. The fields are blanked on the answer itself
+ * for the synchronous encode and put back, instead of deep-copying it.
+ */
+function storableBytes(response: ModelResponse): Uint8Array {
+  const { timings, attempts, costUsd, cache } = response;
+  response.timings = undefined;
+  response.attempts = [];
+  response.costUsd = 0;
+  response.cache = undefined;
+  try {
+    return toBinary(ModelResponseSchema, response);
+  } finally {
+    response.timings = timings;
+    response.attempts = attempts;
+    response.costUsd = costUsd;
+    response.cache = cache;
+  }
 }
 
 /** An entry that no longer decodes (a schema change, a foreign writer) is a miss, not a failure. */

@@ -1,4 +1,4 @@
-import { clone, toJson, type DescMessage, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
+import { toJson, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { createHash } from "node:crypto";
 import {
   CompletionRequestSchema,
@@ -70,35 +70,36 @@ export class CacheKeys {
 /**
  * The parts of a completion request that change the answer, with
  * "spelled-out defaults" folded into "unset": who asks (user, metadata)
- * and how the gateway handles it (options) are left out.
+ * and how the gateway handles it (options) are left out. Edits the JSON
+ * form rather than a clone of the message: the same canonical JSON (so the
+ * same keys as before) without a deep copy of every request.
  */
 function canonicalCompletion(request: CompletionRequest): JsonValue {
-  const canonical = clone(CompletionRequestSchema, request);
-  canonical.user = "";
-  canonical.metadata = {};
-  canonical.options = undefined;
-  if (canonical.n === 1) canonical.n = undefined;
-  const format = canonical.responseFormat;
+  const json = toJson(CompletionRequestSchema, request) as JsonObject;
+  delete json.user;
+  delete json.metadata;
+  delete json.options;
+  if (request.n === 1) delete json.n;
+  const format = request.responseFormat;
   if (format && !format.jsonSchema && (format.type === ResponseFormatType.UNSPECIFIED || format.type === ResponseFormatType.TEXT)) {
-    canonical.responseFormat = undefined;
+    delete json.responseFormat;
   }
-  const choice = canonical.toolChoice?.choice;
+  const choice = request.toolChoice?.choice;
   if (choice && (choice.case === undefined || (choice.case === "mode" && choice.value === ToolChoiceMode.UNSPECIFIED))) {
-    canonical.toolChoice = undefined;
+    delete json.toolChoice;
   }
-  for (const message of canonical.messages) {
+  const messages = json.messages as JsonObject[] | undefined;
+  request.messages.forEach((message, i) => {
     // A single text part and plain content are the same message.
     const only = message.parts.length === 1 ? message.parts[0]!.part : undefined;
     if (!message.content && only?.case === "text") {
-      message.content = only.value;
-      message.parts = [];
+      const out = messages![i]!;
+      delete out.parts;
+      if (only.value) out.content = only.value;
+      else delete out.content;
     }
-  }
-  return jsonOf(CompletionRequestSchema, canonical);
-}
-
-function jsonOf<Desc extends DescMessage>(schema: Desc, message: MessageShape<Desc>): JsonValue {
-  return toJson(schema, message);
+  });
+  return json;
 }
 
 /** JSON with object keys sorted at every depth: Struct fields (tool schemas) arrive in any order. */

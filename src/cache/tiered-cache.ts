@@ -185,6 +185,7 @@ export class TieredCache {
 
   /** Runs one layer operation under the layer's timeout (real time: it guards real I/O). */
   private async call<T>(slot: LayerSlot, op: string, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (slot.layer.inProcess) return run(NEVER_ABORTED);
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -201,6 +202,9 @@ export class TieredCache {
     }
   }
 }
+
+/** The signal of an in-process layer's call: there is no I/O to give up on. */
+const NEVER_ABORTED = new AbortController().signal;
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -105,6 +105,7 @@ export class Router {
   private readonly random: Random;
   private readonly cooldowns: Cooldowns;
   private readonly healthChecker?: HealthChecker;
+  private readonly logger: Logger;
   /**
    * Picks made by this instance whose `begin` has not reached the store
    * yet. Added to what the store reports, so a burst of concurrent calls
@@ -122,8 +123,9 @@ export class Router {
     this.store = deps.store ?? new MemoryStateStore(this.clock);
     this.strategy = deps.strategy ?? strategyFor(config.router, this.random);
     this.cooldowns = new Cooldowns(this.store, config.router, this.clock);
+    this.logger = deps.logger ?? silentLogger;
     if (config.router.healthCheck.enabled) {
-      this.healthChecker = new HealthChecker(config.deployments, this.store, this.clock, config.router.healthCheck, deps.logger ?? silentLogger);
+      this.healthChecker = new HealthChecker(config.deployments, this.store, this.clock, config.router.healthCheck, this.logger);
       this.healthChecker.start();
     }
   }
@@ -420,9 +422,21 @@ export class Router {
     else this.pendingBegins.delete(id);
   }
 
-  /** Success: free the slot, record usage and latency, close a half-open circuit. */
+  /**
+   * Success: free the slot, record usage and latency, close a half-open circuit.
+   * Off the answer's path unless it was a half-open trial: both stores apply
+   * the local count and send the shared (Redis) update synchronously inside
+   * `end`, so this instance's next pick and any later read of Redis already
+   * see it; waiting for Redis's reply only delayed every answer by a round
+   * trip. A trial still waits: its recovery must be visible to every
+   * instance before the answer that proved the deployment healthy.
+   */
   private async settle(open: OpenAttempt<unknown>, sample: SuccessSample): Promise<void> {
     open.deadline.dispose();
+    if (!open.trial) {
+      open.lease.end(sample).catch((err: unknown) => this.logger.warn({ err: String(err), deployment: open.deployment.id }, "router state: settling a call failed"));
+      return;
+    }
     await open.lease.end(sample);
     await this.cooldowns.onSuccess(open.deployment.id, open.trial);
   }

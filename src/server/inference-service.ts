@@ -24,10 +24,13 @@ export function inferenceService(router: InferenceBackend): ServiceImpl<typeof I
       validateCompletionRequest(request);
       return router.complete(request, ctx);
     },
-    async *streamComplete(request, context) {
+    // Not a generator of its own: connect iterates the router's (or the cache's) stream directly,
+    // one async-generator layer less per chunk. A validation error still reaches the client as the
+    // call's error (connect invokes this inside its own async handler).
+    streamComplete(request, context) {
       const ctx = newRequestContext(context.signal);
       validateCompletionRequest(request);
-      yield* router.stream(request, ctx);
+      return router.stream(request, ctx);
     },
     async embed(request, context) {
       const ctx = newRequestContext(context.signal);

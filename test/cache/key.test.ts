@@ -35,6 +35,31 @@ describe("completion cache key", () => {
     expect(keys.completion(reordered, "default")).toBe(keyOf(base));
   });
 
+  it("stays the same across releases, so entries already in shared layers keep hitting", () => {
+    const pinned = new CacheKeys("cfg");
+    const of = (json: Record<string, unknown>) => pinned.completion(request(json), "ns");
+    expect(of({ model: "gpt", messages: [{ role: "user", content: "hi" }] })).toBe(
+      "cfg/ns/completion/15f3efd5fa21da7649abf935a0aaca74568ed453bb297c2eab661e4a4032a82c",
+    );
+    expect(
+      of({
+        model: "gpt",
+        n: 2,
+        temperature: 0.5,
+        maxTokens: 10,
+        stop: ["x"],
+        responseFormat: { type: "RESPONSE_FORMAT_TYPE_JSON_OBJECT" },
+        toolChoice: { mode: "TOOL_CHOICE_MODE_REQUIRED" },
+        messages: [
+          { role: "system", content: "be nice" },
+          { role: "user", parts: [{ text: "" }] },
+          { role: "user", parts: [{ text: "a" }, { text: "b" }] },
+        ],
+        tools: [{ function: { name: "f", parameters: { z: 1, a: { y: [1, { c: 2, b: 3 }] } } } }],
+      }),
+    ).toBe("cfg/ns/completion/a3ea75e3d443c245465cba0b792d27e1385207676e77bccfecde54d7c1ca8a11");
+  });
+
   it("is the same with defaults spelled out", () => {
     expect(keyOf({ ...base, n: 1 })).toBe(keyOf(base));
     expect(keyOf({ ...base, responseFormat: { type: "RESPONSE_FORMAT_TYPE_TEXT" } })).toBe(keyOf(base));

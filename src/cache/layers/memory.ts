@@ -20,6 +20,7 @@ export interface MemoryLayerOptions {
 export class MemoryLayer implements CacheLayer {
   readonly name = "memory";
   readonly kind = CacheLayerKind.MEMORY;
+  readonly inProcess = true;
   private readonly lru: LRUCache<string, CacheEntry>;
   private evictions = 0;
 
