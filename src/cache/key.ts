@@ -1,13 +1,15 @@
-import { clone, toJson, type DescMessage, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
+import { clone, create, toJson, type DescMessage, type JsonObject, type JsonValue, type MessageShape } from "@bufbuild/protobuf";
 import { createHash } from "node:crypto";
 import {
   CompletionRequestSchema,
+  RequestOptionsSchema,
   ResponseFormatType,
   ToolChoiceMode,
   type CompletionRequest,
   type EmbeddingRequest,
   type ImageGenerationRequest,
   type ModerationRequest,
+  type RequestOptions,
 } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { invalidField } from "../errors/gateway-error.js";
 
@@ -49,16 +51,16 @@ export class CacheKeys {
 
   /** One key per input text: a batch shares items with any other batch. */
   embeddingItem(request: EmbeddingRequest, input: string, namespace: string): string {
-    return this.key(namespace, "embedding", { model: request.model, dimensions: request.dimensions ?? null, input });
+    return this.key(namespace, "embedding", withProviderOptions({ model: request.model, dimensions: request.dimensions ?? null, input }, request));
   }
 
   moderation(request: ModerationRequest, namespace: string): string {
-    return this.key(namespace, "moderation", { model: request.model, input: request.input });
+    return this.key(namespace, "moderation", withProviderOptions({ model: request.model, input: request.input }, request));
   }
 
   imageGeneration(request: ImageGenerationRequest, namespace: string): string {
     const { model, prompt, n, size, quality, style } = request;
-    return this.key(namespace, "image_generation", { model, prompt, n: n ?? 1, size, quality, style });
+    return this.key(namespace, "image_generation", withProviderOptions({ model, prompt, n: n ?? 1, size, quality, style }, request));
   }
 
   private key(namespace: string, type: CachedCallType, canonical: JsonValue): string {
@@ -68,15 +70,28 @@ export class CacheKeys {
 }
 
 /**
+ * options.provider_options reaches the upstream body, so it changes the
+ * answer and is part of the key (sorted by stableStringify like the rest).
+ * Left out when empty, so requests without it keep their keys.
+ */
+function withProviderOptions(canonical: JsonObject, request: { options?: RequestOptions }): JsonObject {
+  const providerOptions = request.options?.providerOptions;
+  if (!providerOptions || Object.keys(providerOptions).length === 0) return canonical;
+  return { ...canonical, providerOptions };
+}
+
+/**
  * The parts of a completion request that change the answer, with
  * "spelled-out defaults" folded into "unset": who asks (user, metadata)
- * and how the gateway handles it (options) are left out.
+ * and how the gateway handles it (the rest of options) are left out;
+ * provider_options, which reaches the upstream body, is kept.
  */
 function canonicalCompletion(request: CompletionRequest): JsonValue {
   const canonical = clone(CompletionRequestSchema, request);
   canonical.user = "";
   canonical.metadata = {};
-  canonical.options = undefined;
+  const providerOptions = canonical.options?.providerOptions;
+  canonical.options = providerOptions && Object.keys(providerOptions).length > 0 ? create(RequestOptionsSchema, { providerOptions }) : undefined;
   if (canonical.n === 1) canonical.n = undefined;
   const format = canonical.responseFormat;
   if (format && !format.jsonSchema && (format.type === ResponseFormatType.UNSPECIFIED || format.type === ResponseFormatType.TEXT)) {

@@ -16,6 +16,7 @@ import { resolveConfig, type ResolvedConfig } from "../config/resolve.js";
 import { isGatewayError } from "../errors/gateway-error.js";
 import { silentLogger, type Logger } from "../observability/logger.js";
 import { builtinProviders, type ProviderRegistry } from "../providers/registry.js";
+import { ProviderOptionsGuard } from "../providers/owned-fields.js";
 import { Router } from "../router/router.js";
 import { routerStateReader } from "../router/router-state.js";
 import { createStateStore } from "../router/state/index.js";
@@ -110,7 +111,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     services.map((s) => s.typeName),
   );
   const routes = (r: ConnectRouter) => {
-    r.service(InferenceService, inferenceService(cache ? cache.wrap(router) : router));
+    r.service(InferenceService, inferenceService(cache ? cache.wrap(router) : router, new ProviderOptionsGuard(providers)));
     r.service(AdminService, adminService({ routerState: routerStateReader(config, router.store, clock), cache }));
     r.service(Health, healthService(health));
     if (config.server.reflection) {

@@ -3,6 +3,7 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import { InferenceService, ListModelsResponseSchema } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { newRequestContext } from "../router/request-context.js";
 import type { InferenceBackend } from "../cache/index.js";
+import type { ProviderOptionsGuard } from "../providers/owned-fields.js";
 import {
   validateCompletionRequest,
   validateEmbeddingRequest,
@@ -11,36 +12,42 @@ import {
 } from "./validate-request.js";
 
 /**
- * The InferenceService: validate, then hand to the router (or the cache
+ * The InferenceService: validate (including that provider_options sets
+ * no field the unified API owns, before any routing), then hand to the router (or the cache
  * in front of it) with the call's AbortSignal (client cancel and
  * deadline). Errors are mapped to status codes by the error interceptor,
  * not here.
  */
-export function inferenceService(router: InferenceBackend): ServiceImpl<typeof InferenceService> {
+export function inferenceService(router: InferenceBackend, guard: ProviderOptionsGuard): ServiceImpl<typeof InferenceService> {
   return {
     async complete(request, context) {
       const ctx = newRequestContext(context.signal);
       validateCompletionRequest(request);
+      guard.check("completion", request.options?.providerOptions);
       return router.complete(request, ctx);
     },
     async *streamComplete(request, context) {
       const ctx = newRequestContext(context.signal);
       validateCompletionRequest(request);
+      guard.check("completion", request.options?.providerOptions);
       yield* router.stream(request, ctx);
     },
     async embed(request, context) {
       const ctx = newRequestContext(context.signal);
       validateEmbeddingRequest(request);
+      guard.check("embedding", request.options?.providerOptions);
       return router.embed(request, ctx);
     },
     async generateImage(request, context) {
       const ctx = newRequestContext(context.signal);
       validateImageGenerationRequest(request);
+      guard.check("image", request.options?.providerOptions);
       return router.generateImage(request, ctx);
     },
     async moderate(request, context) {
       const ctx = newRequestContext(context.signal);
       validateModerationRequest(request);
+      guard.check("moderation", request.options?.providerOptions);
       return router.moderate(request, ctx);
     },
     listModels() {
