@@ -12,6 +12,7 @@ import {
   type RequestOptions,
 } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { invalidField } from "../errors/gateway-error.js";
+import { shown } from "../util/cap.js";
 
 /** Namespaces become key (and object name) segments, so they are kept to a safe alphabet. */
 const NAMESPACE_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -28,7 +29,7 @@ export function isValidNamespace(namespace: string): boolean {
 export function requestNamespace(namespace: string | undefined): string {
   if (!namespace) return DEFAULT_NAMESPACE;
   if (!isValidNamespace(namespace)) {
-    throw invalidField("options.cache.namespace", `"${namespace}" must be 1-64 letters, digits, ".", "_" or "-"`);
+    throw invalidField("options.cache.namespace", `${shown(namespace)} must be 1-64 letters, digits, ".", "_" or "-"`);
   }
   return namespace;
 }

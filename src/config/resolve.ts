@@ -64,6 +64,25 @@ export interface ServerDefaults {
   readonly maxRequestBytes: number;
   readonly shutdownGraceMs: number;
   readonly reflection: boolean;
+  readonly limits: RequestLimits;
+  readonly connections: ConnectionLimits;
+}
+
+/** Shape limits checked before routing (README "Limits and hardening"). */
+export interface RequestLimits {
+  readonly maxMessages: number;
+  readonly maxMessageBytes: number;
+  readonly maxModelNameBytes: number;
+}
+
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = { maxMessages: 2048, maxMessageBytes: 4 * 1024 * 1024, maxModelNameBytes: 256 };
+
+/** Socket limits of the listening server. */
+export interface ConnectionLimits {
+  readonly firstRequestTimeoutMs: number;
+  readonly http1IdleTimeoutMs: number;
+  readonly http2IdleTimeoutMs: number;
+  readonly maxConnections: number;
 }
 
 /** The config turned, once at load, into the structures the hot path reads. */
@@ -149,6 +168,17 @@ export function resolveConfig(source: RouterConfig, providers: ProviderRegistry,
       maxRequestBytes: server?.maxRequestBytes ?? 16 * 1024 * 1024,
       shutdownGraceMs: server?.shutdownGraceMs ?? 10_000,
       reflection: server?.reflection ?? true,
+      limits: {
+        maxMessages: server?.maxMessages || DEFAULT_REQUEST_LIMITS.maxMessages,
+        maxMessageBytes: server?.maxMessageBytes || DEFAULT_REQUEST_LIMITS.maxMessageBytes,
+        maxModelNameBytes: server?.maxModelNameBytes || DEFAULT_REQUEST_LIMITS.maxModelNameBytes,
+      },
+      connections: {
+        firstRequestTimeoutMs: server?.firstRequestTimeoutMs || 30_000,
+        http1IdleTimeoutMs: server?.http1IdleTimeoutMs || 65_000,
+        http2IdleTimeoutMs: server?.http2IdleTimeoutMs || 300_000,
+        maxConnections: server?.maxConnections || 10_000,
+      },
     },
     redis: resolveRedis(source.redis),
   };

@@ -30,6 +30,7 @@ import { systemClock, type Clock } from "../util/clock.js";
 import type { Random } from "../util/random.js";
 import { estimatePromptTokens } from "../util/tokens.js";
 import { Cooldowns } from "./cooldowns.js";
+import { shown } from "../util/cap.js";
 import { AttemptTimer, RequestDeadline } from "./deadlines.js";
 import { eligibleDeployments, type Eligible } from "./eligibility.js";
 import { fallbackGroups } from "./fallbacks.js";
@@ -273,7 +274,7 @@ export class Router {
     if (!this.config.groups.has(route.model)) {
       throw new GatewayError(
         ErrorKind.NOT_FOUND,
-        `model "${route.model}" is not a model group on this gateway (known: ${[...this.config.groups.keys()].join(", ")})`,
+        `model ${shown(route.model)} is not a model group on this gateway (known: ${[...this.config.groups.keys()].join(", ")})`,
         { field: "model" },
       );
     }

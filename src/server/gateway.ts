@@ -17,6 +17,7 @@ import { isGatewayError } from "../errors/gateway-error.js";
 import { silentLogger, type Logger } from "../observability/logger.js";
 import { builtinProviders, type ProviderRegistry } from "../providers/registry.js";
 import { ProviderOptionsGuard } from "../providers/owned-fields.js";
+import { decodeErrorCodesGate } from "./decode-error-codes.js";
 import { Router } from "../router/router.js";
 import { routerStateReader } from "../router/router-state.js";
 import { createStateStore } from "../router/state/index.js";
@@ -111,7 +112,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     services.map((s) => s.typeName),
   );
   const routes = (r: ConnectRouter) => {
-    r.service(InferenceService, inferenceService(cache ? cache.wrap(router) : router, new ProviderOptionsGuard(providers)));
+    r.service(InferenceService, inferenceService(cache ? cache.wrap(router) : router, { guard: new ProviderOptionsGuard(providers), limits: config.server.limits }));
     r.service(AdminService, adminService({ routerState: routerStateReader(config, router.store, clock), cache }));
     r.service(Health, healthService(health));
     if (config.server.reflection) {
@@ -122,6 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const handler = connectNodeAdapter({
     routes,
     readMaxBytes: config.server.maxRequestBytes,
+    requestGate: decodeErrorCodesGate(config.server.maxRequestBytes),
     shutdownSignal: shutdown.signal,
     interceptors: [
       errorMappingInterceptor((err, procedure) => {

@@ -4,6 +4,7 @@ import { InferenceService, ListModelsResponseSchema } from "../../gen/ts/switchy
 import { newRequestContext } from "../router/request-context.js";
 import type { InferenceBackend } from "../cache/index.js";
 import type { ProviderOptionsGuard } from "../providers/owned-fields.js";
+import type { RequestLimits } from "../config/resolve.js";
 import {
   validateCompletionRequest,
   validateEmbeddingRequest,
@@ -18,35 +19,41 @@ import {
  * deadline). Errors are mapped to status codes by the error interceptor,
  * not here.
  */
-export function inferenceService(router: InferenceBackend, guard: ProviderOptionsGuard): ServiceImpl<typeof InferenceService> {
+/** What the service checks requests against before routing. */
+export interface RequestChecks {
+  guard: ProviderOptionsGuard;
+  limits: RequestLimits;
+}
+
+export function inferenceService(router: InferenceBackend, { guard, limits }: RequestChecks): ServiceImpl<typeof InferenceService> {
   return {
     async complete(request, context) {
       const ctx = newRequestContext(context.signal);
-      validateCompletionRequest(request);
+      validateCompletionRequest(request, limits);
       guard.check("completion", request.options?.providerOptions);
       return router.complete(request, ctx);
     },
     async *streamComplete(request, context) {
       const ctx = newRequestContext(context.signal);
-      validateCompletionRequest(request);
+      validateCompletionRequest(request, limits);
       guard.check("completion", request.options?.providerOptions);
       yield* router.stream(request, ctx);
     },
     async embed(request, context) {
       const ctx = newRequestContext(context.signal);
-      validateEmbeddingRequest(request);
+      validateEmbeddingRequest(request, limits);
       guard.check("embedding", request.options?.providerOptions);
       return router.embed(request, ctx);
     },
     async generateImage(request, context) {
       const ctx = newRequestContext(context.signal);
-      validateImageGenerationRequest(request);
+      validateImageGenerationRequest(request, limits);
       guard.check("image", request.options?.providerOptions);
       return router.generateImage(request, ctx);
     },
     async moderate(request, context) {
       const ctx = newRequestContext(context.signal);
-      validateModerationRequest(request);
+      validateModerationRequest(request, limits);
       guard.check("moderation", request.options?.providerOptions);
       return router.moderate(request, ctx);
     },

@@ -1,3 +1,4 @@
+import type { JsonObject } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -58,7 +59,7 @@ afterAll(async () => {
   await upstream.close();
 });
 
-const ask = (content: string, providerOptions?: Record<string, unknown>) => ({
+const ask = (content: string, providerOptions?: JsonObject) => ({
   model: "gpt",
   messages: [{ role: "user", content }],
   ...(providerOptions ? { options: { providerOptions } } : {}),

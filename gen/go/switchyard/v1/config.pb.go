@@ -1882,9 +1882,29 @@ type ServerSettings struct {
 	// On SIGTERM, how long in-flight calls may finish before being cut, ms; default 10000.
 	ShutdownGraceMs *uint32 `protobuf:"varint,4,opt,name=shutdown_grace_ms,json=shutdownGraceMs,proto3,oneof" json:"shutdown_grace_ms,omitempty"`
 	// Serve gRPC server reflection; default true.
-	Reflection    *bool `protobuf:"varint,5,opt,name=reflection,proto3,oneof" json:"reflection,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Reflection *bool `protobuf:"varint,5,opt,name=reflection,proto3,oneof" json:"reflection,omitempty"`
+	// Most messages one CompletionRequest may carry; default 2048.
+	MaxMessages *uint32 `protobuf:"varint,20,opt,name=max_messages,json=maxMessages,proto3,oneof" json:"max_messages,omitempty"`
+	// Largest single message (its content, parts, tool calls and tool
+	// results together), bytes of UTF-8; default 4 MiB.
+	MaxMessageBytes *uint32 `protobuf:"varint,21,opt,name=max_message_bytes,json=maxMessageBytes,proto3,oneof" json:"max_message_bytes,omitempty"`
+	// Longest accepted `model` value, bytes; default 256.
+	MaxModelNameBytes *uint32 `protobuf:"varint,22,opt,name=max_model_name_bytes,json=maxModelNameBytes,proto3,oneof" json:"max_model_name_bytes,omitempty"`
+	// A new connection that has not sent a complete first request (HTTP/1.1
+	// headers, or the HTTP/2 preface and a first stream) within this time is
+	// closed, ms; default 30000.
+	FirstRequestTimeoutMs *uint32 `protobuf:"varint,23,opt,name=first_request_timeout_ms,json=firstRequestTimeoutMs,proto3,oneof" json:"first_request_timeout_ms,omitempty"`
+	// An HTTP/1.1 keep-alive connection with no request in flight is closed
+	// after this long, ms; default 65000.
+	Http1IdleTimeoutMs *uint32 `protobuf:"varint,24,opt,name=http1_idle_timeout_ms,json=http1IdleTimeoutMs,proto3,oneof" json:"http1_idle_timeout_ms,omitempty"`
+	// An HTTP/2 connection with no open stream is closed (GOAWAY) after this
+	// long, ms; default 300000.
+	Http2IdleTimeoutMs *uint32 `protobuf:"varint,25,opt,name=http2_idle_timeout_ms,json=http2IdleTimeoutMs,proto3,oneof" json:"http2_idle_timeout_ms,omitempty"`
+	// Most open client connections; further ones are closed at once until
+	// some close. Default 10000.
+	MaxConnections *uint32 `protobuf:"varint,26,opt,name=max_connections,json=maxConnections,proto3,oneof" json:"max_connections,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ServerSettings) Reset() {
@@ -1950,6 +1970,55 @@ func (x *ServerSettings) GetReflection() bool {
 		return *x.Reflection
 	}
 	return false
+}
+
+func (x *ServerSettings) GetMaxMessages() uint32 {
+	if x != nil && x.MaxMessages != nil {
+		return *x.MaxMessages
+	}
+	return 0
+}
+
+func (x *ServerSettings) GetMaxMessageBytes() uint32 {
+	if x != nil && x.MaxMessageBytes != nil {
+		return *x.MaxMessageBytes
+	}
+	return 0
+}
+
+func (x *ServerSettings) GetMaxModelNameBytes() uint32 {
+	if x != nil && x.MaxModelNameBytes != nil {
+		return *x.MaxModelNameBytes
+	}
+	return 0
+}
+
+func (x *ServerSettings) GetFirstRequestTimeoutMs() uint32 {
+	if x != nil && x.FirstRequestTimeoutMs != nil {
+		return *x.FirstRequestTimeoutMs
+	}
+	return 0
+}
+
+func (x *ServerSettings) GetHttp1IdleTimeoutMs() uint32 {
+	if x != nil && x.Http1IdleTimeoutMs != nil {
+		return *x.Http1IdleTimeoutMs
+	}
+	return 0
+}
+
+func (x *ServerSettings) GetHttp2IdleTimeoutMs() uint32 {
+	if x != nil && x.Http2IdleTimeoutMs != nil {
+		return *x.Http2IdleTimeoutMs
+	}
+	return 0
+}
+
+func (x *ServerSettings) GetMaxConnections() uint32 {
+	if x != nil && x.MaxConnections != nil {
+		return *x.MaxConnections
+	}
+	return 0
 }
 
 var File_switchyard_v1_config_proto protoreflect.FileDescriptor
@@ -2171,7 +2240,7 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"key_prefix\x18\x05 \x01(\tR\tkeyPrefix\x121\n" +
 	"\x12command_timeout_ms\x18\x06 \x01(\rH\x01R\x10commandTimeoutMs\x88\x01\x01B\a\n" +
 	"\x05_portB\x15\n" +
-	"\x13_command_timeout_ms\"\x88\x02\n" +
+	"\x13_command_timeout_ms\"\x98\x06\n" +
 	"\x0eServerSettings\x12\x17\n" +
 	"\x04port\x18\x01 \x01(\rH\x00R\x04port\x88\x01\x01\x12\x12\n" +
 	"\x04host\x18\x02 \x01(\tR\x04host\x12/\n" +
@@ -2179,11 +2248,26 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x11shutdown_grace_ms\x18\x04 \x01(\rH\x02R\x0fshutdownGraceMs\x88\x01\x01\x12#\n" +
 	"\n" +
 	"reflection\x18\x05 \x01(\bH\x03R\n" +
-	"reflection\x88\x01\x01B\a\n" +
+	"reflection\x88\x01\x01\x12&\n" +
+	"\fmax_messages\x18\x14 \x01(\rH\x04R\vmaxMessages\x88\x01\x01\x12/\n" +
+	"\x11max_message_bytes\x18\x15 \x01(\rH\x05R\x0fmaxMessageBytes\x88\x01\x01\x124\n" +
+	"\x14max_model_name_bytes\x18\x16 \x01(\rH\x06R\x11maxModelNameBytes\x88\x01\x01\x12<\n" +
+	"\x18first_request_timeout_ms\x18\x17 \x01(\rH\aR\x15firstRequestTimeoutMs\x88\x01\x01\x126\n" +
+	"\x15http1_idle_timeout_ms\x18\x18 \x01(\rH\bR\x12http1IdleTimeoutMs\x88\x01\x01\x126\n" +
+	"\x15http2_idle_timeout_ms\x18\x19 \x01(\rH\tR\x12http2IdleTimeoutMs\x88\x01\x01\x12,\n" +
+	"\x0fmax_connections\x18\x1a \x01(\rH\n" +
+	"R\x0emaxConnections\x88\x01\x01B\a\n" +
 	"\x05_portB\x14\n" +
 	"\x12_max_request_bytesB\x14\n" +
 	"\x12_shutdown_grace_msB\r\n" +
-	"\v_reflection*\xf7\x01\n" +
+	"\v_reflectionB\x0f\n" +
+	"\r_max_messagesB\x14\n" +
+	"\x12_max_message_bytesB\x17\n" +
+	"\x15_max_model_name_bytesB\x1b\n" +
+	"\x19_first_request_timeout_msB\x18\n" +
+	"\x16_http1_idle_timeout_msB\x18\n" +
+	"\x16_http2_idle_timeout_msB\x12\n" +
+	"\x10_max_connections*\xf7\x01\n" +
 	"\vMockFailure\x12\x1c\n" +
 	"\x18MOCK_FAILURE_UNSPECIFIED\x10\x00\x12%\n" +
 	"!MOCK_FAILURE_UPSTREAM_UNAVAILABLE\x10\x01\x12\x1d\n" +
