@@ -85,6 +85,13 @@ export interface ConnectionLimits {
   readonly maxConnections: number;
 }
 
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  firstRequestTimeoutMs: 30_000,
+  http1IdleTimeoutMs: 65_000,
+  http2IdleTimeoutMs: 300_000,
+  maxConnections: 10_000,
+};
+
 /** The config turned, once at load, into the structures the hot path reads. */
 export interface ResolvedConfig {
   readonly source: RouterConfig;
@@ -174,10 +181,10 @@ export function resolveConfig(source: RouterConfig, providers: ProviderRegistry,
         maxModelNameBytes: server?.maxModelNameBytes || DEFAULT_REQUEST_LIMITS.maxModelNameBytes,
       },
       connections: {
-        firstRequestTimeoutMs: server?.firstRequestTimeoutMs || 30_000,
-        http1IdleTimeoutMs: server?.http1IdleTimeoutMs || 65_000,
-        http2IdleTimeoutMs: server?.http2IdleTimeoutMs || 300_000,
-        maxConnections: server?.maxConnections || 10_000,
+        firstRequestTimeoutMs: server?.firstRequestTimeoutMs || DEFAULT_CONNECTION_LIMITS.firstRequestTimeoutMs,
+        http1IdleTimeoutMs: server?.http1IdleTimeoutMs || DEFAULT_CONNECTION_LIMITS.http1IdleTimeoutMs,
+        http2IdleTimeoutMs: server?.http2IdleTimeoutMs || DEFAULT_CONNECTION_LIMITS.http2IdleTimeoutMs,
+        maxConnections: server?.maxConnections || DEFAULT_CONNECTION_LIMITS.maxConnections,
       },
     },
     redis: resolveRedis(source.redis),

@@ -132,7 +132,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       }),
     ],
   });
-  const server = new DualProtocolServer(handler, options.clock ?? systemClock);
+  const server = new DualProtocolServer(handler, options.clock ?? systemClock, config.server.connections);
   const port = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host);
 
   health.set("", ServingStatus.SERVING);
