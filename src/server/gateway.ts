@@ -30,6 +30,12 @@ import { HealthStatus, healthService, ServingStatus } from "./health.js";
 import { inferenceService } from "./inference-service.js";
 import { ReflectionIndex, reflectionServiceV1, reflectionServiceV1alpha, registryOf } from "./reflection.js";
 
+/** Counts of call endings that are not failures. */
+export interface CallCounters {
+  /** Calls the client cancelled (or reset, or let its deadline pass) before they finished. */
+  cancelled: number;
+}
+
 export interface GatewayOptions {
   config: RouterConfig;
   /** Overrides server_settings.port; 0 picks a free port. */
@@ -52,6 +58,8 @@ export class Gateway {
     private readonly shutdown: AbortController,
     private readonly logger: Logger,
     private readonly router: Router,
+    /** Calls by how they ended, beyond what GetRouterState shows. */
+    readonly callCounters: Readonly<CallCounters>,
     /** The response cache, when cache_settings.enabled. */
     readonly cache?: GatewayCache,
   ) {}
@@ -120,15 +128,23 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       r.service(ReflectionV1alpha, reflectionServiceV1alpha(reflection));
     }
   };
+  const callCounters: CallCounters = { cancelled: 0 };
   const handler = connectNodeAdapter({
     routes,
     readMaxBytes: config.server.maxRequestBytes,
     requestGate: decodeErrorCodesGate(config.server.maxRequestBytes),
     shutdownSignal: shutdown.signal,
     interceptors: [
-      errorMappingInterceptor((err, procedure) => {
-        if (isGatewayError(err)) logger.debug({ procedure, kind: err.kind, err: err.message }, "call failed");
-        else if (!(err instanceof ConnectError)) logger.error({ procedure, err }, "unexpected error");
+      errorMappingInterceptor({
+        onError(err, procedure) {
+          if (isGatewayError(err)) logger.debug({ procedure, kind: err.kind, err: err.message }, "call failed");
+          else if (!(err instanceof ConnectError)) logger.error({ procedure, err }, "unexpected error");
+        },
+        // A cancel is normal traffic: counted, logged without a stack.
+        onCancel(procedure, reason) {
+          callCounters.cancelled++;
+          logger.debug({ procedure, reason: reason instanceof Error ? reason.message : String(reason) }, "call cancelled by the client");
+        },
       }),
     ],
   });
@@ -138,5 +154,5 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   health.set("", ServingStatus.SERVING);
   for (const service of services) health.set(service.typeName, ServingStatus.SERVING);
   logger.info({ port, modelGroups: [...config.groups.keys()] }, "switchyard listening");
-  return new Gateway(port, config, health, server, shutdown, logger, router, cache);
+  return new Gateway(port, config, health, server, shutdown, logger, router, callCounters, cache);
 }
