@@ -38,6 +38,8 @@ export class DualProtocolServer {
   private readonly awaitingFirstRequest = new Map<net.Socket, TimerHandle>();
   /** The socket being handed to the HTTP/2 server, while it creates the session. */
   private handingOverToH2?: net.Socket;
+  /** Sockets owned by HTTP/2 sessions: closed through their session, not ended directly. */
+  private readonly h2Sockets = new WeakSet<net.Socket>();
 
   constructor(
     handler: Handler,
@@ -109,6 +111,7 @@ export class DualProtocolServer {
       socket.unshift(head);
       if (isH2) {
         this.handingOverToH2 = socket;
+        this.h2Sockets.add(socket);
         this.h2.emit("connection", socket);
         this.handingOverToH2 = undefined;
       } else this.h1.emit("connection", socket);
@@ -166,6 +169,31 @@ export class DualProtocolServer {
       graceOver.abort();
     }
     return this.inFlight;
+  }
+
+  /**
+   * Closes every connection without losing bytes already written: HTTP/2
+   * sessions close gracefully (GOAWAY, then the socket once their streams
+   * are done), HTTP/1.1 sockets end (flush, then FIN). Whatever is still
+   * open after `flushMs` (a client not reading) is cut. Cutting at once
+   * could drop the last frames of a stream that had just finished, and the
+   * client would see a reset instead of its trailers.
+   */
+  async close(flushMs: number): Promise<void> {
+    this.tcp.close();
+    for (const session of this.sessions) session.close();
+    for (const socket of this.sockets) if (!this.isH2Socket(socket)) socket.end();
+    if (this.sockets.size > 0) {
+      const allClosed = Promise.all([...this.sockets].map((s) => new Promise<void>((resolve) => s.once("close", () => resolve()))));
+      let timer: TimerHandle | undefined;
+      await Promise.race([allClosed, new Promise<void>((resolve) => (timer = systemClock.setTimer(flushMs, resolve)))]);
+      timer?.cancel();
+    }
+    this.destroy();
+  }
+
+  private isH2Socket(socket: net.Socket): boolean {
+    return this.h2Sockets.has(socket);
   }
 
   /** Cuts every remaining connection. */

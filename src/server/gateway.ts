@@ -46,6 +46,9 @@ export interface GatewayOptions {
   logger?: Logger;
 }
 
+/** After draining, how long connections may take to flush their last bytes before being cut, ms. */
+const FLUSH_MS = 1_000;
+
 /** A running gateway: one port serving Connect, gRPC and gRPC-Web. */
 export class Gateway {
   private closing?: Promise<void>;
@@ -82,7 +85,7 @@ export class Gateway {
         this.shutdown.abort(new ConnectError("the gateway is shutting down", Code.Unavailable));
         await this.server.drain(Math.min(1000, graceMs));
       }
-      this.server.destroy();
+      await this.server.close(FLUSH_MS);
       await Promise.all(this.config.deployments.map((d) => d.adapter.close?.()));
       await this.router.close();
       await this.cache?.close();
