@@ -57,7 +57,8 @@ describe("connection limits", () => {
       expect(answer.choices[0]?.message?.content).toContain(`call ${i}`);
     }
     const closed = await Promise.all(sockets.map((s) => s.closedAfterMs));
-    expect(Math.max(...closed)).toBeLessThan(FIRST_REQUEST_TIMEOUT_MS + 2_000);
+    // Generous slack for a loaded CI machine; the fault was "never closed" (the default timeout is 30 s).
+    expect(Math.max(...closed)).toBeLessThan(FIRST_REQUEST_TIMEOUT_MS + 8_000);
     expect(Math.min(...closed)).toBeGreaterThanOrEqual(FIRST_REQUEST_TIMEOUT_MS - 50);
   });
 
