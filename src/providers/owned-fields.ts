@@ -50,6 +50,8 @@ export class ProviderOptionsGuard {
   /** INVALID_ARGUMENT naming `options.provider_options.<field>` when provider_options sets an owned field. */
   check(callType: WireCallType, providerOptions: JsonObject | undefined): void {
     if (!providerOptions) return;
+    // Merged with Object.assign, "__proto__" would replace the body's prototype instead of adding a field.
+    if (Object.hasOwn(providerOptions, "__proto__")) throw invalidField("options.provider_options.__proto__", "is not a field name");
     const byPath = this.owned.get(callType);
     if (!byPath) return;
     for (const [path, owner] of byPath) {

@@ -45,6 +45,10 @@ describe("provider_options may not set a field the unified API owns", () => {
     expect(err).toMatchObject({ kind: ErrorKind.INVALID_REQUEST, field: `options.provider_options.${field}` });
   });
 
+  it("refuses a __proto__ key, which Object.assign would turn into the body's prototype", () => {
+    expect(refusal("completion", JSON.parse('{"__proto__": {"messages": []}}') as Record<string, unknown>)).toMatchObject({ field: "options.provider_options.__proto__" });
+  });
+
   it.each([
     ["completion", { logprobs: true, top_logprobs: 2, service_tier: "flex" }],
     ["completion", { thinking: { type: "enabled", budget_tokens: 1024 }, top_k: 5 }],

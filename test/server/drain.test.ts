@@ -1,7 +1,7 @@
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -85,8 +85,9 @@ describe("drain of the real process", () => {
     const configFile = path.join(dir, "config.json");
     writeFileSync(configFile, CONFIG);
     const root = path.resolve(import.meta.dirname, "../..");
-    // bin/switchyard.js, what `npm start` runs: one process, so SIGTERM reaches the gateway itself.
-    const child = spawn(process.execPath, ["bin/switchyard.js", "serve", "--config", configFile, "--port", "0", "--host", "127.0.0.1"], {
+    // Exactly what `npm start` runs (it once ran the tsx CLI, whose signal relay cut every stream).
+    const [command, ...args] = (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start.split(" ");
+    const child = spawn(command === "node" ? process.execPath : path.join(root, "node_modules/.bin", command!), [...args, "--config", configFile, "--port", "0", "--host", "127.0.0.1"], {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe"],
     });
