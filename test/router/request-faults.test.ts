@@ -7,6 +7,7 @@ import { InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import type { Gateway } from "../../src/server/gateway.js";
 import { chatCompletion } from "../support/fake-upstreams/openai.js";
 import { ScriptedServer } from "../support/fake-upstreams/scripted-server.js";
+import { FakeClock } from "../support/fake-clock.js";
 import { startTestGateway } from "../support/gateway.js";
 
 /**
@@ -34,7 +35,9 @@ beforeAll(async () => {
         ? openAiError(404, `The model \`${body.model}\` does not exist or you do not have access to it.`, "model_not_found")
         : body.prompt
           ? openAiError(404, "Prompt with id 'pmpt_missing' not found.", "not_found")
-          : text === "too long"
+          : text === "down"
+            ? { status: 503, body: { error: { message: "The server is overloaded", type: "server_error", param: null, code: null } } }
+            : text === "too long"
             ? openAiError(400, "This model's maximum context length is 128000 tokens.", "context_length_exceeded")
             : text === "unsafe"
               ? openAiError(400, "Your request was rejected as a result of our safety system.", "content_policy_violation")
@@ -88,5 +91,35 @@ describe("request faults never cool a deployment down", () => {
     expect(state.health).toBe(DeploymentHealth.HEALTHY);
     expect(state.recentFailures).toBe(0);
     expect(state.cooldownUntil).toBeUndefined();
+  });
+});
+
+describe("a half-open deployment", () => {
+  it("is not cooled down again by a request fault during its trial: the upstream answered, so the circuit closes", async () => {
+    const clock = new FakeClock();
+    const g = await startTestGateway(
+      JSON.stringify({
+        model_list: [{ model_name: "gpt", provider: "openai", id: "only", params: { model: "gpt-4o", api_base: `${upstream.url}/v1`, api_key: "sk-test-0123456789abcdef" } }],
+        router_settings: { num_retries: 0, allowed_fails: 1, cooldown_time_ms: 1_000 },
+      }),
+      { clock },
+    );
+    try {
+      const transport = createConnectTransport({ baseUrl: g.url, httpVersion: "1.1" });
+      const inf = createClient(InferenceService, transport);
+      const adm = createClient(AdminService, transport);
+      const health = async () => (await adm.getRouterState({ modelGroup: "gpt" })).deployments[0]!.health;
+      await inf.complete(ask("down")).catch(() => undefined);
+      expect(await health()).toBe(DeploymentHealth.COOLDOWN);
+      await clock.advance(1_000);
+      expect(await health()).toBe(DeploymentHealth.HALF_OPEN);
+
+      const err = await inf.complete(ask("bad")).catch((e: unknown) => ConnectError.from(e));
+      expect((err as ConnectError).code).toBe(Code.InvalidArgument);
+      expect(await health()).toBe(DeploymentHealth.HEALTHY);
+      expect((await inf.complete(ask("hello"))).deploymentId).toBe("only");
+    } finally {
+      await g.close(0);
+    }
   });
 });
