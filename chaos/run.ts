@@ -14,6 +14,7 @@ import { AdminService, DeploymentHealth } from "../gen/ts/switchyard/v1/admin_pb
 import { InferenceService } from "../gen/ts/switchyard/v1/inference_pb.js";
 import { GatewayProcess } from "./gateway-process.js";
 import { ChaosUpstream } from "./upstream.js";
+import { startRedisServer } from "../test/support/redis-server.js";
 
 const QUICK = process.argv.includes("--quick");
 const SCALE = QUICK ? { load: 200, leak: 2_000, idle: 300, sigterm: 3, concurrency: 10 } : { load: 2_000, leak: 20_000, idle: 1_000, sigterm: 20, concurrency: 20 };
@@ -103,14 +104,16 @@ async function main(): Promise<number> {
     scenario: string,
     bound: string,
     run: () => Promise<{ requests: number; failures: number; latencies?: number[]; operator?: string; ok: (failures: number) => boolean }>,
+    on: GatewayProcess = gateway,
+    errorLinesAllowed = false,
   ) => {
-    const logsBefore = gateway.logs.length;
-    const rssBeforeMb = gateway.rssMb();
+    const logsBefore = on.logs.length;
+    const rssBeforeMb = on.rssMb();
     const result = await run();
-    const rssAfterMb = gateway.rssMb();
-    const { errors, warnings } = gateway.levels(logsBefore);
+    const rssAfterMb = on.rssMb();
+    const { errors, warnings } = on.levels(logsBefore);
     const stats = summarize(result.latencies ?? []);
-    const ok = result.ok(result.failures) && errors === 0;
+    const ok = result.ok(result.failures) && (errorLinesAllowed || errors === 0);
     rows.push({
       scenario,
       requests: result.requests,
@@ -120,7 +123,7 @@ async function main(): Promise<number> {
       rssBeforeMb,
       rssAfterMb,
       operator: `${errors} error / ${warnings} warn log lines${result.operator ? `; ${result.operator}` : ""}`,
-      bound: `${bound}; no error log lines`,
+      bound: errorLinesAllowed ? bound : `${bound}; no error log lines`,
       ok,
     });
     process.stdout.write(`${ok ? "ok  " : "FAIL"} ${scenario}: ${result.failures}/${result.requests} failed\n`);
@@ -183,6 +186,46 @@ async function main(): Promise<number> {
       const growth = gateway.rssMb() - before;
       return { requests: SCALE.leak, failures: failures.length, latencies, operator: `RSS +${growth.toFixed(1)} MB`, ok: (f) => f === 0 && growth < 60 };
     });
+    // Redis (router state and cache layer) killed and restarted mid-load, on a gateway of its own.
+    const redis = await startRedisServer();
+    const shared = await GatewayProcess.start({ ...config(upstream), redis: { url: redis.url }, cache_settings: { enabled: true, layers: [{ redis: {} }] } });
+    try {
+      const sharedTransport = createGrpcTransport({ baseUrl: shared.url });
+      const sharedClient = createClient(InferenceService, sharedTransport);
+      const sharedAdmin = createClient(AdminService, sharedTransport);
+      await measured(
+        "Redis killed and restarted mid-load (state + cache)",
+        "0 failures; shared state available again within 10 s of the restart",
+        async () => {
+          const running = load(sharedClient, "with-5xx", SCALE.load, SCALE.concurrency);
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          await redis.stop();
+          const duringOutage = (await sharedAdmin.getRouterState({})).sharedStateAvailable;
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+          const restarted = await startRedisServer(redis.port);
+          const { latencies, failures } = await running;
+          const deadline = Date.now() + 10_000;
+          let back = false;
+          while (!back && Date.now() < deadline) {
+            back = (await sharedAdmin.getRouterState({})).sharedStateAvailable;
+            if (!back) await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+          await restarted.stop();
+          if (failures.length > 0) process.stdout.write(`     e.g. ${failures[0]}\n`);
+          return {
+            requests: SCALE.load,
+            failures: failures.length,
+            latencies,
+            operator: `GetRouterState.shared_state_available: ${duringOutage} during the outage, ${back} after`,
+            ok: (f) => f === 0 && back,
+          };
+        },
+        shared,
+        true,
+      );
+    } finally {
+      await shared.stop();
+    }
   } finally {
     await gateway.stop();
   }
@@ -256,9 +299,9 @@ function writeReport(rows: Row[]): void {
         `| ${r.scenario} | ${r.requests} | ${r.failures} | ${fmt(r.p50Ms)} | ${fmt(r.p99Ms)} | ${fmt(r.rssBeforeMb, 0)} → ${fmt(r.rssAfterMb, 0)} | ${r.operator} | ${r.bound} | ${r.ok ? "pass" : "**FAIL**"} |`,
     ),
     "",
-    "Not yet in the suite: Redis killed and restarted mid-load, the S3 emulator failing",
-    "(both need the emulators the test suite starts; see test/router/redis-state.test.ts",
-    "and test/cache/layers.test.ts for the behaviour under those faults).",
+    "Not yet in the suite: the S3 emulator failing (test/cache/layers.test.ts covers a",
+    "failing object-store layer being skipped). The Redis row allows error log lines: an",
+    "operator should see Redis going away.",
     "",
   ];
   writeFileSync(path.resolve(import.meta.dirname, "../docs/reliability.md"), lines.join("\n"));
