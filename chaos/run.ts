@@ -145,7 +145,7 @@ async function main(): Promise<number> {
     await withHealthy("TCP reset mid-stream", "with-cut", `at most ${3 + SCALE.concurrency} failures (cut after the first chunk, until cooldown)`, (f) => f <= 3 + SCALE.concurrency);
     await withHealthy("garbage SSE", "with-garbage");
 
-    await measured(`${SCALE.idle} idle / half-open sockets`, `all closed within first_request_timeout_ms (${FIRST_REQUEST_TIMEOUT_MS} ms) + 2 s; calls meanwhile succeed`, async () => {
+    await measured(`${SCALE.idle} idle / half-open sockets`, `all closed within first_request_timeout_ms (${FIRST_REQUEST_TIMEOUT_MS} ms) + 5 s (default timeout: 30 s); calls meanwhile succeed`, async () => {
       const port = Number(new URL(gateway.url).port);
       const started = Date.now();
       const closings = Array.from({ length: SCALE.idle }, (_, i) => {
@@ -162,7 +162,7 @@ async function main(): Promise<number> {
         failures: failures.length,
         latencies,
         operator: `last idle socket closed after ${slowest} ms`,
-        ok: (f) => f === 0 && slowest < FIRST_REQUEST_TIMEOUT_MS + 2_000,
+        ok: (f) => f === 0 && slowest < FIRST_REQUEST_TIMEOUT_MS + 5_000,
       };
     });
 
