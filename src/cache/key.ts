@@ -8,8 +8,10 @@ import {
   type EmbeddingRequest,
   type ImageGenerationRequest,
   type ModerationRequest,
+  type RequestOptions,
 } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { invalidField } from "../errors/gateway-error.js";
+import { shown } from "../util/cap.js";
 
 /** Namespaces become key (and object name) segments, so they are kept to a safe alphabet. */
 const NAMESPACE_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -26,7 +28,7 @@ export function isValidNamespace(namespace: string): boolean {
 export function requestNamespace(namespace: string | undefined): string {
   if (!namespace) return DEFAULT_NAMESPACE;
   if (!isValidNamespace(namespace)) {
-    throw invalidField("options.cache.namespace", `"${namespace}" must be 1-64 letters, digits, ".", "_" or "-"`);
+    throw invalidField("options.cache.namespace", `${shown(namespace)} must be 1-64 letters, digits, ".", "_" or "-"`);
   }
   return namespace;
 }
@@ -49,16 +51,16 @@ export class CacheKeys {
 
   /** One key per input text: a batch shares items with any other batch. */
   embeddingItem(request: EmbeddingRequest, input: string, namespace: string): string {
-    return this.key(namespace, "embedding", { model: request.model, dimensions: request.dimensions ?? null, input });
+    return this.key(namespace, "embedding", withProviderOptions({ model: request.model, dimensions: request.dimensions ?? null, input }, request));
   }
 
   moderation(request: ModerationRequest, namespace: string): string {
-    return this.key(namespace, "moderation", { model: request.model, input: request.input });
+    return this.key(namespace, "moderation", withProviderOptions({ model: request.model, input: request.input }, request));
   }
 
   imageGeneration(request: ImageGenerationRequest, namespace: string): string {
     const { model, prompt, n, size, quality, style } = request;
-    return this.key(namespace, "image_generation", { model, prompt, n: n ?? 1, size, quality, style });
+    return this.key(namespace, "image_generation", withProviderOptions({ model, prompt, n: n ?? 1, size, quality, style }, request));
   }
 
   private key(namespace: string, type: CachedCallType, canonical: JsonValue): string {
@@ -68,9 +70,21 @@ export class CacheKeys {
 }
 
 /**
+ * options.provider_options reaches the upstream body, so it changes the
+ * answer and is part of the key (sorted by stableStringify like the rest).
+ * Left out when empty, so requests without it keep their keys.
+ */
+function withProviderOptions(canonical: JsonObject, request: { options?: RequestOptions }): JsonObject {
+  const providerOptions = request.options?.providerOptions;
+  if (!providerOptions || Object.keys(providerOptions).length === 0) return canonical;
+  return { ...canonical, providerOptions };
+}
+
+/**
  * The parts of a completion request that change the answer, with
  * "spelled-out defaults" folded into "unset": who asks (user, metadata)
- * and how the gateway handles it (options) are left out. Edits the JSON
+ * and how the gateway handles it (the rest of options) are left out;
+ * provider_options, which reaches the upstream body, is kept. Edits the JSON
  * form rather than a clone of the message: the same canonical JSON (so the
  * same keys as before) without a deep copy of every request.
  */
@@ -78,7 +92,9 @@ function canonicalCompletion(request: CompletionRequest): JsonValue {
   const json = toJson(CompletionRequestSchema, request) as JsonObject;
   delete json.user;
   delete json.metadata;
-  delete json.options;
+  const providerOptions = (json.options as JsonObject | undefined)?.providerOptions as JsonObject | undefined;
+  if (providerOptions && Object.keys(providerOptions).length > 0) json.options = { providerOptions };
+  else delete json.options;
   if (request.n === 1) delete json.n;
   const format = request.responseFormat;
   if (format && !format.jsonSchema && (format.type === ResponseFormatType.UNSPECIFIED || format.type === ResponseFormatType.TEXT)) {

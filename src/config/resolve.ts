@@ -69,7 +69,33 @@ export interface ServerDefaults {
   readonly reflection: boolean;
   /** Event loops serving the port (worker threads); 1 is the main thread alone. */
   readonly workers: number;
+  readonly limits: RequestLimits;
+  readonly connections: ConnectionLimits;
 }
+
+/** Shape limits checked before routing (README "Limits and hardening"). */
+export interface RequestLimits {
+  readonly maxMessages: number;
+  readonly maxMessageBytes: number;
+  readonly maxModelNameBytes: number;
+}
+
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = { maxMessages: 2048, maxMessageBytes: 4 * 1024 * 1024, maxModelNameBytes: 256 };
+
+/** Socket limits of the listening server. */
+export interface ConnectionLimits {
+  readonly firstRequestTimeoutMs: number;
+  readonly http1IdleTimeoutMs: number;
+  readonly http2IdleTimeoutMs: number;
+  readonly maxConnections: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimits = {
+  firstRequestTimeoutMs: 30_000,
+  http1IdleTimeoutMs: 65_000,
+  http2IdleTimeoutMs: 300_000,
+  maxConnections: 10_000,
+};
 
 /** The config turned, once at load, into the structures the hot path reads. */
 export interface ResolvedConfig {
@@ -155,6 +181,17 @@ export function resolveConfig(source: RouterConfig, providers: ProviderRegistry,
       shutdownGraceMs: server?.shutdownGraceMs ?? 10_000,
       reflection: server?.reflection ?? true,
       workers: resolveWorkers(server?.workers),
+      limits: {
+        maxMessages: server?.maxMessages || DEFAULT_REQUEST_LIMITS.maxMessages,
+        maxMessageBytes: server?.maxMessageBytes || DEFAULT_REQUEST_LIMITS.maxMessageBytes,
+        maxModelNameBytes: server?.maxModelNameBytes || DEFAULT_REQUEST_LIMITS.maxModelNameBytes,
+      },
+      connections: {
+        firstRequestTimeoutMs: server?.firstRequestTimeoutMs || DEFAULT_CONNECTION_LIMITS.firstRequestTimeoutMs,
+        http1IdleTimeoutMs: server?.http1IdleTimeoutMs || DEFAULT_CONNECTION_LIMITS.http1IdleTimeoutMs,
+        http2IdleTimeoutMs: server?.http2IdleTimeoutMs || DEFAULT_CONNECTION_LIMITS.http2IdleTimeoutMs,
+        maxConnections: server?.maxConnections || DEFAULT_CONNECTION_LIMITS.maxConnections,
+      },
     },
     redis: resolveRedis(source.redis),
   };

@@ -9,6 +9,7 @@ import {
 import { ErrorKind, ErrorKindSchema } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { GatewayError } from "./gateway-error.js";
 import { redactSecrets } from "../util/redact.js";
+import { capped } from "../util/cap.js";
 
 export const ERROR_DOMAIN = "switchyard.dev";
 
@@ -69,11 +70,12 @@ export function toConnectError(err: unknown): ConnectError {
       details.push({
         desc: BadRequestSchema,
         value: create(BadRequestSchema, {
-          fieldViolations: [create(BadRequest_FieldViolationSchema, { field: err.field, description: err.message })],
+          fieldViolations: [create(BadRequest_FieldViolationSchema, { field: capped(err.field, 256), description: capped(err.message) })],
         }),
       });
     }
-    return new ConnectError(redactSecrets(err.message), codeForKind(err.kind), undefined, details, err);
+    // Capped: a message may repeat a caller's value (or a provider's echo of it).
+    return new ConnectError(capped(redactSecrets(err.message)), codeForKind(err.kind), undefined, details, err);
   }
   // Anything else is a gateway bug: say so without leaking internals.
   return new ConnectError("internal gateway error", Code.Internal, undefined, undefined, err);

@@ -11,6 +11,7 @@ import type {
 } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import type { Deployment } from "../../gen/ts/switchyard/v1/config_pb.js";
 import type { Clock } from "../util/clock.js";
+import type { OwnedWireFields } from "./owned-fields.js";
 
 /** What every provider call gets: when to give up. */
 export interface CallContext {
@@ -73,6 +74,8 @@ export interface ProviderFactory {
    * these; unknown models cost 0 until configured.
    */
   readonly prices?: Readonly<Record<string, ModelPrice>>;
+  /** Upstream body fields its request builders fill from the unified request; options.provider_options may not set them. */
+  readonly ownedWireFields?: OwnedWireFields;
   /** Problems with the deployment's params, as [field path under params, message]; empty when valid. */
   validate?(deployment: Deployment): Array<[string, string]>;
   create(deployment: Deployment, deps: ProviderDeps): ProviderAdapter;

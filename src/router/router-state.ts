@@ -12,6 +12,7 @@ import { GatewayError, ErrorKind } from "../errors/gateway-error.js";
 import type { Clock } from "../util/clock.js";
 import { redactSecrets } from "../util/redact.js";
 import { healthOf } from "./cooldowns.js";
+import { shown } from "../util/cap.js";
 import type { DeploymentStateStore } from "./state/state-store.js";
 
 /**
@@ -23,7 +24,7 @@ export function routerStateReader(config: ResolvedConfig, store: DeploymentState
   return async (request: GetRouterStateRequest): Promise<GetRouterStateResponse> => {
     const deployments = request.modelGroup ? config.groups.get(request.modelGroup) : config.deployments;
     if (!deployments) {
-      throw new GatewayError(ErrorKind.NOT_FOUND, `model_group "${request.modelGroup}" is not a model group on this gateway`, {
+      throw new GatewayError(ErrorKind.NOT_FOUND, `model_group ${shown(request.modelGroup)} is not a model group on this gateway`, {
         field: "model_group",
       });
     }

@@ -30,6 +30,7 @@ import { systemClock, type Clock } from "../util/clock.js";
 import type { Random } from "../util/random.js";
 import { estimatePromptTokens } from "../util/tokens.js";
 import { Cooldowns } from "./cooldowns.js";
+import { shown } from "../util/cap.js";
 import { AttemptTimer, RequestDeadline } from "./deadlines.js";
 import { eligibleDeployments, type Eligible } from "./eligibility.js";
 import { fallbackGroups } from "./fallbacks.js";
@@ -84,6 +85,8 @@ interface OpenAttempt<T> {
   timer: AttemptTimer;
   lease: Lease;
   trial: boolean;
+  /** Whether the caller added options.provider_options to the upstream body (see Cooldowns.isDeploymentFault). */
+  callerShaped: boolean;
   /** Gateway-clock time the successful attempt started. */
   startedMs: number;
   deadline: RequestDeadline;
@@ -273,7 +276,7 @@ export class Router {
     if (!this.config.groups.has(route.model)) {
       throw new GatewayError(
         ErrorKind.NOT_FOUND,
-        `model "${route.model}" is not a model group on this gateway (known: ${[...this.config.groups.keys()].join(", ")})`,
+        `model ${shown(route.model)} is not a model group on this gateway (known: ${[...this.config.groups.keys()].join(", ")})`,
         { field: "model" },
       );
     }
@@ -318,6 +321,7 @@ export class Router {
       });
     }
     const tags = route.options?.tags ?? [];
+    const callerShaped = Object.keys(route.options?.providerOptions ?? {}).length > 0;
     const tagged = tags.length === 0 ? capable : capable.filter((d) => tags.every((t) => d.tags.has(t)));
     if (tagged.length === 0) {
       throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no deployment of "${group}" carries all tags [${tags.join(", ")}]`, {
@@ -354,7 +358,7 @@ export class Router {
         timer.cancel();
         marks.upstreamMs += performance.now() - startedPerf;
         attempts.push(attemptRecord(deployment, AttemptOutcome.SUCCESS, this.clock.now() - startedMs));
-        return { value, deployment, attempts, signal, timer, lease, trial, startedMs, deadline, marks };
+        return { value, deployment, attempts, signal, timer, lease, trial, callerShaped, startedMs, deadline, marks };
       } catch (raw) {
         timer.cancel();
         marks.upstreamMs += performance.now() - startedPerf;
@@ -366,7 +370,7 @@ export class Router {
         if (!(error instanceof GatewayError)) throw error; // the caller went away: not the deployment's fault
         attempts.push(attemptRecord(deployment, AttemptOutcome.FAILURE, elapsedMs, error));
         if (deadline.signal.aborted) throw error;
-        await this.cooldowns.onFailure(deployment.id, error, trial);
+        await this.cooldowns.onFailure(deployment.id, error, trial, callerShaped);
         failedHere.add(deployment.id);
         lastError = error;
         if (retry >= retriesAllowed(error.kind, this.config.router, route.options?.numRetries)) throw error;
@@ -446,7 +450,7 @@ export class Router {
     await open.lease.end();
     if (error instanceof GatewayError && !open.deadline.signal.aborted) {
       open.attempts[open.attempts.length - 1] = attemptRecord(open.deployment, AttemptOutcome.FAILURE, this.clock.now() - open.startedMs, error);
-      await this.cooldowns.onFailure(open.deployment.id, error, open.trial);
+      await this.cooldowns.onFailure(open.deployment.id, error, open.trial, open.callerShaped);
     }
   }
 

@@ -16,6 +16,8 @@ import { resolveConfig, type ResolvedConfig } from "../config/resolve.js";
 import { isGatewayError } from "../errors/gateway-error.js";
 import { silentLogger, type Logger } from "../observability/logger.js";
 import { builtinProviders, type ProviderRegistry } from "../providers/registry.js";
+import { ProviderOptionsGuard } from "../providers/owned-fields.js";
+import { decodeErrorCodesGate } from "./decode-error-codes.js";
 import { Router } from "../router/router.js";
 import { routerStateReader } from "../router/router-state.js";
 import { createStateStore, type DeploymentStateStore } from "../router/state/index.js";
@@ -29,6 +31,12 @@ import { errorMappingInterceptor } from "./error-interceptor.js";
 import { HealthStatus, healthService, ServingStatus } from "./health.js";
 import { inferenceService } from "./inference-service.js";
 import { ReflectionIndex, reflectionServiceV1, reflectionServiceV1alpha, registryOf } from "./reflection.js";
+
+/** Counts of call endings that are not failures. */
+export interface CallCounters {
+  /** Calls the client cancelled (or reset, or let its deadline pass) before they finished. */
+  cancelled: number;
+}
 
 export interface GatewayOptions {
   config: RouterConfig;
@@ -46,6 +54,9 @@ export interface GatewayOptions {
   reusePort?: boolean;
 }
 
+/** After draining, how long connections may take to flush their last bytes before being cut, ms. */
+const FLUSH_MS = 1_000;
+
 /** A running gateway: one port serving Connect, gRPC and gRPC-Web. */
 export class Gateway {
   private closing?: Promise<void>;
@@ -58,6 +69,8 @@ export class Gateway {
     private readonly shutdown: AbortController,
     private readonly logger: Logger,
     private readonly router: Router,
+    /** Calls by how they ended, beyond what GetRouterState shows. */
+    readonly callCounters: Readonly<CallCounters>,
     /** The response cache, when cache_settings.enabled. */
     readonly cache?: GatewayCache,
     /** Key checks, when auth_settings.master_key is set. */
@@ -82,7 +95,7 @@ export class Gateway {
         this.shutdown.abort(new ConnectError("the gateway is shutting down", Code.Unavailable));
         await this.server.drain(Math.min(1000, graceMs));
       }
-      this.server.destroy();
+      await this.server.close(FLUSH_MS);
       await Promise.all(this.config.deployments.map((d) => d.adapter.close?.()));
       await this.router.close();
       await this.cache?.close();
@@ -129,7 +142,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const adminCache = cache && options.adminCache ? options.adminCache(cache) : cache;
   const routes = (r: ConnectRouter) => {
-    r.service(InferenceService, inferenceService(cache ? cache.wrap(router) : router));
+    r.service(InferenceService, inferenceService(cache ? cache.wrap(router) : router, { guard: new ProviderOptionsGuard(providers), limits: config.server.limits }));
     r.service(AdminService, adminService({ routerState: routerStateReader(config, router.store, clock), cache: adminCache, keys: keyAdmin(auth) }));
     r.service(Health, healthService(health));
     if (config.server.reflection) {
@@ -137,27 +150,36 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       r.service(ReflectionV1alpha, reflectionServiceV1alpha(reflection));
     }
   };
+  const callCounters: CallCounters = { cancelled: 0 };
   const handler = connectNodeAdapter({
     routes,
     readMaxBytes: config.server.maxRequestBytes,
+    requestGate: decodeErrorCodesGate(config.server.maxRequestBytes),
     shutdownSignal: shutdown.signal,
     interceptors: [
-      errorMappingInterceptor((err, procedure, contextValues) => {
-        const keyId = contextValues.get(authIdentityKey)?.keyId;
-        if (isGatewayError(err)) logger.debug({ procedure, keyId, kind: err.kind, err: err.message }, "call failed");
-        else if (!(err instanceof ConnectError)) logger.error({ procedure, keyId, err }, "unexpected error");
-        else logger.debug({ procedure, keyId, code: Code[err.code], err: err.rawMessage }, "call refused");
+      errorMappingInterceptor({
+        onError(err, procedure, contextValues) {
+          const keyId = contextValues.get(authIdentityKey)?.keyId;
+          if (isGatewayError(err)) logger.debug({ procedure, keyId, kind: err.kind, err: err.message }, "call failed");
+          else if (!(err instanceof ConnectError)) logger.error({ procedure, keyId, err }, "unexpected error");
+          else logger.debug({ procedure, keyId, code: Code[err.code], err: err.rawMessage }, "call refused");
+        },
+        // A cancel is normal traffic: counted, logged without a stack.
+        onCancel(procedure, reason) {
+          callCounters.cancelled++;
+          logger.debug({ procedure, reason: reason instanceof Error ? reason.message : String(reason) }, "call cancelled by the client");
+        },
       }),
       ...(auth
         ? [authInterceptor(auth, (procedure, id) => logger.debug({ procedure, keyId: id?.keyId, alias: id?.alias, keyMetadata: id?.metadata }, "call admitted"))]
         : []),
     ],
   });
-  const server = new DualProtocolServer(handler, options.clock ?? systemClock, tlsOptions(options.config.serverSettings?.tls));
+  const server = new DualProtocolServer(handler, options.clock ?? systemClock, config.server.connections, tlsOptions(options.config.serverSettings?.tls));
   const port = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host, { reusePort: options.reusePort });
 
   health.set("", ServingStatus.SERVING);
   for (const service of services) health.set(service.typeName, ServingStatus.SERVING);
   logger.info({ port, modelGroups: [...config.groups.keys()] }, "switchyard listening");
-  return new Gateway(port, config, health, server, shutdown, logger, router, cache, auth);
+  return new Gateway(port, config, health, server, shutdown, logger, router, callCounters, cache, auth);
 }

@@ -1,4 +1,5 @@
 import { create } from "@bufbuild/protobuf";
+import { shown } from "../util/cap.js";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import {
   Health,
@@ -55,7 +56,7 @@ export function healthService(health: HealthStatus): ServiceImpl<typeof Health> 
   return {
     check(request) {
       const status = health.get(request.service);
-      if (status === undefined) throw new ConnectError(`unknown service "${request.service}"`, Code.NotFound);
+      if (status === undefined) throw new ConnectError(`unknown service ${shown(request.service)}`, Code.NotFound);
       return create(HealthCheckResponseSchema, { status });
     },
     list() {

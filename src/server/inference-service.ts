@@ -4,6 +4,8 @@ import { InferenceService, ListModelsResponseSchema } from "../../gen/ts/switchy
 import { newRequestContext } from "../router/request-context.js";
 import { authIdentityKey } from "../auth/interceptor.js";
 import type { InferenceBackend } from "../cache/index.js";
+import type { ProviderOptionsGuard } from "../providers/owned-fields.js";
+import type { RequestLimits } from "../config/resolve.js";
 import {
   validateCompletionRequest,
   validateEmbeddingRequest,
@@ -12,16 +14,24 @@ import {
 } from "./validate-request.js";
 
 /**
- * The InferenceService: validate, then hand to the router (or the cache
+ * The InferenceService: validate (including that provider_options sets
+ * no field the unified API owns, before any routing), then hand to the router (or the cache
  * in front of it) with the call's AbortSignal (client cancel and
  * deadline). Errors are mapped to status codes by the error interceptor,
  * not here.
  */
-export function inferenceService(router: InferenceBackend): ServiceImpl<typeof InferenceService> {
+/** What the service checks requests against before routing. */
+export interface RequestChecks {
+  guard: ProviderOptionsGuard;
+  limits: RequestLimits;
+}
+
+export function inferenceService(router: InferenceBackend, { guard, limits }: RequestChecks): ServiceImpl<typeof InferenceService> {
   return {
     async complete(request, context) {
       const ctx = newRequestContext(context.signal);
-      validateCompletionRequest(request);
+      validateCompletionRequest(request, limits);
+      guard.check("completion", request.options?.providerOptions);
       return router.complete(request, ctx);
     },
     // Not a generator of its own: connect iterates the router's (or the cache's) stream directly,
@@ -29,22 +39,26 @@ export function inferenceService(router: InferenceBackend): ServiceImpl<typeof I
     // call's error (connect invokes this inside its own async handler).
     streamComplete(request, context) {
       const ctx = newRequestContext(context.signal);
-      validateCompletionRequest(request);
+      validateCompletionRequest(request, limits);
+      guard.check("completion", request.options?.providerOptions);
       return router.stream(request, ctx);
     },
     async embed(request, context) {
       const ctx = newRequestContext(context.signal);
-      validateEmbeddingRequest(request);
+      validateEmbeddingRequest(request, limits);
+      guard.check("embedding", request.options?.providerOptions);
       return router.embed(request, ctx);
     },
     async generateImage(request, context) {
       const ctx = newRequestContext(context.signal);
-      validateImageGenerationRequest(request);
+      validateImageGenerationRequest(request, limits);
+      guard.check("image", request.options?.providerOptions);
       return router.generateImage(request, ctx);
     },
     async moderate(request, context) {
       const ctx = newRequestContext(context.signal);
-      validateModerationRequest(request);
+      validateModerationRequest(request, limits);
+      guard.check("moderation", request.options?.providerOptions);
       return router.moderate(request, ctx);
     },
     listModels(_request, context) {

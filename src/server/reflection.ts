@@ -1,4 +1,5 @@
 import { create, createFileRegistry, toBinary, type DescFile, type FileRegistry, type MessageInitShape } from "@bufbuild/protobuf";
+import { shown } from "../util/cap.js";
 import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { Code, type ServiceImpl } from "@connectrpc/connect";
 import * as v1 from "../../gen/ts/grpc/reflection/v1/reflection_pb.js";
@@ -29,16 +30,16 @@ export class ReflectionIndex {
         return { case: "listServicesResponse", value: { service: this.serviceNames.map((name) => ({ name })) } };
       case "fileByFilename": {
         const file = this.registry.getFile(query.value);
-        return file ? this.files(file) : notFound(`file "${query.value}" not found`);
+        return file ? this.files(file) : notFound(`file ${shown(query.value)} not found`);
       }
       case "fileContainingSymbol": {
         const file = this.fileOfSymbol(query.value);
-        return file ? this.files(file) : notFound(`symbol "${query.value}" not found`);
+        return file ? this.files(file) : notFound(`symbol ${shown(query.value)} not found`);
       }
       case "fileContainingExtension":
-        return notFound(`no extension ${query.value.extensionNumber} of "${query.value.containingType}"`);
+        return notFound(`no extension ${query.value.extensionNumber} of ${shown(query.value.containingType)}`);
       case "allExtensionNumbersOfType": {
-        if (!this.registry.getMessage(query.value)) return notFound(`type "${query.value}" not found`);
+        if (!this.registry.getMessage(query.value)) return notFound(`type ${shown(query.value)} not found`);
         return { case: "allExtensionNumbersResponse", value: { baseTypeName: query.value, extensionNumber: [] } };
       }
       default:

@@ -8,6 +8,8 @@ import {
   type ModerationRequest,
 } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { invalidField } from "../errors/gateway-error.js";
+import { DEFAULT_REQUEST_LIMITS, type RequestLimits } from "../config/resolve.js";
+import { shown } from "../util/cap.js";
 
 /**
  * Request checks done before any routing, so a bad request fails fast with
@@ -19,22 +21,31 @@ const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const MAX_STOP_SEQUENCES = 4;
 const MAX_CHOICES = 128;
 
-export function validateCompletionRequest(request: CompletionRequest): void {
-  requireModel(request.model);
+export function validateCompletionRequest(request: CompletionRequest, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): void {
+  requireModel(request.model, limits);
   if (request.messages.length === 0) throw invalidField("messages", "at least one message is required");
-  request.messages.forEach((message, i) => validateMessage(message, `messages[${i}]`));
+  if (request.messages.length > limits.maxMessages) {
+    throw invalidField("messages", `at most ${limits.maxMessages} messages (server_settings.max_messages), got ${request.messages.length}`);
+  }
+  request.messages.forEach((message, i) => {
+    const bytes = messageBytes(message);
+    if (bytes > limits.maxMessageBytes) {
+      throw invalidField(`messages[${i}]`, `is ${bytes} bytes, more than ${limits.maxMessageBytes} (server_settings.max_message_bytes)`);
+    }
+    validateMessage(message, `messages[${i}]`);
+  });
 
   const toolNames = new Set<string>();
   request.tools.forEach((tool, i) => {
     const name = tool.function?.name ?? "";
     if (!tool.function) throw invalidField(`tools[${i}].function`, "is required");
-    if (!FUNCTION_NAME.test(name)) throw invalidField(`tools[${i}].function.name`, `"${name}" must match [a-zA-Z0-9_-]{1,64}`);
-    if (toolNames.has(name)) throw invalidField(`tools[${i}].function.name`, `duplicate tool name "${name}"`);
+    if (!FUNCTION_NAME.test(name)) throw invalidField(`tools[${i}].function.name`, `${shown(name)} must match [a-zA-Z0-9_-]{1,64}`);
+    if (toolNames.has(name)) throw invalidField(`tools[${i}].function.name`, `duplicate tool name ${shown(name)}`);
     toolNames.add(name);
   });
   const choice = request.toolChoice?.choice;
   if (choice?.case === "functionName" && !toolNames.has(choice.value)) {
-    throw invalidField("tool_choice.function_name", `"${choice.value}" is not one of the request's tools`);
+    throw invalidField("tool_choice.function_name", `${shown(choice.value)} is not one of the request's tools`);
   }
   if (choice?.case === "mode" && choice.value === ToolChoiceMode.REQUIRED && toolNames.size === 0) {
     throw invalidField("tool_choice.mode", "REQUIRED needs at least one tool in tools");
@@ -57,7 +68,7 @@ export function validateCompletionRequest(request: CompletionRequest): void {
 
 function validateMessage(message: Message, at: string): void {
   if (!ROLES.has(message.role)) {
-    throw invalidField(`${at}.role`, `${JSON.stringify(message.role)} is not one of ${[...ROLES].join(", ")}`);
+    throw invalidField(`${at}.role`, `${shown(message.role)} is not one of ${[...ROLES].join(", ")}`);
   }
   if (message.content !== "" && message.parts.length > 0) throw invalidField(`${at}.parts`, "set either content or parts, not both");
   const hasToolCalls = message.toolCalls.length > 0;
@@ -87,9 +98,10 @@ function validateMessage(message: Message, at: string): void {
   });
 }
 
-export function validateEmbeddingRequest(request: EmbeddingRequest): void {
-  requireModel(request.model);
+export function validateEmbeddingRequest(request: EmbeddingRequest, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): void {
+  requireModel(request.model, limits);
   if (request.input.length === 0) throw invalidField("input", "at least one input is required");
+  validateInputs(request.input, limits);
   request.input.forEach((text, i) => {
     if (text === "") throw invalidField(`input[${i}]`, "must not be empty");
   });
@@ -97,17 +109,20 @@ export function validateEmbeddingRequest(request: EmbeddingRequest): void {
   validateOptions(request.options);
 }
 
-export function validateImageGenerationRequest(request: ImageGenerationRequest): void {
-  requireModel(request.model);
+export function validateImageGenerationRequest(request: ImageGenerationRequest, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): void {
+  requireModel(request.model, limits);
   if (request.prompt.trim() === "") throw invalidField("prompt", "is required");
+  const promptBytes = Buffer.byteLength(request.prompt);
+  if (promptBytes > limits.maxMessageBytes) throw invalidField("prompt", `is ${promptBytes} bytes, more than ${limits.maxMessageBytes} (server_settings.max_message_bytes)`);
   if (request.n !== undefined && (request.n < 1 || request.n > 10)) throw invalidField("n", "must be between 1 and 10");
-  if (request.size !== "" && !/^\d+x\d+$/.test(request.size)) throw invalidField("size", `"${request.size}" is not WIDTHxHEIGHT`);
+  if (request.size !== "" && !/^\d+x\d+$/.test(request.size)) throw invalidField("size", `${shown(request.size)} is not WIDTHxHEIGHT`);
   validateOptions(request.options);
 }
 
-export function validateModerationRequest(request: ModerationRequest): void {
-  requireModel(request.model);
+export function validateModerationRequest(request: ModerationRequest, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): void {
+  requireModel(request.model, limits);
   if (request.input.length === 0) throw invalidField("input", "at least one input is required");
+  validateInputs(request.input, limits);
   validateOptions(request.options);
 }
 
@@ -119,8 +134,35 @@ function validateOptions(options: CompletionRequest["options"]): void {
   }
 }
 
-function requireModel(model: string): void {
+function requireModel(model: string, limits: RequestLimits): void {
   if (model === "") throw invalidField("model", "is required (a model group name from the gateway's config)");
+  const bytes = Buffer.byteLength(model);
+  if (bytes > limits.maxModelNameBytes) {
+    throw invalidField("model", `is ${bytes} bytes, more than ${limits.maxModelNameBytes} (server_settings.max_model_name_bytes)`);
+  }
+}
+
+/** Embedding and moderation inputs: as many as messages, each as large as one message. */
+function validateInputs(inputs: readonly string[], limits: RequestLimits): void {
+  if (inputs.length > limits.maxMessages) throw invalidField("input", `at most ${limits.maxMessages} inputs (server_settings.max_messages), got ${inputs.length}`);
+  inputs.forEach((text, i) => {
+    const bytes = Buffer.byteLength(text);
+    if (bytes > limits.maxMessageBytes) throw invalidField(`input[${i}]`, `is ${bytes} bytes, more than ${limits.maxMessageBytes} (server_settings.max_message_bytes)`);
+  });
+}
+
+/** A message's size as the upstream will see it: text, images, tool calls and names. */
+function messageBytes(message: Message): number {
+  let bytes = Buffer.byteLength(message.content) + Buffer.byteLength(message.name ?? "") + Buffer.byteLength(message.toolCallId ?? "");
+  for (const part of message.parts) {
+    if (part.part.case === "text") bytes += Buffer.byteLength(part.part.value);
+    else if (part.part.case === "image") {
+      const source = part.part.value.source;
+      bytes += source.case === "data" ? source.value.byteLength : source.case === "url" ? Buffer.byteLength(source.value) : 0;
+    }
+  }
+  for (const call of message.toolCalls) bytes += Buffer.byteLength(call.id) + Buffer.byteLength(call.function?.name ?? "") + Buffer.byteLength(call.function?.arguments ?? "");
+  return bytes;
 }
 
 function inRange(value: number | undefined, min: number, max: number, field: string): void {

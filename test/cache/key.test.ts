@@ -136,3 +136,23 @@ describe("request namespace", () => {
     }
   });
 });
+
+describe("provider_options in the cache key", () => {
+  it("makes requests that differ only in provider_options different keys", () => {
+    expect(keyOf({ ...base, options: { providerOptions: { logprobs: true } } })).not.toBe(keyOf(base));
+    expect(keyOf({ ...base, options: { providerOptions: { top_k: 1 } } })).not.toBe(keyOf({ ...base, options: { providerOptions: { top_k: 2 } } }));
+  });
+
+  it("keeps the key of a request without provider_options (or an empty one) unchanged", () => {
+    expect(keyOf({ ...base, options: { providerOptions: {} } })).toBe(keyOf(base));
+    expect(keyOf({ ...base, options: { providerOptions: { b: 1, a: { y: 1, x: 2 } } } })).toBe(
+      keyOf({ ...base, options: { providerOptions: { a: { x: 2, y: 1 }, b: 1 } } }),
+    );
+  });
+
+  it("covers embedding, moderation and image requests too", () => {
+    const embed = (providerOptions?: Record<string, unknown>) =>
+      keys.embeddingItem(fromJson(EmbeddingRequestSchema, { model: "e", input: ["x"], ...(providerOptions ? { options: { providerOptions } } : {}) } as never), "x", "default");
+    expect(embed({ input_type: "search_query" })).not.toBe(embed());
+  });
+});

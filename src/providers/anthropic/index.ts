@@ -1,3 +1,4 @@
+import { ANTHROPIC_OWNED_FIELDS } from "./request.js";
 import type { Deployment } from "../../../gen/ts/switchyard/v1/config_pb.js";
 import { ResponseFormatType, type CompletionRequest, type ModelResponseChunk } from "../../../gen/ts/switchyard/v1/inference_pb.js";
 import type { Clock } from "../../util/clock.js";
@@ -88,6 +89,7 @@ function usesJsonTool(request: CompletionRequest): boolean {
 
 export const anthropicProvider: ProviderFactory = {
   name: "anthropic",
+  ownedWireFields: ANTHROPIC_OWNED_FIELDS,
   prices: ANTHROPIC_PRICES,
   validate(deployment) {
     const problems: Array<[string, string]> = [];

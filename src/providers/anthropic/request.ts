@@ -1,3 +1,4 @@
+import type { OwnedWireFields } from "../owned-fields.js";
 import type { JsonObject } from "@bufbuild/protobuf";
 import {
   ResponseFormatType,
@@ -194,3 +195,8 @@ function toolChoice(request: CompletionRequest): AnthropicToolChoice | undefined
   }
   return request.parallelToolCalls === false ? { type: "auto", ...noParallel } : undefined;
 }
+
+/** Messages API body fields the builder above fills from the unified request (https://docs.anthropic.com/en/api/messages). */
+export const ANTHROPIC_OWNED_FIELDS: OwnedWireFields = {
+  completion: ["model", "messages", "system", "max_tokens", "temperature", "top_p", "stop_sequences", "metadata", "tools", "tool_choice", "stream"],
+};

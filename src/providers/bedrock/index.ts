@@ -1,3 +1,4 @@
+import { BEDROCK_OWNED_FIELDS } from "./request.js";
 import { randomUUID } from "node:crypto";
 import type { Deployment } from "../../../gen/ts/switchyard/v1/config_pb.js";
 import { create } from "@bufbuild/protobuf";
@@ -159,6 +160,7 @@ function usesJsonTool(request: CompletionRequest): boolean {
 
 export const bedrockProvider: ProviderFactory = {
   name: "bedrock",
+  ownedWireFields: BEDROCK_OWNED_FIELDS,
   prices: BEDROCK_PRICES,
   validate(deployment) {
     const problems: Array<[string, string]> = [];

@@ -1,3 +1,4 @@
+import type { OwnedWireFields } from "../owned-fields.js";
 import type { JsonObject } from "@bufbuild/protobuf";
 import {
   ResponseFormatType,
@@ -167,3 +168,13 @@ function toolConfigOf(request: CompletionRequest): ConverseRequestBody["toolConf
   if (choice?.case === "mode" && choice.value === ToolChoiceMode.AUTO) return { tools, toolChoice: { auto: {} } };
   return { tools };
 }
+
+/**
+ * Converse body fields the builder above fills from the unified request
+ * (https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_Converse.html),
+ * and the InvokeModel embedding bodies' input fields (Titan, Cohere).
+ */
+export const BEDROCK_OWNED_FIELDS: OwnedWireFields = {
+  completion: ["modelId", "messages", "system", "inferenceConfig", "toolConfig"],
+  embedding: ["inputText", "dimensions", "texts"],
+};

@@ -1,3 +1,4 @@
+import { GEMINI_OWNED_FIELDS } from "./request.js";
 import { create } from "@bufbuild/protobuf";
 import { randomUUID } from "node:crypto";
 import type { Deployment } from "../../../gen/ts/switchyard/v1/config_pb.js";
@@ -97,6 +98,7 @@ export class GeminiProvider implements ProviderAdapter {
 
 export const geminiProvider: ProviderFactory = {
   name: "gemini",
+  ownedWireFields: GEMINI_OWNED_FIELDS,
   prices: GEMINI_PRICES,
   validate(deployment) {
     const problems: Array<[string, string]> = [];

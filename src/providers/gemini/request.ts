@@ -1,3 +1,4 @@
+import type { OwnedWireFields } from "../owned-fields.js";
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import {
   ResponseFormatType,
@@ -222,3 +223,18 @@ export function toGeminiEmbedRequest(request: EmbeddingRequest, model: string) {
     ...(request.options?.providerOptions ?? {}),
   };
 }
+
+/**
+ * generateContent / batchEmbedContents body fields the builders above fill
+ * from the unified request. generationConfig is merged key by key (so
+ * thinkingConfig or topK may pass), hence its owned keys are listed one by
+ * one; the API also accepts snake_case names, which are refused whole so
+ * nothing reaches it under a second spelling.
+ */
+export const GEMINI_OWNED_FIELDS: OwnedWireFields = {
+  completion: [
+    "model", "contents", "systemInstruction", "system_instruction", "tools", "toolConfig", "tool_config", "generation_config",
+    ...["temperature", "topP", "maxOutputTokens", "stopSequences", "candidateCount", "seed", "presencePenalty", "frequencyPenalty", "responseMimeType", "responseSchema", "responseJsonSchema", "response_mime_type", "response_schema", "max_output_tokens", "candidate_count", "stop_sequences", "top_p"].map((key) => `generationConfig.${key}`),
+  ],
+  embedding: ["requests", "model", "content"],
+};

@@ -2,6 +2,7 @@ import type { Deployment, ProviderParams } from "../../../gen/ts/switchyard/v1/c
 import { UpstreamClient } from "../http/upstream-client.js";
 import type { ModelPrice, ProviderDeps, ProviderFactory } from "../provider.js";
 import { OpenAiWireAdapter } from "./adapter.js";
+import { OPENAI_WIRE_OWNED_FIELDS } from "./request.js";
 import type { WireCall, WireDialect } from "./dialect.js";
 
 /** Everything that describes one OpenAI-wire provider: the whole of a compatible provider is one of these. */
@@ -39,6 +40,7 @@ export function openAiWireFactory(spec: OpenAiWireSpec): ProviderFactory {
   return {
     name: spec.name,
     prices: spec.prices,
+    ownedWireFields: OPENAI_WIRE_OWNED_FIELDS,
     validate: (deployment) => validateParams(spec, deployment.params),
     create(deployment: Deployment, deps: ProviderDeps) {
       const params = deployment.params!;

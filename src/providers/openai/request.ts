@@ -1,3 +1,4 @@
+import type { OwnedWireFields } from "../owned-fields.js";
 import {
   ResponseFormatType,
   ToolChoiceMode,
@@ -178,3 +179,21 @@ function withProviderOptions<T extends Record<string, unknown>>(body: T, options
   if ("stream" in extra) throw invalidField("options.provider_options.stream", "is decided by the RPC (Complete or StreamComplete)");
   return Object.assign(body, extra);
 }
+
+/**
+ * Body fields the builders above fill from the unified request (for every
+ * OpenAI-wire provider, both names of the token limit: the dialect picks
+ * one, and the other would cap the same thing behind the unified field's
+ * back). `response_format` of an image request is not ours: the unified
+ * request has no such field, and b64_json goes through provider_options.
+ */
+export const OPENAI_WIRE_OWNED_FIELDS: OwnedWireFields = {
+  completion: [
+    "model", "messages", "stream", "stream_options", "tools", "tool_choice", "parallel_tool_calls", "functions", "function_call",
+    "n", "max_tokens", "max_completion_tokens", "response_format", "temperature", "top_p", "stop", "seed",
+    "presence_penalty", "frequency_penalty", "user",
+  ],
+  embedding: ["model", "input", "dimensions", "encoding_format", "user"],
+  image: ["model", "prompt", "n", "size", "quality", "style", "user"],
+  moderation: ["model", "input"],
+};

@@ -1911,9 +1911,29 @@ type ServerSettings struct {
 	// routing state. Unset or 0: the available cores (os.availableParallelism());
 	// 1 serves from the main thread alone. Platforms without SO_REUSEPORT
 	// load balancing serve with 1.
-	Workers       *uint32 `protobuf:"varint,30,opt,name=workers,proto3,oneof" json:"workers,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Workers *uint32 `protobuf:"varint,30,opt,name=workers,proto3,oneof" json:"workers,omitempty"`
+	// Most messages one CompletionRequest may carry; default 2048.
+	MaxMessages *uint32 `protobuf:"varint,20,opt,name=max_messages,json=maxMessages,proto3,oneof" json:"max_messages,omitempty"`
+	// Largest single message (its content, parts, tool calls and tool
+	// results together), bytes of UTF-8; default 4 MiB.
+	MaxMessageBytes *uint32 `protobuf:"varint,21,opt,name=max_message_bytes,json=maxMessageBytes,proto3,oneof" json:"max_message_bytes,omitempty"`
+	// Longest accepted `model` value, bytes; default 256.
+	MaxModelNameBytes *uint32 `protobuf:"varint,22,opt,name=max_model_name_bytes,json=maxModelNameBytes,proto3,oneof" json:"max_model_name_bytes,omitempty"`
+	// A new connection that has not sent a complete first request (HTTP/1.1
+	// headers, or the HTTP/2 preface and a first stream) within this time is
+	// closed, ms; default 30000.
+	FirstRequestTimeoutMs *uint32 `protobuf:"varint,23,opt,name=first_request_timeout_ms,json=firstRequestTimeoutMs,proto3,oneof" json:"first_request_timeout_ms,omitempty"`
+	// An HTTP/1.1 keep-alive connection with no request in flight is closed
+	// after this long, ms; default 65000.
+	Http1IdleTimeoutMs *uint32 `protobuf:"varint,24,opt,name=http1_idle_timeout_ms,json=http1IdleTimeoutMs,proto3,oneof" json:"http1_idle_timeout_ms,omitempty"`
+	// An HTTP/2 connection with no open stream is closed (GOAWAY) after this
+	// long, ms; default 300000.
+	Http2IdleTimeoutMs *uint32 `protobuf:"varint,25,opt,name=http2_idle_timeout_ms,json=http2IdleTimeoutMs,proto3,oneof" json:"http2_idle_timeout_ms,omitempty"`
+	// Most open client connections; further ones are closed at once until
+	// some close. Default 10000.
+	MaxConnections *uint32 `protobuf:"varint,26,opt,name=max_connections,json=maxConnections,proto3,oneof" json:"max_connections,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ServerSettings) Reset() {
@@ -1991,6 +2011,55 @@ func (x *ServerSettings) GetTls() *TlsSettings {
 func (x *ServerSettings) GetWorkers() uint32 {
 	if x != nil && x.Workers != nil {
 		return *x.Workers
+	}
+	return 0
+}
+
+func (x *ServerSettings) GetMaxMessages() uint32 {
+	if x != nil && x.MaxMessages != nil {
+		return *x.MaxMessages
+	}
+	return 0
+}
+
+func (x *ServerSettings) GetMaxMessageBytes() uint32 {
+	if x != nil && x.MaxMessageBytes != nil {
+		return *x.MaxMessageBytes
+	}
+	return 0
+}
+
+func (x *ServerSettings) GetMaxModelNameBytes() uint32 {
+	if x != nil && x.MaxModelNameBytes != nil {
+		return *x.MaxModelNameBytes
+	}
+	return 0
+}
+
+func (x *ServerSettings) GetFirstRequestTimeoutMs() uint32 {
+	if x != nil && x.FirstRequestTimeoutMs != nil {
+		return *x.FirstRequestTimeoutMs
+	}
+	return 0
+}
+
+func (x *ServerSettings) GetHttp1IdleTimeoutMs() uint32 {
+	if x != nil && x.Http1IdleTimeoutMs != nil {
+		return *x.Http1IdleTimeoutMs
+	}
+	return 0
+}
+
+func (x *ServerSettings) GetHttp2IdleTimeoutMs() uint32 {
+	if x != nil && x.Http2IdleTimeoutMs != nil {
+		return *x.Http2IdleTimeoutMs
+	}
+	return 0
+}
+
+func (x *ServerSettings) GetMaxConnections() uint32 {
+	if x != nil && x.MaxConnections != nil {
+		return *x.MaxConnections
 	}
 	return 0
 }
@@ -2347,7 +2416,7 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x12command_timeout_ms\x18\x06 \x01(\rH\x01R\x10commandTimeoutMs\x88\x01\x01\x12#\n" +
 	"\rcluster_nodes\x18P \x03(\tR\fclusterNodesB\a\n" +
 	"\x05_portB\x15\n" +
-	"\x13_command_timeout_ms\"\xe1\x02\n" +
+	"\x13_command_timeout_ms\"\xf1\x06\n" +
 	"\x0eServerSettings\x12\x17\n" +
 	"\x04port\x18\x01 \x01(\rH\x00R\x04port\x88\x01\x01\x12\x12\n" +
 	"\x04host\x18\x02 \x01(\tR\x04host\x12/\n" +
@@ -2357,13 +2426,28 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"reflection\x18\x05 \x01(\bH\x03R\n" +
 	"reflection\x88\x01\x01\x12,\n" +
 	"\x03tls\x18( \x01(\v2\x1a.switchyard.v1.TlsSettingsR\x03tls\x12\x1d\n" +
-	"\aworkers\x18\x1e \x01(\rH\x04R\aworkers\x88\x01\x01B\a\n" +
+	"\aworkers\x18\x1e \x01(\rH\x04R\aworkers\x88\x01\x01\x12&\n" +
+	"\fmax_messages\x18\x14 \x01(\rH\x05R\vmaxMessages\x88\x01\x01\x12/\n" +
+	"\x11max_message_bytes\x18\x15 \x01(\rH\x06R\x0fmaxMessageBytes\x88\x01\x01\x124\n" +
+	"\x14max_model_name_bytes\x18\x16 \x01(\rH\aR\x11maxModelNameBytes\x88\x01\x01\x12<\n" +
+	"\x18first_request_timeout_ms\x18\x17 \x01(\rH\bR\x15firstRequestTimeoutMs\x88\x01\x01\x126\n" +
+	"\x15http1_idle_timeout_ms\x18\x18 \x01(\rH\tR\x12http1IdleTimeoutMs\x88\x01\x01\x126\n" +
+	"\x15http2_idle_timeout_ms\x18\x19 \x01(\rH\n" +
+	"R\x12http2IdleTimeoutMs\x88\x01\x01\x12,\n" +
+	"\x0fmax_connections\x18\x1a \x01(\rH\vR\x0emaxConnections\x88\x01\x01B\a\n" +
 	"\x05_portB\x14\n" +
 	"\x12_max_request_bytesB\x14\n" +
 	"\x12_shutdown_grace_msB\r\n" +
 	"\v_reflectionB\n" +
 	"\n" +
-	"\b_workers\"k\n" +
+	"\b_workersB\x0f\n" +
+	"\r_max_messagesB\x14\n" +
+	"\x12_max_message_bytesB\x17\n" +
+	"\x15_max_model_name_bytesB\x1b\n" +
+	"\x19_first_request_timeout_msB\x18\n" +
+	"\x16_http1_idle_timeout_msB\x18\n" +
+	"\x16_http2_idle_timeout_msB\x12\n" +
+	"\x10_max_connections\"k\n" +
 	"\vTlsSettings\x12\x1b\n" +
 	"\tcert_file\x18\x01 \x01(\tR\bcertFile\x12\x19\n" +
 	"\bkey_file\x18\x02 \x01(\tR\akeyFile\x12$\n" +

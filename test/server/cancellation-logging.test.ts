@@ -1,0 +1,69 @@
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport } from "@connectrpc/connect-node";
+import { Writable } from "node:stream";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AdminService } from "../../gen/ts/switchyard/v1/admin_pb.js";
+import { InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import { waitUntil } from "../support/wait-until.js";
+import { startGateway, type Gateway } from "../../src/server/gateway.js";
+import { configFromYaml } from "../support/gateway.js";
+
+/** Issue 11, fault 6: a client cancel is normal, not an error line with a stack. */
+const lines: Array<Record<string, unknown>> = [];
+let gateway: Gateway;
+
+beforeAll(async () => {
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString("utf8").split("\n")) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const logger = pino({ level: "debug" }, sink);
+  const config = configFromYaml(
+    JSON.stringify({
+      model_list: [
+        { model_name: "slow", provider: "mock", params: { model: "mock-1", mock: { chunk_count: 50, chunk_delay_ms: 20, latency_ms: 20 } } },
+        { model_name: "parked", provider: "mock", params: { model: "mock-1", mock: { latency_ms: 60_000 } } },
+      ],
+    }),
+  );
+  gateway = await startGateway({ config, port: 0, host: "127.0.0.1", logger });
+});
+afterAll(() => gateway.close(0));
+
+describe("client cancellations", () => {
+  it("logs 150 cancelled calls below error level, without stacks, and counts them", async () => {
+    const grpc = createClient(InferenceService, createGrpcTransport({ baseUrl: gateway.url }));
+    const connect = createClient(InferenceService, createConnectTransport({ baseUrl: gateway.url, httpVersion: "1.1" }));
+    const admin = createClient(AdminService, createGrpcTransport({ baseUrl: gateway.url }));
+    const parkedInFlight = async () => (await admin.getRouterState({ modelGroup: "parked" })).deployments[0]!.inFlight;
+    const cancelOne = async (unary: boolean, client: typeof grpc, parkedBefore: number) => {
+      const abort = new AbortController();
+      const request = { model: unary ? "parked" : "slow", messages: [{ role: "user", content: "a long answer please" }] };
+      if (unary) {
+        // Cancelled once the gateway is working on it (the call would take a minute).
+        const call = client.complete(request, { signal: abort.signal }).catch(() => undefined);
+        const deadline = Date.now() + 10_000;
+        while ((await parkedInFlight()) < parkedBefore + 25 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+        abort.abort();
+        return call;
+      }
+      const stream = client.streamComplete(request, { signal: abort.signal })[Symbol.asyncIterator]();
+      await stream.next();
+      abort.abort();
+      await stream.next().catch(() => undefined);
+    };
+    for (let batch = 0; batch < 3; batch++) {
+      const parkedBefore = await parkedInFlight();
+      await Promise.all(Array.from({ length: 50 }, (_, i) => cancelOne(i % 2 === 0, i % 4 < 2 ? grpc : connect, parkedBefore)));
+      await waitUntil(() => gateway.callCounters.cancelled >= 50 * (batch + 1));
+    }
+
+    const errors = lines.filter((l) => (l.level as number) >= 50);
+    expect(errors).toEqual([]);
+    expect(lines.filter((l) => JSON.stringify(l).includes("stack"))).toEqual([]);
+    expect(gateway.callCounters.cancelled).toBeGreaterThanOrEqual(150);
+  });
+});
