@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError, createRouterTransport, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { file_google_rpc_error_details } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { file_grpc_health_v1_health, Health } from "../../gen/ts/grpc/health/v1/health_pb.js";
@@ -20,7 +20,9 @@ import { Router } from "../router/router.js";
 import { routerStateReader } from "../router/router-state.js";
 import { createStateStore } from "../router/state/index.js";
 import { systemClock, type Clock } from "../util/clock.js";
+import { compatHttpRoutes } from "../compat/index.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
+import { withHttpRoutes } from "./http-routes.js";
 import { createGatewayCache, type GatewayCache } from "../cache/index.js";
 import { adminService } from "./admin-service.js";
 import { errorMappingInterceptor } from "./error-interceptor.js";
@@ -118,18 +120,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       r.service(ReflectionV1alpha, reflectionServiceV1alpha(reflection));
     }
   };
-  const handler = connectNodeAdapter({
-    routes,
-    readMaxBytes: config.server.maxRequestBytes,
-    shutdownSignal: shutdown.signal,
-    interceptors: [
-      errorMappingInterceptor((err, procedure) => {
-        if (isGatewayError(err)) logger.debug({ procedure, kind: err.kind, err: err.message }, "call failed");
-        else if (!(err instanceof ConnectError)) logger.error({ procedure, err }, "unexpected error");
-      }),
-    ],
-  });
-  const server = new DualProtocolServer(handler, options.clock ?? systemClock);
+  const interceptors = [
+    errorMappingInterceptor((err, procedure) => {
+      if (isGatewayError(err)) logger.debug({ procedure, kind: err.kind, err: err.message }, "call failed");
+      else if (!(err instanceof ConnectError)) logger.error({ procedure, err }, "unexpected error");
+    }),
+  ];
+  const handler = connectNodeAdapter({ routes, readMaxBytes: config.server.maxRequestBytes, shutdownSignal: shutdown.signal, interceptors });
+  // The OpenAI- and Anthropic-shaped surfaces call the same routes through the same interceptors, in process.
+  const inProcess = createRouterTransport(routes, { router: { interceptors, readMaxBytes: config.server.maxRequestBytes } });
+  const httpRoutes = compatHttpRoutes({ transport: inProcess, maxRequestBytes: config.server.maxRequestBytes, logger });
+  const server = new DualProtocolServer(withHttpRoutes(httpRoutes, handler), options.clock ?? systemClock);
   const port = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host);
 
   health.set("", ServingStatus.SERVING);

@@ -1,0 +1,217 @@
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Gateway } from "../../src/server/gateway.js";
+import { startTestGateway } from "../support/gateway.js";
+
+/**
+ * The official OpenAI TypeScript SDK against a real gateway on the mock
+ * provider: only the base URL changes, and the SDK's own parsed objects
+ * and exception classes are what we assert.
+ */
+let gateway: Gateway;
+let openai: OpenAI;
+
+const WEATHER_TOOL = {
+  type: "function" as const,
+  function: { name: "get_weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { type: "string" } } } },
+};
+
+beforeAll(async () => {
+  gateway = await startTestGateway(
+    JSON.stringify({
+      model_list: [
+        { model_name: "mock", provider: "mock", params: { model: "mock-1", mock: { chunk_count: 3 } } },
+        // Two groups: a rate-limited deployment cools down, and the second call would meet that instead.
+        { model_name: "limited", provider: "mock", params: { model: "mock-limited", mock: { failure_rate: 1, failure_kind: "MOCK_FAILURE_RATE_LIMITED" } } },
+        { model_name: "limited-stream", provider: "mock", params: { model: "mock-limited", mock: { failure_rate: 1, failure_kind: "MOCK_FAILURE_RATE_LIMITED" } } },
+      ],
+      router_settings: { num_retries: 0 },
+    }),
+  );
+  openai = new OpenAI({ baseURL: `${gateway.url}/v1`, apiKey: "sk-switchyard-test", maxRetries: 0 });
+});
+
+afterAll(async () => {
+  await gateway?.close(0);
+});
+
+describe("OpenAI SDK → /v1/chat/completions", () => {
+  it("answers a unary completion as a ChatCompletion with usage", async () => {
+    const { data, response } = await openai.chat.completions
+      .create({ model: "mock", messages: [{ role: "system", content: "be brief" }, { role: "user", content: "hello there" }], seed: 7, user: "u1" })
+      .withResponse();
+    expect(data.object).toBe("chat.completion");
+    expect(data.choices[0]!.message.role).toBe("assistant");
+    expect(data.choices[0]!.message.content).toBe("This is a mock response to: hello there");
+    expect(data.choices[0]!.finish_reason).toBe("stop");
+    expect(data.usage!.total_tokens).toBe(data.usage!.prompt_tokens + data.usage!.completion_tokens);
+    expect(data.usage!.completion_tokens).toBeGreaterThan(0);
+    expect(response.headers.get("x-request-id")).toBeTruthy();
+    expect(response.headers.get("x-switchyard-deployment")).toBeTruthy();
+  });
+
+  it("passes the caller's x-request-id through", async () => {
+    const { response } = await openai.chat.completions
+      .create({ model: "mock", messages: [{ role: "user", content: "hi" }] }, { headers: { "x-request-id": "req-abc-123" } })
+      .withResponse();
+    expect(response.headers.get("x-request-id")).toBe("req-abc-123");
+  });
+
+  it("streams text deltas and a usage chunk when include_usage is set", async () => {
+    const stream = await openai.chat.completions.create({
+      model: "mock",
+      messages: [{ role: "user", content: "stream me please" }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = "";
+    const finishes: string[] = [];
+    let usage: OpenAI.CompletionUsage | undefined | null;
+    let contentChunks = 0;
+    for await (const chunk of stream) {
+      expect(chunk.object).toBe("chat.completion.chunk");
+      for (const choice of chunk.choices) {
+        if (choice.delta.content) {
+          text += choice.delta.content;
+          contentChunks++;
+        }
+        if (choice.finish_reason) finishes.push(choice.finish_reason);
+      }
+      if (chunk.usage) {
+        expect(chunk.choices).toEqual([]);
+        usage = chunk.usage;
+      }
+    }
+    expect(text).toBe("This is a mock response to: stream me please");
+    expect(contentChunks).toBe(3);
+    expect(finishes).toEqual(["stop"]);
+    expect(usage!.completion_tokens).toBeGreaterThan(0);
+  });
+
+  it("sends no usage chunk without include_usage", async () => {
+    const stream = await openai.chat.completions.create({ model: "mock", messages: [{ role: "user", content: "hi" }], stream: true });
+    const usages: unknown[] = [];
+    for await (const chunk of stream) if (chunk.usage) usages.push(chunk.usage);
+    expect(usages).toEqual([]);
+  });
+
+  it("returns tool calls, unary and streamed, that the SDK's stream helper assembles", async () => {
+    const unary = await openai.chat.completions.create({
+      model: "mock",
+      messages: [{ role: "user", content: "weather in Paris?" }],
+      tools: [WEATHER_TOOL],
+      tool_choice: { type: "function", function: { name: "get_weather" } },
+    });
+    expect(unary.choices[0]!.finish_reason).toBe("tool_calls");
+    const call = unary.choices[0]!.message.tool_calls![0]!;
+    expect(call.type).toBe("function");
+    expect(call.type === "function" && call.function.name).toBe("get_weather");
+    expect(call.type === "function" && JSON.parse(call.function.arguments)).toEqual({ input: "weather in Paris?" });
+
+    const runner = openai.chat.completions.stream({
+      model: "mock",
+      messages: [{ role: "user", content: "weather in Oslo?" }],
+      tools: [WEATHER_TOOL],
+      tool_choice: "required",
+    });
+    const final = await runner.finalChatCompletion();
+    const streamed = final.choices[0]!.message.tool_calls![0]!;
+    expect(final.choices[0]!.finish_reason).toBe("tool_calls");
+    expect(streamed.type === "function" && streamed.function.name).toBe("get_weather");
+    expect(streamed.type === "function" && JSON.parse(streamed.function.arguments)).toEqual({ input: "weather in Oslo?" });
+  });
+
+  it("honours response_format json_object and json_schema", async () => {
+    const asObject = await openai.chat.completions.create({
+      model: "mock",
+      messages: [{ role: "user", content: "json please" }],
+      response_format: { type: "json_object" },
+    });
+    expect(JSON.parse(asObject.choices[0]!.message.content!)).toEqual({ response: "This is a mock response to: json please" });
+    const asSchema = await openai.chat.completions.create({
+      model: "mock",
+      messages: [{ role: "user", content: "schema please" }],
+      response_format: { type: "json_schema", json_schema: { name: "answer", schema: { type: "object", properties: { response: { type: "string" } } } } },
+    });
+    expect(JSON.parse(asSchema.choices[0]!.message.content!)).toHaveProperty("response");
+  });
+
+  it("accepts images in messages", async () => {
+    const answer = await openai.chat.completions.create({
+      model: "mock",
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "what is in this image" },
+            { type: "image_url", image_url: { url: "data:image/png;base64,iVBORw0KGgo=", detail: "low" } },
+          ],
+        },
+      ],
+    });
+    expect(answer.choices[0]!.message.content).toBe("This is a mock response to: what is in this image");
+  });
+
+  it("raises NotFoundError for an unknown model", async () => {
+    const err = await openai.chat.completions.create({ model: "no-such-model", messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((err as InstanceType<typeof OpenAI.NotFoundError>).message).toContain("no-such-model");
+    expect((err as InstanceType<typeof OpenAI.NotFoundError>).headers.get("x-request-id")).toBeTruthy();
+  });
+
+  it("raises BadRequestError naming the field for an invalid request", async () => {
+    const err = await openai.chat.completions.create({ model: "mock", messages: [] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    const bad = err as InstanceType<typeof OpenAI.BadRequestError>;
+    expect(bad.param).toBe("messages");
+    expect(bad.type).toBe("invalid_request_error");
+  });
+
+  it("raises BadRequestError for a body that is not JSON", async () => {
+    const res = await fetch(`${gateway.url}/v1/chat/completions`, { method: "POST", body: "{nope", headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("x-request-id")).toBeTruthy();
+    expect(await res.json()).toMatchObject({ error: { type: "invalid_request_error" } });
+  });
+
+  it("raises RateLimitError with retry-after when the upstream is rate limited, unary and streaming", async () => {
+    const err = await openai.chat.completions.create({ model: "limited", messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    const limited = err as InstanceType<typeof OpenAI.RateLimitError>;
+    expect(limited.headers.get("retry-after")).toBe("1");
+    expect(limited.code).toBe("rate_limit_exceeded");
+    const streamErr = await openai.chat.completions
+      .create({ model: "limited-stream", messages: [{ role: "user", content: "hi" }], stream: true })
+      .catch((e: unknown) => e);
+    expect(streamErr).toBeInstanceOf(OpenAI.RateLimitError);
+  });
+});
+
+describe("OpenAI SDK → models, embeddings, images, moderations", () => {
+  it("lists the model groups", async () => {
+    const ids: string[] = [];
+    for await (const model of openai.models.list()) ids.push(model.id);
+    expect(ids.sort()).toEqual(["limited", "limited-stream", "mock"]);
+  });
+
+  it("embeds texts (the SDK's default base64 encoding decoded back to floats)", async () => {
+    const res = await openai.embeddings.create({ model: "mock", input: ["alpha", "beta"] });
+    expect(res.data.map((d) => d.index)).toEqual([0, 1]);
+    expect(res.data[0]!.embedding).toHaveLength(16);
+    expect(res.data[0]!.embedding.every((x) => Number.isFinite(x))).toBe(true);
+    const floats = await openai.embeddings.create({ model: "mock", input: "alpha", encoding_format: "float" });
+    expect(floats.data[0]!.embedding[0]).toBeCloseTo(res.data[0]!.embedding[0]!, 5);
+    expect(res.usage.prompt_tokens).toBeGreaterThan(0);
+  });
+
+  it("generates images", async () => {
+    const res = await openai.images.generate({ model: "mock", prompt: "a red square", n: 1 });
+    expect(res.data).toHaveLength(1);
+    expect(res.data![0]!.b64_json ?? res.data![0]!.url).toBeTruthy();
+  });
+
+  it("moderates texts", async () => {
+    const res = await openai.moderations.create({ model: "mock", input: ["have a nice day", "I will attack you"] });
+    expect(res.results.map((r) => r.flagged)).toEqual([false, true]);
+  });
+});
