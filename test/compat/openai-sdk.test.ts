@@ -215,3 +215,62 @@ describe("OpenAI SDK → models, embeddings, images, moderations", () => {
     expect(res.results.map((r) => r.flagged)).toEqual([false, true]);
   });
 });
+
+describe("OpenAI SDK → /v1/responses", () => {
+  it("answers unary with output_text and usage", async () => {
+    const res = await openai.responses.create({ model: "mock", instructions: "be brief", input: "hello responses" });
+    expect(res.object).toBe("response");
+    expect(res.status).toBe("completed");
+    expect(res.output_text).toBe("This is a mock response to: hello responses");
+    expect(res.usage!.output_tokens).toBeGreaterThan(0);
+    expect(res.usage!.total_tokens).toBe(res.usage!.input_tokens + res.usage!.output_tokens);
+  });
+
+  it("streams the event sequence the SDK assembles", async () => {
+    const stream = openai.responses.stream({ model: "mock", input: [{ role: "user", content: "stream responses" }] });
+    const types: string[] = [];
+    stream.on("event", (e) => types.push(e.type));
+    const final = await stream.finalResponse();
+    expect(final.output_text).toBe("This is a mock response to: stream responses");
+    expect(types).toEqual([
+      "response.created",
+      "response.in_progress",
+      "response.output_item.added",
+      "response.content_part.added",
+      "response.output_text.delta",
+      "response.output_text.delta",
+      "response.output_text.delta",
+      "response.output_text.done",
+      "response.content_part.done",
+      "response.output_item.done",
+      "response.completed",
+    ]);
+  });
+
+  it("returns function calls and takes function_call_output back", async () => {
+    const tools = [{ type: "function" as const, name: "get_weather", parameters: { type: "object", properties: {} }, strict: false }];
+    const first = await openai.responses.create({ model: "mock", input: "weather in Rome?", tools, tool_choice: "required" });
+    const call = first.output.find((o) => o.type === "function_call")!;
+    expect(call).toMatchObject({ type: "function_call", name: "get_weather", arguments: JSON.stringify({ input: "weather in Rome?" }) });
+    const streamed = await openai.responses.stream({ model: "mock", input: "weather in Rome?", tools, tool_choice: "required" }).finalResponse();
+    expect(streamed.output.find((o) => o.type === "function_call")).toMatchObject({ name: "get_weather", arguments: JSON.stringify({ input: "weather in Rome?" }) });
+    const second = await openai.responses.create({
+      model: "mock",
+      tools,
+      input: [
+        { role: "user", content: "weather in Rome?" },
+        call as OpenAI.Responses.ResponseFunctionToolCall,
+        { type: "function_call_output", call_id: (call as OpenAI.Responses.ResponseFunctionToolCall).call_id, output: "sunny" },
+        { role: "user", content: "summarise" },
+      ],
+    });
+    expect(second.output_text).toBe("This is a mock response to: summarise");
+  });
+
+  it("refuses previous_response_id with a clear BadRequestError", async () => {
+    const err = await openai.responses.create({ model: "mock", input: "hi", previous_response_id: "resp_123" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((err as InstanceType<typeof OpenAI.BadRequestError>).param).toBe("previous_response_id");
+    expect((err as Error).message).toContain("stateless");
+  });
+});
