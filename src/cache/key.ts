@@ -89,7 +89,8 @@ function canonicalCompletion(request: CompletionRequest): JsonValue {
   for (const message of canonical.messages) {
     // A single text part and plain content are the same message.
     const only = message.parts.length === 1 ? message.parts[0]!.part : undefined;
-    if (!message.content && only?.case === "text") {
+    // (Not when the part carries a cache breakpoint: that changes the upstream request.)
+    if (!message.content && only?.case === "text" && !message.parts[0]!.cacheBreakpoint) {
       message.content = only.value;
       message.parts = [];
     }

@@ -35,6 +35,16 @@ describe("completion cache key", () => {
     expect(keys.completion(reordered, "default")).toBe(keyOf(base));
   });
 
+  it("changes with a prompt-cache breakpoint or prompt_cache_key, which change the upstream request", () => {
+    const marked = { ...base, messages: [{ role: "user", parts: [{ text: "hi", cacheBreakpoint: {} }] }] };
+    const unmarked = { ...base, messages: [{ role: "user", parts: [{ text: "hi" }] }] };
+    expect(keyOf(unmarked)).toBe(keyOf(base));
+    expect(keyOf(marked)).not.toBe(keyOf(base));
+    expect(keyOf({ ...base, messages: [{ role: "user", content: "hi", cacheBreakpoint: { ttlS: 3600 } }] })).not.toBe(keyOf(base));
+    expect(keyOf({ ...base, tools: [{ ...base.tools[0], cacheBreakpoint: {} }] })).not.toBe(keyOf(base));
+    expect(keyOf({ ...base, promptCacheKey: "tenant-1" })).not.toBe(keyOf(base));
+  });
+
   it("is the same with defaults spelled out", () => {
     expect(keyOf({ ...base, n: 1 })).toBe(keyOf(base));
     expect(keyOf({ ...base, responseFormat: { type: "RESPONSE_FORMAT_TYPE_TEXT" } })).toBe(keyOf(base));

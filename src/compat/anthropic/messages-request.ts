@@ -9,6 +9,7 @@ import {
   type ToolChoiceSchema,
   type ToolSchema,
 } from "../../../gen/ts/switchyard/v1/inference_pb.js";
+import { cacheBreakpointOf } from "../http/cache-breakpoint.js";
 import { InvalidCompatRequest } from "../http/error-status.js";
 import { arr, asObject, num, obj, str, uint, unknownFields } from "../http/fields.js";
 
@@ -64,7 +65,7 @@ function systemMessage(system: unknown): MessageInit | undefined {
 
 function textPart(block: Record<string, unknown>, path: string): PartInit {
   if (block.type !== "text") throw new InvalidCompatRequest(`block type "${String(block.type)}" is not allowed here`, `${path}.type`);
-  return { part: { case: "text", value: str(block, "text", `${path}.text`) ?? "" } };
+  return { part: { case: "text", value: str(block, "text", `${path}.text`) ?? "" }, cacheBreakpoint: cacheBreakpointOf(block, path) };
 }
 
 function imagePart(block: Record<string, unknown>, path: string): PartInit {
@@ -72,10 +73,13 @@ function imagePart(block: Record<string, unknown>, path: string): PartInit {
   if (!source) throw new InvalidCompatRequest("is required", `${path}.source`);
   if (source.type === "base64") {
     const data = str(source, "data", `${path}.source.data`) ?? "";
-    return { part: { case: "image", value: { source: { case: "data", value: Buffer.from(data, "base64") }, mimeType: str(source, "media_type") ?? "" } } };
+    return {
+      part: { case: "image", value: { source: { case: "data", value: Buffer.from(data, "base64") }, mimeType: str(source, "media_type") ?? "" } },
+      cacheBreakpoint: cacheBreakpointOf(block, path),
+    };
   }
   if (source.type === "url") {
-    return { part: { case: "image", value: { source: { case: "url", value: str(source, "url", `${path}.source.url`) ?? "" } } } };
+    return { part: { case: "image", value: { source: { case: "url", value: str(source, "url", `${path}.source.url`) ?? "" } } }, cacheBreakpoint: cacheBreakpointOf(block, path) };
   }
   throw new InvalidCompatRequest(`source type "${String(source.type)}" is not supported`, `${path}.source.type`);
 }
@@ -90,6 +94,8 @@ function wireMessage(m: Record<string, unknown>, path: string): MessageInit[] {
   const out: MessageInit[] = [];
   const parts: PartInit[] = [];
   const toolCalls: Array<MessageInitShape<typeof ToolCallSchema>> = [];
+  // A marker on a tool_use block marks the end of the assistant turn that carries it.
+  let turnBreakpoint: MessageInit["cacheBreakpoint"];
   blocks.forEach((b, i) => {
     const block = asObject(b, `${path}.content[${i}]`);
     const at = `${path}.content[${i}]`;
@@ -102,9 +108,15 @@ function wireMessage(m: Record<string, unknown>, path: string): MessageInit[] {
         break;
       case "tool_use":
         toolCalls.push({ id: str(block, "id") ?? "", function: { name: str(block, "name") ?? "", arguments: JSON.stringify(block.input ?? {}) } });
+        turnBreakpoint = cacheBreakpointOf(block, at) ?? turnBreakpoint;
         break;
       case "tool_result":
-        out.push({ role: "tool", toolCallId: str(block, "tool_use_id", `${at}.tool_use_id`) ?? "", ...toolResultContent(block.content, `${at}.content`) });
+        out.push({
+          role: "tool",
+          toolCallId: str(block, "tool_use_id", `${at}.tool_use_id`) ?? "",
+          ...toolResultContent(block.content, `${at}.content`),
+          cacheBreakpoint: cacheBreakpointOf(block, at),
+        });
         break;
       default:
         throw new InvalidCompatRequest(`block type "${String(block.type)}" is not supported`, `${at}.type`);
@@ -112,8 +124,8 @@ function wireMessage(m: Record<string, unknown>, path: string): MessageInit[] {
   });
   if (parts.length > 0 || toolCalls.length > 0) {
     // A lone text block reads as plain content, the shape every provider adapter handles.
-    const onlyText = parts.length === 1 && parts[0].part?.case === "text";
-    out.push({ role, ...(onlyText ? { content: parts[0].part!.value as string } : { parts }), toolCalls });
+    const onlyText = parts.length === 1 && parts[0].part?.case === "text" && !parts[0].cacheBreakpoint;
+    out.push({ role, ...(onlyText ? { content: parts[0].part!.value as string } : { parts }), toolCalls, cacheBreakpoint: turnBreakpoint });
   }
   return out;
 }
@@ -139,6 +151,7 @@ export function wireTool(tool: Record<string, unknown>, path: string): MessageIn
       description: str(tool, "description", `${path}.description`) ?? "",
       parameters: obj(tool, "input_schema", `${path}.input_schema`) as JsonObject | undefined,
     },
+    cacheBreakpoint: cacheBreakpointOf(tool, path),
   };
 }
 

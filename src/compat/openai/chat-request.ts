@@ -10,6 +10,7 @@ import {
   type ToolChoiceSchema,
   type ToolSchema,
 } from "../../../gen/ts/switchyard/v1/inference_pb.js";
+import { cacheBreakpointOf } from "../http/cache-breakpoint.js";
 import { InvalidCompatRequest } from "../http/error-status.js";
 import { arr, asObject, bool, num, obj, str, stringMap, uint, unknownFields } from "../http/fields.js";
 
@@ -20,7 +21,7 @@ type PartInit = MessageInitShape<typeof ContentPartSchema>;
 const KNOWN_FIELDS = new Set([
   "model", "messages", "tools", "tool_choice", "parallel_tool_calls", "response_format", "temperature", "top_p",
   "max_tokens", "max_completion_tokens", "stop", "n", "seed", "presence_penalty", "frequency_penalty", "user",
-  "metadata", "stream", "stream_options",
+  "metadata", "stream", "stream_options", "prompt_cache_key",
   // Legacy function-calling fields have no unified equivalent and must not leak upstream beside `tools`.
   "functions", "function_call",
 ]);
@@ -62,6 +63,7 @@ export function chatRequestFromWire(body: Record<string, unknown>): ChatCall {
     frequencyPenalty: num(body, "frequency_penalty"),
     user: str(body, "user") ?? "",
     metadata: stringMap(body, "metadata"),
+    promptCacheKey: str(body, "prompt_cache_key") ?? "",
     options: providerOptions ? { providerOptions } : undefined,
   });
   const stream = bool(body, "stream") ?? false;
@@ -82,13 +84,19 @@ export function wireTool(tool: Record<string, unknown>, path: string): MessageIn
       parameters: obj(fn, "parameters", `${path}.function.parameters`) as JsonObject | undefined,
       strict: bool(fn, "strict", `${path}.function.strict`),
     },
+    cacheBreakpoint: cacheBreakpointOf(tool, path),
   };
 }
 
 function wireMessage(m: Record<string, unknown>, path: string): MessageInit {
   const role = str(m, "role", `${path}.role`);
   if (!role) throw new InvalidCompatRequest("is required", `${path}.role`);
-  const out: MessageInit = { role, name: str(m, "name", `${path}.name`), toolCallId: str(m, "tool_call_id", `${path}.tool_call_id`) ?? "" };
+  const out: MessageInit = {
+    role,
+    name: str(m, "name", `${path}.name`),
+    toolCallId: str(m, "tool_call_id", `${path}.tool_call_id`) ?? "",
+    cacheBreakpoint: cacheBreakpointOf(m, path),
+  };
   const content = m.content;
   if (typeof content === "string") out.content = content;
   else if (Array.isArray(content)) out.parts = content.map((p, i) => wirePart(asObject(p, `${path}.content[${i}]`), `${path}.content[${i}]`));
@@ -107,12 +115,12 @@ function wireMessage(m: Record<string, unknown>, path: string): MessageInit {
 function wirePart(p: Record<string, unknown>, path: string): PartInit {
   switch (p.type) {
     case "text":
-      return { part: { case: "text", value: str(p, "text", `${path}.text`) ?? "" } };
+      return { part: { case: "text", value: str(p, "text", `${path}.text`) ?? "" }, cacheBreakpoint: cacheBreakpointOf(p, path) };
     case "image_url": {
       const image = obj(p, "image_url", `${path}.image_url`);
       const url = image && str(image, "url", `${path}.image_url.url`);
       if (!url) throw new InvalidCompatRequest("is required", `${path}.image_url.url`);
-      return { part: { case: "image", value: { source: { case: "url", value: url }, detail: str(image, "detail") ?? "" } } };
+      return { part: { case: "image", value: { source: { case: "url", value: url }, detail: str(image, "detail") ?? "" } }, cacheBreakpoint: cacheBreakpointOf(p, path) };
     }
     default:
       throw new InvalidCompatRequest(`part type "${String(p.type)}" is not supported`, `${path}.type`);
