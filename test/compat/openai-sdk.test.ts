@@ -1,3 +1,4 @@
+import http2 from "node:http2";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Gateway } from "../../src/server/gateway.js";
@@ -184,6 +185,34 @@ describe("OpenAI SDK → /v1/chat/completions", () => {
       .create({ model: "limited-stream", messages: [{ role: "user", content: "hi" }], stream: true })
       .catch((e: unknown) => e);
     expect(streamErr).toBeInstanceOf(OpenAI.RateLimitError);
+  });
+});
+
+describe("the same endpoints over h2c", () => {
+  it("answers /v1/chat/completions over HTTP/2 prior knowledge with x-request-id", async () => {
+    const session = http2.connect(gateway.url);
+    try {
+      const answer = await new Promise<{ status: number; requestId: string; body: string }>((resolve, reject) => {
+        const req = session.request({ ":method": "POST", ":path": "/v1/chat/completions", "content-type": "application/json" });
+        let status = 0;
+        let requestId = "";
+        let body = "";
+        req.on("response", (headers) => {
+          status = Number(headers[":status"]);
+          requestId = String(headers["x-request-id"] ?? "");
+        });
+        req.setEncoding("utf8");
+        req.on("data", (d: string) => (body += d));
+        req.on("end", () => resolve({ status, requestId, body }));
+        req.on("error", reject);
+        req.end(JSON.stringify({ model: "mock", messages: [{ role: "user", content: "over h2c" }] }));
+      });
+      expect(answer.status).toBe(200);
+      expect(answer.requestId).toBeTruthy();
+      expect(JSON.parse(answer.body).choices[0].message.content).toBe("This is a mock response to: over h2c");
+    } finally {
+      session.close();
+    }
   });
 });
 

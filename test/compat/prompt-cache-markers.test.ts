@@ -111,4 +111,9 @@ describe("cache hints from /v1/chat/completions", () => {
     await openai.chat.completions.create({ model: "gpt", messages: [{ role: "user", content: "hi" }], prompt_cache_key: "tenant-42" });
     expect(openaiFake.lastRequest.json().prompt_cache_key).toBe("tenant-42");
   });
+
+  it("passes fields it does not know upstream as provider_options", async () => {
+    await openai.chat.completions.create({ model: "gpt", messages: [{ role: "user", content: "hi" }], service_tier: "flex", logit_bias: { "50256": -100 } });
+    expect(openaiFake.lastRequest.json()).toMatchObject({ service_tier: "flex", logit_bias: { "50256": -100 }, model: "gpt-4o" });
+  });
 });

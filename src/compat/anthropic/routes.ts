@@ -3,7 +3,7 @@ import { estimatePromptTokens } from "../../util/tokens.js";
 import { toHttpError } from "../http/error-status.js";
 import { sendJson, startSse, writeSse } from "../http/io.js";
 import { compatRoute, type CompatDeps } from "../http/route.js";
-import { gatewayHeaders } from "../openai/chat-response.js";
+import { gatewayHeaders } from "../http/gateway-headers.js";
 import { anthropicErrorBody } from "./errors.js";
 import { messagesRequestFromWire } from "./messages-request.js";
 import { MessageStreamTranslator, messageToWire } from "./messages-response.js";

@@ -2,7 +2,7 @@ import type { HttpRoute } from "../../../server/http-routes.js";
 import { toHttpError } from "../../http/error-status.js";
 import { sendJson, startSse, writeSse } from "../../http/io.js";
 import type { CompatCall, CompatDeps } from "../../http/route.js";
-import { gatewayHeaders } from "../chat-response.js";
+import { gatewayHeaders } from "../../http/gateway-headers.js";
 import { openaiErrorBody } from "../errors.js";
 import { responsesRequestFromWire } from "./request.js";
 import { ResponsesStreamTranslator, responseToWire } from "./response.js";
