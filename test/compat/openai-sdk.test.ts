@@ -1,6 +1,9 @@
 import http2 from "node:http2";
 import OpenAI from "openai";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AdminService } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import type { Gateway } from "../../src/server/gateway.js";
 import { startTestGateway } from "../support/gateway.js";
 
@@ -22,6 +25,7 @@ beforeAll(async () => {
     JSON.stringify({
       model_list: [
         { model_name: "mock", provider: "mock", params: { model: "mock-1", mock: { chunk_count: 3 } } },
+        { model_name: "long", provider: "mock", params: { model: "mock-long", mock: { chunk_count: 20, chunk_delay_ms: 200 } } },
         // Two groups: a rate-limited deployment cools down, and the second call would meet that instead.
         { model_name: "limited", provider: "mock", params: { model: "mock-limited", mock: { failure_rate: 1, failure_kind: "MOCK_FAILURE_RATE_LIMITED" } } },
         { model_name: "limited-stream", provider: "mock", params: { model: "mock-limited", mock: { failure_rate: 1, failure_kind: "MOCK_FAILURE_RATE_LIMITED" } } },
@@ -188,6 +192,25 @@ describe("OpenAI SDK → /v1/chat/completions", () => {
   });
 });
 
+describe("client going away", () => {
+  it("cancels the upstream call when the SDK aborts a stream mid-way", async () => {
+    const admin = createClient(AdminService, createConnectTransport({ baseUrl: gateway.url, httpVersion: "1.1" }));
+    const inFlight = async () => (await admin.getRouterState({ modelGroup: "long" })).deployments.reduce((sum, d) => sum + d.inFlight, 0);
+    const controller = new AbortController();
+    const stream = await openai.chat.completions.create(
+      { model: "long", messages: [{ role: "user", content: Array.from({ length: 30 }, (_, i) => `w${i}`).join(" ") }], stream: true },
+      { signal: controller.signal },
+    );
+    const iterator = stream[Symbol.asyncIterator]();
+    await iterator.next();
+    expect(await inFlight()).toBe(1);
+    controller.abort();
+    await iterator.next().catch(() => undefined);
+    // 20 chunks 200 ms apart would hold the slot for 4 s; the abort must free it long before.
+    await expect.poll(inFlight, { timeout: 2000, interval: 20 }).toBe(0);
+  });
+});
+
 describe("the same endpoints over h2c", () => {
   it("answers /v1/chat/completions over HTTP/2 prior knowledge with x-request-id", async () => {
     const session = http2.connect(gateway.url);
@@ -220,7 +243,7 @@ describe("OpenAI SDK → models, embeddings, images, moderations", () => {
   it("lists the model groups", async () => {
     const ids: string[] = [];
     for await (const model of openai.models.list()) ids.push(model.id);
-    expect(ids.sort()).toEqual(["limited", "limited-stream", "mock"]);
+    expect(ids.sort()).toEqual(["limited", "limited-stream", "long", "mock"]);
   });
 
   it("embeds texts (the SDK's default base64 encoding decoded back to floats)", async () => {

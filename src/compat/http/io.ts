@@ -56,12 +56,11 @@ export function callHeaders(req: HttpRequest, requestId: string): Headers {
 }
 
 /** An AbortSignal that fires when the HTTP client goes away before the answer is complete. */
-export function clientGone(req: HttpRequest, res: HttpResponse): AbortSignal {
+export function clientGone(res: HttpResponse): AbortSignal {
   const controller = new AbortController();
   res.once("close", () => {
     if (!res.writableFinished) controller.abort();
   });
-  void req;
   return controller.signal;
 }
 

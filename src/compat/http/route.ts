@@ -44,7 +44,7 @@ export function compatRoute(
       const requestId = assignRequestId(req, res);
       try {
         const body = method === "POST" ? await readJsonBody(req, deps.maxRequestBytes) : {};
-        await handle({ req, res, body, requestId, callOptions: { headers: callHeaders(req, requestId), signal: clientGone(req, res) } });
+        await handle({ req, res, body, requestId, callOptions: { headers: callHeaders(req, requestId), signal: clientGone(res) } });
       } catch (err) {
         const error = toHttpError(err);
         if (error.status >= 500) deps.logger.warn({ path, requestId, kind: error.kind, err: error.message }, "compatible-surface call failed");
