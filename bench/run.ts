@@ -29,7 +29,7 @@ import { renderReport } from "./lib/report.js";
 import type { Group, Measurement, RunData } from "./lib/results.js";
 import { ROUTING_STRATEGIES, variantId, type SwitchyardVariant, type UpstreamMode } from "./lib/switchyard-config.js";
 import { portkeyHeaders, startFloor, startLitellm, startPortkey, startRedis, startSwitchyard, startUpstream, type Dirs, type RunningSystem } from "./lib/systems.js";
-import { openAiBody, switchyardBinaryBody, switchyardJsonBody, UPSTREAM, UPSTREAM_MODEL } from "./lib/workload.js";
+import { GROUP, openAiBody, switchyardBinaryBody, switchyardJsonBody, UPSTREAM, UPSTREAM_MODEL } from "./lib/workload.js";
 
 const PROFILES = {
   quick: { rates: [1000], durationS: 3, warmupS: 1, maxDurationS: 2, concurrency: 128, timeoutS: 3, routerDurationS: 2, routerMax: false, settleS: 6, floorMax: false },
@@ -176,9 +176,13 @@ async function probe(url: string, body: string, headers: Record<string, string> 
   return JSON.parse(text);
 }
 
-function switchyardTargets(sy: RunningSystem): Record<"connectUnary" | "grpcUnary" | "connectStream" | "grpcStream", Target> {
+function switchyardTargets(sy: RunningSystem): Record<"connectUnary" | "grpcUnary" | "connectStream" | "grpcStream" | "openaiUnary" | "openaiStream", Target> {
   const json = switchyardJsonBody();
+  const chat = `${sy.url}/v1/chat/completions`;
   return {
+    // The OpenAI-compatible surface: the same wire LiteLLM and Portkey are measured on.
+    openaiUnary: { kind: "http", url: chat, body: openAiBody(GROUP, false) },
+    openaiStream: { kind: "stream", mode: "sse", url: chat, body: openAiBody(GROUP, true) },
     connectUnary: { kind: "http", url: `${sy.url}/switchyard.v1.InferenceService/Complete`, body: json, headers: { "Connect-Protocol-Version": "1" } },
     grpcUnary: { kind: "grpc", address: `127.0.0.1:${sy.port}`, call: "switchyard.v1.InferenceService.Complete", json },
     connectStream: { kind: "stream", mode: "connect", url: `${sy.url}/switchyard.v1.InferenceService/StreamComplete`, body: json },
@@ -269,6 +273,8 @@ async function main(): Promise<void> {
             await measure({ ...common, id: id("connect/unary"), protocol: "Connect JSON", call: "unary", target: t.connectUnary, max: true }, sy);
             await measure({ ...common, id: id("grpc/stream"), protocol: "gRPC", call: "stream", target: t.grpcStream, max: false }, sy);
             await measure({ ...common, id: id("connect/stream"), protocol: "Connect JSON", call: "stream", target: t.connectStream, max: false }, sy);
+            await measure({ ...common, id: id("openai/unary"), protocol: "OpenAI HTTP", call: "unary", target: t.openaiUnary, max: true }, sy);
+            await measure({ ...common, id: id("openai/stream"), protocol: "OpenAI SSE", call: "stream", target: t.openaiStream, max: false }, sy);
           },
           from,
         );

@@ -108,7 +108,8 @@ function canonicalCompletion(request: CompletionRequest): JsonValue {
   request.messages.forEach((message, i) => {
     // A single text part and plain content are the same message.
     const only = message.parts.length === 1 ? message.parts[0]!.part : undefined;
-    if (!message.content && only?.case === "text") {
+    // (Not when the part carries a cache breakpoint: that changes the upstream request.)
+    if (!message.content && only?.case === "text" && !message.parts[0]!.cacheBreakpoint) {
       const out = messages![i]!;
       delete out.parts;
       if (only.value) out.content = only.value;

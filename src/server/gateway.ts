@@ -1,5 +1,5 @@
 import { setMaxListeners } from "node:events";
-import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError, createRouterTransport, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { file_google_rpc_error_details } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { file_grpc_health_v1_health, Health } from "../../gen/ts/grpc/health/v1/health_pb.js";
@@ -22,8 +22,10 @@ import { Router } from "../router/router.js";
 import { routerStateReader } from "../router/router-state.js";
 import { createStateStore, type DeploymentStateStore } from "../router/state/index.js";
 import { systemClock, type Clock } from "../util/clock.js";
+import { compatHttpRoutes } from "../compat/index.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
 import { tlsOptions } from "./tls.js";
+import { withHttpRoutes } from "./http-routes.js";
 import { createGatewayCache, type GatewayCache } from "../cache/index.js";
 import { adminService, type AdminCache } from "./admin-service.js";
 import { authIdentityKey, authInterceptor, createAuthenticator, keyAdmin, type Authenticator } from "../auth/index.js";
@@ -151,12 +153,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
   };
   const callCounters: CallCounters = { cancelled: 0 };
-  const handler = connectNodeAdapter({
-    routes,
-    readMaxBytes: config.server.maxRequestBytes,
-    requestGate: decodeErrorCodesGate(config.server.maxRequestBytes),
-    shutdownSignal: shutdown.signal,
-    interceptors: [
+  const interceptors = [
       errorMappingInterceptor({
         onError(err, procedure, contextValues) {
           const keyId = contextValues.get(authIdentityKey)?.keyId;
@@ -173,9 +170,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ...(auth
         ? [authInterceptor(auth, (procedure, id) => logger.debug({ procedure, keyId: id?.keyId, alias: id?.alias, keyMetadata: id?.metadata }, "call admitted"))]
         : []),
-    ],
+  ];
+  const handler = connectNodeAdapter({
+    routes,
+    readMaxBytes: config.server.maxRequestBytes,
+    requestGate: decodeErrorCodesGate(config.server.maxRequestBytes),
+    shutdownSignal: shutdown.signal,
+    interceptors,
   });
-  const server = new DualProtocolServer(handler, options.clock ?? systemClock, config.server.connections, tlsOptions(options.config.serverSettings?.tls));
+  // The OpenAI- and Anthropic-shaped surfaces call the same routes through the same interceptors, in process.
+  const inProcess = createRouterTransport(routes, { router: { interceptors, readMaxBytes: config.server.maxRequestBytes } });
+  const httpRoutes = compatHttpRoutes({ transport: inProcess, maxRequestBytes: config.server.maxRequestBytes, logger });
+  const server = new DualProtocolServer(withHttpRoutes(httpRoutes, handler), options.clock ?? systemClock, config.server.connections, tlsOptions(options.config.serverSettings?.tls));
   const port = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host, { reusePort: options.reusePort });
 
   health.set("", ServingStatus.SERVING);

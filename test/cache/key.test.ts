@@ -60,6 +60,16 @@ describe("completion cache key", () => {
     ).toBe("cfg/ns/completion/a3ea75e3d443c245465cba0b792d27e1385207676e77bccfecde54d7c1ca8a11");
   });
 
+  it("changes with a prompt-cache breakpoint or prompt_cache_key, which change the upstream request", () => {
+    const marked = { ...base, messages: [{ role: "user", parts: [{ text: "hi", cacheBreakpoint: {} }] }] };
+    const unmarked = { ...base, messages: [{ role: "user", parts: [{ text: "hi" }] }] };
+    expect(keyOf(unmarked)).toBe(keyOf(base));
+    expect(keyOf(marked)).not.toBe(keyOf(base));
+    expect(keyOf({ ...base, messages: [{ role: "user", content: "hi", cacheBreakpoint: { ttlS: 3600 } }] })).not.toBe(keyOf(base));
+    expect(keyOf({ ...base, tools: [{ ...base.tools[0], cacheBreakpoint: {} }] })).not.toBe(keyOf(base));
+    expect(keyOf({ ...base, promptCacheKey: "tenant-1" })).not.toBe(keyOf(base));
+  });
+
   it("is the same with defaults spelled out", () => {
     expect(keyOf({ ...base, n: 1 })).toBe(keyOf(base));
     expect(keyOf({ ...base, responseFormat: { type: "RESPONSE_FORMAT_TYPE_TEXT" } })).toBe(keyOf(base));

@@ -3,6 +3,7 @@ import type { JsonObject } from "@bufbuild/protobuf";
 import {
   ResponseFormatType,
   ToolChoiceMode,
+  type CacheBreakpoint,
   type CompletionRequest,
   type ContentPart,
   type Message,
@@ -11,11 +12,18 @@ import { invalidField } from "../../errors/gateway-error.js";
 import { appendAlternating, imageSource, messageText, parseToolArguments, rejectSingleChoiceUnsupported } from "../http/content.js";
 
 /** Wire shapes of POST /v1/messages (https://docs.anthropic.com/en/api/messages). */
-export type AnthropicContentBlock =
+export type AnthropicContentBlock = (
   | { type: "text"; text: string }
   | { type: "image"; source: { type: "base64"; media_type: string; data: string } | { type: "url"; url: string } }
   | { type: "tool_use"; id: string; name: string; input: Record<string, unknown> }
-  | { type: "tool_result"; tool_use_id: string; content: string; is_error?: boolean };
+  | { type: "tool_result"; tool_use_id: string; content: string; is_error?: boolean }
+) & { cache_control?: AnthropicCacheControl };
+
+/** A prompt-caching breakpoint (https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching). */
+export interface AnthropicCacheControl {
+  type: "ephemeral";
+  ttl?: "5m" | "1h";
+}
 
 export interface AnthropicMessage {
   role: "user" | "assistant";
@@ -26,6 +34,7 @@ export interface AnthropicTool {
   name: string;
   description?: string;
   input_schema: JsonObject;
+  cache_control?: AnthropicCacheControl;
 }
 
 export type AnthropicToolChoice =
@@ -36,7 +45,7 @@ export interface AnthropicRequestBody {
   model: string;
   messages: AnthropicMessage[];
   max_tokens: number;
-  system?: string;
+  system?: string | Array<{ type: "text"; text: string; cache_control?: AnthropicCacheControl }>;
   temperature?: number;
   top_p?: number;
   stop_sequences?: string[];
@@ -73,6 +82,8 @@ export interface AnthropicRequestOptions {
 export function toAnthropicRequest(request: CompletionRequest, options: AnthropicRequestOptions): AnthropicRequestBody {
   rejectSingleChoiceUnsupported(request, "Anthropic");
   const system: string[] = [];
+  // System text blocks, kept apart only when a cache breakpoint sits in the system prompt.
+  const systemBlocks: Array<{ type: "text"; text: string; cache_control?: AnthropicCacheControl }> = [];
   const messages: AnthropicMessage[] = [];
   request.messages.forEach((message, i) => {
     const field = `messages[${i}]`;
@@ -81,18 +92,23 @@ export function toAnthropicRequest(request: CompletionRequest, options: Anthropi
       case "developer":
         // Anthropic takes the system prompt as a top-level field, not a message.
         system.push(messageText(message));
+        systemBlocks.push(...systemTextBlocks(message));
         return;
       case "user":
-        return appendAlternating(messages, "user", userBlocks(message, field));
+        return appendAlternating(messages, "user", markLast(userBlocks(message, field), message));
       case "assistant": {
         // An empty assistant turn (no text, no tool calls) is rejected upstream ("content must be non-empty"): skip it.
         const blocks = assistantBlocks(message, field);
-        return blocks.length > 0 ? appendAlternating(messages, "assistant", blocks) : undefined;
+        return blocks.length > 0 ? appendAlternating(messages, "assistant", markLast(blocks, message)) : undefined;
       }
       case "tool":
         // Tool results travel inside a user turn.
         if (!message.toolCallId) throw invalidField(`${field}.tool_call_id`, "is required for role tool");
-        return appendAlternating(messages, "user", [{ type: "tool_result", tool_use_id: message.toolCallId, content: messageText(message) }]);
+        return appendAlternating(
+          messages,
+          "user",
+          markLast([{ type: "tool_result", tool_use_id: message.toolCallId, content: messageText(message) }], message),
+        );
       default:
         throw invalidField(`${field}.role`, `unsupported role "${message.role}"`);
     }
@@ -103,7 +119,7 @@ export function toAnthropicRequest(request: CompletionRequest, options: Anthropi
     messages,
     max_tokens: request.maxTokens ?? options.maxOutputTokens ?? DEFAULT_MAX_TOKENS,
   };
-  if (system.length > 0) body.system = system.join("\n\n");
+  if (system.length > 0) body.system = systemBlocks.some((b) => b.cache_control) ? systemBlocks : system.join("\n\n");
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;
   if (request.stop.length > 0) body.stop_sequences = [...request.stop];
@@ -119,7 +135,35 @@ export function toAnthropicRequest(request: CompletionRequest, options: Anthropi
 
 function userBlocks(message: Message, field: string): AnthropicContentBlock[] {
   if (message.parts.length === 0) return [{ type: "text", text: message.content }];
-  return message.parts.map((part, j) => partBlock(part, `${field}.parts[${j}]`));
+  return message.parts.map((part, j) => withCacheControl(partBlock(part, `${field}.parts[${j}]`), part.cacheBreakpoint));
+}
+
+/** Anthropic's cache_control for a unified breakpoint: 5 minutes unless an hour or more is asked for. */
+export function cacheControlOf(breakpoint: CacheBreakpoint | undefined): AnthropicCacheControl | undefined {
+  if (!breakpoint) return undefined;
+  if (breakpoint.ttlS >= 3600) return { type: "ephemeral", ttl: "1h" };
+  return breakpoint.ttlS > 0 ? { type: "ephemeral", ttl: "5m" } : { type: "ephemeral" };
+}
+
+function withCacheControl<T extends { cache_control?: AnthropicCacheControl }>(block: T, breakpoint: CacheBreakpoint | undefined): T {
+  const control = cacheControlOf(breakpoint);
+  return control ? { ...block, cache_control: control } : block;
+}
+
+/** A message-level breakpoint marks the message's last block: the prefix ends there. */
+function markLast(blocks: AnthropicContentBlock[], message: Message): AnthropicContentBlock[] {
+  if (!message.cacheBreakpoint || blocks.length === 0) return blocks;
+  const last = blocks.length - 1;
+  return blocks.map((b, i) => (i === last ? withCacheControl(b, message.cacheBreakpoint) : b));
+}
+
+type SystemBlock = { type: "text"; text: string; cache_control?: AnthropicCacheControl };
+
+function systemTextBlocks(message: Message): SystemBlock[] {
+  const blocks: SystemBlock[] = [];
+  if (message.parts.length === 0) blocks.push({ type: "text", text: message.content });
+  for (const p of message.parts) if (p.part.case === "text") blocks.push(withCacheControl<SystemBlock>({ type: "text", text: p.part.value }, p.cacheBreakpoint));
+  return markLast(blocks, message) as SystemBlock[];
 }
 
 function partBlock(part: ContentPart, field: string): AnthropicContentBlock {
@@ -177,6 +221,7 @@ function toolFields(request: CompletionRequest): Pick<AnthropicRequestBody, "too
       name: fn.name,
       ...(fn.description ? { description: fn.description } : {}),
       input_schema: fn.parameters ?? { type: "object", properties: {} },
+      ...(tool.cacheBreakpoint ? { cache_control: cacheControlOf(tool.cacheBreakpoint) } : {}),
     };
   });
   const choice = toolChoice(request);

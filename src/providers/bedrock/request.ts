@@ -15,7 +15,20 @@ export type ConverseContentBlock =
   | { text: string }
   | { image: { format: string; source: { bytes: string } } }
   | { toolUse: { toolUseId: string; name: string; input: Record<string, unknown> } }
-  | { toolResult: { toolUseId: string; content: Array<{ text: string } | { json: unknown }> } };
+  | { toolResult: { toolUseId: string; content: Array<{ text: string } | { json: unknown }> } }
+  | ConverseCachePoint;
+
+/**
+ * A prompt-caching checkpoint: a block of its own placed after the cached
+ * prefix, in messages, system and tools
+ * (https://docs.aws.amazon.com/bedrock/latest/userguide/prompt-caching.html).
+ * Converse has no TTL choice here; the default (5 minutes) applies.
+ */
+export interface ConverseCachePoint {
+  cachePoint: { type: "default" };
+}
+
+const CACHE_POINT: ConverseCachePoint = { cachePoint: { type: "default" } };
 
 export interface ConverseMessage {
   role: "user" | "assistant";
@@ -24,10 +37,10 @@ export interface ConverseMessage {
 
 export interface ConverseRequestBody {
   messages: ConverseMessage[];
-  system?: Array<{ text: string }>;
+  system?: Array<{ text: string } | ConverseCachePoint>;
   inferenceConfig?: { maxTokens?: number; temperature?: number; topP?: number; stopSequences?: string[] };
   toolConfig?: {
-    tools: Array<{ toolSpec: { name: string; description?: string; inputSchema: { json: JsonObject } } }>;
+    tools: Array<{ toolSpec: { name: string; description?: string; inputSchema: { json: JsonObject } } } | ConverseCachePoint>;
     toolChoice?: { auto: object } | { any: object } | { tool: { name: string } };
   };
   [providerOption: string]: unknown;
@@ -47,7 +60,7 @@ const IMAGE_FORMATS: Record<string, string> = { "image/png": "png", "image/jpeg"
 /** The unified request as a Converse body (the model id goes in the URL). */
 export function toConverseRequest(request: CompletionRequest): ConverseRequestBody {
   rejectSingleChoiceUnsupported(request, "Bedrock Converse");
-  const system: Array<{ text: string }> = [];
+  const system: Array<{ text: string } | ConverseCachePoint> = [];
   const messages: ConverseMessage[] = [];
   request.messages.forEach((message, i) => {
     const field = `messages[${i}]`;
@@ -55,17 +68,22 @@ export function toConverseRequest(request: CompletionRequest): ConverseRequestBo
       case "system":
       case "developer":
         system.push({ text: messageText(message) });
+        if (message.cacheBreakpoint || message.parts.some((p) => p.cacheBreakpoint)) system.push(CACHE_POINT);
         return;
       case "user":
         return appendAlternating(messages, "user", userBlocks(message, field));
       case "assistant": {
         // An empty assistant turn (no text, no tool calls) is rejected upstream ("content must be non-empty"): skip it.
         const blocks = assistantBlocks(message, field);
-        return blocks.length > 0 ? appendAlternating(messages, "assistant", blocks) : undefined;
+        return blocks.length > 0 ? appendAlternating(messages, "assistant", withCachePoint(blocks, message)) : undefined;
       }
       case "tool":
         if (!message.toolCallId) throw invalidField(`${field}.tool_call_id`, "is required for role tool");
-        return appendAlternating(messages, "user", [{ toolResult: { toolUseId: message.toolCallId, content: [toolResultContent(messageText(message))] } }]);
+        return appendAlternating(
+          messages,
+          "user",
+          withCachePoint([{ toolResult: { toolUseId: message.toolCallId, content: [toolResultContent(messageText(message))] } }], message),
+        );
       default:
         throw invalidField(`${field}.role`, `unsupported role "${message.role}"`);
     }
@@ -89,8 +107,18 @@ export function toConverseRequest(request: CompletionRequest): ConverseRequestBo
 
 
 function userBlocks(message: Message, field: string): ConverseContentBlock[] {
-  if (message.parts.length === 0) return [{ text: message.content }];
-  return message.parts.map((part, j) => partBlock(part, `${field}.parts[${j}]`));
+  if (message.parts.length === 0) return withCachePoint([{ text: message.content }], message);
+  const blocks = message.parts.flatMap((part, j) => {
+    const block = partBlock(part, `${field}.parts[${j}]`);
+    return part.cacheBreakpoint ? [block, CACHE_POINT] : [block];
+  });
+  return withCachePoint(blocks, message);
+}
+
+/** A message-level breakpoint: a cachePoint block after the message's content (once). */
+function withCachePoint(blocks: ConverseContentBlock[], message: Message): ConverseContentBlock[] {
+  if (!message.cacheBreakpoint || blocks.length === 0 || "cachePoint" in blocks[blocks.length - 1]!) return blocks;
+  return [...blocks, CACHE_POINT];
 }
 
 function partBlock(part: ContentPart, field: string): ConverseContentBlock {
@@ -152,16 +180,17 @@ function toolConfigOf(request: CompletionRequest): ConverseRequestBody["toolConf
   if (choice?.case === "mode" && choice.value === ToolChoiceMode.NONE) {
     throw invalidField("tool_choice", "Bedrock Converse has no \"none\" tool choice; send the request without tools");
   }
-  const tools = request.tools.map((tool, i) => {
+  const tools = request.tools.flatMap((tool, i) => {
     const fn = tool.function;
     if (!fn?.name) throw invalidField(`tools[${i}].function.name`, "is required");
-    return {
+    const spec = {
       toolSpec: {
         name: fn.name,
         ...(fn.description ? { description: fn.description } : {}),
         inputSchema: { json: fn.parameters ?? { type: "object", properties: {} } },
       },
     };
+    return tool.cacheBreakpoint ? [spec, CACHE_POINT] : [spec];
   });
   if (choice?.case === "functionName") return { tools, toolChoice: { tool: { name: choice.value } } };
   if (choice?.case === "mode" && choice.value === ToolChoiceMode.REQUIRED) return { tools, toolChoice: { any: {} } };

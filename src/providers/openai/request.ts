@@ -73,6 +73,8 @@ export function chatBody(request: CompletionRequest, target: WireTarget, stream:
   if (request.presencePenalty !== undefined) body.presence_penalty = request.presencePenalty;
   if (request.frequencyPenalty !== undefined) body.frequency_penalty = request.frequencyPenalty;
   if (request.user && dialect.userField) body.user = request.user;
+  // OpenAI's own prompt-cache routing hint; other OpenAI-wire providers may reject the unknown field.
+  if (request.promptCacheKey && (provider === "openai" || provider === "azure")) body.prompt_cache_key = request.promptCacheKey;
   if (stream) {
     body.stream = true;
     if (dialect.streamUsage) body.stream_options = { include_usage: true };

@@ -434,9 +434,13 @@ type CompletionRequest struct {
 	// Caller's labels; logged and usable by routing tags, never sent upstream.
 	Metadata map[string]string `protobuf:"bytes,16,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Gateway controls for this request only.
-	Options       *RequestOptions `protobuf:"bytes,17,opt,name=options,proto3" json:"options,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Options *RequestOptions `protobuf:"bytes,17,opt,name=options,proto3" json:"options,omitempty"`
+	// Groups requests that share a long prompt prefix so the provider routes
+	// them to the same prompt cache (OpenAI `prompt_cache_key`); ignored by
+	// providers without one.
+	PromptCacheKey string `protobuf:"bytes,60,opt,name=prompt_cache_key,json=promptCacheKey,proto3" json:"prompt_cache_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *CompletionRequest) Reset() {
@@ -588,6 +592,63 @@ func (x *CompletionRequest) GetOptions() *RequestOptions {
 	return nil
 }
 
+func (x *CompletionRequest) GetPromptCacheKey() string {
+	if x != nil {
+		return x.PromptCacheKey
+	}
+	return ""
+}
+
+// A prompt-caching breakpoint: the provider may cache the prompt up to and
+// including the item that carries it (Anthropic `cache_control`, Bedrock
+// `cachePoint`). Cached reads and writes are reported in Usage and billed
+// at their own rates.
+type CacheBreakpoint struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How long the provider should keep the cached prefix, seconds; 0 means
+	// the provider's default (Anthropic: 5 minutes; 3600 or more asks for 1 hour).
+	TtlS          uint32 `protobuf:"varint,1,opt,name=ttl_s,json=ttlS,proto3" json:"ttl_s,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CacheBreakpoint) Reset() {
+	*x = CacheBreakpoint{}
+	mi := &file_switchyard_v1_inference_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CacheBreakpoint) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CacheBreakpoint) ProtoMessage() {}
+
+func (x *CacheBreakpoint) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_inference_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CacheBreakpoint.ProtoReflect.Descriptor instead.
+func (*CacheBreakpoint) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CacheBreakpoint) GetTtlS() uint32 {
+	if x != nil {
+		return x.TtlS
+	}
+	return 0
+}
+
 type Message struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// "system", "developer", "user", "assistant" or "tool".
@@ -601,14 +662,16 @@ type Message struct {
 	// Tool calls the assistant made (role "assistant").
 	ToolCalls []*ToolCall `protobuf:"bytes,5,rep,name=tool_calls,json=toolCalls,proto3" json:"tool_calls,omitempty"`
 	// The tool call this message answers (role "tool").
-	ToolCallId    string `protobuf:"bytes,6,opt,name=tool_call_id,json=toolCallId,proto3" json:"tool_call_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ToolCallId string `protobuf:"bytes,6,opt,name=tool_call_id,json=toolCallId,proto3" json:"tool_call_id,omitempty"`
+	// Cache the prompt up to the end of this message.
+	CacheBreakpoint *CacheBreakpoint `protobuf:"bytes,60,opt,name=cache_breakpoint,json=cacheBreakpoint,proto3" json:"cache_breakpoint,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Message) Reset() {
 	*x = Message{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[1]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -620,7 +683,7 @@ func (x *Message) String() string {
 func (*Message) ProtoMessage() {}
 
 func (x *Message) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[1]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -633,7 +696,7 @@ func (x *Message) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Message.ProtoReflect.Descriptor instead.
 func (*Message) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{1}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *Message) GetRole() string {
@@ -678,20 +741,29 @@ func (x *Message) GetToolCallId() string {
 	return ""
 }
 
+func (x *Message) GetCacheBreakpoint() *CacheBreakpoint {
+	if x != nil {
+		return x.CacheBreakpoint
+	}
+	return nil
+}
+
 type ContentPart struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Part:
 	//
 	//	*ContentPart_Text
 	//	*ContentPart_Image
-	Part          isContentPart_Part `protobuf_oneof:"part"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Part isContentPart_Part `protobuf_oneof:"part"`
+	// Cache the prompt up to and including this part.
+	CacheBreakpoint *CacheBreakpoint `protobuf:"bytes,60,opt,name=cache_breakpoint,json=cacheBreakpoint,proto3" json:"cache_breakpoint,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *ContentPart) Reset() {
 	*x = ContentPart{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[2]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -703,7 +775,7 @@ func (x *ContentPart) String() string {
 func (*ContentPart) ProtoMessage() {}
 
 func (x *ContentPart) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[2]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -716,7 +788,7 @@ func (x *ContentPart) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContentPart.ProtoReflect.Descriptor instead.
 func (*ContentPart) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{2}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ContentPart) GetPart() isContentPart_Part {
@@ -740,6 +812,13 @@ func (x *ContentPart) GetImage() *ImagePart {
 		if x, ok := x.Part.(*ContentPart_Image); ok {
 			return x.Image
 		}
+	}
+	return nil
+}
+
+func (x *ContentPart) GetCacheBreakpoint() *CacheBreakpoint {
+	if x != nil {
+		return x.CacheBreakpoint
 	}
 	return nil
 }
@@ -777,7 +856,7 @@ type ImagePart struct {
 
 func (x *ImagePart) Reset() {
 	*x = ImagePart{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[3]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -789,7 +868,7 @@ func (x *ImagePart) String() string {
 func (*ImagePart) ProtoMessage() {}
 
 func (x *ImagePart) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[3]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -802,7 +881,7 @@ func (x *ImagePart) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImagePart.ProtoReflect.Descriptor instead.
 func (*ImagePart) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{3}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ImagePart) GetSource() isImagePart_Source {
@@ -863,15 +942,17 @@ func (*ImagePart_Url) isImagePart_Source() {}
 func (*ImagePart_Data) isImagePart_Source() {}
 
 type Tool struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Function      *FunctionDefinition    `protobuf:"bytes,1,opt,name=function,proto3" json:"function,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Function *FunctionDefinition    `protobuf:"bytes,1,opt,name=function,proto3" json:"function,omitempty"`
+	// Cache the tool definitions up to and including this one.
+	CacheBreakpoint *CacheBreakpoint `protobuf:"bytes,60,opt,name=cache_breakpoint,json=cacheBreakpoint,proto3" json:"cache_breakpoint,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Tool) Reset() {
 	*x = Tool{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[4]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -883,7 +964,7 @@ func (x *Tool) String() string {
 func (*Tool) ProtoMessage() {}
 
 func (x *Tool) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[4]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -896,12 +977,19 @@ func (x *Tool) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Tool.ProtoReflect.Descriptor instead.
 func (*Tool) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{4}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Tool) GetFunction() *FunctionDefinition {
 	if x != nil {
 		return x.Function
+	}
+	return nil
+}
+
+func (x *Tool) GetCacheBreakpoint() *CacheBreakpoint {
+	if x != nil {
+		return x.CacheBreakpoint
 	}
 	return nil
 }
@@ -921,7 +1009,7 @@ type FunctionDefinition struct {
 
 func (x *FunctionDefinition) Reset() {
 	*x = FunctionDefinition{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[5]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -933,7 +1021,7 @@ func (x *FunctionDefinition) String() string {
 func (*FunctionDefinition) ProtoMessage() {}
 
 func (x *FunctionDefinition) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[5]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -946,7 +1034,7 @@ func (x *FunctionDefinition) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FunctionDefinition.ProtoReflect.Descriptor instead.
 func (*FunctionDefinition) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{5}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *FunctionDefinition) GetName() string {
@@ -990,7 +1078,7 @@ type ToolChoice struct {
 
 func (x *ToolChoice) Reset() {
 	*x = ToolChoice{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[6]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1002,7 +1090,7 @@ func (x *ToolChoice) String() string {
 func (*ToolChoice) ProtoMessage() {}
 
 func (x *ToolChoice) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[6]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1015,7 +1103,7 @@ func (x *ToolChoice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ToolChoice.ProtoReflect.Descriptor instead.
 func (*ToolChoice) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{6}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ToolChoice) GetChoice() isToolChoice_Choice {
@@ -1071,7 +1159,7 @@ type ToolCall struct {
 
 func (x *ToolCall) Reset() {
 	*x = ToolCall{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[7]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1083,7 +1171,7 @@ func (x *ToolCall) String() string {
 func (*ToolCall) ProtoMessage() {}
 
 func (x *ToolCall) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[7]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1096,7 +1184,7 @@ func (x *ToolCall) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ToolCall.ProtoReflect.Descriptor instead.
 func (*ToolCall) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{7}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ToolCall) GetId() string {
@@ -1124,7 +1212,7 @@ type FunctionCall struct {
 
 func (x *FunctionCall) Reset() {
 	*x = FunctionCall{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[8]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1136,7 +1224,7 @@ func (x *FunctionCall) String() string {
 func (*FunctionCall) ProtoMessage() {}
 
 func (x *FunctionCall) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[8]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1149,7 +1237,7 @@ func (x *FunctionCall) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FunctionCall.ProtoReflect.Descriptor instead.
 func (*FunctionCall) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{8}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *FunctionCall) GetName() string {
@@ -1177,7 +1265,7 @@ type ResponseFormat struct {
 
 func (x *ResponseFormat) Reset() {
 	*x = ResponseFormat{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[9]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1189,7 +1277,7 @@ func (x *ResponseFormat) String() string {
 func (*ResponseFormat) ProtoMessage() {}
 
 func (x *ResponseFormat) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[9]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1202,7 +1290,7 @@ func (x *ResponseFormat) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResponseFormat.ProtoReflect.Descriptor instead.
 func (*ResponseFormat) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{9}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ResponseFormat) GetType() ResponseFormatType {
@@ -1231,7 +1319,7 @@ type JsonSchema struct {
 
 func (x *JsonSchema) Reset() {
 	*x = JsonSchema{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[10]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1243,7 +1331,7 @@ func (x *JsonSchema) String() string {
 func (*JsonSchema) ProtoMessage() {}
 
 func (x *JsonSchema) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[10]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1256,7 +1344,7 @@ func (x *JsonSchema) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use JsonSchema.ProtoReflect.Descriptor instead.
 func (*JsonSchema) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{10}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *JsonSchema) GetName() string {
@@ -1308,7 +1396,7 @@ type RequestOptions struct {
 
 func (x *RequestOptions) Reset() {
 	*x = RequestOptions{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[11]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1320,7 +1408,7 @@ func (x *RequestOptions) String() string {
 func (*RequestOptions) ProtoMessage() {}
 
 func (x *RequestOptions) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[11]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1333,7 +1421,7 @@ func (x *RequestOptions) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RequestOptions.ProtoReflect.Descriptor instead.
 func (*RequestOptions) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{11}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *RequestOptions) GetCache() *CacheControl {
@@ -1396,7 +1484,7 @@ type CacheControl struct {
 
 func (x *CacheControl) Reset() {
 	*x = CacheControl{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[12]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1408,7 +1496,7 @@ func (x *CacheControl) String() string {
 func (*CacheControl) ProtoMessage() {}
 
 func (x *CacheControl) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[12]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1421,7 +1509,7 @@ func (x *CacheControl) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CacheControl.ProtoReflect.Descriptor instead.
 func (*CacheControl) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{12}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CacheControl) GetNoCache() bool {
@@ -1476,7 +1564,7 @@ type EmbeddingRequest struct {
 
 func (x *EmbeddingRequest) Reset() {
 	*x = EmbeddingRequest{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[13]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1488,7 +1576,7 @@ func (x *EmbeddingRequest) String() string {
 func (*EmbeddingRequest) ProtoMessage() {}
 
 func (x *EmbeddingRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[13]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1501,7 +1589,7 @@ func (x *EmbeddingRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EmbeddingRequest.ProtoReflect.Descriptor instead.
 func (*EmbeddingRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{13}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *EmbeddingRequest) GetModel() string {
@@ -1568,7 +1656,7 @@ type ImageGenerationRequest struct {
 
 func (x *ImageGenerationRequest) Reset() {
 	*x = ImageGenerationRequest{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[14]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1580,7 +1668,7 @@ func (x *ImageGenerationRequest) String() string {
 func (*ImageGenerationRequest) ProtoMessage() {}
 
 func (x *ImageGenerationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[14]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1593,7 +1681,7 @@ func (x *ImageGenerationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageGenerationRequest.ProtoReflect.Descriptor instead.
 func (*ImageGenerationRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{14}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ImageGenerationRequest) GetModel() string {
@@ -1673,7 +1761,7 @@ type ModerationRequest struct {
 
 func (x *ModerationRequest) Reset() {
 	*x = ModerationRequest{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[15]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1685,7 +1773,7 @@ func (x *ModerationRequest) String() string {
 func (*ModerationRequest) ProtoMessage() {}
 
 func (x *ModerationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[15]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1698,7 +1786,7 @@ func (x *ModerationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModerationRequest.ProtoReflect.Descriptor instead.
 func (*ModerationRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{15}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ModerationRequest) GetModel() string {
@@ -1737,7 +1825,7 @@ type ListModelsRequest struct {
 
 func (x *ListModelsRequest) Reset() {
 	*x = ListModelsRequest{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[16]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1749,7 +1837,7 @@ func (x *ListModelsRequest) String() string {
 func (*ListModelsRequest) ProtoMessage() {}
 
 func (x *ListModelsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[16]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1762,7 +1850,7 @@ func (x *ListModelsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListModelsRequest.ProtoReflect.Descriptor instead.
 func (*ListModelsRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{16}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{17}
 }
 
 type ModelResponse struct {
@@ -1795,7 +1883,7 @@ type ModelResponse struct {
 
 func (x *ModelResponse) Reset() {
 	*x = ModelResponse{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[17]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1807,7 +1895,7 @@ func (x *ModelResponse) String() string {
 func (*ModelResponse) ProtoMessage() {}
 
 func (x *ModelResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[17]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1820,7 +1908,7 @@ func (x *ModelResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModelResponse.ProtoReflect.Descriptor instead.
 func (*ModelResponse) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{17}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ModelResponse) GetId() string {
@@ -1926,7 +2014,7 @@ type Choice struct {
 
 func (x *Choice) Reset() {
 	*x = Choice{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[18]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1938,7 +2026,7 @@ func (x *Choice) String() string {
 func (*Choice) ProtoMessage() {}
 
 func (x *Choice) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[18]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1951,7 +2039,7 @@ func (x *Choice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Choice.ProtoReflect.Descriptor instead.
 func (*Choice) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{18}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Choice) GetIndex() uint32 {
@@ -1992,7 +2080,7 @@ type Usage struct {
 
 func (x *Usage) Reset() {
 	*x = Usage{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[19]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2004,7 +2092,7 @@ func (x *Usage) String() string {
 func (*Usage) ProtoMessage() {}
 
 func (x *Usage) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[19]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2017,7 +2105,7 @@ func (x *Usage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Usage.ProtoReflect.Descriptor instead.
 func (*Usage) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{19}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *Usage) GetPromptTokens() uint32 {
@@ -2081,7 +2169,7 @@ type Timings struct {
 
 func (x *Timings) Reset() {
 	*x = Timings{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[20]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2093,7 +2181,7 @@ func (x *Timings) String() string {
 func (*Timings) ProtoMessage() {}
 
 func (x *Timings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[20]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2106,7 +2194,7 @@ func (x *Timings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Timings.ProtoReflect.Descriptor instead.
 func (*Timings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{20}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *Timings) GetReceivedAt() *timestamppb.Timestamp {
@@ -2160,7 +2248,7 @@ type CacheInfo struct {
 
 func (x *CacheInfo) Reset() {
 	*x = CacheInfo{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[21]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2172,7 +2260,7 @@ func (x *CacheInfo) String() string {
 func (*CacheInfo) ProtoMessage() {}
 
 func (x *CacheInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[21]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2185,7 +2273,7 @@ func (x *CacheInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CacheInfo.ProtoReflect.Descriptor instead.
 func (*CacheInfo) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{21}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *CacheInfo) GetHit() bool {
@@ -2237,7 +2325,7 @@ type Attempt struct {
 
 func (x *Attempt) Reset() {
 	*x = Attempt{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[22]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2249,7 +2337,7 @@ func (x *Attempt) String() string {
 func (*Attempt) ProtoMessage() {}
 
 func (x *Attempt) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[22]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2262,7 +2350,7 @@ func (x *Attempt) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Attempt.ProtoReflect.Descriptor instead.
 func (*Attempt) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{22}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *Attempt) GetDeploymentId() string {
@@ -2348,7 +2436,7 @@ type ModelResponseChunk struct {
 
 func (x *ModelResponseChunk) Reset() {
 	*x = ModelResponseChunk{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[23]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2360,7 +2448,7 @@ func (x *ModelResponseChunk) String() string {
 func (*ModelResponseChunk) ProtoMessage() {}
 
 func (x *ModelResponseChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[23]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2373,7 +2461,7 @@ func (x *ModelResponseChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModelResponseChunk.ProtoReflect.Descriptor instead.
 func (*ModelResponseChunk) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{23}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ModelResponseChunk) GetId() string {
@@ -2472,7 +2560,7 @@ type ChunkChoice struct {
 
 func (x *ChunkChoice) Reset() {
 	*x = ChunkChoice{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[24]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2484,7 +2572,7 @@ func (x *ChunkChoice) String() string {
 func (*ChunkChoice) ProtoMessage() {}
 
 func (x *ChunkChoice) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[24]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2497,7 +2585,7 @@ func (x *ChunkChoice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChunkChoice.ProtoReflect.Descriptor instead.
 func (*ChunkChoice) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{24}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ChunkChoice) GetIndex() uint32 {
@@ -2534,7 +2622,7 @@ type Delta struct {
 
 func (x *Delta) Reset() {
 	*x = Delta{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[25]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2546,7 +2634,7 @@ func (x *Delta) String() string {
 func (*Delta) ProtoMessage() {}
 
 func (x *Delta) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[25]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2559,7 +2647,7 @@ func (x *Delta) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Delta.ProtoReflect.Descriptor instead.
 func (*Delta) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{25}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *Delta) GetRole() string {
@@ -2599,7 +2687,7 @@ type ToolCallDelta struct {
 
 func (x *ToolCallDelta) Reset() {
 	*x = ToolCallDelta{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[26]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2611,7 +2699,7 @@ func (x *ToolCallDelta) String() string {
 func (*ToolCallDelta) ProtoMessage() {}
 
 func (x *ToolCallDelta) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[26]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2624,7 +2712,7 @@ func (x *ToolCallDelta) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ToolCallDelta.ProtoReflect.Descriptor instead.
 func (*ToolCallDelta) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{26}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ToolCallDelta) GetIndex() uint32 {
@@ -2675,7 +2763,7 @@ type EmbeddingResponse struct {
 
 func (x *EmbeddingResponse) Reset() {
 	*x = EmbeddingResponse{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[27]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2687,7 +2775,7 @@ func (x *EmbeddingResponse) String() string {
 func (*EmbeddingResponse) ProtoMessage() {}
 
 func (x *EmbeddingResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[27]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2700,7 +2788,7 @@ func (x *EmbeddingResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EmbeddingResponse.ProtoReflect.Descriptor instead.
 func (*EmbeddingResponse) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{27}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *EmbeddingResponse) GetModel() string {
@@ -2783,7 +2871,7 @@ type Embedding struct {
 
 func (x *Embedding) Reset() {
 	*x = Embedding{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[28]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2795,7 +2883,7 @@ func (x *Embedding) String() string {
 func (*Embedding) ProtoMessage() {}
 
 func (x *Embedding) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[28]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2808,7 +2896,7 @@ func (x *Embedding) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Embedding.ProtoReflect.Descriptor instead.
 func (*Embedding) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{28}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *Embedding) GetIndex() uint32 {
@@ -2845,7 +2933,7 @@ type ImageGenerationResponse struct {
 
 func (x *ImageGenerationResponse) Reset() {
 	*x = ImageGenerationResponse{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[29]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2857,7 +2945,7 @@ func (x *ImageGenerationResponse) String() string {
 func (*ImageGenerationResponse) ProtoMessage() {}
 
 func (x *ImageGenerationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[29]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2870,7 +2958,7 @@ func (x *ImageGenerationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageGenerationResponse.ProtoReflect.Descriptor instead.
 func (*ImageGenerationResponse) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{29}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ImageGenerationResponse) GetCreated() int64 {
@@ -2960,7 +3048,7 @@ type GeneratedImage struct {
 
 func (x *GeneratedImage) Reset() {
 	*x = GeneratedImage{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[30]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2972,7 +3060,7 @@ func (x *GeneratedImage) String() string {
 func (*GeneratedImage) ProtoMessage() {}
 
 func (x *GeneratedImage) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[30]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2985,7 +3073,7 @@ func (x *GeneratedImage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GeneratedImage.ProtoReflect.Descriptor instead.
 func (*GeneratedImage) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{30}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GeneratedImage) GetImage() isGeneratedImage_Image {
@@ -3062,7 +3150,7 @@ type ModerationResponse struct {
 
 func (x *ModerationResponse) Reset() {
 	*x = ModerationResponse{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[31]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3074,7 +3162,7 @@ func (x *ModerationResponse) String() string {
 func (*ModerationResponse) ProtoMessage() {}
 
 func (x *ModerationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[31]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3087,7 +3175,7 @@ func (x *ModerationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModerationResponse.ProtoReflect.Descriptor instead.
 func (*ModerationResponse) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{31}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ModerationResponse) GetId() string {
@@ -3159,7 +3247,7 @@ type ModerationResult struct {
 
 func (x *ModerationResult) Reset() {
 	*x = ModerationResult{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[32]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3171,7 +3259,7 @@ func (x *ModerationResult) String() string {
 func (*ModerationResult) ProtoMessage() {}
 
 func (x *ModerationResult) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[32]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3184,7 +3272,7 @@ func (x *ModerationResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModerationResult.ProtoReflect.Descriptor instead.
 func (*ModerationResult) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{32}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ModerationResult) GetFlagged() bool {
@@ -3217,7 +3305,7 @@ type ListModelsResponse struct {
 
 func (x *ListModelsResponse) Reset() {
 	*x = ListModelsResponse{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[33]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3229,7 +3317,7 @@ func (x *ListModelsResponse) String() string {
 func (*ListModelsResponse) ProtoMessage() {}
 
 func (x *ListModelsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[33]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3242,7 +3330,7 @@ func (x *ListModelsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListModelsResponse.ProtoReflect.Descriptor instead.
 func (*ListModelsResponse) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{33}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListModelsResponse) GetModels() []*ModelGroup {
@@ -3268,7 +3356,7 @@ type ModelGroup struct {
 
 func (x *ModelGroup) Reset() {
 	*x = ModelGroup{}
-	mi := &file_switchyard_v1_inference_proto_msgTypes[34]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3280,7 +3368,7 @@ func (x *ModelGroup) String() string {
 func (*ModelGroup) ProtoMessage() {}
 
 func (x *ModelGroup) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_inference_proto_msgTypes[34]
+	mi := &file_switchyard_v1_inference_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3293,7 +3381,7 @@ func (x *ModelGroup) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModelGroup.ProtoReflect.Descriptor instead.
 func (*ModelGroup) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{34}
+	return file_switchyard_v1_inference_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ModelGroup) GetName() string {
@@ -3328,7 +3416,7 @@ var File_switchyard_v1_inference_proto protoreflect.FileDescriptor
 
 const file_switchyard_v1_inference_proto_rawDesc = "" +
 	"\n" +
-	"\x1dswitchyard/v1/inference.proto\x12\rswitchyard.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x99\a\n" +
+	"\x1dswitchyard/v1/inference.proto\x12\rswitchyard.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc3\a\n" +
 	"\x11CompletionRequest\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x122\n" +
 	"\bmessages\x18\x02 \x03(\v2\x16.switchyard.v1.MessageR\bmessages\x12)\n" +
@@ -3349,7 +3437,8 @@ const file_switchyard_v1_inference_proto_rawDesc = "" +
 	"\x11frequency_penalty\x18\x0e \x01(\x01H\aR\x10frequencyPenalty\x88\x01\x01\x12\x12\n" +
 	"\x04user\x18\x0f \x01(\tR\x04user\x12J\n" +
 	"\bmetadata\x18\x10 \x03(\v2..switchyard.v1.CompletionRequest.MetadataEntryR\bmetadata\x127\n" +
-	"\aoptions\x18\x11 \x01(\v2\x1d.switchyard.v1.RequestOptionsR\aoptions\x1a;\n" +
+	"\aoptions\x18\x11 \x01(\v2\x1d.switchyard.v1.RequestOptionsR\aoptions\x12(\n" +
+	"\x10prompt_cache_key\x18< \x01(\tR\x0epromptCacheKey\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x16\n" +
@@ -3360,7 +3449,9 @@ const file_switchyard_v1_inference_proto_rawDesc = "" +
 	"\x02_nB\a\n" +
 	"\x05_seedB\x13\n" +
 	"\x11_presence_penaltyB\x14\n" +
-	"\x12_frequency_penalty\"\xe5\x01\n" +
+	"\x12_frequency_penalty\"&\n" +
+	"\x0fCacheBreakpoint\x12\x13\n" +
+	"\x05ttl_s\x18\x01 \x01(\rR\x04ttlS\"\xb0\x02\n" +
 	"\aMessage\x12\x12\n" +
 	"\x04role\x18\x01 \x01(\tR\x04role\x12\x18\n" +
 	"\acontent\x18\x02 \x01(\tR\acontent\x120\n" +
@@ -3369,20 +3460,23 @@ const file_switchyard_v1_inference_proto_rawDesc = "" +
 	"\n" +
 	"tool_calls\x18\x05 \x03(\v2\x17.switchyard.v1.ToolCallR\ttoolCalls\x12 \n" +
 	"\ftool_call_id\x18\x06 \x01(\tR\n" +
-	"toolCallIdB\a\n" +
-	"\x05_name\"]\n" +
+	"toolCallId\x12I\n" +
+	"\x10cache_breakpoint\x18< \x01(\v2\x1e.switchyard.v1.CacheBreakpointR\x0fcacheBreakpointB\a\n" +
+	"\x05_name\"\xa8\x01\n" +
 	"\vContentPart\x12\x14\n" +
 	"\x04text\x18\x01 \x01(\tH\x00R\x04text\x120\n" +
-	"\x05image\x18\x02 \x01(\v2\x18.switchyard.v1.ImagePartH\x00R\x05imageB\x06\n" +
+	"\x05image\x18\x02 \x01(\v2\x18.switchyard.v1.ImagePartH\x00R\x05image\x12I\n" +
+	"\x10cache_breakpoint\x18< \x01(\v2\x1e.switchyard.v1.CacheBreakpointR\x0fcacheBreakpointB\x06\n" +
 	"\x04part\"t\n" +
 	"\tImagePart\x12\x12\n" +
 	"\x03url\x18\x01 \x01(\tH\x00R\x03url\x12\x14\n" +
 	"\x04data\x18\x02 \x01(\fH\x00R\x04data\x12\x1b\n" +
 	"\tmime_type\x18\x03 \x01(\tR\bmimeType\x12\x16\n" +
 	"\x06detail\x18\x04 \x01(\tR\x06detailB\b\n" +
-	"\x06source\"E\n" +
+	"\x06source\"\x90\x01\n" +
 	"\x04Tool\x12=\n" +
-	"\bfunction\x18\x01 \x01(\v2!.switchyard.v1.FunctionDefinitionR\bfunction\"\xab\x01\n" +
+	"\bfunction\x18\x01 \x01(\v2!.switchyard.v1.FunctionDefinitionR\bfunction\x12I\n" +
+	"\x10cache_breakpoint\x18< \x01(\v2\x1e.switchyard.v1.CacheBreakpointR\x0fcacheBreakpoint\"\xab\x01\n" +
 	"\x12FunctionDefinition\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x127\n" +
@@ -3682,7 +3776,7 @@ func file_switchyard_v1_inference_proto_rawDescGZIP() []byte {
 }
 
 var file_switchyard_v1_inference_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
-var file_switchyard_v1_inference_proto_msgTypes = make([]protoimpl.MessageInfo, 41)
+var file_switchyard_v1_inference_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_switchyard_v1_inference_proto_goTypes = []any{
 	(ToolChoiceMode)(0),             // 0: switchyard.v1.ToolChoiceMode
 	(ResponseFormatType)(0),         // 1: switchyard.v1.ResponseFormatType
@@ -3691,125 +3785,129 @@ var file_switchyard_v1_inference_proto_goTypes = []any{
 	(AttemptOutcome)(0),             // 4: switchyard.v1.AttemptOutcome
 	(ErrorKind)(0),                  // 5: switchyard.v1.ErrorKind
 	(*CompletionRequest)(nil),       // 6: switchyard.v1.CompletionRequest
-	(*Message)(nil),                 // 7: switchyard.v1.Message
-	(*ContentPart)(nil),             // 8: switchyard.v1.ContentPart
-	(*ImagePart)(nil),               // 9: switchyard.v1.ImagePart
-	(*Tool)(nil),                    // 10: switchyard.v1.Tool
-	(*FunctionDefinition)(nil),      // 11: switchyard.v1.FunctionDefinition
-	(*ToolChoice)(nil),              // 12: switchyard.v1.ToolChoice
-	(*ToolCall)(nil),                // 13: switchyard.v1.ToolCall
-	(*FunctionCall)(nil),            // 14: switchyard.v1.FunctionCall
-	(*ResponseFormat)(nil),          // 15: switchyard.v1.ResponseFormat
-	(*JsonSchema)(nil),              // 16: switchyard.v1.JsonSchema
-	(*RequestOptions)(nil),          // 17: switchyard.v1.RequestOptions
-	(*CacheControl)(nil),            // 18: switchyard.v1.CacheControl
-	(*EmbeddingRequest)(nil),        // 19: switchyard.v1.EmbeddingRequest
-	(*ImageGenerationRequest)(nil),  // 20: switchyard.v1.ImageGenerationRequest
-	(*ModerationRequest)(nil),       // 21: switchyard.v1.ModerationRequest
-	(*ListModelsRequest)(nil),       // 22: switchyard.v1.ListModelsRequest
-	(*ModelResponse)(nil),           // 23: switchyard.v1.ModelResponse
-	(*Choice)(nil),                  // 24: switchyard.v1.Choice
-	(*Usage)(nil),                   // 25: switchyard.v1.Usage
-	(*Timings)(nil),                 // 26: switchyard.v1.Timings
-	(*CacheInfo)(nil),               // 27: switchyard.v1.CacheInfo
-	(*Attempt)(nil),                 // 28: switchyard.v1.Attempt
-	(*ModelResponseChunk)(nil),      // 29: switchyard.v1.ModelResponseChunk
-	(*ChunkChoice)(nil),             // 30: switchyard.v1.ChunkChoice
-	(*Delta)(nil),                   // 31: switchyard.v1.Delta
-	(*ToolCallDelta)(nil),           // 32: switchyard.v1.ToolCallDelta
-	(*EmbeddingResponse)(nil),       // 33: switchyard.v1.EmbeddingResponse
-	(*Embedding)(nil),               // 34: switchyard.v1.Embedding
-	(*ImageGenerationResponse)(nil), // 35: switchyard.v1.ImageGenerationResponse
-	(*GeneratedImage)(nil),          // 36: switchyard.v1.GeneratedImage
-	(*ModerationResponse)(nil),      // 37: switchyard.v1.ModerationResponse
-	(*ModerationResult)(nil),        // 38: switchyard.v1.ModerationResult
-	(*ListModelsResponse)(nil),      // 39: switchyard.v1.ListModelsResponse
-	(*ModelGroup)(nil),              // 40: switchyard.v1.ModelGroup
-	nil,                             // 41: switchyard.v1.CompletionRequest.MetadataEntry
-	nil,                             // 42: switchyard.v1.EmbeddingRequest.MetadataEntry
-	nil,                             // 43: switchyard.v1.ImageGenerationRequest.MetadataEntry
-	nil,                             // 44: switchyard.v1.ModerationRequest.MetadataEntry
-	nil,                             // 45: switchyard.v1.ModerationResult.CategoriesEntry
-	nil,                             // 46: switchyard.v1.ModerationResult.CategoryScoresEntry
-	(*structpb.Struct)(nil),         // 47: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil),   // 48: google.protobuf.Timestamp
+	(*CacheBreakpoint)(nil),         // 7: switchyard.v1.CacheBreakpoint
+	(*Message)(nil),                 // 8: switchyard.v1.Message
+	(*ContentPart)(nil),             // 9: switchyard.v1.ContentPart
+	(*ImagePart)(nil),               // 10: switchyard.v1.ImagePart
+	(*Tool)(nil),                    // 11: switchyard.v1.Tool
+	(*FunctionDefinition)(nil),      // 12: switchyard.v1.FunctionDefinition
+	(*ToolChoice)(nil),              // 13: switchyard.v1.ToolChoice
+	(*ToolCall)(nil),                // 14: switchyard.v1.ToolCall
+	(*FunctionCall)(nil),            // 15: switchyard.v1.FunctionCall
+	(*ResponseFormat)(nil),          // 16: switchyard.v1.ResponseFormat
+	(*JsonSchema)(nil),              // 17: switchyard.v1.JsonSchema
+	(*RequestOptions)(nil),          // 18: switchyard.v1.RequestOptions
+	(*CacheControl)(nil),            // 19: switchyard.v1.CacheControl
+	(*EmbeddingRequest)(nil),        // 20: switchyard.v1.EmbeddingRequest
+	(*ImageGenerationRequest)(nil),  // 21: switchyard.v1.ImageGenerationRequest
+	(*ModerationRequest)(nil),       // 22: switchyard.v1.ModerationRequest
+	(*ListModelsRequest)(nil),       // 23: switchyard.v1.ListModelsRequest
+	(*ModelResponse)(nil),           // 24: switchyard.v1.ModelResponse
+	(*Choice)(nil),                  // 25: switchyard.v1.Choice
+	(*Usage)(nil),                   // 26: switchyard.v1.Usage
+	(*Timings)(nil),                 // 27: switchyard.v1.Timings
+	(*CacheInfo)(nil),               // 28: switchyard.v1.CacheInfo
+	(*Attempt)(nil),                 // 29: switchyard.v1.Attempt
+	(*ModelResponseChunk)(nil),      // 30: switchyard.v1.ModelResponseChunk
+	(*ChunkChoice)(nil),             // 31: switchyard.v1.ChunkChoice
+	(*Delta)(nil),                   // 32: switchyard.v1.Delta
+	(*ToolCallDelta)(nil),           // 33: switchyard.v1.ToolCallDelta
+	(*EmbeddingResponse)(nil),       // 34: switchyard.v1.EmbeddingResponse
+	(*Embedding)(nil),               // 35: switchyard.v1.Embedding
+	(*ImageGenerationResponse)(nil), // 36: switchyard.v1.ImageGenerationResponse
+	(*GeneratedImage)(nil),          // 37: switchyard.v1.GeneratedImage
+	(*ModerationResponse)(nil),      // 38: switchyard.v1.ModerationResponse
+	(*ModerationResult)(nil),        // 39: switchyard.v1.ModerationResult
+	(*ListModelsResponse)(nil),      // 40: switchyard.v1.ListModelsResponse
+	(*ModelGroup)(nil),              // 41: switchyard.v1.ModelGroup
+	nil,                             // 42: switchyard.v1.CompletionRequest.MetadataEntry
+	nil,                             // 43: switchyard.v1.EmbeddingRequest.MetadataEntry
+	nil,                             // 44: switchyard.v1.ImageGenerationRequest.MetadataEntry
+	nil,                             // 45: switchyard.v1.ModerationRequest.MetadataEntry
+	nil,                             // 46: switchyard.v1.ModerationResult.CategoriesEntry
+	nil,                             // 47: switchyard.v1.ModerationResult.CategoryScoresEntry
+	(*structpb.Struct)(nil),         // 48: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil),   // 49: google.protobuf.Timestamp
 }
 var file_switchyard_v1_inference_proto_depIdxs = []int32{
-	7,  // 0: switchyard.v1.CompletionRequest.messages:type_name -> switchyard.v1.Message
-	10, // 1: switchyard.v1.CompletionRequest.tools:type_name -> switchyard.v1.Tool
-	12, // 2: switchyard.v1.CompletionRequest.tool_choice:type_name -> switchyard.v1.ToolChoice
-	15, // 3: switchyard.v1.CompletionRequest.response_format:type_name -> switchyard.v1.ResponseFormat
-	41, // 4: switchyard.v1.CompletionRequest.metadata:type_name -> switchyard.v1.CompletionRequest.MetadataEntry
-	17, // 5: switchyard.v1.CompletionRequest.options:type_name -> switchyard.v1.RequestOptions
-	8,  // 6: switchyard.v1.Message.parts:type_name -> switchyard.v1.ContentPart
-	13, // 7: switchyard.v1.Message.tool_calls:type_name -> switchyard.v1.ToolCall
-	9,  // 8: switchyard.v1.ContentPart.image:type_name -> switchyard.v1.ImagePart
-	11, // 9: switchyard.v1.Tool.function:type_name -> switchyard.v1.FunctionDefinition
-	47, // 10: switchyard.v1.FunctionDefinition.parameters:type_name -> google.protobuf.Struct
-	0,  // 11: switchyard.v1.ToolChoice.mode:type_name -> switchyard.v1.ToolChoiceMode
-	14, // 12: switchyard.v1.ToolCall.function:type_name -> switchyard.v1.FunctionCall
-	1,  // 13: switchyard.v1.ResponseFormat.type:type_name -> switchyard.v1.ResponseFormatType
-	16, // 14: switchyard.v1.ResponseFormat.json_schema:type_name -> switchyard.v1.JsonSchema
-	47, // 15: switchyard.v1.JsonSchema.schema:type_name -> google.protobuf.Struct
-	18, // 16: switchyard.v1.RequestOptions.cache:type_name -> switchyard.v1.CacheControl
-	47, // 17: switchyard.v1.RequestOptions.provider_options:type_name -> google.protobuf.Struct
-	42, // 18: switchyard.v1.EmbeddingRequest.metadata:type_name -> switchyard.v1.EmbeddingRequest.MetadataEntry
-	17, // 19: switchyard.v1.EmbeddingRequest.options:type_name -> switchyard.v1.RequestOptions
-	43, // 20: switchyard.v1.ImageGenerationRequest.metadata:type_name -> switchyard.v1.ImageGenerationRequest.MetadataEntry
-	17, // 21: switchyard.v1.ImageGenerationRequest.options:type_name -> switchyard.v1.RequestOptions
-	44, // 22: switchyard.v1.ModerationRequest.metadata:type_name -> switchyard.v1.ModerationRequest.MetadataEntry
-	17, // 23: switchyard.v1.ModerationRequest.options:type_name -> switchyard.v1.RequestOptions
-	24, // 24: switchyard.v1.ModelResponse.choices:type_name -> switchyard.v1.Choice
-	25, // 25: switchyard.v1.ModelResponse.usage:type_name -> switchyard.v1.Usage
-	26, // 26: switchyard.v1.ModelResponse.timings:type_name -> switchyard.v1.Timings
-	27, // 27: switchyard.v1.ModelResponse.cache:type_name -> switchyard.v1.CacheInfo
-	28, // 28: switchyard.v1.ModelResponse.attempts:type_name -> switchyard.v1.Attempt
-	7,  // 29: switchyard.v1.Choice.message:type_name -> switchyard.v1.Message
-	2,  // 30: switchyard.v1.Choice.finish_reason:type_name -> switchyard.v1.FinishReason
-	48, // 31: switchyard.v1.Timings.received_at:type_name -> google.protobuf.Timestamp
-	3,  // 32: switchyard.v1.CacheInfo.layer:type_name -> switchyard.v1.CacheLayer
-	4,  // 33: switchyard.v1.Attempt.outcome:type_name -> switchyard.v1.AttemptOutcome
-	5,  // 34: switchyard.v1.Attempt.error_kind:type_name -> switchyard.v1.ErrorKind
-	30, // 35: switchyard.v1.ModelResponseChunk.choices:type_name -> switchyard.v1.ChunkChoice
-	25, // 36: switchyard.v1.ModelResponseChunk.usage:type_name -> switchyard.v1.Usage
-	26, // 37: switchyard.v1.ModelResponseChunk.timings:type_name -> switchyard.v1.Timings
-	27, // 38: switchyard.v1.ModelResponseChunk.cache:type_name -> switchyard.v1.CacheInfo
-	28, // 39: switchyard.v1.ModelResponseChunk.attempts:type_name -> switchyard.v1.Attempt
-	31, // 40: switchyard.v1.ChunkChoice.delta:type_name -> switchyard.v1.Delta
-	2,  // 41: switchyard.v1.ChunkChoice.finish_reason:type_name -> switchyard.v1.FinishReason
-	32, // 42: switchyard.v1.Delta.tool_calls:type_name -> switchyard.v1.ToolCallDelta
-	34, // 43: switchyard.v1.EmbeddingResponse.data:type_name -> switchyard.v1.Embedding
-	25, // 44: switchyard.v1.EmbeddingResponse.usage:type_name -> switchyard.v1.Usage
-	26, // 45: switchyard.v1.EmbeddingResponse.timings:type_name -> switchyard.v1.Timings
-	27, // 46: switchyard.v1.EmbeddingResponse.cache:type_name -> switchyard.v1.CacheInfo
-	28, // 47: switchyard.v1.EmbeddingResponse.attempts:type_name -> switchyard.v1.Attempt
-	36, // 48: switchyard.v1.ImageGenerationResponse.images:type_name -> switchyard.v1.GeneratedImage
-	25, // 49: switchyard.v1.ImageGenerationResponse.usage:type_name -> switchyard.v1.Usage
-	26, // 50: switchyard.v1.ImageGenerationResponse.timings:type_name -> switchyard.v1.Timings
-	28, // 51: switchyard.v1.ImageGenerationResponse.attempts:type_name -> switchyard.v1.Attempt
-	38, // 52: switchyard.v1.ModerationResponse.results:type_name -> switchyard.v1.ModerationResult
-	26, // 53: switchyard.v1.ModerationResponse.timings:type_name -> switchyard.v1.Timings
-	28, // 54: switchyard.v1.ModerationResponse.attempts:type_name -> switchyard.v1.Attempt
-	45, // 55: switchyard.v1.ModerationResult.categories:type_name -> switchyard.v1.ModerationResult.CategoriesEntry
-	46, // 56: switchyard.v1.ModerationResult.category_scores:type_name -> switchyard.v1.ModerationResult.CategoryScoresEntry
-	40, // 57: switchyard.v1.ListModelsResponse.models:type_name -> switchyard.v1.ModelGroup
-	6,  // 58: switchyard.v1.InferenceService.Complete:input_type -> switchyard.v1.CompletionRequest
-	6,  // 59: switchyard.v1.InferenceService.StreamComplete:input_type -> switchyard.v1.CompletionRequest
-	19, // 60: switchyard.v1.InferenceService.Embed:input_type -> switchyard.v1.EmbeddingRequest
-	20, // 61: switchyard.v1.InferenceService.GenerateImage:input_type -> switchyard.v1.ImageGenerationRequest
-	21, // 62: switchyard.v1.InferenceService.Moderate:input_type -> switchyard.v1.ModerationRequest
-	22, // 63: switchyard.v1.InferenceService.ListModels:input_type -> switchyard.v1.ListModelsRequest
-	23, // 64: switchyard.v1.InferenceService.Complete:output_type -> switchyard.v1.ModelResponse
-	29, // 65: switchyard.v1.InferenceService.StreamComplete:output_type -> switchyard.v1.ModelResponseChunk
-	33, // 66: switchyard.v1.InferenceService.Embed:output_type -> switchyard.v1.EmbeddingResponse
-	35, // 67: switchyard.v1.InferenceService.GenerateImage:output_type -> switchyard.v1.ImageGenerationResponse
-	37, // 68: switchyard.v1.InferenceService.Moderate:output_type -> switchyard.v1.ModerationResponse
-	39, // 69: switchyard.v1.InferenceService.ListModels:output_type -> switchyard.v1.ListModelsResponse
-	64, // [64:70] is the sub-list for method output_type
-	58, // [58:64] is the sub-list for method input_type
-	58, // [58:58] is the sub-list for extension type_name
-	58, // [58:58] is the sub-list for extension extendee
-	0,  // [0:58] is the sub-list for field type_name
+	8,  // 0: switchyard.v1.CompletionRequest.messages:type_name -> switchyard.v1.Message
+	11, // 1: switchyard.v1.CompletionRequest.tools:type_name -> switchyard.v1.Tool
+	13, // 2: switchyard.v1.CompletionRequest.tool_choice:type_name -> switchyard.v1.ToolChoice
+	16, // 3: switchyard.v1.CompletionRequest.response_format:type_name -> switchyard.v1.ResponseFormat
+	42, // 4: switchyard.v1.CompletionRequest.metadata:type_name -> switchyard.v1.CompletionRequest.MetadataEntry
+	18, // 5: switchyard.v1.CompletionRequest.options:type_name -> switchyard.v1.RequestOptions
+	9,  // 6: switchyard.v1.Message.parts:type_name -> switchyard.v1.ContentPart
+	14, // 7: switchyard.v1.Message.tool_calls:type_name -> switchyard.v1.ToolCall
+	7,  // 8: switchyard.v1.Message.cache_breakpoint:type_name -> switchyard.v1.CacheBreakpoint
+	10, // 9: switchyard.v1.ContentPart.image:type_name -> switchyard.v1.ImagePart
+	7,  // 10: switchyard.v1.ContentPart.cache_breakpoint:type_name -> switchyard.v1.CacheBreakpoint
+	12, // 11: switchyard.v1.Tool.function:type_name -> switchyard.v1.FunctionDefinition
+	7,  // 12: switchyard.v1.Tool.cache_breakpoint:type_name -> switchyard.v1.CacheBreakpoint
+	48, // 13: switchyard.v1.FunctionDefinition.parameters:type_name -> google.protobuf.Struct
+	0,  // 14: switchyard.v1.ToolChoice.mode:type_name -> switchyard.v1.ToolChoiceMode
+	15, // 15: switchyard.v1.ToolCall.function:type_name -> switchyard.v1.FunctionCall
+	1,  // 16: switchyard.v1.ResponseFormat.type:type_name -> switchyard.v1.ResponseFormatType
+	17, // 17: switchyard.v1.ResponseFormat.json_schema:type_name -> switchyard.v1.JsonSchema
+	48, // 18: switchyard.v1.JsonSchema.schema:type_name -> google.protobuf.Struct
+	19, // 19: switchyard.v1.RequestOptions.cache:type_name -> switchyard.v1.CacheControl
+	48, // 20: switchyard.v1.RequestOptions.provider_options:type_name -> google.protobuf.Struct
+	43, // 21: switchyard.v1.EmbeddingRequest.metadata:type_name -> switchyard.v1.EmbeddingRequest.MetadataEntry
+	18, // 22: switchyard.v1.EmbeddingRequest.options:type_name -> switchyard.v1.RequestOptions
+	44, // 23: switchyard.v1.ImageGenerationRequest.metadata:type_name -> switchyard.v1.ImageGenerationRequest.MetadataEntry
+	18, // 24: switchyard.v1.ImageGenerationRequest.options:type_name -> switchyard.v1.RequestOptions
+	45, // 25: switchyard.v1.ModerationRequest.metadata:type_name -> switchyard.v1.ModerationRequest.MetadataEntry
+	18, // 26: switchyard.v1.ModerationRequest.options:type_name -> switchyard.v1.RequestOptions
+	25, // 27: switchyard.v1.ModelResponse.choices:type_name -> switchyard.v1.Choice
+	26, // 28: switchyard.v1.ModelResponse.usage:type_name -> switchyard.v1.Usage
+	27, // 29: switchyard.v1.ModelResponse.timings:type_name -> switchyard.v1.Timings
+	28, // 30: switchyard.v1.ModelResponse.cache:type_name -> switchyard.v1.CacheInfo
+	29, // 31: switchyard.v1.ModelResponse.attempts:type_name -> switchyard.v1.Attempt
+	8,  // 32: switchyard.v1.Choice.message:type_name -> switchyard.v1.Message
+	2,  // 33: switchyard.v1.Choice.finish_reason:type_name -> switchyard.v1.FinishReason
+	49, // 34: switchyard.v1.Timings.received_at:type_name -> google.protobuf.Timestamp
+	3,  // 35: switchyard.v1.CacheInfo.layer:type_name -> switchyard.v1.CacheLayer
+	4,  // 36: switchyard.v1.Attempt.outcome:type_name -> switchyard.v1.AttemptOutcome
+	5,  // 37: switchyard.v1.Attempt.error_kind:type_name -> switchyard.v1.ErrorKind
+	31, // 38: switchyard.v1.ModelResponseChunk.choices:type_name -> switchyard.v1.ChunkChoice
+	26, // 39: switchyard.v1.ModelResponseChunk.usage:type_name -> switchyard.v1.Usage
+	27, // 40: switchyard.v1.ModelResponseChunk.timings:type_name -> switchyard.v1.Timings
+	28, // 41: switchyard.v1.ModelResponseChunk.cache:type_name -> switchyard.v1.CacheInfo
+	29, // 42: switchyard.v1.ModelResponseChunk.attempts:type_name -> switchyard.v1.Attempt
+	32, // 43: switchyard.v1.ChunkChoice.delta:type_name -> switchyard.v1.Delta
+	2,  // 44: switchyard.v1.ChunkChoice.finish_reason:type_name -> switchyard.v1.FinishReason
+	33, // 45: switchyard.v1.Delta.tool_calls:type_name -> switchyard.v1.ToolCallDelta
+	35, // 46: switchyard.v1.EmbeddingResponse.data:type_name -> switchyard.v1.Embedding
+	26, // 47: switchyard.v1.EmbeddingResponse.usage:type_name -> switchyard.v1.Usage
+	27, // 48: switchyard.v1.EmbeddingResponse.timings:type_name -> switchyard.v1.Timings
+	28, // 49: switchyard.v1.EmbeddingResponse.cache:type_name -> switchyard.v1.CacheInfo
+	29, // 50: switchyard.v1.EmbeddingResponse.attempts:type_name -> switchyard.v1.Attempt
+	37, // 51: switchyard.v1.ImageGenerationResponse.images:type_name -> switchyard.v1.GeneratedImage
+	26, // 52: switchyard.v1.ImageGenerationResponse.usage:type_name -> switchyard.v1.Usage
+	27, // 53: switchyard.v1.ImageGenerationResponse.timings:type_name -> switchyard.v1.Timings
+	29, // 54: switchyard.v1.ImageGenerationResponse.attempts:type_name -> switchyard.v1.Attempt
+	39, // 55: switchyard.v1.ModerationResponse.results:type_name -> switchyard.v1.ModerationResult
+	27, // 56: switchyard.v1.ModerationResponse.timings:type_name -> switchyard.v1.Timings
+	29, // 57: switchyard.v1.ModerationResponse.attempts:type_name -> switchyard.v1.Attempt
+	46, // 58: switchyard.v1.ModerationResult.categories:type_name -> switchyard.v1.ModerationResult.CategoriesEntry
+	47, // 59: switchyard.v1.ModerationResult.category_scores:type_name -> switchyard.v1.ModerationResult.CategoryScoresEntry
+	41, // 60: switchyard.v1.ListModelsResponse.models:type_name -> switchyard.v1.ModelGroup
+	6,  // 61: switchyard.v1.InferenceService.Complete:input_type -> switchyard.v1.CompletionRequest
+	6,  // 62: switchyard.v1.InferenceService.StreamComplete:input_type -> switchyard.v1.CompletionRequest
+	20, // 63: switchyard.v1.InferenceService.Embed:input_type -> switchyard.v1.EmbeddingRequest
+	21, // 64: switchyard.v1.InferenceService.GenerateImage:input_type -> switchyard.v1.ImageGenerationRequest
+	22, // 65: switchyard.v1.InferenceService.Moderate:input_type -> switchyard.v1.ModerationRequest
+	23, // 66: switchyard.v1.InferenceService.ListModels:input_type -> switchyard.v1.ListModelsRequest
+	24, // 67: switchyard.v1.InferenceService.Complete:output_type -> switchyard.v1.ModelResponse
+	30, // 68: switchyard.v1.InferenceService.StreamComplete:output_type -> switchyard.v1.ModelResponseChunk
+	34, // 69: switchyard.v1.InferenceService.Embed:output_type -> switchyard.v1.EmbeddingResponse
+	36, // 70: switchyard.v1.InferenceService.GenerateImage:output_type -> switchyard.v1.ImageGenerationResponse
+	38, // 71: switchyard.v1.InferenceService.Moderate:output_type -> switchyard.v1.ModerationResponse
+	40, // 72: switchyard.v1.InferenceService.ListModels:output_type -> switchyard.v1.ListModelsResponse
+	67, // [67:73] is the sub-list for method output_type
+	61, // [61:67] is the sub-list for method input_type
+	61, // [61:61] is the sub-list for extension type_name
+	61, // [61:61] is the sub-list for extension extendee
+	0,  // [0:61] is the sub-list for field type_name
 }
 
 func init() { file_switchyard_v1_inference_proto_init() }
@@ -3818,26 +3916,26 @@ func file_switchyard_v1_inference_proto_init() {
 		return
 	}
 	file_switchyard_v1_inference_proto_msgTypes[0].OneofWrappers = []any{}
-	file_switchyard_v1_inference_proto_msgTypes[1].OneofWrappers = []any{}
-	file_switchyard_v1_inference_proto_msgTypes[2].OneofWrappers = []any{
+	file_switchyard_v1_inference_proto_msgTypes[2].OneofWrappers = []any{}
+	file_switchyard_v1_inference_proto_msgTypes[3].OneofWrappers = []any{
 		(*ContentPart_Text)(nil),
 		(*ContentPart_Image)(nil),
 	}
-	file_switchyard_v1_inference_proto_msgTypes[3].OneofWrappers = []any{
+	file_switchyard_v1_inference_proto_msgTypes[4].OneofWrappers = []any{
 		(*ImagePart_Url)(nil),
 		(*ImagePart_Data)(nil),
 	}
-	file_switchyard_v1_inference_proto_msgTypes[5].OneofWrappers = []any{}
-	file_switchyard_v1_inference_proto_msgTypes[6].OneofWrappers = []any{
+	file_switchyard_v1_inference_proto_msgTypes[6].OneofWrappers = []any{}
+	file_switchyard_v1_inference_proto_msgTypes[7].OneofWrappers = []any{
 		(*ToolChoice_Mode)(nil),
 		(*ToolChoice_FunctionName)(nil),
 	}
-	file_switchyard_v1_inference_proto_msgTypes[10].OneofWrappers = []any{}
 	file_switchyard_v1_inference_proto_msgTypes[11].OneofWrappers = []any{}
 	file_switchyard_v1_inference_proto_msgTypes[12].OneofWrappers = []any{}
 	file_switchyard_v1_inference_proto_msgTypes[13].OneofWrappers = []any{}
 	file_switchyard_v1_inference_proto_msgTypes[14].OneofWrappers = []any{}
-	file_switchyard_v1_inference_proto_msgTypes[30].OneofWrappers = []any{
+	file_switchyard_v1_inference_proto_msgTypes[15].OneofWrappers = []any{}
+	file_switchyard_v1_inference_proto_msgTypes[31].OneofWrappers = []any{
 		(*GeneratedImage_Url)(nil),
 		(*GeneratedImage_Data)(nil),
 	}
@@ -3847,7 +3945,7 @@ func file_switchyard_v1_inference_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_switchyard_v1_inference_proto_rawDesc), len(file_switchyard_v1_inference_proto_rawDesc)),
 			NumEnums:      6,
-			NumMessages:   41,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -15,7 +15,7 @@ import type { JsonObject, Message as Message$1 } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/inference.proto.
  */
 export const file_switchyard_v1_inference: GenFile = /*@__PURE__*/
-  fileDesc("Ch1zd2l0Y2h5YXJkL3YxL2luZmVyZW5jZS5wcm90bxINc3dpdGNoeWFyZC52MSLdBQoRQ29tcGxldGlvblJlcXVlc3QSDQoFbW9kZWwYASABKAkSKAoIbWVzc2FnZXMYAiADKAsyFi5zd2l0Y2h5YXJkLnYxLk1lc3NhZ2USIgoFdG9vbHMYAyADKAsyEy5zd2l0Y2h5YXJkLnYxLlRvb2wSLgoLdG9vbF9jaG9pY2UYBCABKAsyGS5zd2l0Y2h5YXJkLnYxLlRvb2xDaG9pY2USIAoTcGFyYWxsZWxfdG9vbF9jYWxscxgFIAEoCEgAiAEBEjYKD3Jlc3BvbnNlX2Zvcm1hdBgGIAEoCzIdLnN3aXRjaHlhcmQudjEuUmVzcG9uc2VGb3JtYXQSGAoLdGVtcGVyYXR1cmUYByABKAFIAYgBARISCgV0b3BfcBgIIAEoAUgCiAEBEhcKCm1heF90b2tlbnMYCSABKA1IA4gBARIMCgRzdG9wGAogAygJEg4KAW4YCyABKA1IBIgBARIRCgRzZWVkGAwgASgDSAWIAQESHQoQcHJlc2VuY2VfcGVuYWx0eRgNIAEoAUgGiAEBEh4KEWZyZXF1ZW5jeV9wZW5hbHR5GA4gASgBSAeIAQESDAoEdXNlchgPIAEoCRJACghtZXRhZGF0YRgQIAMoCzIuLnN3aXRjaHlhcmQudjEuQ29tcGxldGlvblJlcXVlc3QuTWV0YWRhdGFFbnRyeRIuCgdvcHRpb25zGBEgASgLMh0uc3dpdGNoeWFyZC52MS5SZXF1ZXN0T3B0aW9ucxovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCFgoUX3BhcmFsbGVsX3Rvb2xfY2FsbHNCDgoMX3RlbXBlcmF0dXJlQggKBl90b3BfcEINCgtfbWF4X3Rva2Vuc0IECgJfbkIHCgVfc2VlZEITChFfcHJlc2VuY2VfcGVuYWx0eUIUChJfZnJlcXVlbmN5X3BlbmFsdHkisgEKB01lc3NhZ2USDAoEcm9sZRgBIAEoCRIPCgdjb250ZW50GAIgASgJEikKBXBhcnRzGAMgAygLMhouc3dpdGNoeWFyZC52MS5Db250ZW50UGFydBIRCgRuYW1lGAQgASgJSACIAQESKwoKdG9vbF9jYWxscxgFIAMoCzIXLnN3aXRjaHlhcmQudjEuVG9vbENhbGwSFAoMdG9vbF9jYWxsX2lkGAYgASgJQgcKBV9uYW1lIlAKC0NvbnRlbnRQYXJ0Eg4KBHRleHQYASABKAlIABIpCgVpbWFnZRgCIAEoCzIYLnN3aXRjaHlhcmQudjEuSW1hZ2VQYXJ0SABCBgoEcGFydCJXCglJbWFnZVBhcnQSDQoDdXJsGAEgASgJSAASDgoEZGF0YRgCIAEoDEgAEhEKCW1pbWVfdHlwZRgDIAEoCRIOCgZkZXRhaWwYBCABKAlCCAoGc291cmNlIjsKBFRvb2wSMwoIZnVuY3Rpb24YASABKAsyIS5zd2l0Y2h5YXJkLnYxLkZ1bmN0aW9uRGVmaW5pdGlvbiKEAQoSRnVuY3Rpb25EZWZpbml0aW9uEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSKwoKcGFyYW1ldGVycxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEwoGc3RyaWN0GAQgASgISACIAQFCCQoHX3N0cmljdCJeCgpUb29sQ2hvaWNlEi0KBG1vZGUYASABKA4yHS5zd2l0Y2h5YXJkLnYxLlRvb2xDaG9pY2VNb2RlSAASFwoNZnVuY3Rpb25fbmFtZRgCIAEoCUgAQggKBmNob2ljZSJFCghUb29sQ2FsbBIKCgJpZBgBIAEoCRItCghmdW5jdGlvbhgCIAEoCzIbLnN3aXRjaHlhcmQudjEuRnVuY3Rpb25DYWxsIi8KDEZ1bmN0aW9uQ2FsbBIMCgRuYW1lGAEgASgJEhEKCWFyZ3VtZW50cxgCIAEoCSJxCg5SZXNwb25zZUZvcm1hdBIvCgR0eXBlGAEgASgOMiEuc3dpdGNoeWFyZC52MS5SZXNwb25zZUZvcm1hdFR5cGUSLgoLanNvbl9zY2hlbWEYAiABKAsyGS5zd2l0Y2h5YXJkLnYxLkpzb25TY2hlbWEieAoKSnNvblNjaGVtYRIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEicKBnNjaGVtYRgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEwoGc3RyaWN0GAQgASgISACIAQFCCQoHX3N0cmljdCLqAQoOUmVxdWVzdE9wdGlvbnMSKgoFY2FjaGUYASABKAsyGy5zd2l0Y2h5YXJkLnYxLkNhY2hlQ29udHJvbBIXCgp0aW1lb3V0X21zGAIgASgNSACIAQESDAoEdGFncxgDIAMoCRIZChFkaXNhYmxlX2ZhbGxiYWNrcxgEIAEoCBIYCgtudW1fcmV0cmllcxgFIAEoDUgBiAEBEjEKEHByb3ZpZGVyX29wdGlvbnMYBiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Qg0KC190aW1lb3V0X21zQg4KDF9udW1fcmV0cmllcyKJAQoMQ2FjaGVDb250cm9sEhAKCG5vX2NhY2hlGAEgASgIEhAKCG5vX3N0b3JlGAIgASgIEhIKBXR0bF9zGAMgASgNSACIAQESFgoJbWF4X2FnZV9zGAQgASgNSAGIAQESEQoJbmFtZXNwYWNlGAUgASgJQggKBl90dGxfc0IMCgpfbWF4X2FnZV9zIogCChBFbWJlZGRpbmdSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEg0KBWlucHV0GAIgAygJEhcKCmRpbWVuc2lvbnMYAyABKA1IAIgBARIMCgR1c2VyGAQgASgJEj8KCG1ldGFkYXRhGAUgAygLMi0uc3dpdGNoeWFyZC52MS5FbWJlZGRpbmdSZXF1ZXN0Lk1ldGFkYXRhRW50cnkSLgoHb3B0aW9ucxgGIAEoCzIdLnN3aXRjaHlhcmQudjEuUmVxdWVzdE9wdGlvbnMaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQg0KC19kaW1lbnNpb25zIrECChZJbWFnZUdlbmVyYXRpb25SZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEg4KBnByb21wdBgCIAEoCRIOCgFuGAMgASgNSACIAQESDAoEc2l6ZRgEIAEoCRIPCgdxdWFsaXR5GAUgASgJEg0KBXN0eWxlGAYgASgJEgwKBHVzZXIYByABKAkSRQoIbWV0YWRhdGEYCCADKAsyMy5zd2l0Y2h5YXJkLnYxLkltYWdlR2VuZXJhdGlvblJlcXVlc3QuTWV0YWRhdGFFbnRyeRIuCgdvcHRpb25zGAkgASgLMh0uc3dpdGNoeWFyZC52MS5SZXF1ZXN0T3B0aW9ucxovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCBAoCX24i1AEKEU1vZGVyYXRpb25SZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEg0KBWlucHV0GAIgAygJEkAKCG1ldGFkYXRhGAMgAygLMi4uc3dpdGNoeWFyZC52MS5Nb2RlcmF0aW9uUmVxdWVzdC5NZXRhZGF0YUVudHJ5Ei4KB29wdGlvbnMYBCABKAsyHS5zd2l0Y2h5YXJkLnYxLlJlcXVlc3RPcHRpb25zGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ASITChFMaXN0TW9kZWxzUmVxdWVzdCLwAgoNTW9kZWxSZXNwb25zZRIKCgJpZBgBIAEoCRIPCgdjcmVhdGVkGAIgASgDEg0KBW1vZGVsGAMgASgJEhMKC21vZGVsX2dyb3VwGAQgASgJEhAKCHByb3ZpZGVyGAUgASgJEhUKDWRlcGxveW1lbnRfaWQYBiABKAkSJgoHY2hvaWNlcxgHIAMoCzIVLnN3aXRjaHlhcmQudjEuQ2hvaWNlEiMKBXVzYWdlGAggASgLMhQuc3dpdGNoeWFyZC52MS5Vc2FnZRIQCghjb3N0X3VzZBgJIAEoARInCgd0aW1pbmdzGAogASgLMhYuc3dpdGNoeWFyZC52MS5UaW1pbmdzEicKBWNhY2hlGAsgASgLMhguc3dpdGNoeWFyZC52MS5DYWNoZUluZm8SKAoIYXR0ZW1wdHMYDCADKAsyFi5zd2l0Y2h5YXJkLnYxLkF0dGVtcHQSGgoSc3lzdGVtX2ZpbmdlcnByaW50GA0gASgJInQKBkNob2ljZRINCgVpbmRleBgBIAEoDRInCgdtZXNzYWdlGAIgASgLMhYuc3dpdGNoeWFyZC52MS5NZXNzYWdlEjIKDWZpbmlzaF9yZWFzb24YAyABKA4yGy5zd2l0Y2h5YXJkLnYxLkZpbmlzaFJlYXNvbiKtAQoFVXNhZ2USFQoNcHJvbXB0X3Rva2VucxgBIAEoDRIZChFjb21wbGV0aW9uX3Rva2VucxgCIAEoDRIUCgx0b3RhbF90b2tlbnMYAyABKA0SHAoUY2FjaGVkX3Byb21wdF90b2tlbnMYBCABKA0SJAocY2FjaGVfY3JlYXRpb25fcHJvbXB0X3Rva2VucxgFIAEoDRIYChByZWFzb25pbmdfdG9rZW5zGAYgASgNIqABCgdUaW1pbmdzEi8KC3JlY2VpdmVkX2F0GAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIZChF1cHN0cmVhbV9zdGFydF9tcxgCIAEoARIWCg5maXJzdF90b2tlbl9tcxgDIAEoARIUCgxjb21wbGV0ZWRfbXMYBCABKAESGwoTZ2F0ZXdheV9vdmVyaGVhZF9tcxgFIAEoASJeCglDYWNoZUluZm8SCwoDaGl0GAEgASgIEigKBWxheWVyGAIgASgOMhkuc3dpdGNoeWFyZC52MS5DYWNoZUxheWVyEg0KBWFnZV9zGAMgASgNEgsKA2tleRgEIAEoCSLlAQoHQXR0ZW1wdBIVCg1kZXBsb3ltZW50X2lkGAEgASgJEhAKCHByb3ZpZGVyGAIgASgJEhMKC21vZGVsX2dyb3VwGAMgASgJEi4KB291dGNvbWUYBCABKA4yHS5zd2l0Y2h5YXJkLnYxLkF0dGVtcHRPdXRjb21lEiwKCmVycm9yX2tpbmQYBSABKA4yGC5zd2l0Y2h5YXJkLnYxLkVycm9yS2luZBIVCg1lcnJvcl9tZXNzYWdlGAYgASgJEhMKC2h0dHBfc3RhdHVzGAcgASgNEhIKCmxhdGVuY3lfbXMYCCABKAEi3gIKEk1vZGVsUmVzcG9uc2VDaHVuaxIKCgJpZBgBIAEoCRIPCgdjcmVhdGVkGAIgASgDEg0KBW1vZGVsGAMgASgJEhMKC21vZGVsX2dyb3VwGAQgASgJEhAKCHByb3ZpZGVyGAUgASgJEhUKDWRlcGxveW1lbnRfaWQYBiABKAkSKwoHY2hvaWNlcxgHIAMoCzIaLnN3aXRjaHlhcmQudjEuQ2h1bmtDaG9pY2USIwoFdXNhZ2UYCCABKAsyFC5zd2l0Y2h5YXJkLnYxLlVzYWdlEhAKCGNvc3RfdXNkGAkgASgBEicKB3RpbWluZ3MYCiABKAsyFi5zd2l0Y2h5YXJkLnYxLlRpbWluZ3MSJwoFY2FjaGUYCyABKAsyGC5zd2l0Y2h5YXJkLnYxLkNhY2hlSW5mbxIoCghhdHRlbXB0cxgMIAMoCzIWLnN3aXRjaHlhcmQudjEuQXR0ZW1wdCJ1CgtDaHVua0Nob2ljZRINCgVpbmRleBgBIAEoDRIjCgVkZWx0YRgCIAEoCzIULnN3aXRjaHlhcmQudjEuRGVsdGESMgoNZmluaXNoX3JlYXNvbhgDIAEoDjIbLnN3aXRjaHlhcmQudjEuRmluaXNoUmVhc29uIlgKBURlbHRhEgwKBHJvbGUYASABKAkSDwoHY29udGVudBgCIAEoCRIwCgp0b29sX2NhbGxzGAMgAygLMhwuc3dpdGNoeWFyZC52MS5Ub29sQ2FsbERlbHRhIksKDVRvb2xDYWxsRGVsdGESDQoFaW5kZXgYASABKA0SCgoCaWQYAiABKAkSDAoEbmFtZRgDIAEoCRIRCglhcmd1bWVudHMYBCABKAkiuwIKEUVtYmVkZGluZ1Jlc3BvbnNlEg0KBW1vZGVsGAEgASgJEhMKC21vZGVsX2dyb3VwGAIgASgJEhAKCHByb3ZpZGVyGAMgASgJEhUKDWRlcGxveW1lbnRfaWQYBCABKAkSJgoEZGF0YRgFIAMoCzIYLnN3aXRjaHlhcmQudjEuRW1iZWRkaW5nEiMKBXVzYWdlGAYgASgLMhQuc3dpdGNoeWFyZC52MS5Vc2FnZRIQCghjb3N0X3VzZBgHIAEoARInCgd0aW1pbmdzGAggASgLMhYuc3dpdGNoeWFyZC52MS5UaW1pbmdzEicKBWNhY2hlGAkgASgLMhguc3dpdGNoeWFyZC52MS5DYWNoZUluZm8SKAoIYXR0ZW1wdHMYCiADKAsyFi5zd2l0Y2h5YXJkLnYxLkF0dGVtcHQiKgoJRW1iZWRkaW5nEg0KBWluZGV4GAEgASgNEg4KBnZlY3RvchgCIAMoAiKwAgoXSW1hZ2VHZW5lcmF0aW9uUmVzcG9uc2USDwoHY3JlYXRlZBgBIAEoAxINCgVtb2RlbBgCIAEoCRITCgttb2RlbF9ncm91cBgDIAEoCRIQCghwcm92aWRlchgEIAEoCRIVCg1kZXBsb3ltZW50X2lkGAUgASgJEi0KBmltYWdlcxgGIAMoCzIdLnN3aXRjaHlhcmQudjEuR2VuZXJhdGVkSW1hZ2USIwoFdXNhZ2UYByABKAsyFC5zd2l0Y2h5YXJkLnYxLlVzYWdlEhAKCGNvc3RfdXNkGAggASgBEicKB3RpbWluZ3MYCSABKAsyFi5zd2l0Y2h5YXJkLnYxLlRpbWluZ3MSKAoIYXR0ZW1wdHMYCiADKAsyFi5zd2l0Y2h5YXJkLnYxLkF0dGVtcHQiYwoOR2VuZXJhdGVkSW1hZ2USDQoDdXJsGAEgASgJSAASDgoEZGF0YRgCIAEoDEgAEhEKCW1pbWVfdHlwZRgDIAEoCRIWCg5yZXZpc2VkX3Byb21wdBgEIAEoCUIHCgVpbWFnZSLyAQoSTW9kZXJhdGlvblJlc3BvbnNlEgoKAmlkGAEgASgJEg0KBW1vZGVsGAIgASgJEhMKC21vZGVsX2dyb3VwGAMgASgJEhAKCHByb3ZpZGVyGAQgASgJEhUKDWRlcGxveW1lbnRfaWQYBSABKAkSMAoHcmVzdWx0cxgGIAMoCzIfLnN3aXRjaHlhcmQudjEuTW9kZXJhdGlvblJlc3VsdBInCgd0aW1pbmdzGAcgASgLMhYuc3dpdGNoeWFyZC52MS5UaW1pbmdzEigKCGF0dGVtcHRzGAggAygLMhYuc3dpdGNoeWFyZC52MS5BdHRlbXB0IqACChBNb2RlcmF0aW9uUmVzdWx0Eg8KB2ZsYWdnZWQYASABKAgSQwoKY2F0ZWdvcmllcxgCIAMoCzIvLnN3aXRjaHlhcmQudjEuTW9kZXJhdGlvblJlc3VsdC5DYXRlZ29yaWVzRW50cnkSTAoPY2F0ZWdvcnlfc2NvcmVzGAMgAygLMjMuc3dpdGNoeWFyZC52MS5Nb2RlcmF0aW9uUmVzdWx0LkNhdGVnb3J5U2NvcmVzRW50cnkaMQoPQ2F0ZWdvcmllc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCDoCOAEaNQoTQ2F0ZWdvcnlTY29yZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAE6AjgBIj8KEkxpc3RNb2RlbHNSZXNwb25zZRIpCgZtb2RlbHMYASADKAsyGS5zd2l0Y2h5YXJkLnYxLk1vZGVsR3JvdXAiYQoKTW9kZWxHcm91cBIMCgRuYW1lGAEgASgJEhgKEGRlcGxveW1lbnRfY291bnQYAiABKA0SEQoJcHJvdmlkZXJzGAMgAygJEhgKEG1heF9pbnB1dF90b2tlbnMYBCABKA0qhwEKDlRvb2xDaG9pY2VNb2RlEiAKHFRPT0xfQ0hPSUNFX01PREVfVU5TUEVDSUZJRUQQABIZChVUT09MX0NIT0lDRV9NT0RFX0FVVE8QARIZChVUT09MX0NIT0lDRV9NT0RFX05PTkUQAhIdChlUT09MX0NIT0lDRV9NT0RFX1JFUVVJUkVEEAMqpQEKElJlc3BvbnNlRm9ybWF0VHlwZRIkCiBSRVNQT05TRV9GT1JNQVRfVFlQRV9VTlNQRUNJRklFRBAAEh0KGVJFU1BPTlNFX0ZPUk1BVF9UWVBFX1RFWFQQARIkCiBSRVNQT05TRV9GT1JNQVRfVFlQRV9KU09OX09CSkVDVBACEiQKIFJFU1BPTlNFX0ZPUk1BVF9UWVBFX0pTT05fU0NIRU1BEAMqnwEKDEZpbmlzaFJlYXNvbhIdChlGSU5JU0hfUkVBU09OX1VOU1BFQ0lGSUVEEAASFgoSRklOSVNIX1JFQVNPTl9TVE9QEAESGAoURklOSVNIX1JFQVNPTl9MRU5HVEgQAhIcChhGSU5JU0hfUkVBU09OX1RPT0xfQ0FMTFMQAxIgChxGSU5JU0hfUkVBU09OX0NPTlRFTlRfRklMVEVSEAQqnQEKCkNhY2hlTGF5ZXISGwoXQ0FDSEVfTEFZRVJfVU5TUEVDSUZJRUQQABIWChJDQUNIRV9MQVlFUl9NRU1PUlkQARIVChFDQUNIRV9MQVlFUl9SRURJUxACEhIKDkNBQ0hFX0xBWUVSX1MzEAMSEwoPQ0FDSEVfTEFZRVJfR0NTEAQSGgoWQ0FDSEVfTEFZRVJfQVpVUkVfQkxPQhAFKmsKDkF0dGVtcHRPdXRjb21lEh8KG0FUVEVNUFRfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhsKF0FUVEVNUFRfT1VUQ09NRV9TVUNDRVNTEAESGwoXQVRURU1QVF9PVVRDT01FX0ZBSUxVUkUQAirdAwoJRXJyb3JLaW5kEhoKFkVSUk9SX0tJTkRfVU5TUEVDSUZJRUQQABIeChpFUlJPUl9LSU5EX0lOVkFMSURfUkVRVUVTVBABEh0KGUVSUk9SX0tJTkRfQVVUSEVOVElDQVRJT04QAhIgChxFUlJPUl9LSU5EX1BFUk1JU1NJT05fREVOSUVEEAMSGAoURVJST1JfS0lORF9OT1RfRk9VTkQQBBIbChdFUlJPUl9LSU5EX1JBVEVfTElNSVRFRBAFEiYKIkVSUk9SX0tJTkRfQ09OVEVYVF9XSU5ET1dfRVhDRUVERUQQBhIdChlFUlJPUl9LSU5EX0NPTlRFTlRfUE9MSUNZEAcSFgoSRVJST1JfS0lORF9USU1FT1VUEAgSIwofRVJST1JfS0lORF9VUFNUUkVBTV9VTkFWQUlMQUJMRRAJEhsKF0VSUk9SX0tJTkRfQkFEX1JFU1BPTlNFEAoSGAoURVJST1JfS0lORF9DQU5DRUxMRUQQCxIgChxFUlJPUl9LSU5EX1BBWUxPQURfVE9PX0xBUkdFEAwSJgoiRVJST1JfS0lORF9OT19ERVBMT1lNRU5UX0FWQUlMQUJMRRANEhcKE0VSUk9SX0tJTkRfSU5URVJOQUwQDjKHBAoQSW5mZXJlbmNlU2VydmljZRJKCghDb21wbGV0ZRIgLnN3aXRjaHlhcmQudjEuQ29tcGxldGlvblJlcXVlc3QaHC5zd2l0Y2h5YXJkLnYxLk1vZGVsUmVzcG9uc2USVwoOU3RyZWFtQ29tcGxldGUSIC5zd2l0Y2h5YXJkLnYxLkNvbXBsZXRpb25SZXF1ZXN0GiEuc3dpdGNoeWFyZC52MS5Nb2RlbFJlc3BvbnNlQ2h1bmswARJKCgVFbWJlZBIfLnN3aXRjaHlhcmQudjEuRW1iZWRkaW5nUmVxdWVzdBogLnN3aXRjaHlhcmQudjEuRW1iZWRkaW5nUmVzcG9uc2USXgoNR2VuZXJhdGVJbWFnZRIlLnN3aXRjaHlhcmQudjEuSW1hZ2VHZW5lcmF0aW9uUmVxdWVzdBomLnN3aXRjaHlhcmQudjEuSW1hZ2VHZW5lcmF0aW9uUmVzcG9uc2USTwoITW9kZXJhdGUSIC5zd2l0Y2h5YXJkLnYxLk1vZGVyYXRpb25SZXF1ZXN0GiEuc3dpdGNoeWFyZC52MS5Nb2RlcmF0aW9uUmVzcG9uc2USUQoKTGlzdE1vZGVscxIgLnN3aXRjaHlhcmQudjEuTGlzdE1vZGVsc1JlcXVlc3QaIS5zd2l0Y2h5YXJkLnYxLkxpc3RNb2RlbHNSZXNwb25zZUJIWkZnaXRodWIuY29tL3N3aXRjaHlhcmQtZGV2L3N3aXRjaHlhcmQvZ2VuL2dvL3N3aXRjaHlhcmQvdjE7c3dpdGNoeWFyZHYxYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("Ch1zd2l0Y2h5YXJkL3YxL2luZmVyZW5jZS5wcm90bxINc3dpdGNoeWFyZC52MSL3BQoRQ29tcGxldGlvblJlcXVlc3QSDQoFbW9kZWwYASABKAkSKAoIbWVzc2FnZXMYAiADKAsyFi5zd2l0Y2h5YXJkLnYxLk1lc3NhZ2USIgoFdG9vbHMYAyADKAsyEy5zd2l0Y2h5YXJkLnYxLlRvb2wSLgoLdG9vbF9jaG9pY2UYBCABKAsyGS5zd2l0Y2h5YXJkLnYxLlRvb2xDaG9pY2USIAoTcGFyYWxsZWxfdG9vbF9jYWxscxgFIAEoCEgAiAEBEjYKD3Jlc3BvbnNlX2Zvcm1hdBgGIAEoCzIdLnN3aXRjaHlhcmQudjEuUmVzcG9uc2VGb3JtYXQSGAoLdGVtcGVyYXR1cmUYByABKAFIAYgBARISCgV0b3BfcBgIIAEoAUgCiAEBEhcKCm1heF90b2tlbnMYCSABKA1IA4gBARIMCgRzdG9wGAogAygJEg4KAW4YCyABKA1IBIgBARIRCgRzZWVkGAwgASgDSAWIAQESHQoQcHJlc2VuY2VfcGVuYWx0eRgNIAEoAUgGiAEBEh4KEWZyZXF1ZW5jeV9wZW5hbHR5GA4gASgBSAeIAQESDAoEdXNlchgPIAEoCRJACghtZXRhZGF0YRgQIAMoCzIuLnN3aXRjaHlhcmQudjEuQ29tcGxldGlvblJlcXVlc3QuTWV0YWRhdGFFbnRyeRIuCgdvcHRpb25zGBEgASgLMh0uc3dpdGNoeWFyZC52MS5SZXF1ZXN0T3B0aW9ucxIYChBwcm9tcHRfY2FjaGVfa2V5GDwgASgJGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUIWChRfcGFyYWxsZWxfdG9vbF9jYWxsc0IOCgxfdGVtcGVyYXR1cmVCCAoGX3RvcF9wQg0KC19tYXhfdG9rZW5zQgQKAl9uQgcKBV9zZWVkQhMKEV9wcmVzZW5jZV9wZW5hbHR5QhQKEl9mcmVxdWVuY3lfcGVuYWx0eSIgCg9DYWNoZUJyZWFrcG9pbnQSDQoFdHRsX3MYASABKA0i7AEKB01lc3NhZ2USDAoEcm9sZRgBIAEoCRIPCgdjb250ZW50GAIgASgJEikKBXBhcnRzGAMgAygLMhouc3dpdGNoeWFyZC52MS5Db250ZW50UGFydBIRCgRuYW1lGAQgASgJSACIAQESKwoKdG9vbF9jYWxscxgFIAMoCzIXLnN3aXRjaHlhcmQudjEuVG9vbENhbGwSFAoMdG9vbF9jYWxsX2lkGAYgASgJEjgKEGNhY2hlX2JyZWFrcG9pbnQYPCABKAsyHi5zd2l0Y2h5YXJkLnYxLkNhY2hlQnJlYWtwb2ludEIHCgVfbmFtZSKKAQoLQ29udGVudFBhcnQSDgoEdGV4dBgBIAEoCUgAEikKBWltYWdlGAIgASgLMhguc3dpdGNoeWFyZC52MS5JbWFnZVBhcnRIABI4ChBjYWNoZV9icmVha3BvaW50GDwgASgLMh4uc3dpdGNoeWFyZC52MS5DYWNoZUJyZWFrcG9pbnRCBgoEcGFydCJXCglJbWFnZVBhcnQSDQoDdXJsGAEgASgJSAASDgoEZGF0YRgCIAEoDEgAEhEKCW1pbWVfdHlwZRgDIAEoCRIOCgZkZXRhaWwYBCABKAlCCAoGc291cmNlInUKBFRvb2wSMwoIZnVuY3Rpb24YASABKAsyIS5zd2l0Y2h5YXJkLnYxLkZ1bmN0aW9uRGVmaW5pdGlvbhI4ChBjYWNoZV9icmVha3BvaW50GDwgASgLMh4uc3dpdGNoeWFyZC52MS5DYWNoZUJyZWFrcG9pbnQihAEKEkZ1bmN0aW9uRGVmaW5pdGlvbhIMCgRuYW1lGAEgASgJEhMKC2Rlc2NyaXB0aW9uGAIgASgJEisKCnBhcmFtZXRlcnMYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhMKBnN0cmljdBgEIAEoCEgAiAEBQgkKB19zdHJpY3QiXgoKVG9vbENob2ljZRItCgRtb2RlGAEgASgOMh0uc3dpdGNoeWFyZC52MS5Ub29sQ2hvaWNlTW9kZUgAEhcKDWZ1bmN0aW9uX25hbWUYAiABKAlIAEIICgZjaG9pY2UiRQoIVG9vbENhbGwSCgoCaWQYASABKAkSLQoIZnVuY3Rpb24YAiABKAsyGy5zd2l0Y2h5YXJkLnYxLkZ1bmN0aW9uQ2FsbCIvCgxGdW5jdGlvbkNhbGwSDAoEbmFtZRgBIAEoCRIRCglhcmd1bWVudHMYAiABKAkicQoOUmVzcG9uc2VGb3JtYXQSLwoEdHlwZRgBIAEoDjIhLnN3aXRjaHlhcmQudjEuUmVzcG9uc2VGb3JtYXRUeXBlEi4KC2pzb25fc2NoZW1hGAIgASgLMhkuc3dpdGNoeWFyZC52MS5Kc29uU2NoZW1hIngKCkpzb25TY2hlbWESDAoEbmFtZRgBIAEoCRITCgtkZXNjcmlwdGlvbhgCIAEoCRInCgZzY2hlbWEYAyABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhMKBnN0cmljdBgEIAEoCEgAiAEBQgkKB19zdHJpY3Qi6gEKDlJlcXVlc3RPcHRpb25zEioKBWNhY2hlGAEgASgLMhsuc3dpdGNoeWFyZC52MS5DYWNoZUNvbnRyb2wSFwoKdGltZW91dF9tcxgCIAEoDUgAiAEBEgwKBHRhZ3MYAyADKAkSGQoRZGlzYWJsZV9mYWxsYmFja3MYBCABKAgSGAoLbnVtX3JldHJpZXMYBSABKA1IAYgBARIxChBwcm92aWRlcl9vcHRpb25zGAYgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEINCgtfdGltZW91dF9tc0IOCgxfbnVtX3JldHJpZXMiiQEKDENhY2hlQ29udHJvbBIQCghub19jYWNoZRgBIAEoCBIQCghub19zdG9yZRgCIAEoCBISCgV0dGxfcxgDIAEoDUgAiAEBEhYKCW1heF9hZ2VfcxgEIAEoDUgBiAEBEhEKCW5hbWVzcGFjZRgFIAEoCUIICgZfdHRsX3NCDAoKX21heF9hZ2VfcyKIAgoQRW1iZWRkaW5nUmVxdWVzdBINCgVtb2RlbBgBIAEoCRINCgVpbnB1dBgCIAMoCRIXCgpkaW1lbnNpb25zGAMgASgNSACIAQESDAoEdXNlchgEIAEoCRI/CghtZXRhZGF0YRgFIAMoCzItLnN3aXRjaHlhcmQudjEuRW1iZWRkaW5nUmVxdWVzdC5NZXRhZGF0YUVudHJ5Ei4KB29wdGlvbnMYBiABKAsyHS5zd2l0Y2h5YXJkLnYxLlJlcXVlc3RPcHRpb25zGi8KDU1ldGFkYXRhRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4AUINCgtfZGltZW5zaW9ucyKxAgoWSW1hZ2VHZW5lcmF0aW9uUmVxdWVzdBINCgVtb2RlbBgBIAEoCRIOCgZwcm9tcHQYAiABKAkSDgoBbhgDIAEoDUgAiAEBEgwKBHNpemUYBCABKAkSDwoHcXVhbGl0eRgFIAEoCRINCgVzdHlsZRgGIAEoCRIMCgR1c2VyGAcgASgJEkUKCG1ldGFkYXRhGAggAygLMjMuc3dpdGNoeWFyZC52MS5JbWFnZUdlbmVyYXRpb25SZXF1ZXN0Lk1ldGFkYXRhRW50cnkSLgoHb3B0aW9ucxgJIAEoCzIdLnN3aXRjaHlhcmQudjEuUmVxdWVzdE9wdGlvbnMaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQgQKAl9uItQBChFNb2RlcmF0aW9uUmVxdWVzdBINCgVtb2RlbBgBIAEoCRINCgVpbnB1dBgCIAMoCRJACghtZXRhZGF0YRgDIAMoCzIuLnN3aXRjaHlhcmQudjEuTW9kZXJhdGlvblJlcXVlc3QuTWV0YWRhdGFFbnRyeRIuCgdvcHRpb25zGAQgASgLMh0uc3dpdGNoeWFyZC52MS5SZXF1ZXN0T3B0aW9ucxovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiEwoRTGlzdE1vZGVsc1JlcXVlc3Qi8AIKDU1vZGVsUmVzcG9uc2USCgoCaWQYASABKAkSDwoHY3JlYXRlZBgCIAEoAxINCgVtb2RlbBgDIAEoCRITCgttb2RlbF9ncm91cBgEIAEoCRIQCghwcm92aWRlchgFIAEoCRIVCg1kZXBsb3ltZW50X2lkGAYgASgJEiYKB2Nob2ljZXMYByADKAsyFS5zd2l0Y2h5YXJkLnYxLkNob2ljZRIjCgV1c2FnZRgIIAEoCzIULnN3aXRjaHlhcmQudjEuVXNhZ2USEAoIY29zdF91c2QYCSABKAESJwoHdGltaW5ncxgKIAEoCzIWLnN3aXRjaHlhcmQudjEuVGltaW5ncxInCgVjYWNoZRgLIAEoCzIYLnN3aXRjaHlhcmQudjEuQ2FjaGVJbmZvEigKCGF0dGVtcHRzGAwgAygLMhYuc3dpdGNoeWFyZC52MS5BdHRlbXB0EhoKEnN5c3RlbV9maW5nZXJwcmludBgNIAEoCSJ0CgZDaG9pY2USDQoFaW5kZXgYASABKA0SJwoHbWVzc2FnZRgCIAEoCzIWLnN3aXRjaHlhcmQudjEuTWVzc2FnZRIyCg1maW5pc2hfcmVhc29uGAMgASgOMhsuc3dpdGNoeWFyZC52MS5GaW5pc2hSZWFzb24irQEKBVVzYWdlEhUKDXByb21wdF90b2tlbnMYASABKA0SGQoRY29tcGxldGlvbl90b2tlbnMYAiABKA0SFAoMdG90YWxfdG9rZW5zGAMgASgNEhwKFGNhY2hlZF9wcm9tcHRfdG9rZW5zGAQgASgNEiQKHGNhY2hlX2NyZWF0aW9uX3Byb21wdF90b2tlbnMYBSABKA0SGAoQcmVhc29uaW5nX3Rva2VucxgGIAEoDSKgAQoHVGltaW5ncxIvCgtyZWNlaXZlZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRdXBzdHJlYW1fc3RhcnRfbXMYAiABKAESFgoOZmlyc3RfdG9rZW5fbXMYAyABKAESFAoMY29tcGxldGVkX21zGAQgASgBEhsKE2dhdGV3YXlfb3ZlcmhlYWRfbXMYBSABKAEiXgoJQ2FjaGVJbmZvEgsKA2hpdBgBIAEoCBIoCgVsYXllchgCIAEoDjIZLnN3aXRjaHlhcmQudjEuQ2FjaGVMYXllchINCgVhZ2VfcxgDIAEoDRILCgNrZXkYBCABKAki5QEKB0F0dGVtcHQSFQoNZGVwbG95bWVudF9pZBgBIAEoCRIQCghwcm92aWRlchgCIAEoCRITCgttb2RlbF9ncm91cBgDIAEoCRIuCgdvdXRjb21lGAQgASgOMh0uc3dpdGNoeWFyZC52MS5BdHRlbXB0T3V0Y29tZRIsCgplcnJvcl9raW5kGAUgASgOMhguc3dpdGNoeWFyZC52MS5FcnJvcktpbmQSFQoNZXJyb3JfbWVzc2FnZRgGIAEoCRITCgtodHRwX3N0YXR1cxgHIAEoDRISCgpsYXRlbmN5X21zGAggASgBIt4CChJNb2RlbFJlc3BvbnNlQ2h1bmsSCgoCaWQYASABKAkSDwoHY3JlYXRlZBgCIAEoAxINCgVtb2RlbBgDIAEoCRITCgttb2RlbF9ncm91cBgEIAEoCRIQCghwcm92aWRlchgFIAEoCRIVCg1kZXBsb3ltZW50X2lkGAYgASgJEisKB2Nob2ljZXMYByADKAsyGi5zd2l0Y2h5YXJkLnYxLkNodW5rQ2hvaWNlEiMKBXVzYWdlGAggASgLMhQuc3dpdGNoeWFyZC52MS5Vc2FnZRIQCghjb3N0X3VzZBgJIAEoARInCgd0aW1pbmdzGAogASgLMhYuc3dpdGNoeWFyZC52MS5UaW1pbmdzEicKBWNhY2hlGAsgASgLMhguc3dpdGNoeWFyZC52MS5DYWNoZUluZm8SKAoIYXR0ZW1wdHMYDCADKAsyFi5zd2l0Y2h5YXJkLnYxLkF0dGVtcHQidQoLQ2h1bmtDaG9pY2USDQoFaW5kZXgYASABKA0SIwoFZGVsdGEYAiABKAsyFC5zd2l0Y2h5YXJkLnYxLkRlbHRhEjIKDWZpbmlzaF9yZWFzb24YAyABKA4yGy5zd2l0Y2h5YXJkLnYxLkZpbmlzaFJlYXNvbiJYCgVEZWx0YRIMCgRyb2xlGAEgASgJEg8KB2NvbnRlbnQYAiABKAkSMAoKdG9vbF9jYWxscxgDIAMoCzIcLnN3aXRjaHlhcmQudjEuVG9vbENhbGxEZWx0YSJLCg1Ub29sQ2FsbERlbHRhEg0KBWluZGV4GAEgASgNEgoKAmlkGAIgASgJEgwKBG5hbWUYAyABKAkSEQoJYXJndW1lbnRzGAQgASgJIrsCChFFbWJlZGRpbmdSZXNwb25zZRINCgVtb2RlbBgBIAEoCRITCgttb2RlbF9ncm91cBgCIAEoCRIQCghwcm92aWRlchgDIAEoCRIVCg1kZXBsb3ltZW50X2lkGAQgASgJEiYKBGRhdGEYBSADKAsyGC5zd2l0Y2h5YXJkLnYxLkVtYmVkZGluZxIjCgV1c2FnZRgGIAEoCzIULnN3aXRjaHlhcmQudjEuVXNhZ2USEAoIY29zdF91c2QYByABKAESJwoHdGltaW5ncxgIIAEoCzIWLnN3aXRjaHlhcmQudjEuVGltaW5ncxInCgVjYWNoZRgJIAEoCzIYLnN3aXRjaHlhcmQudjEuQ2FjaGVJbmZvEigKCGF0dGVtcHRzGAogAygLMhYuc3dpdGNoeWFyZC52MS5BdHRlbXB0IioKCUVtYmVkZGluZxINCgVpbmRleBgBIAEoDRIOCgZ2ZWN0b3IYAiADKAIisAIKF0ltYWdlR2VuZXJhdGlvblJlc3BvbnNlEg8KB2NyZWF0ZWQYASABKAMSDQoFbW9kZWwYAiABKAkSEwoLbW9kZWxfZ3JvdXAYAyABKAkSEAoIcHJvdmlkZXIYBCABKAkSFQoNZGVwbG95bWVudF9pZBgFIAEoCRItCgZpbWFnZXMYBiADKAsyHS5zd2l0Y2h5YXJkLnYxLkdlbmVyYXRlZEltYWdlEiMKBXVzYWdlGAcgASgLMhQuc3dpdGNoeWFyZC52MS5Vc2FnZRIQCghjb3N0X3VzZBgIIAEoARInCgd0aW1pbmdzGAkgASgLMhYuc3dpdGNoeWFyZC52MS5UaW1pbmdzEigKCGF0dGVtcHRzGAogAygLMhYuc3dpdGNoeWFyZC52MS5BdHRlbXB0ImMKDkdlbmVyYXRlZEltYWdlEg0KA3VybBgBIAEoCUgAEg4KBGRhdGEYAiABKAxIABIRCgltaW1lX3R5cGUYAyABKAkSFgoOcmV2aXNlZF9wcm9tcHQYBCABKAlCBwoFaW1hZ2Ui8gEKEk1vZGVyYXRpb25SZXNwb25zZRIKCgJpZBgBIAEoCRINCgVtb2RlbBgCIAEoCRITCgttb2RlbF9ncm91cBgDIAEoCRIQCghwcm92aWRlchgEIAEoCRIVCg1kZXBsb3ltZW50X2lkGAUgASgJEjAKB3Jlc3VsdHMYBiADKAsyHy5zd2l0Y2h5YXJkLnYxLk1vZGVyYXRpb25SZXN1bHQSJwoHdGltaW5ncxgHIAEoCzIWLnN3aXRjaHlhcmQudjEuVGltaW5ncxIoCghhdHRlbXB0cxgIIAMoCzIWLnN3aXRjaHlhcmQudjEuQXR0ZW1wdCKgAgoQTW9kZXJhdGlvblJlc3VsdBIPCgdmbGFnZ2VkGAEgASgIEkMKCmNhdGVnb3JpZXMYAiADKAsyLy5zd2l0Y2h5YXJkLnYxLk1vZGVyYXRpb25SZXN1bHQuQ2F0ZWdvcmllc0VudHJ5EkwKD2NhdGVnb3J5X3Njb3JlcxgDIAMoCzIzLnN3aXRjaHlhcmQudjEuTW9kZXJhdGlvblJlc3VsdC5DYXRlZ29yeVNjb3Jlc0VudHJ5GjEKD0NhdGVnb3JpZXNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAg6AjgBGjUKE0NhdGVnb3J5U2NvcmVzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgBOgI4ASI/ChJMaXN0TW9kZWxzUmVzcG9uc2USKQoGbW9kZWxzGAEgAygLMhkuc3dpdGNoeWFyZC52MS5Nb2RlbEdyb3VwImEKCk1vZGVsR3JvdXASDAoEbmFtZRgBIAEoCRIYChBkZXBsb3ltZW50X2NvdW50GAIgASgNEhEKCXByb3ZpZGVycxgDIAMoCRIYChBtYXhfaW5wdXRfdG9rZW5zGAQgASgNKocBCg5Ub29sQ2hvaWNlTW9kZRIgChxUT09MX0NIT0lDRV9NT0RFX1VOU1BFQ0lGSUVEEAASGQoVVE9PTF9DSE9JQ0VfTU9ERV9BVVRPEAESGQoVVE9PTF9DSE9JQ0VfTU9ERV9OT05FEAISHQoZVE9PTF9DSE9JQ0VfTU9ERV9SRVFVSVJFRBADKqUBChJSZXNwb25zZUZvcm1hdFR5cGUSJAogUkVTUE9OU0VfRk9STUFUX1RZUEVfVU5TUEVDSUZJRUQQABIdChlSRVNQT05TRV9GT1JNQVRfVFlQRV9URVhUEAESJAogUkVTUE9OU0VfRk9STUFUX1RZUEVfSlNPTl9PQkpFQ1QQAhIkCiBSRVNQT05TRV9GT1JNQVRfVFlQRV9KU09OX1NDSEVNQRADKp8BCgxGaW5pc2hSZWFzb24SHQoZRklOSVNIX1JFQVNPTl9VTlNQRUNJRklFRBAAEhYKEkZJTklTSF9SRUFTT05fU1RPUBABEhgKFEZJTklTSF9SRUFTT05fTEVOR1RIEAISHAoYRklOSVNIX1JFQVNPTl9UT09MX0NBTExTEAMSIAocRklOSVNIX1JFQVNPTl9DT05URU5UX0ZJTFRFUhAEKp0BCgpDYWNoZUxheWVyEhsKF0NBQ0hFX0xBWUVSX1VOU1BFQ0lGSUVEEAASFgoSQ0FDSEVfTEFZRVJfTUVNT1JZEAESFQoRQ0FDSEVfTEFZRVJfUkVESVMQAhISCg5DQUNIRV9MQVlFUl9TMxADEhMKD0NBQ0hFX0xBWUVSX0dDUxAEEhoKFkNBQ0hFX0xBWUVSX0FaVVJFX0JMT0IQBSprCg5BdHRlbXB0T3V0Y29tZRIfChtBVFRFTVBUX09VVENPTUVfVU5TUEVDSUZJRUQQABIbChdBVFRFTVBUX09VVENPTUVfU1VDQ0VTUxABEhsKF0FUVEVNUFRfT1VUQ09NRV9GQUlMVVJFEAIq3QMKCUVycm9yS2luZBIaChZFUlJPUl9LSU5EX1VOU1BFQ0lGSUVEEAASHgoaRVJST1JfS0lORF9JTlZBTElEX1JFUVVFU1QQARIdChlFUlJPUl9LSU5EX0FVVEhFTlRJQ0FUSU9OEAISIAocRVJST1JfS0lORF9QRVJNSVNTSU9OX0RFTklFRBADEhgKFEVSUk9SX0tJTkRfTk9UX0ZPVU5EEAQSGwoXRVJST1JfS0lORF9SQVRFX0xJTUlURUQQBRImCiJFUlJPUl9LSU5EX0NPTlRFWFRfV0lORE9XX0VYQ0VFREVEEAYSHQoZRVJST1JfS0lORF9DT05URU5UX1BPTElDWRAHEhYKEkVSUk9SX0tJTkRfVElNRU9VVBAIEiMKH0VSUk9SX0tJTkRfVVBTVFJFQU1fVU5BVkFJTEFCTEUQCRIbChdFUlJPUl9LSU5EX0JBRF9SRVNQT05TRRAKEhgKFEVSUk9SX0tJTkRfQ0FOQ0VMTEVEEAsSIAocRVJST1JfS0lORF9QQVlMT0FEX1RPT19MQVJHRRAMEiYKIkVSUk9SX0tJTkRfTk9fREVQTE9ZTUVOVF9BVkFJTEFCTEUQDRIXChNFUlJPUl9LSU5EX0lOVEVSTkFMEA4yhwQKEEluZmVyZW5jZVNlcnZpY2USSgoIQ29tcGxldGUSIC5zd2l0Y2h5YXJkLnYxLkNvbXBsZXRpb25SZXF1ZXN0Ghwuc3dpdGNoeWFyZC52MS5Nb2RlbFJlc3BvbnNlElcKDlN0cmVhbUNvbXBsZXRlEiAuc3dpdGNoeWFyZC52MS5Db21wbGV0aW9uUmVxdWVzdBohLnN3aXRjaHlhcmQudjEuTW9kZWxSZXNwb25zZUNodW5rMAESSgoFRW1iZWQSHy5zd2l0Y2h5YXJkLnYxLkVtYmVkZGluZ1JlcXVlc3QaIC5zd2l0Y2h5YXJkLnYxLkVtYmVkZGluZ1Jlc3BvbnNlEl4KDUdlbmVyYXRlSW1hZ2USJS5zd2l0Y2h5YXJkLnYxLkltYWdlR2VuZXJhdGlvblJlcXVlc3QaJi5zd2l0Y2h5YXJkLnYxLkltYWdlR2VuZXJhdGlvblJlc3BvbnNlEk8KCE1vZGVyYXRlEiAuc3dpdGNoeWFyZC52MS5Nb2RlcmF0aW9uUmVxdWVzdBohLnN3aXRjaHlhcmQudjEuTW9kZXJhdGlvblJlc3BvbnNlElEKCkxpc3RNb2RlbHMSIC5zd2l0Y2h5YXJkLnYxLkxpc3RNb2RlbHNSZXF1ZXN0GiEuc3dpdGNoeWFyZC52MS5MaXN0TW9kZWxzUmVzcG9uc2VCSFpGZ2l0aHViLmNvbS9zd2l0Y2h5YXJkLWRldi9zd2l0Y2h5YXJkL2dlbi9nby9zd2l0Y2h5YXJkL3YxO3N3aXRjaHlhcmR2MWIGcHJvdG8z", [file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message switchyard.v1.CompletionRequest
@@ -139,6 +139,15 @@ export type CompletionRequest = Message$1<"switchyard.v1.CompletionRequest"> & {
    * @generated from field: switchyard.v1.RequestOptions options = 17;
    */
   options?: RequestOptions | undefined;
+
+  /**
+   * Groups requests that share a long prompt prefix so the provider routes
+   * them to the same prompt cache (OpenAI `prompt_cache_key`); ignored by
+   * providers without one.
+   *
+   * @generated from field: string prompt_cache_key = 60;
+   */
+  promptCacheKey: string;
 };
 
 /**
@@ -147,6 +156,31 @@ export type CompletionRequest = Message$1<"switchyard.v1.CompletionRequest"> & {
  */
 export const CompletionRequestSchema: GenMessage<CompletionRequest> = /*@__PURE__*/
   messageDesc(file_switchyard_v1_inference, 0);
+
+/**
+ * A prompt-caching breakpoint: the provider may cache the prompt up to and
+ * including the item that carries it (Anthropic `cache_control`, Bedrock
+ * `cachePoint`). Cached reads and writes are reported in Usage and billed
+ * at their own rates.
+ *
+ * @generated from message switchyard.v1.CacheBreakpoint
+ */
+export type CacheBreakpoint = Message$1<"switchyard.v1.CacheBreakpoint"> & {
+  /**
+   * How long the provider should keep the cached prefix, seconds; 0 means
+   * the provider's default (Anthropic: 5 minutes; 3600 or more asks for 1 hour).
+   *
+   * @generated from field: uint32 ttl_s = 1;
+   */
+  ttlS: number;
+};
+
+/**
+ * Describes the message switchyard.v1.CacheBreakpoint.
+ * Use `create(CacheBreakpointSchema)` to create a new message.
+ */
+export const CacheBreakpointSchema: GenMessage<CacheBreakpoint> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_inference, 1);
 
 /**
  * @generated from message switchyard.v1.Message
@@ -193,6 +227,13 @@ export type Message = Message$1<"switchyard.v1.Message"> & {
    * @generated from field: string tool_call_id = 6;
    */
   toolCallId: string;
+
+  /**
+   * Cache the prompt up to the end of this message.
+   *
+   * @generated from field: switchyard.v1.CacheBreakpoint cache_breakpoint = 60;
+   */
+  cacheBreakpoint?: CacheBreakpoint | undefined;
 };
 
 /**
@@ -200,7 +241,7 @@ export type Message = Message$1<"switchyard.v1.Message"> & {
  * Use `create(MessageSchema)` to create a new message.
  */
 export const MessageSchema: GenMessage<Message> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 1);
+  messageDesc(file_switchyard_v1_inference, 2);
 
 /**
  * @generated from message switchyard.v1.ContentPart
@@ -222,6 +263,13 @@ export type ContentPart = Message$1<"switchyard.v1.ContentPart"> & {
     value: ImagePart;
     case: "image";
   } | { case: undefined; value?: undefined };
+
+  /**
+   * Cache the prompt up to and including this part.
+   *
+   * @generated from field: switchyard.v1.CacheBreakpoint cache_breakpoint = 60;
+   */
+  cacheBreakpoint?: CacheBreakpoint | undefined;
 };
 
 /**
@@ -229,7 +277,7 @@ export type ContentPart = Message$1<"switchyard.v1.ContentPart"> & {
  * Use `create(ContentPartSchema)` to create a new message.
  */
 export const ContentPartSchema: GenMessage<ContentPart> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 2);
+  messageDesc(file_switchyard_v1_inference, 3);
 
 /**
  * @generated from message switchyard.v1.ImagePart
@@ -276,7 +324,7 @@ export type ImagePart = Message$1<"switchyard.v1.ImagePart"> & {
  * Use `create(ImagePartSchema)` to create a new message.
  */
 export const ImagePartSchema: GenMessage<ImagePart> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 3);
+  messageDesc(file_switchyard_v1_inference, 4);
 
 /**
  * @generated from message switchyard.v1.Tool
@@ -286,6 +334,13 @@ export type Tool = Message$1<"switchyard.v1.Tool"> & {
    * @generated from field: switchyard.v1.FunctionDefinition function = 1;
    */
   function?: FunctionDefinition | undefined;
+
+  /**
+   * Cache the tool definitions up to and including this one.
+   *
+   * @generated from field: switchyard.v1.CacheBreakpoint cache_breakpoint = 60;
+   */
+  cacheBreakpoint?: CacheBreakpoint | undefined;
 };
 
 /**
@@ -293,7 +348,7 @@ export type Tool = Message$1<"switchyard.v1.Tool"> & {
  * Use `create(ToolSchema)` to create a new message.
  */
 export const ToolSchema: GenMessage<Tool> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 4);
+  messageDesc(file_switchyard_v1_inference, 5);
 
 /**
  * @generated from message switchyard.v1.FunctionDefinition
@@ -331,7 +386,7 @@ export type FunctionDefinition = Message$1<"switchyard.v1.FunctionDefinition"> &
  * Use `create(FunctionDefinitionSchema)` to create a new message.
  */
 export const FunctionDefinitionSchema: GenMessage<FunctionDefinition> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 5);
+  messageDesc(file_switchyard_v1_inference, 6);
 
 /**
  * @generated from message switchyard.v1.ToolChoice
@@ -362,7 +417,7 @@ export type ToolChoice = Message$1<"switchyard.v1.ToolChoice"> & {
  * Use `create(ToolChoiceSchema)` to create a new message.
  */
 export const ToolChoiceSchema: GenMessage<ToolChoice> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 6);
+  messageDesc(file_switchyard_v1_inference, 7);
 
 /**
  * @generated from message switchyard.v1.ToolCall
@@ -386,7 +441,7 @@ export type ToolCall = Message$1<"switchyard.v1.ToolCall"> & {
  * Use `create(ToolCallSchema)` to create a new message.
  */
 export const ToolCallSchema: GenMessage<ToolCall> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 7);
+  messageDesc(file_switchyard_v1_inference, 8);
 
 /**
  * @generated from message switchyard.v1.FunctionCall
@@ -410,7 +465,7 @@ export type FunctionCall = Message$1<"switchyard.v1.FunctionCall"> & {
  * Use `create(FunctionCallSchema)` to create a new message.
  */
 export const FunctionCallSchema: GenMessage<FunctionCall> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 8);
+  messageDesc(file_switchyard_v1_inference, 9);
 
 /**
  * @generated from message switchyard.v1.ResponseFormat
@@ -434,7 +489,7 @@ export type ResponseFormat = Message$1<"switchyard.v1.ResponseFormat"> & {
  * Use `create(ResponseFormatSchema)` to create a new message.
  */
 export const ResponseFormatSchema: GenMessage<ResponseFormat> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 9);
+  messageDesc(file_switchyard_v1_inference, 10);
 
 /**
  * @generated from message switchyard.v1.JsonSchema
@@ -466,7 +521,7 @@ export type JsonSchema = Message$1<"switchyard.v1.JsonSchema"> & {
  * Use `create(JsonSchemaSchema)` to create a new message.
  */
 export const JsonSchemaSchema: GenMessage<JsonSchema> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 10);
+  messageDesc(file_switchyard_v1_inference, 11);
 
 /**
  * Per-request gateway controls.
@@ -521,7 +576,7 @@ export type RequestOptions = Message$1<"switchyard.v1.RequestOptions"> & {
  * Use `create(RequestOptionsSchema)` to create a new message.
  */
 export const RequestOptionsSchema: GenMessage<RequestOptions> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 11);
+  messageDesc(file_switchyard_v1_inference, 12);
 
 /**
  * @generated from message switchyard.v1.CacheControl
@@ -568,7 +623,7 @@ export type CacheControl = Message$1<"switchyard.v1.CacheControl"> & {
  * Use `create(CacheControlSchema)` to create a new message.
  */
 export const CacheControlSchema: GenMessage<CacheControl> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 12);
+  messageDesc(file_switchyard_v1_inference, 13);
 
 /**
  * @generated from message switchyard.v1.EmbeddingRequest
@@ -616,7 +671,7 @@ export type EmbeddingRequest = Message$1<"switchyard.v1.EmbeddingRequest"> & {
  * Use `create(EmbeddingRequestSchema)` to create a new message.
  */
 export const EmbeddingRequestSchema: GenMessage<EmbeddingRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 13);
+  messageDesc(file_switchyard_v1_inference, 14);
 
 /**
  * @generated from message switchyard.v1.ImageGenerationRequest
@@ -683,7 +738,7 @@ export type ImageGenerationRequest = Message$1<"switchyard.v1.ImageGenerationReq
  * Use `create(ImageGenerationRequestSchema)` to create a new message.
  */
 export const ImageGenerationRequestSchema: GenMessage<ImageGenerationRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 14);
+  messageDesc(file_switchyard_v1_inference, 15);
 
 /**
  * @generated from message switchyard.v1.ModerationRequest
@@ -719,7 +774,7 @@ export type ModerationRequest = Message$1<"switchyard.v1.ModerationRequest"> & {
  * Use `create(ModerationRequestSchema)` to create a new message.
  */
 export const ModerationRequestSchema: GenMessage<ModerationRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 15);
+  messageDesc(file_switchyard_v1_inference, 16);
 
 /**
  * @generated from message switchyard.v1.ListModelsRequest
@@ -732,7 +787,7 @@ export type ListModelsRequest = Message$1<"switchyard.v1.ListModelsRequest"> & {
  * Use `create(ListModelsRequestSchema)` to create a new message.
  */
 export const ListModelsRequestSchema: GenMessage<ListModelsRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 16);
+  messageDesc(file_switchyard_v1_inference, 17);
 
 /**
  * @generated from message switchyard.v1.ModelResponse
@@ -827,7 +882,7 @@ export type ModelResponse = Message$1<"switchyard.v1.ModelResponse"> & {
  * Use `create(ModelResponseSchema)` to create a new message.
  */
 export const ModelResponseSchema: GenMessage<ModelResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 17);
+  messageDesc(file_switchyard_v1_inference, 18);
 
 /**
  * @generated from message switchyard.v1.Choice
@@ -856,7 +911,7 @@ export type Choice = Message$1<"switchyard.v1.Choice"> & {
  * Use `create(ChoiceSchema)` to create a new message.
  */
 export const ChoiceSchema: GenMessage<Choice> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 18);
+  messageDesc(file_switchyard_v1_inference, 19);
 
 /**
  * @generated from message switchyard.v1.Usage
@@ -904,7 +959,7 @@ export type Usage = Message$1<"switchyard.v1.Usage"> & {
  * Use `create(UsageSchema)` to create a new message.
  */
 export const UsageSchema: GenMessage<Usage> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 19);
+  messageDesc(file_switchyard_v1_inference, 20);
 
 /**
  * Where time went. Offsets are milliseconds since `received_at`.
@@ -953,7 +1008,7 @@ export type Timings = Message$1<"switchyard.v1.Timings"> & {
  * Use `create(TimingsSchema)` to create a new message.
  */
 export const TimingsSchema: GenMessage<Timings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 20);
+  messageDesc(file_switchyard_v1_inference, 21);
 
 /**
  * @generated from message switchyard.v1.CacheInfo
@@ -992,7 +1047,7 @@ export type CacheInfo = Message$1<"switchyard.v1.CacheInfo"> & {
  * Use `create(CacheInfoSchema)` to create a new message.
  */
 export const CacheInfoSchema: GenMessage<CacheInfo> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 21);
+  messageDesc(file_switchyard_v1_inference, 22);
 
 /**
  * @generated from message switchyard.v1.Attempt
@@ -1054,7 +1109,7 @@ export type Attempt = Message$1<"switchyard.v1.Attempt"> & {
  * Use `create(AttemptSchema)` to create a new message.
  */
 export const AttemptSchema: GenMessage<Attempt> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 22);
+  messageDesc(file_switchyard_v1_inference, 23);
 
 /**
  * @generated from message switchyard.v1.ModelResponseChunk
@@ -1140,7 +1195,7 @@ export type ModelResponseChunk = Message$1<"switchyard.v1.ModelResponseChunk"> &
  * Use `create(ModelResponseChunkSchema)` to create a new message.
  */
 export const ModelResponseChunkSchema: GenMessage<ModelResponseChunk> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 23);
+  messageDesc(file_switchyard_v1_inference, 24);
 
 /**
  * @generated from message switchyard.v1.ChunkChoice
@@ -1169,7 +1224,7 @@ export type ChunkChoice = Message$1<"switchyard.v1.ChunkChoice"> & {
  * Use `create(ChunkChoiceSchema)` to create a new message.
  */
 export const ChunkChoiceSchema: GenMessage<ChunkChoice> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 24);
+  messageDesc(file_switchyard_v1_inference, 25);
 
 /**
  * @generated from message switchyard.v1.Delta
@@ -1200,7 +1255,7 @@ export type Delta = Message$1<"switchyard.v1.Delta"> & {
  * Use `create(DeltaSchema)` to create a new message.
  */
 export const DeltaSchema: GenMessage<Delta> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 25);
+  messageDesc(file_switchyard_v1_inference, 26);
 
 /**
  * @generated from message switchyard.v1.ToolCallDelta
@@ -1240,7 +1295,7 @@ export type ToolCallDelta = Message$1<"switchyard.v1.ToolCallDelta"> & {
  * Use `create(ToolCallDeltaSchema)` to create a new message.
  */
 export const ToolCallDeltaSchema: GenMessage<ToolCallDelta> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 26);
+  messageDesc(file_switchyard_v1_inference, 27);
 
 /**
  * @generated from message switchyard.v1.EmbeddingResponse
@@ -1306,7 +1361,7 @@ export type EmbeddingResponse = Message$1<"switchyard.v1.EmbeddingResponse"> & {
  * Use `create(EmbeddingResponseSchema)` to create a new message.
  */
 export const EmbeddingResponseSchema: GenMessage<EmbeddingResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 27);
+  messageDesc(file_switchyard_v1_inference, 28);
 
 /**
  * @generated from message switchyard.v1.Embedding
@@ -1328,7 +1383,7 @@ export type Embedding = Message$1<"switchyard.v1.Embedding"> & {
  * Use `create(EmbeddingSchema)` to create a new message.
  */
 export const EmbeddingSchema: GenMessage<Embedding> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 28);
+  messageDesc(file_switchyard_v1_inference, 29);
 
 /**
  * @generated from message switchyard.v1.ImageGenerationResponse
@@ -1394,7 +1449,7 @@ export type ImageGenerationResponse = Message$1<"switchyard.v1.ImageGenerationRe
  * Use `create(ImageGenerationResponseSchema)` to create a new message.
  */
 export const ImageGenerationResponseSchema: GenMessage<ImageGenerationResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 29);
+  messageDesc(file_switchyard_v1_inference, 30);
 
 /**
  * @generated from message switchyard.v1.GeneratedImage
@@ -1441,7 +1496,7 @@ export type GeneratedImage = Message$1<"switchyard.v1.GeneratedImage"> & {
  * Use `create(GeneratedImageSchema)` to create a new message.
  */
 export const GeneratedImageSchema: GenMessage<GeneratedImage> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 30);
+  messageDesc(file_switchyard_v1_inference, 31);
 
 /**
  * @generated from message switchyard.v1.ModerationResponse
@@ -1495,7 +1550,7 @@ export type ModerationResponse = Message$1<"switchyard.v1.ModerationResponse"> &
  * Use `create(ModerationResponseSchema)` to create a new message.
  */
 export const ModerationResponseSchema: GenMessage<ModerationResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 31);
+  messageDesc(file_switchyard_v1_inference, 32);
 
 /**
  * @generated from message switchyard.v1.ModerationResult
@@ -1526,7 +1581,7 @@ export type ModerationResult = Message$1<"switchyard.v1.ModerationResult"> & {
  * Use `create(ModerationResultSchema)` to create a new message.
  */
 export const ModerationResultSchema: GenMessage<ModerationResult> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 32);
+  messageDesc(file_switchyard_v1_inference, 33);
 
 /**
  * @generated from message switchyard.v1.ListModelsResponse
@@ -1543,7 +1598,7 @@ export type ListModelsResponse = Message$1<"switchyard.v1.ListModelsResponse"> &
  * Use `create(ListModelsResponseSchema)` to create a new message.
  */
 export const ListModelsResponseSchema: GenMessage<ListModelsResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 33);
+  messageDesc(file_switchyard_v1_inference, 34);
 
 /**
  * @generated from message switchyard.v1.ModelGroup
@@ -1583,7 +1638,7 @@ export type ModelGroup = Message$1<"switchyard.v1.ModelGroup"> & {
  * Use `create(ModelGroupSchema)` to create a new message.
  */
 export const ModelGroupSchema: GenMessage<ModelGroup> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_inference, 34);
+  messageDesc(file_switchyard_v1_inference, 35);
 
 /**
  * @generated from enum switchyard.v1.ToolChoiceMode
