@@ -21,6 +21,8 @@ import { routerStateReader } from "../router/router-state.js";
 import { createStateStore } from "../router/state/index.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
+import { withHttpRoutes } from "./http-routes.js";
+import { Observability, type ObservabilityDeps } from "../observability/observability.js";
 import { createGatewayCache, type GatewayCache } from "../cache/index.js";
 import { adminService } from "./admin-service.js";
 import { errorMappingInterceptor } from "./error-interceptor.js";
@@ -36,6 +38,10 @@ export interface GatewayOptions {
   providers?: ProviderRegistry;
   clock?: Clock;
   logger?: Logger;
+  /** Metrics, tracing and access log; tests pass a span exporter here. */
+  observability?: Pick<ObservabilityDeps, "spanExporter" | "random" | "env">;
+  /** Overrides server_settings.metrics_port; 0 picks a free port. */
+  metricsPort?: number;
 }
 
 /** A running gateway: one port serving Connect, gRPC and gRPC-Web. */
@@ -52,6 +58,9 @@ export class Gateway {
     private readonly router: Router,
     /** The response cache, when cache_settings.enabled. */
     readonly cache?: GatewayCache,
+    readonly observability?: Observability,
+    /** The metrics-only listener's port, when server_settings.metrics_port is set. */
+    readonly metricsPort?: number,
   ) {}
 
   get url(): string {
@@ -76,6 +85,7 @@ export class Gateway {
       await Promise.all(this.config.deployments.map((d) => d.adapter.close?.()));
       await this.router.close();
       await this.cache?.close();
+      await this.observability?.close();
     })();
     return this.closing;
   }
@@ -99,6 +109,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const clock = options.clock ?? systemClock;
   const router = new Router(config, { clock, store: createStateStore(config, clock, logger), logger });
   const cache = await createGatewayCache(options.config, { clock, logger });
+  const observability = Observability.create(options.config, config, { logger, clock, store: router.store, ...options.observability });
   const health = new HealthStatus();
   const shutdown = new AbortController();
   // connect links every call's signal to this one; thousands of concurrent calls are normal, not a leak.
@@ -123,17 +134,19 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     readMaxBytes: config.server.maxRequestBytes,
     shutdownSignal: shutdown.signal,
     interceptors: [
+      observability.interceptor(),
       errorMappingInterceptor((err, procedure) => {
         if (isGatewayError(err)) logger.debug({ procedure, kind: err.kind, err: err.message }, "call failed");
         else if (!(err instanceof ConnectError)) logger.error({ procedure, err }, "unexpected error");
       }),
     ],
   });
-  const server = new DualProtocolServer(handler, options.clock ?? systemClock);
+  const server = new DualProtocolServer(withHttpRoutes(handler, observability.httpRoutes()), options.clock ?? systemClock);
   const port = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host);
+  const metricsPort = await observability.listenMetrics(options.host ?? config.server.host, options.metricsPort);
 
   health.set("", ServingStatus.SERVING);
   for (const service of services) health.set(service.typeName, ServingStatus.SERVING);
   logger.info({ port, modelGroups: [...config.groups.keys()] }, "switchyard listening");
-  return new Gateway(port, config, health, server, shutdown, logger, router, cache);
+  return new Gateway(port, config, health, server, shutdown, logger, router, cache, observability, metricsPort);
 }

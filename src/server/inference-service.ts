@@ -1,7 +1,9 @@
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { InferenceService, ListModelsResponseSchema } from "../../gen/ts/switchyard/v1/inference_pb.js";
-import { newRequestContext } from "../router/request-context.js";
+import type { HandlerContext } from "@connectrpc/connect";
+import { kRequestObserver } from "../observability/context-keys.js";
+import { newRequestContext, type RequestContext } from "../router/request-context.js";
 import type { InferenceBackend } from "../cache/index.js";
 import {
   validateCompletionRequest,
@@ -19,27 +21,27 @@ import {
 export function inferenceService(router: InferenceBackend): ServiceImpl<typeof InferenceService> {
   return {
     async complete(request, context) {
-      const ctx = newRequestContext(context.signal);
+      const ctx = requestContext(context);
       validateCompletionRequest(request);
       return router.complete(request, ctx);
     },
     async *streamComplete(request, context) {
-      const ctx = newRequestContext(context.signal);
+      const ctx = requestContext(context);
       validateCompletionRequest(request);
       yield* router.stream(request, ctx);
     },
     async embed(request, context) {
-      const ctx = newRequestContext(context.signal);
+      const ctx = requestContext(context);
       validateEmbeddingRequest(request);
       return router.embed(request, ctx);
     },
     async generateImage(request, context) {
-      const ctx = newRequestContext(context.signal);
+      const ctx = requestContext(context);
       validateImageGenerationRequest(request);
       return router.generateImage(request, ctx);
     },
     async moderate(request, context) {
-      const ctx = newRequestContext(context.signal);
+      const ctx = requestContext(context);
       validateModerationRequest(request);
       return router.moderate(request, ctx);
     },
@@ -47,4 +49,9 @@ export function inferenceService(router: InferenceBackend): ServiceImpl<typeof I
       return create(ListModelsResponseSchema, { models: router.listModels() });
     },
   };
+}
+
+/** The router's view of a call: its signal and the observer the observability interceptor left in its context. */
+function requestContext(context: HandlerContext): RequestContext {
+  return newRequestContext(context.signal, context.values.get(kRequestObserver));
 }

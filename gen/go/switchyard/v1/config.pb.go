@@ -161,7 +161,9 @@ type RouterConfig struct {
 	CacheSettings  *CacheSettings  `protobuf:"bytes,3,opt,name=cache_settings,json=cacheSettings,proto3" json:"cache_settings,omitempty"`
 	ServerSettings *ServerSettings `protobuf:"bytes,4,opt,name=server_settings,json=serverSettings,proto3" json:"server_settings,omitempty"`
 	// Redis used for shared router state and the Redis cache layer.
-	Redis         *RedisSettings `protobuf:"bytes,5,opt,name=redis,proto3" json:"redis,omitempty"`
+	Redis *RedisSettings `protobuf:"bytes,5,opt,name=redis,proto3" json:"redis,omitempty"`
+	// Metrics, traces and access logs.
+	Observability *ObservabilitySettings `protobuf:"bytes,50,opt,name=observability,proto3" json:"observability,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -227,6 +229,13 @@ func (x *RouterConfig) GetServerSettings() *ServerSettings {
 func (x *RouterConfig) GetRedis() *RedisSettings {
 	if x != nil {
 		return x.Redis
+	}
+	return nil
+}
+
+func (x *RouterConfig) GetObservability() *ObservabilitySettings {
+	if x != nil {
+		return x.Observability
 	}
 	return nil
 }
@@ -1882,7 +1891,10 @@ type ServerSettings struct {
 	// On SIGTERM, how long in-flight calls may finish before being cut, ms; default 10000.
 	ShutdownGraceMs *uint32 `protobuf:"varint,4,opt,name=shutdown_grace_ms,json=shutdownGraceMs,proto3,oneof" json:"shutdown_grace_ms,omitempty"`
 	// Serve gRPC server reflection; default true.
-	Reflection    *bool `protobuf:"varint,5,opt,name=reflection,proto3,oneof" json:"reflection,omitempty"`
+	Reflection *bool `protobuf:"varint,5,opt,name=reflection,proto3,oneof" json:"reflection,omitempty"`
+	// Also serve GET /metrics on this port (same host); unset = only on the
+	// main port. Useful to keep scrapes off the public listener.
+	MetricsPort   *uint32 `protobuf:"varint,50,opt,name=metrics_port,json=metricsPort,proto3,oneof" json:"metrics_port,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1952,18 +1964,220 @@ func (x *ServerSettings) GetReflection() bool {
 	return false
 }
 
+func (x *ServerSettings) GetMetricsPort() uint32 {
+	if x != nil && x.MetricsPort != nil {
+		return *x.MetricsPort
+	}
+	return 0
+}
+
+type ObservabilitySettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Prometheus metrics at GET /metrics; default true.
+	MetricsEnabled *bool              `protobuf:"varint,1,opt,name=metrics_enabled,json=metricsEnabled,proto3,oneof" json:"metrics_enabled,omitempty"`
+	Tracing        *TracingSettings   `protobuf:"bytes,2,opt,name=tracing,proto3" json:"tracing,omitempty"`
+	AccessLog      *AccessLogSettings `protobuf:"bytes,3,opt,name=access_log,json=accessLog,proto3" json:"access_log,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ObservabilitySettings) Reset() {
+	*x = ObservabilitySettings{}
+	mi := &file_switchyard_v1_config_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ObservabilitySettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ObservabilitySettings) ProtoMessage() {}
+
+func (x *ObservabilitySettings) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_config_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ObservabilitySettings.ProtoReflect.Descriptor instead.
+func (*ObservabilitySettings) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ObservabilitySettings) GetMetricsEnabled() bool {
+	if x != nil && x.MetricsEnabled != nil {
+		return *x.MetricsEnabled
+	}
+	return false
+}
+
+func (x *ObservabilitySettings) GetTracing() *TracingSettings {
+	if x != nil {
+		return x.Tracing
+	}
+	return nil
+}
+
+func (x *ObservabilitySettings) GetAccessLog() *AccessLogSettings {
+	if x != nil {
+		return x.AccessLog
+	}
+	return nil
+}
+
+// OpenTelemetry traces, exported over OTLP/HTTP (protobuf). Tracing is on
+// when an endpoint is set here or in OTEL_EXPORTER_OTLP_ENDPOINT.
+type TracingSettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Collector base URL, e.g. "http://otel-collector:4318" (spans go to
+	// <endpoint>/v1/traces); default OTEL_EXPORTER_OTLP_ENDPOINT.
+	OtlpEndpoint string `protobuf:"bytes,1,opt,name=otlp_endpoint,json=otlpEndpoint,proto3" json:"otlp_endpoint,omitempty"`
+	// service.name resource attribute; default OTEL_SERVICE_NAME, then "switchyard".
+	ServiceName string `protobuf:"bytes,2,opt,name=service_name,json=serviceName,proto3" json:"service_name,omitempty"`
+	// Share of new traces recorded, 0..1; default 1. An incoming traceparent's
+	// sampled flag is honoured either way.
+	SamplingRatio *float64 `protobuf:"fixed64,3,opt,name=sampling_ratio,json=samplingRatio,proto3,oneof" json:"sampling_ratio,omitempty"`
+	// Record prompt and completion text on spans (gen_ai.input.messages,
+	// gen_ai.output.messages); default false: text never leaves the gateway
+	// in telemetry unless this is set.
+	RecordContent bool `protobuf:"varint,4,opt,name=record_content,json=recordContent,proto3" json:"record_content,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TracingSettings) Reset() {
+	*x = TracingSettings{}
+	mi := &file_switchyard_v1_config_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TracingSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TracingSettings) ProtoMessage() {}
+
+func (x *TracingSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_config_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TracingSettings.ProtoReflect.Descriptor instead.
+func (*TracingSettings) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *TracingSettings) GetOtlpEndpoint() string {
+	if x != nil {
+		return x.OtlpEndpoint
+	}
+	return ""
+}
+
+func (x *TracingSettings) GetServiceName() string {
+	if x != nil {
+		return x.ServiceName
+	}
+	return ""
+}
+
+func (x *TracingSettings) GetSamplingRatio() float64 {
+	if x != nil && x.SamplingRatio != nil {
+		return *x.SamplingRatio
+	}
+	return 0
+}
+
+func (x *TracingSettings) GetRecordContent() bool {
+	if x != nil {
+		return x.RecordContent
+	}
+	return false
+}
+
+// One structured log line per request (pino, level info, msg "access").
+type AccessLogSettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Default true.
+	Enabled *bool `protobuf:"varint,1,opt,name=enabled,proto3,oneof" json:"enabled,omitempty"`
+	// Share of requests logged, 0..1; default 1. Failed requests are always logged.
+	SampleRatio   *float64 `protobuf:"fixed64,2,opt,name=sample_ratio,json=sampleRatio,proto3,oneof" json:"sample_ratio,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AccessLogSettings) Reset() {
+	*x = AccessLogSettings{}
+	mi := &file_switchyard_v1_config_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccessLogSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccessLogSettings) ProtoMessage() {}
+
+func (x *AccessLogSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_config_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccessLogSettings.ProtoReflect.Descriptor instead.
+func (*AccessLogSettings) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *AccessLogSettings) GetEnabled() bool {
+	if x != nil && x.Enabled != nil {
+		return *x.Enabled
+	}
+	return false
+}
+
+func (x *AccessLogSettings) GetSampleRatio() float64 {
+	if x != nil && x.SampleRatio != nil {
+		return *x.SampleRatio
+	}
+	return 0
+}
+
 var File_switchyard_v1_config_proto protoreflect.FileDescriptor
 
 const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\n" +
-	"\x1aswitchyard/v1/config.proto\x12\rswitchyard.v1\"\xd1\x02\n" +
+	"\x1aswitchyard/v1/config.proto\x12\rswitchyard.v1\"\x9d\x03\n" +
 	"\fRouterConfig\x128\n" +
 	"\n" +
 	"model_list\x18\x01 \x03(\v2\x19.switchyard.v1.DeploymentR\tmodelList\x12F\n" +
 	"\x0frouter_settings\x18\x02 \x01(\v2\x1d.switchyard.v1.RouterSettingsR\x0erouterSettings\x12C\n" +
 	"\x0ecache_settings\x18\x03 \x01(\v2\x1c.switchyard.v1.CacheSettingsR\rcacheSettings\x12F\n" +
 	"\x0fserver_settings\x18\x04 \x01(\v2\x1d.switchyard.v1.ServerSettingsR\x0eserverSettings\x122\n" +
-	"\x05redis\x18\x05 \x01(\v2\x1c.switchyard.v1.RedisSettingsR\x05redis\"\xbe\a\n" +
+	"\x05redis\x18\x05 \x01(\v2\x1c.switchyard.v1.RedisSettingsR\x05redis\x12J\n" +
+	"\robservability\x182 \x01(\v2$.switchyard.v1.ObservabilitySettingsR\robservability\"\xbe\a\n" +
 	"\n" +
 	"Deployment\x12\x1d\n" +
 	"\n" +
@@ -2171,7 +2385,7 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"key_prefix\x18\x05 \x01(\tR\tkeyPrefix\x121\n" +
 	"\x12command_timeout_ms\x18\x06 \x01(\rH\x01R\x10commandTimeoutMs\x88\x01\x01B\a\n" +
 	"\x05_portB\x15\n" +
-	"\x13_command_timeout_ms\"\x88\x02\n" +
+	"\x13_command_timeout_ms\"\xc1\x02\n" +
 	"\x0eServerSettings\x12\x17\n" +
 	"\x04port\x18\x01 \x01(\rH\x00R\x04port\x88\x01\x01\x12\x12\n" +
 	"\x04host\x18\x02 \x01(\tR\x04host\x12/\n" +
@@ -2179,11 +2393,31 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x11shutdown_grace_ms\x18\x04 \x01(\rH\x02R\x0fshutdownGraceMs\x88\x01\x01\x12#\n" +
 	"\n" +
 	"reflection\x18\x05 \x01(\bH\x03R\n" +
-	"reflection\x88\x01\x01B\a\n" +
+	"reflection\x88\x01\x01\x12&\n" +
+	"\fmetrics_port\x182 \x01(\rH\x04R\vmetricsPort\x88\x01\x01B\a\n" +
 	"\x05_portB\x14\n" +
 	"\x12_max_request_bytesB\x14\n" +
 	"\x12_shutdown_grace_msB\r\n" +
-	"\v_reflection*\xf7\x01\n" +
+	"\v_reflectionB\x0f\n" +
+	"\r_metrics_port\"\xd4\x01\n" +
+	"\x15ObservabilitySettings\x12,\n" +
+	"\x0fmetrics_enabled\x18\x01 \x01(\bH\x00R\x0emetricsEnabled\x88\x01\x01\x128\n" +
+	"\atracing\x18\x02 \x01(\v2\x1e.switchyard.v1.TracingSettingsR\atracing\x12?\n" +
+	"\n" +
+	"access_log\x18\x03 \x01(\v2 .switchyard.v1.AccessLogSettingsR\taccessLogB\x12\n" +
+	"\x10_metrics_enabled\"\xbf\x01\n" +
+	"\x0fTracingSettings\x12#\n" +
+	"\rotlp_endpoint\x18\x01 \x01(\tR\fotlpEndpoint\x12!\n" +
+	"\fservice_name\x18\x02 \x01(\tR\vserviceName\x12*\n" +
+	"\x0esampling_ratio\x18\x03 \x01(\x01H\x00R\rsamplingRatio\x88\x01\x01\x12%\n" +
+	"\x0erecord_content\x18\x04 \x01(\bR\rrecordContentB\x11\n" +
+	"\x0f_sampling_ratio\"w\n" +
+	"\x11AccessLogSettings\x12\x1d\n" +
+	"\aenabled\x18\x01 \x01(\bH\x00R\aenabled\x88\x01\x01\x12&\n" +
+	"\fsample_ratio\x18\x02 \x01(\x01H\x01R\vsampleRatio\x88\x01\x01B\n" +
+	"\n" +
+	"\b_enabledB\x0f\n" +
+	"\r_sample_ratio*\xf7\x01\n" +
 	"\vMockFailure\x12\x1c\n" +
 	"\x18MOCK_FAILURE_UNSPECIFIED\x10\x00\x12%\n" +
 	"!MOCK_FAILURE_UPSTREAM_UNAVAILABLE\x10\x01\x12\x1d\n" +
@@ -2213,7 +2447,7 @@ func file_switchyard_v1_config_proto_rawDescGZIP() []byte {
 }
 
 var file_switchyard_v1_config_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_switchyard_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_switchyard_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_switchyard_v1_config_proto_goTypes = []any{
 	(MockFailure)(0),               // 0: switchyard.v1.MockFailure
 	(RoutingStrategy)(0),           // 1: switchyard.v1.RoutingStrategy
@@ -2235,7 +2469,10 @@ var file_switchyard_v1_config_proto_goTypes = []any{
 	(*AzureBlobCacheSettings)(nil), // 17: switchyard.v1.AzureBlobCacheSettings
 	(*RedisSettings)(nil),          // 18: switchyard.v1.RedisSettings
 	(*ServerSettings)(nil),         // 19: switchyard.v1.ServerSettings
-	nil,                            // 20: switchyard.v1.ProviderParams.HeadersEntry
+	(*ObservabilitySettings)(nil),  // 20: switchyard.v1.ObservabilitySettings
+	(*TracingSettings)(nil),        // 21: switchyard.v1.TracingSettings
+	(*AccessLogSettings)(nil),      // 22: switchyard.v1.AccessLogSettings
+	nil,                            // 23: switchyard.v1.ProviderParams.HeadersEntry
 }
 var file_switchyard_v1_config_proto_depIdxs = []int32{
 	3,  // 0: switchyard.v1.RouterConfig.model_list:type_name -> switchyard.v1.Deployment
@@ -2243,29 +2480,32 @@ var file_switchyard_v1_config_proto_depIdxs = []int32{
 	11, // 2: switchyard.v1.RouterConfig.cache_settings:type_name -> switchyard.v1.CacheSettings
 	19, // 3: switchyard.v1.RouterConfig.server_settings:type_name -> switchyard.v1.ServerSettings
 	18, // 4: switchyard.v1.RouterConfig.redis:type_name -> switchyard.v1.RedisSettings
-	4,  // 5: switchyard.v1.Deployment.params:type_name -> switchyard.v1.ProviderParams
-	20, // 6: switchyard.v1.ProviderParams.headers:type_name -> switchyard.v1.ProviderParams.HeadersEntry
-	5,  // 7: switchyard.v1.ProviderParams.mock:type_name -> switchyard.v1.MockParams
-	0,  // 8: switchyard.v1.MockParams.failure_kind:type_name -> switchyard.v1.MockFailure
-	1,  // 9: switchyard.v1.RouterSettings.routing_strategy:type_name -> switchyard.v1.RoutingStrategy
-	8,  // 10: switchyard.v1.RouterSettings.retry_policy:type_name -> switchyard.v1.RetryPolicy
-	7,  // 11: switchyard.v1.RouterSettings.fallbacks:type_name -> switchyard.v1.Fallback
-	7,  // 12: switchyard.v1.RouterSettings.context_window_fallbacks:type_name -> switchyard.v1.Fallback
-	7,  // 13: switchyard.v1.RouterSettings.content_policy_fallbacks:type_name -> switchyard.v1.Fallback
-	10, // 14: switchyard.v1.RouterSettings.health_check:type_name -> switchyard.v1.HealthCheckSettings
-	9,  // 15: switchyard.v1.RouterSettings.allowed_fails_policy:type_name -> switchyard.v1.AllowedFailsPolicy
-	12, // 16: switchyard.v1.CacheSettings.layers:type_name -> switchyard.v1.CacheLayerSettings
-	13, // 17: switchyard.v1.CacheLayerSettings.memory:type_name -> switchyard.v1.MemoryCacheSettings
-	14, // 18: switchyard.v1.CacheLayerSettings.redis:type_name -> switchyard.v1.RedisCacheSettings
-	15, // 19: switchyard.v1.CacheLayerSettings.s3:type_name -> switchyard.v1.S3CacheSettings
-	16, // 20: switchyard.v1.CacheLayerSettings.gcs:type_name -> switchyard.v1.GcsCacheSettings
-	17, // 21: switchyard.v1.CacheLayerSettings.azure_blob:type_name -> switchyard.v1.AzureBlobCacheSettings
-	18, // 22: switchyard.v1.RedisCacheSettings.connection:type_name -> switchyard.v1.RedisSettings
-	23, // [23:23] is the sub-list for method output_type
-	23, // [23:23] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	20, // 5: switchyard.v1.RouterConfig.observability:type_name -> switchyard.v1.ObservabilitySettings
+	4,  // 6: switchyard.v1.Deployment.params:type_name -> switchyard.v1.ProviderParams
+	23, // 7: switchyard.v1.ProviderParams.headers:type_name -> switchyard.v1.ProviderParams.HeadersEntry
+	5,  // 8: switchyard.v1.ProviderParams.mock:type_name -> switchyard.v1.MockParams
+	0,  // 9: switchyard.v1.MockParams.failure_kind:type_name -> switchyard.v1.MockFailure
+	1,  // 10: switchyard.v1.RouterSettings.routing_strategy:type_name -> switchyard.v1.RoutingStrategy
+	8,  // 11: switchyard.v1.RouterSettings.retry_policy:type_name -> switchyard.v1.RetryPolicy
+	7,  // 12: switchyard.v1.RouterSettings.fallbacks:type_name -> switchyard.v1.Fallback
+	7,  // 13: switchyard.v1.RouterSettings.context_window_fallbacks:type_name -> switchyard.v1.Fallback
+	7,  // 14: switchyard.v1.RouterSettings.content_policy_fallbacks:type_name -> switchyard.v1.Fallback
+	10, // 15: switchyard.v1.RouterSettings.health_check:type_name -> switchyard.v1.HealthCheckSettings
+	9,  // 16: switchyard.v1.RouterSettings.allowed_fails_policy:type_name -> switchyard.v1.AllowedFailsPolicy
+	12, // 17: switchyard.v1.CacheSettings.layers:type_name -> switchyard.v1.CacheLayerSettings
+	13, // 18: switchyard.v1.CacheLayerSettings.memory:type_name -> switchyard.v1.MemoryCacheSettings
+	14, // 19: switchyard.v1.CacheLayerSettings.redis:type_name -> switchyard.v1.RedisCacheSettings
+	15, // 20: switchyard.v1.CacheLayerSettings.s3:type_name -> switchyard.v1.S3CacheSettings
+	16, // 21: switchyard.v1.CacheLayerSettings.gcs:type_name -> switchyard.v1.GcsCacheSettings
+	17, // 22: switchyard.v1.CacheLayerSettings.azure_blob:type_name -> switchyard.v1.AzureBlobCacheSettings
+	18, // 23: switchyard.v1.RedisCacheSettings.connection:type_name -> switchyard.v1.RedisSettings
+	21, // 24: switchyard.v1.ObservabilitySettings.tracing:type_name -> switchyard.v1.TracingSettings
+	22, // 25: switchyard.v1.ObservabilitySettings.access_log:type_name -> switchyard.v1.AccessLogSettings
+	26, // [26:26] is the sub-list for method output_type
+	26, // [26:26] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_switchyard_v1_config_proto_init() }
@@ -2290,13 +2530,16 @@ func file_switchyard_v1_config_proto_init() {
 	file_switchyard_v1_config_proto_msgTypes[11].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[16].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[17].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[18].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[19].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[20].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_switchyard_v1_config_proto_rawDesc), len(file_switchyard_v1_config_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   19,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

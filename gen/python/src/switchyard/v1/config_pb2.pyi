@@ -40,18 +40,20 @@ ROUTING_STRATEGY_LATENCY_BASED: RoutingStrategy
 ROUTING_STRATEGY_COST_BASED: RoutingStrategy
 
 class RouterConfig(_message.Message):
-    __slots__ = ("model_list", "router_settings", "cache_settings", "server_settings", "redis")
+    __slots__ = ("model_list", "router_settings", "cache_settings", "server_settings", "redis", "observability")
     MODEL_LIST_FIELD_NUMBER: _ClassVar[int]
     ROUTER_SETTINGS_FIELD_NUMBER: _ClassVar[int]
     CACHE_SETTINGS_FIELD_NUMBER: _ClassVar[int]
     SERVER_SETTINGS_FIELD_NUMBER: _ClassVar[int]
     REDIS_FIELD_NUMBER: _ClassVar[int]
+    OBSERVABILITY_FIELD_NUMBER: _ClassVar[int]
     model_list: _containers.RepeatedCompositeFieldContainer[Deployment]
     router_settings: RouterSettings
     cache_settings: CacheSettings
     server_settings: ServerSettings
     redis: RedisSettings
-    def __init__(self, model_list: _Optional[_Iterable[_Union[Deployment, _Mapping]]] = ..., router_settings: _Optional[_Union[RouterSettings, _Mapping]] = ..., cache_settings: _Optional[_Union[CacheSettings, _Mapping]] = ..., server_settings: _Optional[_Union[ServerSettings, _Mapping]] = ..., redis: _Optional[_Union[RedisSettings, _Mapping]] = ...) -> None: ...
+    observability: ObservabilitySettings
+    def __init__(self, model_list: _Optional[_Iterable[_Union[Deployment, _Mapping]]] = ..., router_settings: _Optional[_Union[RouterSettings, _Mapping]] = ..., cache_settings: _Optional[_Union[CacheSettings, _Mapping]] = ..., server_settings: _Optional[_Union[ServerSettings, _Mapping]] = ..., redis: _Optional[_Union[RedisSettings, _Mapping]] = ..., observability: _Optional[_Union[ObservabilitySettings, _Mapping]] = ...) -> None: ...
 
 class Deployment(_message.Message):
     __slots__ = ("model_name", "id", "provider", "params", "rpm", "tpm", "weight", "max_parallel_requests", "timeout_ms", "stream_timeout_ms", "tags", "input_cost_per_token", "output_cost_per_token", "cache_read_cost_per_token", "cache_write_cost_per_token", "max_input_tokens", "max_output_tokens")
@@ -349,15 +351,47 @@ class RedisSettings(_message.Message):
     def __init__(self, url: _Optional[str] = ..., host: _Optional[str] = ..., port: _Optional[int] = ..., password: _Optional[str] = ..., key_prefix: _Optional[str] = ..., command_timeout_ms: _Optional[int] = ...) -> None: ...
 
 class ServerSettings(_message.Message):
-    __slots__ = ("port", "host", "max_request_bytes", "shutdown_grace_ms", "reflection")
+    __slots__ = ("port", "host", "max_request_bytes", "shutdown_grace_ms", "reflection", "metrics_port")
     PORT_FIELD_NUMBER: _ClassVar[int]
     HOST_FIELD_NUMBER: _ClassVar[int]
     MAX_REQUEST_BYTES_FIELD_NUMBER: _ClassVar[int]
     SHUTDOWN_GRACE_MS_FIELD_NUMBER: _ClassVar[int]
     REFLECTION_FIELD_NUMBER: _ClassVar[int]
+    METRICS_PORT_FIELD_NUMBER: _ClassVar[int]
     port: int
     host: str
     max_request_bytes: int
     shutdown_grace_ms: int
     reflection: bool
-    def __init__(self, port: _Optional[int] = ..., host: _Optional[str] = ..., max_request_bytes: _Optional[int] = ..., shutdown_grace_ms: _Optional[int] = ..., reflection: _Optional[bool] = ...) -> None: ...
+    metrics_port: int
+    def __init__(self, port: _Optional[int] = ..., host: _Optional[str] = ..., max_request_bytes: _Optional[int] = ..., shutdown_grace_ms: _Optional[int] = ..., reflection: _Optional[bool] = ..., metrics_port: _Optional[int] = ...) -> None: ...
+
+class ObservabilitySettings(_message.Message):
+    __slots__ = ("metrics_enabled", "tracing", "access_log")
+    METRICS_ENABLED_FIELD_NUMBER: _ClassVar[int]
+    TRACING_FIELD_NUMBER: _ClassVar[int]
+    ACCESS_LOG_FIELD_NUMBER: _ClassVar[int]
+    metrics_enabled: bool
+    tracing: TracingSettings
+    access_log: AccessLogSettings
+    def __init__(self, metrics_enabled: _Optional[bool] = ..., tracing: _Optional[_Union[TracingSettings, _Mapping]] = ..., access_log: _Optional[_Union[AccessLogSettings, _Mapping]] = ...) -> None: ...
+
+class TracingSettings(_message.Message):
+    __slots__ = ("otlp_endpoint", "service_name", "sampling_ratio", "record_content")
+    OTLP_ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_NAME_FIELD_NUMBER: _ClassVar[int]
+    SAMPLING_RATIO_FIELD_NUMBER: _ClassVar[int]
+    RECORD_CONTENT_FIELD_NUMBER: _ClassVar[int]
+    otlp_endpoint: str
+    service_name: str
+    sampling_ratio: float
+    record_content: bool
+    def __init__(self, otlp_endpoint: _Optional[str] = ..., service_name: _Optional[str] = ..., sampling_ratio: _Optional[float] = ..., record_content: _Optional[bool] = ...) -> None: ...
+
+class AccessLogSettings(_message.Message):
+    __slots__ = ("enabled", "sample_ratio")
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_RATIO_FIELD_NUMBER: _ClassVar[int]
+    enabled: bool
+    sample_ratio: float
+    def __init__(self, enabled: _Optional[bool] = ..., sample_ratio: _Optional[float] = ...) -> None: ...
