@@ -92,7 +92,7 @@ const accessLines = () => logLines.filter((l) => l.msg === "access");
 describe("metrics at GET /metrics", () => {
   it("counts requests, attempts, retries, tokens and cost, and observes latency, overhead and TTFT", async () => {
     const before = await scrape();
-    fake.enqueue(openAiError(503, ERRORS.unavailable));
+    fake.enqueue(openAiError(503, ERRORS.unavailable!.error));
     const answer = await connect.complete(hello("chat"));
     expect(answer.attempts).toHaveLength(2);
     for await (const _ of grpc.streamComplete(hello("chat"))) void _;
@@ -134,8 +134,9 @@ describe("x-request-id", () => {
     expect(header?.get("x-request-id")).toBe("caller-id-1");
     await connect.complete(hello("chat"), { onHeader: (h) => (header = h) });
     expect(header?.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
-    const err = await connect.complete(hello("nope"), { headers: { "x-request-id": "caller-id-2" } }).catch((e: unknown) => ConnectError.from(e));
-    expect(err.metadata.get("x-request-id")).toBe("caller-id-2");
+    const err = await connect.complete(hello("nope"), { headers: { "x-request-id": "caller-id-2" } }).then(() => undefined, (e: unknown) => ConnectError.from(e));
+    expect(err).toBeInstanceOf(ConnectError);
+    expect(err!.metadata.get("x-request-id")).toBe("caller-id-2");
   });
 
   it("sends it in a stream's headers and trailers", async () => {
@@ -150,7 +151,7 @@ describe("x-request-id", () => {
 
 describe("access log", () => {
   it("writes one structured line per request with its outcome, and never the prompt", async () => {
-    fake.enqueue(openAiError(503, ERRORS.unavailable));
+    fake.enqueue(openAiError(503, ERRORS.unavailable!.error));
     await connect.complete(hello("chat"), { headers: { "x-request-id": "logged-1" } });
     const lines = accessLines();
     expect(lines).toHaveLength(1);
@@ -177,7 +178,7 @@ describe("traces", () => {
 
   it("records a request span with a failed attempt span and a successful retry span, under the caller's traceparent, and passes it upstream", async () => {
     const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
-    fake.enqueue(openAiError(503, ERRORS.unavailable));
+    fake.enqueue(openAiError(503, ERRORS.unavailable!.error));
     await connect.complete(hello("chat"), { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
 
     const [request] = byName("chat chat").filter((s) => s.kind === 1);

@@ -68,7 +68,7 @@ const attr = (span: OtlpSpan, key: string) => {
 };
 
 it("the collector receives the request span, a failed attempt span and a successful retry span with GenAI attributes", async () => {
-  fake.enqueue(openAiError(503, ERRORS.unavailable));
+  fake.enqueue(openAiError(503, ERRORS.unavailable!.error));
   const client = createClient(InferenceService, createConnectTransport({ baseUrl: gateway.url, httpVersion: "1.1" }));
   const answer = await client.complete({ model: "chat", messages: [{ role: "user", content: "Hello!" }] });
   expect(answer.attempts).toHaveLength(2);
@@ -93,5 +93,5 @@ it("the collector receives the request span, a failed attempt span and a success
   const failed = attempts.find((s) => attr(s, "switchyard.attempt.outcome") === "failure")!;
   expect(attr(failed, "error.type")).toBe("UPSTREAM_UNAVAILABLE");
   // The upstream saw each attempt's span as its parent.
-  expect(fake.requests.map((r) => r.headers.traceparent?.split("-")[1])).toEqual([request.traceId, request.traceId]);
+  expect(fake.requests.map((r) => String(r.headers.traceparent).split("-")[1])).toEqual([request.traceId, request.traceId]);
 });
