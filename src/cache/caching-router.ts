@@ -62,7 +62,7 @@ export class CachingRouter implements InferenceBackend {
     if (!this.settings.callTypes.has("completion")) return this.inner.complete(request, ctx);
     const control = request.options?.cache;
     const key = this.keys.completion(request, requestNamespace(control?.namespace));
-    const hit = await this.lookup(key, control);
+    const hit = await this.lookup(key, control, ctx);
     const cached = hit && decode(() => fromBinary(ModelResponseSchema, hit.entry.payload));
     if (hit && cached) {
       return Object.assign(cached, { costUsd: 0, attempts: [], timings: this.hitTimings(ctx), cache: cacheInfo(key, hit) });
@@ -90,7 +90,7 @@ export class CachingRouter implements InferenceBackend {
     if (!this.settings.callTypes.has("completion")) return yield* this.inner.stream(request, ctx);
     const control = request.options?.cache;
     const key = this.keys.completion(request, requestNamespace(control?.namespace));
-    const hit = await this.lookup(key, control);
+    const hit = await this.lookup(key, control, ctx);
     const cached = hit && decode(() => fromBinary(ModelResponseSchema, hit.entry.payload));
     if (hit && cached) {
       yield* replayAsChunks(cached, { costUsd: 0, attempts: [], timings: this.hitTimings(ctx), cache: cacheInfo(key, hit) });
@@ -144,7 +144,7 @@ export class CachingRouter implements InferenceBackend {
     const found = new Map<string, { vector: number[]; hit: CacheHit; response: EmbeddingResponse }>();
     await Promise.all(
       unique.map(async (text) => {
-        const hit = await this.lookup(keyOf.get(text)!, control);
+        const hit = await this.lookup(keyOf.get(text)!, control, ctx);
         const response = hit && decode(() => fromBinary(EmbeddingResponseSchema, hit.entry.payload));
         const vector = response?.data[0]?.vector;
         if (hit && response && vector) found.set(text, { vector, hit, response });
@@ -225,7 +225,7 @@ export class CachingRouter implements InferenceBackend {
     flights: SingleFlight<MessageShape<Desc>>,
     upstream: () => Promise<MessageShape<Desc>>,
   ): Promise<MessageShape<Desc>> {
-    const hit = await this.lookup(key, control);
+    const hit = await this.lookup(key, control, ctx);
     const cached = hit && decode(() => fromBinary(schema, hit.entry.payload));
     if (cached) {
       const answer = cached as MessageShape<Desc> & { costUsd?: number };
@@ -246,9 +246,16 @@ export class CachingRouter implements InferenceBackend {
     return control?.noCache ? call() : clone(schema, await flights.run(key, ctx.signal, call));
   }
 
-  private lookup(key: string, control: CacheControl | undefined): Promise<CacheHit | undefined> {
-    if (control?.noCache) return Promise.resolve(undefined);
-    return this.cache.get(key, control?.maxAgeS);
+  private async lookup(key: string, control: CacheControl | undefined, ctx: RequestContext): Promise<CacheHit | undefined> {
+    const observed = ctx.observer?.cacheLookup();
+    if (control?.noCache) {
+      if (observed) for (const layer of this.cache.layerNames) observed.layer(layer, "skip");
+      observed?.end(false);
+      return undefined;
+    }
+    const hit = await this.cache.get(key, control?.maxAgeS, observed);
+    observed?.end(hit !== undefined);
+    return hit;
   }
 
   private store(key: string, payload: Uint8Array, control: CacheControl | undefined): void {

@@ -2,6 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import { CacheLayerStatsSchema, type CacheLayerStats } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import type { CacheLayer as CacheLayerKind } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import type { Logger } from "../observability/logger.js";
+import type { CacheLookupObserver } from "../observability/request-observer.js";
 import type { Clock } from "../util/clock.js";
 import { ageS, expiresAtMs, type CacheEntry } from "./entry.js";
 import type { CacheLayer, DeleteTarget } from "./layer.js";
@@ -83,7 +84,7 @@ export class TieredCache {
   }
 
   /** The freshest-enough entry, looking top-down; undefined on a miss everywhere. */
-  async get(key: string, maxAgeS?: number): Promise<CacheHit | undefined> {
+  async get(key: string, maxAgeS?: number, observer?: Pick<CacheLookupObserver, "layer">): Promise<CacheHit | undefined> {
     for (const [i, slot] of this.slots.entries()) {
       const counters = this.counters[i]!;
       let entry: CacheEntry | undefined;
@@ -91,15 +92,18 @@ export class TieredCache {
         entry = await this.call(slot, "get", (signal) => slot.layer.get(key, signal));
       } catch (err) {
         counters.errors++;
+        observer?.layer(slot.layer.name, "error");
         this.logger.warn({ layer: slot.layer.name, err: errorText(err) }, "cache layer read failed; skipped");
         continue;
       }
       const now = this.clock.now();
       if (!entry || now >= expiresAtMs(entry) || (maxAgeS !== undefined && now - entry.createdAtMs > maxAgeS * 1000)) {
         counters.misses++;
+        observer?.layer(slot.layer.name, "miss");
         continue;
       }
       counters.hits++;
+      observer?.layer(slot.layer.name, "hit");
       if (i > 0) this.writeInBackground(this.slots.slice(0, i), key, entry);
       return { entry, layer: slot.layer.kind, ageS: ageS(entry, now) };
     }

@@ -1,3 +1,5 @@
+import type { RequestObserver } from "../observability/request-observer.js";
+
 /** Per-request facts the server hands down: when it arrived and when to give up. */
 export interface RequestContext {
   /** Aborted when the client cancels or its deadline passes. */
@@ -6,8 +8,10 @@ export interface RequestContext {
   receivedAtMs: number;
   /** performance.now() at arrival: the origin of every timing offset. */
   startedAt: number;
+  /** Where the router and cache report attempts, fallbacks and cache lookups; absent when not observed. */
+  observer?: RequestObserver;
 }
 
-export function newRequestContext(signal: AbortSignal, receivedAtMs = Date.now()): RequestContext {
-  return { signal, receivedAtMs, startedAt: performance.now() };
+export function newRequestContext(signal: AbortSignal, observer?: RequestObserver, receivedAtMs = Date.now()): RequestContext {
+  return { signal, receivedAtMs, startedAt: performance.now(), observer };
 }

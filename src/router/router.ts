@@ -35,6 +35,7 @@ import { AttemptTimer, RequestDeadline } from "./deadlines.js";
 import { eligibleDeployments, type Eligible } from "./eligibility.js";
 import { fallbackGroups } from "./fallbacks.js";
 import { HealthChecker } from "./health-checker.js";
+import type { RequestObserver } from "../observability/request-observer.js";
 import type { RequestContext } from "./request-context.js";
 import { backoffMs, retriesAllowed } from "./retry-policy.js";
 import { MemoryStateStore } from "./state/memory-store.js";
@@ -288,13 +289,14 @@ export class Router {
     try {
       for (let next = 0; ; next++) {
         try {
-          return await this.routeWithinGroup(group, route, deadline, attempts, marks, call);
+          return await this.routeWithinGroup(group, route, deadline, attempts, marks, call, ctx.observer);
         } catch (err) {
           if (!(err instanceof GatewayError) || deadline.signal.aborted) throw err;
           if (route.options?.disableFallbacks) throw err;
           chain ??= fallbackGroups(route.model, err.kind, this.config.router);
           const fallback = chain[next];
           if (fallback === undefined) throw err;
+          ctx.observer?.fallback(group, fallback);
           group = fallback;
         }
       }
@@ -312,6 +314,7 @@ export class Router {
     attempts: Attempt[],
     marks: TimingMarks,
     call: (adapter: ProviderAdapter, signal: AbortSignal) => Promise<T>,
+    observer: RequestObserver | undefined,
   ): Promise<OpenAttempt<T>> {
     const method = route.callType;
     const capable = this.config.groups.get(group)!.filter((d) => typeof d.adapter[method] === "function");
@@ -353,9 +356,11 @@ export class Router {
       const startedMs = this.clock.now();
       const startedPerf = performance.now();
       marks.upstreamStart ??= startedPerf;
+      const observed = observer?.attemptStarted({ deploymentId: deployment.id, provider: deployment.provider, modelGroup: group, retry });
       try {
-        const value = await call(deployment.adapter, signal);
+        const value = await (observed ? observed.run(() => call(deployment.adapter, signal)) : call(deployment.adapter, signal));
         timer.cancel();
+        observed?.succeeded();
         marks.upstreamMs += performance.now() - startedPerf;
         attempts.push(attemptRecord(deployment, AttemptOutcome.SUCCESS, this.clock.now() - startedMs));
         return { value, deployment, attempts, signal, timer, lease, trial, callerShaped, startedMs, deadline, marks };
@@ -363,6 +368,7 @@ export class Router {
         timer.cancel();
         marks.upstreamMs += performance.now() - startedPerf;
         const error = this.attemptError(raw, deadline, timer, deployment);
+        observed?.failed(error);
         const elapsedMs = this.clock.now() - startedMs;
         // A deployment that timed out is at least that slow: let latency-based routing know, not just the cooldown count.
         const timedOut = timer.signal.aborted && !deadline.signal.aborted;

@@ -26,6 +26,7 @@ import { compatHttpRoutes } from "../compat/index.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
 import { tlsOptions } from "./tls.js";
 import { withHttpRoutes } from "./http-routes.js";
+import { Observability, type ObservabilityDeps } from "../observability/observability.js";
 import { createGatewayCache, type GatewayCache } from "../cache/index.js";
 import { adminService, type AdminCache } from "./admin-service.js";
 import { authIdentityKey, authInterceptor, createAuthenticator, keyAdmin, type Authenticator } from "../auth/index.js";
@@ -54,6 +55,10 @@ export interface GatewayOptions {
   adminCache?: (cache: GatewayCache) => AdminCache;
   /** Listen with SO_REUSEPORT, so sibling worker threads can each listen on the same port. */
   reusePort?: boolean;
+  /** Metrics, tracing and access log; tests pass a span exporter here. */
+  observability?: Pick<ObservabilityDeps, "spanExporter" | "random" | "env">;
+  /** Overrides server_settings.metrics_port; 0 picks a free port. */
+  metricsPort?: number;
 }
 
 /** After draining, how long connections may take to flush their last bytes before being cut, ms. */
@@ -77,6 +82,9 @@ export class Gateway {
     readonly cache?: GatewayCache,
     /** Key checks, when auth_settings.master_key is set. */
     readonly auth?: Authenticator,
+    readonly observability?: Observability,
+    /** The metrics-only listener's port, when server_settings.metrics_port is set. */
+    readonly metricsPort?: number,
   ) {}
 
   get url(): string {
@@ -102,6 +110,7 @@ export class Gateway {
       await this.router.close();
       await this.cache?.close();
       await this.auth?.store.close();
+      await this.observability?.close();
     })();
     return this.closing;
   }
@@ -132,6 +141,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await Promise.all([router.close(), cache?.close(), ...config.deployments.map((d) => d.adapter.close?.())]);
     throw err;
   }
+  const observability = Observability.create(options.config, config, { logger, clock, store: router.store, ...options.observability });
   const health = new HealthStatus();
   const shutdown = new AbortController();
   // connect links every call's signal to this one; thousands of concurrent calls are normal, not a leak.
@@ -154,6 +164,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
   const callCounters: CallCounters = { cancelled: 0 };
   const interceptors = [
+    observability.interceptor(),
       errorMappingInterceptor({
         onError(err, procedure, contextValues) {
           const keyId = contextValues.get(authIdentityKey)?.keyId;
@@ -181,11 +192,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   // The OpenAI- and Anthropic-shaped surfaces call the same routes through the same interceptors, in process.
   const inProcess = createRouterTransport(routes, { router: { interceptors, readMaxBytes: config.server.maxRequestBytes } });
   const httpRoutes = compatHttpRoutes({ transport: inProcess, maxRequestBytes: config.server.maxRequestBytes, logger });
-  const server = new DualProtocolServer(withHttpRoutes(httpRoutes, handler), options.clock ?? systemClock, config.server.connections, tlsOptions(options.config.serverSettings?.tls));
+  const server = new DualProtocolServer(withHttpRoutes([...observability.httpRoutes(), ...httpRoutes], handler), options.clock ?? systemClock, config.server.connections, tlsOptions(options.config.serverSettings?.tls));
   const port = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host, { reusePort: options.reusePort });
+  const metricsPort = await observability.listenMetrics(options.host ?? config.server.host, options.metricsPort);
 
   health.set("", ServingStatus.SERVING);
   for (const service of services) health.set(service.typeName, ServingStatus.SERVING);
   logger.info({ port, modelGroups: [...config.groups.keys()] }, "switchyard listening");
-  return new Gateway(port, config, health, server, shutdown, logger, router, callCounters, cache, auth);
+  return new Gateway(port, config, health, server, shutdown, logger, router, callCounters, cache, auth, observability, metricsPort);
 }

@@ -1,8 +1,10 @@
 import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { InferenceService, ListModelsResponseSchema } from "../../gen/ts/switchyard/v1/inference_pb.js";
-import { newRequestContext } from "../router/request-context.js";
+import { newRequestContext, type RequestContext } from "../router/request-context.js";
 import { authIdentityKey } from "../auth/interceptor.js";
+import type { HandlerContext } from "@connectrpc/connect";
+import { kRequestObserver } from "../observability/context-keys.js";
 import type { InferenceBackend } from "../cache/index.js";
 import type { ProviderOptionsGuard } from "../providers/owned-fields.js";
 import type { RequestLimits } from "../config/resolve.js";
@@ -29,7 +31,7 @@ export interface RequestChecks {
 export function inferenceService(router: InferenceBackend, { guard, limits }: RequestChecks): ServiceImpl<typeof InferenceService> {
   return {
     async complete(request, context) {
-      const ctx = newRequestContext(context.signal);
+      const ctx = requestContext(context);
       validateCompletionRequest(request, limits);
       guard.check("completion", request.options?.providerOptions);
       return router.complete(request, ctx);
@@ -38,25 +40,25 @@ export function inferenceService(router: InferenceBackend, { guard, limits }: Re
     // one async-generator layer less per chunk. A validation error still reaches the client as the
     // call's error (connect invokes this inside its own async handler).
     streamComplete(request, context) {
-      const ctx = newRequestContext(context.signal);
+      const ctx = requestContext(context);
       validateCompletionRequest(request, limits);
       guard.check("completion", request.options?.providerOptions);
       return router.stream(request, ctx);
     },
     async embed(request, context) {
-      const ctx = newRequestContext(context.signal);
+      const ctx = requestContext(context);
       validateEmbeddingRequest(request, limits);
       guard.check("embedding", request.options?.providerOptions);
       return router.embed(request, ctx);
     },
     async generateImage(request, context) {
-      const ctx = newRequestContext(context.signal);
+      const ctx = requestContext(context);
       validateImageGenerationRequest(request, limits);
       guard.check("image", request.options?.providerOptions);
       return router.generateImage(request, ctx);
     },
     async moderate(request, context) {
-      const ctx = newRequestContext(context.signal);
+      const ctx = requestContext(context);
       validateModerationRequest(request, limits);
       guard.check("moderation", request.options?.providerOptions);
       return router.moderate(request, ctx);
@@ -68,4 +70,9 @@ export function inferenceService(router: InferenceBackend, { guard, limits }: Re
       return create(ListModelsResponseSchema, { models: allowed.length === 0 ? models : models.filter((m) => allowed.includes(m.name)) });
     },
   };
+}
+
+/** The router's view of a call: its signal and the observer the observability interceptor left in its context. */
+function requestContext(context: HandlerContext): RequestContext {
+  return newRequestContext(context.signal, context.values.get(kRequestObserver));
 }

@@ -1,5 +1,6 @@
 import { Pool, errors as undiciErrors, type Dispatcher } from "undici";
 import { ErrorKind, GatewayError } from "../../errors/gateway-error.js";
+import { withTraceContext } from "../../observability/trace-context.js";
 
 export interface UpstreamRequest {
   method?: "GET" | "POST" | "DELETE";
@@ -81,7 +82,7 @@ export class UpstreamClient {
       const res = await this.pool.request({
         method: req.method ?? "POST",
         path: this.basePath + req.path,
-        headers: req.headers,
+        headers: withTraceContext(req.headers),
         body: req.body,
         signal: req.signal,
       });

@@ -163,7 +163,9 @@ type RouterConfig struct {
 	// Redis used for shared router state and the Redis cache layer.
 	Redis *RedisSettings `protobuf:"bytes,5,opt,name=redis,proto3" json:"redis,omitempty"`
 	// Master key and virtual keys; without a master key, auth is off.
-	AuthSettings  *AuthSettings `protobuf:"bytes,40,opt,name=auth_settings,json=authSettings,proto3" json:"auth_settings,omitempty"`
+	AuthSettings *AuthSettings `protobuf:"bytes,40,opt,name=auth_settings,json=authSettings,proto3" json:"auth_settings,omitempty"`
+	// Metrics, traces and access logs.
+	Observability *ObservabilitySettings `protobuf:"bytes,50,opt,name=observability,proto3" json:"observability,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -236,6 +238,13 @@ func (x *RouterConfig) GetRedis() *RedisSettings {
 func (x *RouterConfig) GetAuthSettings() *AuthSettings {
 	if x != nil {
 		return x.AuthSettings
+	}
+	return nil
+}
+
+func (x *RouterConfig) GetObservability() *ObservabilitySettings {
+	if x != nil {
+		return x.Observability
 	}
 	return nil
 }
@@ -1932,8 +1941,11 @@ type ServerSettings struct {
 	// Most open client connections; further ones are closed at once until
 	// some close. Default 10000.
 	MaxConnections *uint32 `protobuf:"varint,26,opt,name=max_connections,json=maxConnections,proto3,oneof" json:"max_connections,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Also serve GET /metrics on this port (same host); unset = only on the
+	// main port. Useful to keep scrapes off the public listener.
+	MetricsPort   *uint32 `protobuf:"varint,50,opt,name=metrics_port,json=metricsPort,proto3,oneof" json:"metrics_port,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ServerSettings) Reset() {
@@ -2060,6 +2072,13 @@ func (x *ServerSettings) GetHttp2IdleTimeoutMs() uint32 {
 func (x *ServerSettings) GetMaxConnections() uint32 {
 	if x != nil && x.MaxConnections != nil {
 		return *x.MaxConnections
+	}
+	return 0
+}
+
+func (x *ServerSettings) GetMetricsPort() uint32 {
+	if x != nil && x.MetricsPort != nil {
+		return *x.MetricsPort
 	}
 	return 0
 }
@@ -2195,11 +2214,205 @@ func (x *AuthSettings) GetKeyCacheTtlMs() uint32 {
 	return 0
 }
 
+type ObservabilitySettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Prometheus metrics at GET /metrics; default true.
+	MetricsEnabled *bool              `protobuf:"varint,1,opt,name=metrics_enabled,json=metricsEnabled,proto3,oneof" json:"metrics_enabled,omitempty"`
+	Tracing        *TracingSettings   `protobuf:"bytes,2,opt,name=tracing,proto3" json:"tracing,omitempty"`
+	AccessLog      *AccessLogSettings `protobuf:"bytes,3,opt,name=access_log,json=accessLog,proto3" json:"access_log,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ObservabilitySettings) Reset() {
+	*x = ObservabilitySettings{}
+	mi := &file_switchyard_v1_config_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ObservabilitySettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ObservabilitySettings) ProtoMessage() {}
+
+func (x *ObservabilitySettings) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_config_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ObservabilitySettings.ProtoReflect.Descriptor instead.
+func (*ObservabilitySettings) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ObservabilitySettings) GetMetricsEnabled() bool {
+	if x != nil && x.MetricsEnabled != nil {
+		return *x.MetricsEnabled
+	}
+	return false
+}
+
+func (x *ObservabilitySettings) GetTracing() *TracingSettings {
+	if x != nil {
+		return x.Tracing
+	}
+	return nil
+}
+
+func (x *ObservabilitySettings) GetAccessLog() *AccessLogSettings {
+	if x != nil {
+		return x.AccessLog
+	}
+	return nil
+}
+
+// OpenTelemetry traces, exported over OTLP/HTTP (protobuf). Tracing is on
+// when an endpoint is set here or in OTEL_EXPORTER_OTLP_ENDPOINT.
+type TracingSettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Collector base URL, e.g. "http://otel-collector:4318" (spans go to
+	// <endpoint>/v1/traces); default OTEL_EXPORTER_OTLP_ENDPOINT.
+	OtlpEndpoint string `protobuf:"bytes,1,opt,name=otlp_endpoint,json=otlpEndpoint,proto3" json:"otlp_endpoint,omitempty"`
+	// service.name resource attribute; default OTEL_SERVICE_NAME, then "switchyard".
+	ServiceName string `protobuf:"bytes,2,opt,name=service_name,json=serviceName,proto3" json:"service_name,omitempty"`
+	// Share of new traces recorded, 0..1; default 1. An incoming traceparent's
+	// sampled flag is honoured either way.
+	SamplingRatio *float64 `protobuf:"fixed64,3,opt,name=sampling_ratio,json=samplingRatio,proto3,oneof" json:"sampling_ratio,omitempty"`
+	// Record prompt and completion text on spans (gen_ai.input.messages,
+	// gen_ai.output.messages); default false: text never leaves the gateway
+	// in telemetry unless this is set.
+	RecordContent bool `protobuf:"varint,4,opt,name=record_content,json=recordContent,proto3" json:"record_content,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TracingSettings) Reset() {
+	*x = TracingSettings{}
+	mi := &file_switchyard_v1_config_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TracingSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TracingSettings) ProtoMessage() {}
+
+func (x *TracingSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_config_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TracingSettings.ProtoReflect.Descriptor instead.
+func (*TracingSettings) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *TracingSettings) GetOtlpEndpoint() string {
+	if x != nil {
+		return x.OtlpEndpoint
+	}
+	return ""
+}
+
+func (x *TracingSettings) GetServiceName() string {
+	if x != nil {
+		return x.ServiceName
+	}
+	return ""
+}
+
+func (x *TracingSettings) GetSamplingRatio() float64 {
+	if x != nil && x.SamplingRatio != nil {
+		return *x.SamplingRatio
+	}
+	return 0
+}
+
+func (x *TracingSettings) GetRecordContent() bool {
+	if x != nil {
+		return x.RecordContent
+	}
+	return false
+}
+
+// One structured log line per request (pino, level info, msg "access").
+type AccessLogSettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Default true.
+	Enabled *bool `protobuf:"varint,1,opt,name=enabled,proto3,oneof" json:"enabled,omitempty"`
+	// Share of requests logged, 0..1; default 1. Failed requests are always logged.
+	SampleRatio   *float64 `protobuf:"fixed64,2,opt,name=sample_ratio,json=sampleRatio,proto3,oneof" json:"sample_ratio,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AccessLogSettings) Reset() {
+	*x = AccessLogSettings{}
+	mi := &file_switchyard_v1_config_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccessLogSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccessLogSettings) ProtoMessage() {}
+
+func (x *AccessLogSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_config_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccessLogSettings.ProtoReflect.Descriptor instead.
+func (*AccessLogSettings) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *AccessLogSettings) GetEnabled() bool {
+	if x != nil && x.Enabled != nil {
+		return *x.Enabled
+	}
+	return false
+}
+
+func (x *AccessLogSettings) GetSampleRatio() float64 {
+	if x != nil && x.SampleRatio != nil {
+		return *x.SampleRatio
+	}
+	return 0
+}
+
 var File_switchyard_v1_config_proto protoreflect.FileDescriptor
 
 const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\n" +
-	"\x1aswitchyard/v1/config.proto\x12\rswitchyard.v1\"\x93\x03\n" +
+	"\x1aswitchyard/v1/config.proto\x12\rswitchyard.v1\"\xdf\x03\n" +
 	"\fRouterConfig\x128\n" +
 	"\n" +
 	"model_list\x18\x01 \x03(\v2\x19.switchyard.v1.DeploymentR\tmodelList\x12F\n" +
@@ -2207,7 +2420,8 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x0ecache_settings\x18\x03 \x01(\v2\x1c.switchyard.v1.CacheSettingsR\rcacheSettings\x12F\n" +
 	"\x0fserver_settings\x18\x04 \x01(\v2\x1d.switchyard.v1.ServerSettingsR\x0eserverSettings\x122\n" +
 	"\x05redis\x18\x05 \x01(\v2\x1c.switchyard.v1.RedisSettingsR\x05redis\x12@\n" +
-	"\rauth_settings\x18( \x01(\v2\x1b.switchyard.v1.AuthSettingsR\fauthSettings\"\xbe\a\n" +
+	"\rauth_settings\x18( \x01(\v2\x1b.switchyard.v1.AuthSettingsR\fauthSettings\x12J\n" +
+	"\robservability\x182 \x01(\v2$.switchyard.v1.ObservabilitySettingsR\robservability\"\xbe\a\n" +
 	"\n" +
 	"Deployment\x12\x1d\n" +
 	"\n" +
@@ -2416,7 +2630,7 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x12command_timeout_ms\x18\x06 \x01(\rH\x01R\x10commandTimeoutMs\x88\x01\x01\x12#\n" +
 	"\rcluster_nodes\x18P \x03(\tR\fclusterNodesB\a\n" +
 	"\x05_portB\x15\n" +
-	"\x13_command_timeout_ms\"\xf1\x06\n" +
+	"\x13_command_timeout_ms\"\xaa\a\n" +
 	"\x0eServerSettings\x12\x17\n" +
 	"\x04port\x18\x01 \x01(\rH\x00R\x04port\x88\x01\x01\x12\x12\n" +
 	"\x04host\x18\x02 \x01(\tR\x04host\x12/\n" +
@@ -2434,7 +2648,8 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x15http1_idle_timeout_ms\x18\x18 \x01(\rH\tR\x12http1IdleTimeoutMs\x88\x01\x01\x126\n" +
 	"\x15http2_idle_timeout_ms\x18\x19 \x01(\rH\n" +
 	"R\x12http2IdleTimeoutMs\x88\x01\x01\x12,\n" +
-	"\x0fmax_connections\x18\x1a \x01(\rH\vR\x0emaxConnections\x88\x01\x01B\a\n" +
+	"\x0fmax_connections\x18\x1a \x01(\rH\vR\x0emaxConnections\x88\x01\x01\x12&\n" +
+	"\fmetrics_port\x182 \x01(\rH\fR\vmetricsPort\x88\x01\x01B\a\n" +
 	"\x05_portB\x14\n" +
 	"\x12_max_request_bytesB\x14\n" +
 	"\x12_shutdown_grace_msB\r\n" +
@@ -2447,7 +2662,8 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x19_first_request_timeout_msB\x18\n" +
 	"\x16_http1_idle_timeout_msB\x18\n" +
 	"\x16_http2_idle_timeout_msB\x12\n" +
-	"\x10_max_connections\"k\n" +
+	"\x10_max_connectionsB\x0f\n" +
+	"\r_metrics_port\"k\n" +
 	"\vTlsSettings\x12\x1b\n" +
 	"\tcert_file\x18\x01 \x01(\tR\bcertFile\x12\x19\n" +
 	"\bkey_file\x18\x02 \x01(\tR\akeyFile\x12$\n" +
@@ -2458,7 +2674,25 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\n" +
 	"store_file\x18\x02 \x01(\tR\tstoreFile\x12,\n" +
 	"\x10key_cache_ttl_ms\x18\x03 \x01(\rH\x00R\rkeyCacheTtlMs\x88\x01\x01B\x13\n" +
-	"\x11_key_cache_ttl_ms*\xf7\x01\n" +
+	"\x11_key_cache_ttl_ms\"\xd4\x01\n" +
+	"\x15ObservabilitySettings\x12,\n" +
+	"\x0fmetrics_enabled\x18\x01 \x01(\bH\x00R\x0emetricsEnabled\x88\x01\x01\x128\n" +
+	"\atracing\x18\x02 \x01(\v2\x1e.switchyard.v1.TracingSettingsR\atracing\x12?\n" +
+	"\n" +
+	"access_log\x18\x03 \x01(\v2 .switchyard.v1.AccessLogSettingsR\taccessLogB\x12\n" +
+	"\x10_metrics_enabled\"\xbf\x01\n" +
+	"\x0fTracingSettings\x12#\n" +
+	"\rotlp_endpoint\x18\x01 \x01(\tR\fotlpEndpoint\x12!\n" +
+	"\fservice_name\x18\x02 \x01(\tR\vserviceName\x12*\n" +
+	"\x0esampling_ratio\x18\x03 \x01(\x01H\x00R\rsamplingRatio\x88\x01\x01\x12%\n" +
+	"\x0erecord_content\x18\x04 \x01(\bR\rrecordContentB\x11\n" +
+	"\x0f_sampling_ratio\"w\n" +
+	"\x11AccessLogSettings\x12\x1d\n" +
+	"\aenabled\x18\x01 \x01(\bH\x00R\aenabled\x88\x01\x01\x12&\n" +
+	"\fsample_ratio\x18\x02 \x01(\x01H\x01R\vsampleRatio\x88\x01\x01B\n" +
+	"\n" +
+	"\b_enabledB\x0f\n" +
+	"\r_sample_ratio*\xf7\x01\n" +
 	"\vMockFailure\x12\x1c\n" +
 	"\x18MOCK_FAILURE_UNSPECIFIED\x10\x00\x12%\n" +
 	"!MOCK_FAILURE_UPSTREAM_UNAVAILABLE\x10\x01\x12\x1d\n" +
@@ -2488,7 +2722,7 @@ func file_switchyard_v1_config_proto_rawDescGZIP() []byte {
 }
 
 var file_switchyard_v1_config_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_switchyard_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_switchyard_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_switchyard_v1_config_proto_goTypes = []any{
 	(MockFailure)(0),               // 0: switchyard.v1.MockFailure
 	(RoutingStrategy)(0),           // 1: switchyard.v1.RoutingStrategy
@@ -2512,7 +2746,10 @@ var file_switchyard_v1_config_proto_goTypes = []any{
 	(*ServerSettings)(nil),         // 19: switchyard.v1.ServerSettings
 	(*TlsSettings)(nil),            // 20: switchyard.v1.TlsSettings
 	(*AuthSettings)(nil),           // 21: switchyard.v1.AuthSettings
-	nil,                            // 22: switchyard.v1.ProviderParams.HeadersEntry
+	(*ObservabilitySettings)(nil),  // 22: switchyard.v1.ObservabilitySettings
+	(*TracingSettings)(nil),        // 23: switchyard.v1.TracingSettings
+	(*AccessLogSettings)(nil),      // 24: switchyard.v1.AccessLogSettings
+	nil,                            // 25: switchyard.v1.ProviderParams.HeadersEntry
 }
 var file_switchyard_v1_config_proto_depIdxs = []int32{
 	3,  // 0: switchyard.v1.RouterConfig.model_list:type_name -> switchyard.v1.Deployment
@@ -2521,30 +2758,33 @@ var file_switchyard_v1_config_proto_depIdxs = []int32{
 	19, // 3: switchyard.v1.RouterConfig.server_settings:type_name -> switchyard.v1.ServerSettings
 	18, // 4: switchyard.v1.RouterConfig.redis:type_name -> switchyard.v1.RedisSettings
 	21, // 5: switchyard.v1.RouterConfig.auth_settings:type_name -> switchyard.v1.AuthSettings
-	4,  // 6: switchyard.v1.Deployment.params:type_name -> switchyard.v1.ProviderParams
-	22, // 7: switchyard.v1.ProviderParams.headers:type_name -> switchyard.v1.ProviderParams.HeadersEntry
-	5,  // 8: switchyard.v1.ProviderParams.mock:type_name -> switchyard.v1.MockParams
-	0,  // 9: switchyard.v1.MockParams.failure_kind:type_name -> switchyard.v1.MockFailure
-	1,  // 10: switchyard.v1.RouterSettings.routing_strategy:type_name -> switchyard.v1.RoutingStrategy
-	8,  // 11: switchyard.v1.RouterSettings.retry_policy:type_name -> switchyard.v1.RetryPolicy
-	7,  // 12: switchyard.v1.RouterSettings.fallbacks:type_name -> switchyard.v1.Fallback
-	7,  // 13: switchyard.v1.RouterSettings.context_window_fallbacks:type_name -> switchyard.v1.Fallback
-	7,  // 14: switchyard.v1.RouterSettings.content_policy_fallbacks:type_name -> switchyard.v1.Fallback
-	10, // 15: switchyard.v1.RouterSettings.health_check:type_name -> switchyard.v1.HealthCheckSettings
-	9,  // 16: switchyard.v1.RouterSettings.allowed_fails_policy:type_name -> switchyard.v1.AllowedFailsPolicy
-	12, // 17: switchyard.v1.CacheSettings.layers:type_name -> switchyard.v1.CacheLayerSettings
-	13, // 18: switchyard.v1.CacheLayerSettings.memory:type_name -> switchyard.v1.MemoryCacheSettings
-	14, // 19: switchyard.v1.CacheLayerSettings.redis:type_name -> switchyard.v1.RedisCacheSettings
-	15, // 20: switchyard.v1.CacheLayerSettings.s3:type_name -> switchyard.v1.S3CacheSettings
-	16, // 21: switchyard.v1.CacheLayerSettings.gcs:type_name -> switchyard.v1.GcsCacheSettings
-	17, // 22: switchyard.v1.CacheLayerSettings.azure_blob:type_name -> switchyard.v1.AzureBlobCacheSettings
-	18, // 23: switchyard.v1.RedisCacheSettings.connection:type_name -> switchyard.v1.RedisSettings
-	20, // 24: switchyard.v1.ServerSettings.tls:type_name -> switchyard.v1.TlsSettings
-	25, // [25:25] is the sub-list for method output_type
-	25, // [25:25] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	22, // 6: switchyard.v1.RouterConfig.observability:type_name -> switchyard.v1.ObservabilitySettings
+	4,  // 7: switchyard.v1.Deployment.params:type_name -> switchyard.v1.ProviderParams
+	25, // 8: switchyard.v1.ProviderParams.headers:type_name -> switchyard.v1.ProviderParams.HeadersEntry
+	5,  // 9: switchyard.v1.ProviderParams.mock:type_name -> switchyard.v1.MockParams
+	0,  // 10: switchyard.v1.MockParams.failure_kind:type_name -> switchyard.v1.MockFailure
+	1,  // 11: switchyard.v1.RouterSettings.routing_strategy:type_name -> switchyard.v1.RoutingStrategy
+	8,  // 12: switchyard.v1.RouterSettings.retry_policy:type_name -> switchyard.v1.RetryPolicy
+	7,  // 13: switchyard.v1.RouterSettings.fallbacks:type_name -> switchyard.v1.Fallback
+	7,  // 14: switchyard.v1.RouterSettings.context_window_fallbacks:type_name -> switchyard.v1.Fallback
+	7,  // 15: switchyard.v1.RouterSettings.content_policy_fallbacks:type_name -> switchyard.v1.Fallback
+	10, // 16: switchyard.v1.RouterSettings.health_check:type_name -> switchyard.v1.HealthCheckSettings
+	9,  // 17: switchyard.v1.RouterSettings.allowed_fails_policy:type_name -> switchyard.v1.AllowedFailsPolicy
+	12, // 18: switchyard.v1.CacheSettings.layers:type_name -> switchyard.v1.CacheLayerSettings
+	13, // 19: switchyard.v1.CacheLayerSettings.memory:type_name -> switchyard.v1.MemoryCacheSettings
+	14, // 20: switchyard.v1.CacheLayerSettings.redis:type_name -> switchyard.v1.RedisCacheSettings
+	15, // 21: switchyard.v1.CacheLayerSettings.s3:type_name -> switchyard.v1.S3CacheSettings
+	16, // 22: switchyard.v1.CacheLayerSettings.gcs:type_name -> switchyard.v1.GcsCacheSettings
+	17, // 23: switchyard.v1.CacheLayerSettings.azure_blob:type_name -> switchyard.v1.AzureBlobCacheSettings
+	18, // 24: switchyard.v1.RedisCacheSettings.connection:type_name -> switchyard.v1.RedisSettings
+	20, // 25: switchyard.v1.ServerSettings.tls:type_name -> switchyard.v1.TlsSettings
+	23, // 26: switchyard.v1.ObservabilitySettings.tracing:type_name -> switchyard.v1.TracingSettings
+	24, // 27: switchyard.v1.ObservabilitySettings.access_log:type_name -> switchyard.v1.AccessLogSettings
+	28, // [28:28] is the sub-list for method output_type
+	28, // [28:28] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_switchyard_v1_config_proto_init() }
@@ -2570,13 +2810,16 @@ func file_switchyard_v1_config_proto_init() {
 	file_switchyard_v1_config_proto_msgTypes[16].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[17].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[19].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[20].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[21].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[22].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_switchyard_v1_config_proto_rawDesc), len(file_switchyard_v1_config_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   21,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -40,20 +40,22 @@ ROUTING_STRATEGY_LATENCY_BASED: RoutingStrategy
 ROUTING_STRATEGY_COST_BASED: RoutingStrategy
 
 class RouterConfig(_message.Message):
-    __slots__ = ("model_list", "router_settings", "cache_settings", "server_settings", "redis", "auth_settings")
+    __slots__ = ("model_list", "router_settings", "cache_settings", "server_settings", "redis", "auth_settings", "observability")
     MODEL_LIST_FIELD_NUMBER: _ClassVar[int]
     ROUTER_SETTINGS_FIELD_NUMBER: _ClassVar[int]
     CACHE_SETTINGS_FIELD_NUMBER: _ClassVar[int]
     SERVER_SETTINGS_FIELD_NUMBER: _ClassVar[int]
     REDIS_FIELD_NUMBER: _ClassVar[int]
     AUTH_SETTINGS_FIELD_NUMBER: _ClassVar[int]
+    OBSERVABILITY_FIELD_NUMBER: _ClassVar[int]
     model_list: _containers.RepeatedCompositeFieldContainer[Deployment]
     router_settings: RouterSettings
     cache_settings: CacheSettings
     server_settings: ServerSettings
     redis: RedisSettings
     auth_settings: AuthSettings
-    def __init__(self, model_list: _Optional[_Iterable[_Union[Deployment, _Mapping]]] = ..., router_settings: _Optional[_Union[RouterSettings, _Mapping]] = ..., cache_settings: _Optional[_Union[CacheSettings, _Mapping]] = ..., server_settings: _Optional[_Union[ServerSettings, _Mapping]] = ..., redis: _Optional[_Union[RedisSettings, _Mapping]] = ..., auth_settings: _Optional[_Union[AuthSettings, _Mapping]] = ...) -> None: ...
+    observability: ObservabilitySettings
+    def __init__(self, model_list: _Optional[_Iterable[_Union[Deployment, _Mapping]]] = ..., router_settings: _Optional[_Union[RouterSettings, _Mapping]] = ..., cache_settings: _Optional[_Union[CacheSettings, _Mapping]] = ..., server_settings: _Optional[_Union[ServerSettings, _Mapping]] = ..., redis: _Optional[_Union[RedisSettings, _Mapping]] = ..., auth_settings: _Optional[_Union[AuthSettings, _Mapping]] = ..., observability: _Optional[_Union[ObservabilitySettings, _Mapping]] = ...) -> None: ...
 
 class Deployment(_message.Message):
     __slots__ = ("model_name", "id", "provider", "params", "rpm", "tpm", "weight", "max_parallel_requests", "timeout_ms", "stream_timeout_ms", "tags", "input_cost_per_token", "output_cost_per_token", "cache_read_cost_per_token", "cache_write_cost_per_token", "max_input_tokens", "max_output_tokens")
@@ -353,7 +355,7 @@ class RedisSettings(_message.Message):
     def __init__(self, url: _Optional[str] = ..., host: _Optional[str] = ..., port: _Optional[int] = ..., password: _Optional[str] = ..., key_prefix: _Optional[str] = ..., command_timeout_ms: _Optional[int] = ..., cluster_nodes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ServerSettings(_message.Message):
-    __slots__ = ("port", "host", "max_request_bytes", "shutdown_grace_ms", "reflection", "tls", "workers", "max_messages", "max_message_bytes", "max_model_name_bytes", "first_request_timeout_ms", "http1_idle_timeout_ms", "http2_idle_timeout_ms", "max_connections")
+    __slots__ = ("port", "host", "max_request_bytes", "shutdown_grace_ms", "reflection", "tls", "workers", "max_messages", "max_message_bytes", "max_model_name_bytes", "first_request_timeout_ms", "http1_idle_timeout_ms", "http2_idle_timeout_ms", "max_connections", "metrics_port")
     PORT_FIELD_NUMBER: _ClassVar[int]
     HOST_FIELD_NUMBER: _ClassVar[int]
     MAX_REQUEST_BYTES_FIELD_NUMBER: _ClassVar[int]
@@ -368,6 +370,7 @@ class ServerSettings(_message.Message):
     HTTP1_IDLE_TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
     HTTP2_IDLE_TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
     MAX_CONNECTIONS_FIELD_NUMBER: _ClassVar[int]
+    METRICS_PORT_FIELD_NUMBER: _ClassVar[int]
     port: int
     host: str
     max_request_bytes: int
@@ -382,7 +385,8 @@ class ServerSettings(_message.Message):
     http1_idle_timeout_ms: int
     http2_idle_timeout_ms: int
     max_connections: int
-    def __init__(self, port: _Optional[int] = ..., host: _Optional[str] = ..., max_request_bytes: _Optional[int] = ..., shutdown_grace_ms: _Optional[int] = ..., reflection: _Optional[bool] = ..., tls: _Optional[_Union[TlsSettings, _Mapping]] = ..., workers: _Optional[int] = ..., max_messages: _Optional[int] = ..., max_message_bytes: _Optional[int] = ..., max_model_name_bytes: _Optional[int] = ..., first_request_timeout_ms: _Optional[int] = ..., http1_idle_timeout_ms: _Optional[int] = ..., http2_idle_timeout_ms: _Optional[int] = ..., max_connections: _Optional[int] = ...) -> None: ...
+    metrics_port: int
+    def __init__(self, port: _Optional[int] = ..., host: _Optional[str] = ..., max_request_bytes: _Optional[int] = ..., shutdown_grace_ms: _Optional[int] = ..., reflection: _Optional[bool] = ..., tls: _Optional[_Union[TlsSettings, _Mapping]] = ..., workers: _Optional[int] = ..., max_messages: _Optional[int] = ..., max_message_bytes: _Optional[int] = ..., max_model_name_bytes: _Optional[int] = ..., first_request_timeout_ms: _Optional[int] = ..., http1_idle_timeout_ms: _Optional[int] = ..., http2_idle_timeout_ms: _Optional[int] = ..., max_connections: _Optional[int] = ..., metrics_port: _Optional[int] = ...) -> None: ...
 
 class TlsSettings(_message.Message):
     __slots__ = ("cert_file", "key_file", "client_ca_file")
@@ -403,3 +407,33 @@ class AuthSettings(_message.Message):
     store_file: str
     key_cache_ttl_ms: int
     def __init__(self, master_key: _Optional[str] = ..., store_file: _Optional[str] = ..., key_cache_ttl_ms: _Optional[int] = ...) -> None: ...
+
+class ObservabilitySettings(_message.Message):
+    __slots__ = ("metrics_enabled", "tracing", "access_log")
+    METRICS_ENABLED_FIELD_NUMBER: _ClassVar[int]
+    TRACING_FIELD_NUMBER: _ClassVar[int]
+    ACCESS_LOG_FIELD_NUMBER: _ClassVar[int]
+    metrics_enabled: bool
+    tracing: TracingSettings
+    access_log: AccessLogSettings
+    def __init__(self, metrics_enabled: _Optional[bool] = ..., tracing: _Optional[_Union[TracingSettings, _Mapping]] = ..., access_log: _Optional[_Union[AccessLogSettings, _Mapping]] = ...) -> None: ...
+
+class TracingSettings(_message.Message):
+    __slots__ = ("otlp_endpoint", "service_name", "sampling_ratio", "record_content")
+    OTLP_ENDPOINT_FIELD_NUMBER: _ClassVar[int]
+    SERVICE_NAME_FIELD_NUMBER: _ClassVar[int]
+    SAMPLING_RATIO_FIELD_NUMBER: _ClassVar[int]
+    RECORD_CONTENT_FIELD_NUMBER: _ClassVar[int]
+    otlp_endpoint: str
+    service_name: str
+    sampling_ratio: float
+    record_content: bool
+    def __init__(self, otlp_endpoint: _Optional[str] = ..., service_name: _Optional[str] = ..., sampling_ratio: _Optional[float] = ..., record_content: _Optional[bool] = ...) -> None: ...
+
+class AccessLogSettings(_message.Message):
+    __slots__ = ("enabled", "sample_ratio")
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_RATIO_FIELD_NUMBER: _ClassVar[int]
+    enabled: bool
+    sample_ratio: float
+    def __init__(self, enabled: _Optional[bool] = ..., sample_ratio: _Optional[float] = ...) -> None: ...
