@@ -93,16 +93,7 @@ export class DualProtocolServer {
   }
 
   private routeTls(socket: tls.TLSSocket): void {
-    this.sockets.add(socket);
-    this.awaitingFirstRequest.set(
-      socket,
-      systemClock.setTimer(this.limits.firstRequestTimeoutMs, () => socket.destroy()),
-    );
-    socket.once("close", () => {
-      this.sockets.delete(socket);
-      this.firstRequestArrived(socket);
-    });
-    socket.on("error", () => socket.destroy());
+    this.track(socket);
     // Clients without ALPN (old HTTP/1.1 tools) get HTTP/1.1.
     if (socket.alpnProtocol === "h2") {
       this.handingOverToH2 = socket;
@@ -112,12 +103,8 @@ export class DualProtocolServer {
     } else this.h1.emit("connection", socket);
   }
 
-  /** Open client connections (for tests and the chaos suite). */
-  get openConnections(): number {
-    return this.sockets.size;
-  }
-
-  private route(socket: net.Socket): void {
+  /** Counts a new connection and gives it first_request_timeout_ms to complete its first request. */
+  private track(socket: net.Socket): void {
     this.sockets.add(socket);
     this.awaitingFirstRequest.set(
       socket,
@@ -128,6 +115,15 @@ export class DualProtocolServer {
       this.firstRequestArrived(socket);
     });
     socket.on("error", () => socket.destroy());
+  }
+
+  /** Open client connections (for tests and the chaos suite). */
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
+  private route(socket: net.Socket): void {
+    this.track(socket);
     let head = Buffer.alloc(0);
     const onData = (chunk: Buffer) => {
       head = Buffer.concat([head, chunk]);
