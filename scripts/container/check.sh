@@ -15,6 +15,8 @@ trap cleanup EXIT
 cp -r package.json package-lock.json tsconfig.json tsconfig.build.json src gen scripts "$work/"
 (cd "$work" && bash scripts/container/build.sh >"$work/build.log" 2>&1) || { cat "$work/build.log" >&2; exit 1; }
 [ ! -e "$work/node_modules/typescript" ] || { echo "devDependencies were not pruned" >&2; exit 1; }
+# The image's base is Node 26; here the pinned Node from the registry's platform package stands in for it (README, "Runtime").
+export PATH="$work/node_modules/.bin:$PATH"
 
 port="$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
 # A mounted config file, as `docker run -v` gives the container.
