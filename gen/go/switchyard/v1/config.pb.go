@@ -726,8 +726,10 @@ type RouterSettings struct {
 	// Longest silence allowed between two streamed chunks once the stream has
 	// started, ms; default: the deployment's stream timeout.
 	StreamIdleTimeoutMs *uint32 `protobuf:"varint,18,opt,name=stream_idle_timeout_ms,json=streamIdleTimeoutMs,proto3,oneof" json:"stream_idle_timeout_ms,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// Per-model-group overrides of these settings, at most one entry per group.
+	ModelGroupSettings []*ModelGroupSettings `protobuf:"bytes,70,rep,name=model_group_settings,json=modelGroupSettings,proto3" json:"model_group_settings,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *RouterSettings) Reset() {
@@ -886,6 +888,237 @@ func (x *RouterSettings) GetStreamIdleTimeoutMs() uint32 {
 	return 0
 }
 
+func (x *RouterSettings) GetModelGroupSettings() []*ModelGroupSettings {
+	if x != nil {
+		return x.ModelGroupSettings
+	}
+	return nil
+}
+
+// Settings of one model group overriding router_settings for that group.
+// Unset fields keep the router_settings value.
+type ModelGroupSettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The model group (a model_name in model_list).
+	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	// Routing strategy for this group; unset keeps router_settings.routing_strategy.
+	RoutingStrategy RoutingStrategy `protobuf:"varint,2,opt,name=routing_strategy,json=routingStrategy,proto3,enum=switchyard.v1.RoutingStrategy" json:"routing_strategy,omitempty"`
+	// Retries within this group after the first attempt.
+	NumRetries *uint32 `protobuf:"varint,3,opt,name=num_retries,json=numRetries,proto3,oneof" json:"num_retries,omitempty"`
+	// Per-attempt timeout for unary calls, ms (a deployment's own timeout_ms still wins).
+	TimeoutMs *uint32 `protobuf:"varint,4,opt,name=timeout_ms,json=timeoutMs,proto3,oneof" json:"timeout_ms,omitempty"`
+	// Per-attempt timeout to the first streamed chunk, ms (a deployment's own value still wins).
+	StreamTimeoutMs *uint32 `protobuf:"varint,5,opt,name=stream_timeout_ms,json=streamTimeoutMs,proto3,oneof" json:"stream_timeout_ms,omitempty"`
+	// Hedged requests: a second attempt on another deployment when the first is slow.
+	Hedge *HedgeSettings `protobuf:"bytes,6,opt,name=hedge,proto3" json:"hedge,omitempty"`
+	// Cache-affinity routing: requests sharing an affinity key go to the same deployment.
+	Affinity      *AffinitySettings `protobuf:"bytes,7,opt,name=affinity,proto3" json:"affinity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ModelGroupSettings) Reset() {
+	*x = ModelGroupSettings{}
+	mi := &file_switchyard_v1_config_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModelGroupSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModelGroupSettings) ProtoMessage() {}
+
+func (x *ModelGroupSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_config_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModelGroupSettings.ProtoReflect.Descriptor instead.
+func (*ModelGroupSettings) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ModelGroupSettings) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *ModelGroupSettings) GetRoutingStrategy() RoutingStrategy {
+	if x != nil {
+		return x.RoutingStrategy
+	}
+	return RoutingStrategy_ROUTING_STRATEGY_UNSPECIFIED
+}
+
+func (x *ModelGroupSettings) GetNumRetries() uint32 {
+	if x != nil && x.NumRetries != nil {
+		return *x.NumRetries
+	}
+	return 0
+}
+
+func (x *ModelGroupSettings) GetTimeoutMs() uint32 {
+	if x != nil && x.TimeoutMs != nil {
+		return *x.TimeoutMs
+	}
+	return 0
+}
+
+func (x *ModelGroupSettings) GetStreamTimeoutMs() uint32 {
+	if x != nil && x.StreamTimeoutMs != nil {
+		return *x.StreamTimeoutMs
+	}
+	return 0
+}
+
+func (x *ModelGroupSettings) GetHedge() *HedgeSettings {
+	if x != nil {
+		return x.Hedge
+	}
+	return nil
+}
+
+func (x *ModelGroupSettings) GetAffinity() *AffinitySettings {
+	if x != nil {
+		return x.Affinity
+	}
+	return nil
+}
+
+// Hedging: when an attempt has not answered (unary) or sent its first chunk
+// (stream) after a delay, another attempt starts on another deployment; the
+// first answer wins and the others are cancelled upstream.
+type HedgeSettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Delay before a hedge, ms. Exclusive with after_latency_percentile.
+	AfterMs *uint32 `protobuf:"varint,1,opt,name=after_ms,json=afterMs,proto3,oneof" json:"after_ms,omitempty"`
+	// Delay before a hedge as this percentile (e.g. 95) of the group's recent
+	// successful attempt latencies (time to first chunk for streams); until
+	// 20 samples exist no hedge is sent.
+	AfterLatencyPercentile *float64 `protobuf:"fixed64,2,opt,name=after_latency_percentile,json=afterLatencyPercentile,proto3,oneof" json:"after_latency_percentile,omitempty"`
+	// Extra attempts at most per request; default 1.
+	MaxHedges     *uint32 `protobuf:"varint,3,opt,name=max_hedges,json=maxHedges,proto3,oneof" json:"max_hedges,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HedgeSettings) Reset() {
+	*x = HedgeSettings{}
+	mi := &file_switchyard_v1_config_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HedgeSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HedgeSettings) ProtoMessage() {}
+
+func (x *HedgeSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_config_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HedgeSettings.ProtoReflect.Descriptor instead.
+func (*HedgeSettings) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *HedgeSettings) GetAfterMs() uint32 {
+	if x != nil && x.AfterMs != nil {
+		return *x.AfterMs
+	}
+	return 0
+}
+
+func (x *HedgeSettings) GetAfterLatencyPercentile() float64 {
+	if x != nil && x.AfterLatencyPercentile != nil {
+		return *x.AfterLatencyPercentile
+	}
+	return 0
+}
+
+func (x *HedgeSettings) GetMaxHedges() uint32 {
+	if x != nil && x.MaxHedges != nil {
+		return *x.MaxHedges
+	}
+	return 0
+}
+
+// Cache-affinity routing with rendezvous (highest-random-weight) hashing.
+type AffinitySettings struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Enabled bool                   `protobuf:"varint,1,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	// Without options.affinity_key, the key is a hash of the system prompt,
+	// the tools and the first this-many non-system messages; default 1.
+	PrefixMessages *uint32 `protobuf:"varint,2,opt,name=prefix_messages,json=prefixMessages,proto3,oneof" json:"prefix_messages,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *AffinitySettings) Reset() {
+	*x = AffinitySettings{}
+	mi := &file_switchyard_v1_config_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AffinitySettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AffinitySettings) ProtoMessage() {}
+
+func (x *AffinitySettings) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_config_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AffinitySettings.ProtoReflect.Descriptor instead.
+func (*AffinitySettings) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *AffinitySettings) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+func (x *AffinitySettings) GetPrefixMessages() uint32 {
+	if x != nil && x.PrefixMessages != nil {
+		return *x.PrefixMessages
+	}
+	return 0
+}
+
 type Fallback struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Model group that failed.
@@ -898,7 +1131,7 @@ type Fallback struct {
 
 func (x *Fallback) Reset() {
 	*x = Fallback{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[5]
+	mi := &file_switchyard_v1_config_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -910,7 +1143,7 @@ func (x *Fallback) String() string {
 func (*Fallback) ProtoMessage() {}
 
 func (x *Fallback) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[5]
+	mi := &file_switchyard_v1_config_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -923,7 +1156,7 @@ func (x *Fallback) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Fallback.ProtoReflect.Descriptor instead.
 func (*Fallback) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{5}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Fallback) GetModel() string {
@@ -958,7 +1191,7 @@ type RetryPolicy struct {
 
 func (x *RetryPolicy) Reset() {
 	*x = RetryPolicy{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[6]
+	mi := &file_switchyard_v1_config_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -970,7 +1203,7 @@ func (x *RetryPolicy) String() string {
 func (*RetryPolicy) ProtoMessage() {}
 
 func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[6]
+	mi := &file_switchyard_v1_config_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -983,7 +1216,7 @@ func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryPolicy.ProtoReflect.Descriptor instead.
 func (*RetryPolicy) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{6}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *RetryPolicy) GetRateLimitedRetries() uint32 {
@@ -1044,7 +1277,7 @@ type AllowedFailsPolicy struct {
 
 func (x *AllowedFailsPolicy) Reset() {
 	*x = AllowedFailsPolicy{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[7]
+	mi := &file_switchyard_v1_config_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1056,7 +1289,7 @@ func (x *AllowedFailsPolicy) String() string {
 func (*AllowedFailsPolicy) ProtoMessage() {}
 
 func (x *AllowedFailsPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[7]
+	mi := &file_switchyard_v1_config_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1069,7 +1302,7 @@ func (x *AllowedFailsPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllowedFailsPolicy.ProtoReflect.Descriptor instead.
 func (*AllowedFailsPolicy) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{7}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *AllowedFailsPolicy) GetRateLimitedAllowedFails() uint32 {
@@ -1127,7 +1360,7 @@ type HealthCheckSettings struct {
 
 func (x *HealthCheckSettings) Reset() {
 	*x = HealthCheckSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[8]
+	mi := &file_switchyard_v1_config_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1139,7 +1372,7 @@ func (x *HealthCheckSettings) String() string {
 func (*HealthCheckSettings) ProtoMessage() {}
 
 func (x *HealthCheckSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[8]
+	mi := &file_switchyard_v1_config_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1152,7 +1385,7 @@ func (x *HealthCheckSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthCheckSettings.ProtoReflect.Descriptor instead.
 func (*HealthCheckSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{8}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *HealthCheckSettings) GetEnabled() bool {
@@ -1202,7 +1435,7 @@ type CacheSettings struct {
 
 func (x *CacheSettings) Reset() {
 	*x = CacheSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[9]
+	mi := &file_switchyard_v1_config_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1214,7 +1447,7 @@ func (x *CacheSettings) String() string {
 func (*CacheSettings) ProtoMessage() {}
 
 func (x *CacheSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[9]
+	mi := &file_switchyard_v1_config_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1227,7 +1460,7 @@ func (x *CacheSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CacheSettings.ProtoReflect.Descriptor instead.
 func (*CacheSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{9}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *CacheSettings) GetEnabled() bool {
@@ -1292,7 +1525,7 @@ type CacheLayerSettings struct {
 
 func (x *CacheLayerSettings) Reset() {
 	*x = CacheLayerSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[10]
+	mi := &file_switchyard_v1_config_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1304,7 +1537,7 @@ func (x *CacheLayerSettings) String() string {
 func (*CacheLayerSettings) ProtoMessage() {}
 
 func (x *CacheLayerSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[10]
+	mi := &file_switchyard_v1_config_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1317,7 +1550,7 @@ func (x *CacheLayerSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CacheLayerSettings.ProtoReflect.Descriptor instead.
 func (*CacheLayerSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{10}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CacheLayerSettings) GetLayer() isCacheLayerSettings_Layer {
@@ -1428,7 +1661,7 @@ type MemoryCacheSettings struct {
 
 func (x *MemoryCacheSettings) Reset() {
 	*x = MemoryCacheSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[11]
+	mi := &file_switchyard_v1_config_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1440,7 +1673,7 @@ func (x *MemoryCacheSettings) String() string {
 func (*MemoryCacheSettings) ProtoMessage() {}
 
 func (x *MemoryCacheSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[11]
+	mi := &file_switchyard_v1_config_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1453,7 +1686,7 @@ func (x *MemoryCacheSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemoryCacheSettings.ProtoReflect.Descriptor instead.
 func (*MemoryCacheSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{11}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *MemoryCacheSettings) GetMaxEntries() uint32 {
@@ -1496,7 +1729,7 @@ type RedisCacheSettings struct {
 
 func (x *RedisCacheSettings) Reset() {
 	*x = RedisCacheSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[12]
+	mi := &file_switchyard_v1_config_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1508,7 +1741,7 @@ func (x *RedisCacheSettings) String() string {
 func (*RedisCacheSettings) ProtoMessage() {}
 
 func (x *RedisCacheSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[12]
+	mi := &file_switchyard_v1_config_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1521,7 +1754,7 @@ func (x *RedisCacheSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedisCacheSettings.ProtoReflect.Descriptor instead.
 func (*RedisCacheSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{12}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *RedisCacheSettings) GetConnection() *RedisSettings {
@@ -1573,7 +1806,7 @@ type S3CacheSettings struct {
 
 func (x *S3CacheSettings) Reset() {
 	*x = S3CacheSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[13]
+	mi := &file_switchyard_v1_config_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1585,7 +1818,7 @@ func (x *S3CacheSettings) String() string {
 func (*S3CacheSettings) ProtoMessage() {}
 
 func (x *S3CacheSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[13]
+	mi := &file_switchyard_v1_config_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1598,7 +1831,7 @@ func (x *S3CacheSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use S3CacheSettings.ProtoReflect.Descriptor instead.
 func (*S3CacheSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{13}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *S3CacheSettings) GetBucket() string {
@@ -1667,7 +1900,7 @@ type GcsCacheSettings struct {
 
 func (x *GcsCacheSettings) Reset() {
 	*x = GcsCacheSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[14]
+	mi := &file_switchyard_v1_config_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1679,7 +1912,7 @@ func (x *GcsCacheSettings) String() string {
 func (*GcsCacheSettings) ProtoMessage() {}
 
 func (x *GcsCacheSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[14]
+	mi := &file_switchyard_v1_config_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1692,7 +1925,7 @@ func (x *GcsCacheSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GcsCacheSettings.ProtoReflect.Descriptor instead.
 func (*GcsCacheSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{14}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GcsCacheSettings) GetBucket() string {
@@ -1744,7 +1977,7 @@ type AzureBlobCacheSettings struct {
 
 func (x *AzureBlobCacheSettings) Reset() {
 	*x = AzureBlobCacheSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[15]
+	mi := &file_switchyard_v1_config_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1756,7 +1989,7 @@ func (x *AzureBlobCacheSettings) String() string {
 func (*AzureBlobCacheSettings) ProtoMessage() {}
 
 func (x *AzureBlobCacheSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[15]
+	mi := &file_switchyard_v1_config_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1769,7 +2002,7 @@ func (x *AzureBlobCacheSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AzureBlobCacheSettings.ProtoReflect.Descriptor instead.
 func (*AzureBlobCacheSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{15}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *AzureBlobCacheSettings) GetContainer() string {
@@ -1810,7 +2043,7 @@ type RedisSettings struct {
 
 func (x *RedisSettings) Reset() {
 	*x = RedisSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[16]
+	mi := &file_switchyard_v1_config_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1822,7 +2055,7 @@ func (x *RedisSettings) String() string {
 func (*RedisSettings) ProtoMessage() {}
 
 func (x *RedisSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[16]
+	mi := &file_switchyard_v1_config_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1835,7 +2068,7 @@ func (x *RedisSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedisSettings.ProtoReflect.Descriptor instead.
 func (*RedisSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{16}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RedisSettings) GetUrl() string {
@@ -1900,7 +2133,7 @@ type ServerSettings struct {
 
 func (x *ServerSettings) Reset() {
 	*x = ServerSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[17]
+	mi := &file_switchyard_v1_config_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1912,7 +2145,7 @@ func (x *ServerSettings) String() string {
 func (*ServerSettings) ProtoMessage() {}
 
 func (x *ServerSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[17]
+	mi := &file_switchyard_v1_config_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1925,7 +2158,7 @@ func (x *ServerSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServerSettings.ProtoReflect.Descriptor instead.
 func (*ServerSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{17}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ServerSettings) GetPort() uint32 {
@@ -1984,7 +2217,7 @@ type TlsSettings struct {
 
 func (x *TlsSettings) Reset() {
 	*x = TlsSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[18]
+	mi := &file_switchyard_v1_config_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1996,7 +2229,7 @@ func (x *TlsSettings) String() string {
 func (*TlsSettings) ProtoMessage() {}
 
 func (x *TlsSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[18]
+	mi := &file_switchyard_v1_config_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2009,7 +2242,7 @@ func (x *TlsSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TlsSettings.ProtoReflect.Descriptor instead.
 func (*TlsSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{18}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *TlsSettings) GetCertFile() string {
@@ -2052,7 +2285,7 @@ type AuthSettings struct {
 
 func (x *AuthSettings) Reset() {
 	*x = AuthSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[19]
+	mi := &file_switchyard_v1_config_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2064,7 +2297,7 @@ func (x *AuthSettings) String() string {
 func (*AuthSettings) ProtoMessage() {}
 
 func (x *AuthSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[19]
+	mi := &file_switchyard_v1_config_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2077,7 +2310,7 @@ func (x *AuthSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthSettings.ProtoReflect.Descriptor instead.
 func (*AuthSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{19}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *AuthSettings) GetMasterKey() string {
@@ -2185,7 +2418,8 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\r_failure_rateB\a\n" +
 	"\x05_seedB\x13\n" +
 	"\x11_fail_first_callsB\x1b\n" +
-	"\x19_fail_stream_after_chunks\"\xef\t\n" +
+	"\x19_fail_stream_after_chunks\"\xc4\n" +
+	"\n" +
 	"\x0eRouterSettings\x12I\n" +
 	"\x10routing_strategy\x18\x01 \x01(\x0e2\x1e.switchyard.v1.RoutingStrategyR\x0froutingStrategy\x12$\n" +
 	"\vnum_retries\x18\x02 \x01(\rH\x00R\n" +
@@ -2207,7 +2441,8 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x14allowed_fails_policy\x18\x0f \x01(\v2!.switchyard.v1.AllowedFailsPolicyR\x12allowedFailsPolicy\x12/\n" +
 	"\x11failure_window_ms\x18\x10 \x01(\rH\aR\x0ffailureWindowMs\x88\x01\x01\x125\n" +
 	"\x14latency_buffer_ratio\x18\x11 \x01(\x01H\bR\x12latencyBufferRatio\x88\x01\x01\x128\n" +
-	"\x16stream_idle_timeout_ms\x18\x12 \x01(\rH\tR\x13streamIdleTimeoutMs\x88\x01\x01B\x0e\n" +
+	"\x16stream_idle_timeout_ms\x18\x12 \x01(\rH\tR\x13streamIdleTimeoutMs\x88\x01\x01\x12S\n" +
+	"\x14model_group_settings\x18F \x03(\v2!.switchyard.v1.ModelGroupSettingsR\x12modelGroupSettingsB\x0e\n" +
 	"\f_num_retriesB\x10\n" +
 	"\x0e_allowed_failsB\x13\n" +
 	"\x11_cooldown_time_msB\r\n" +
@@ -2217,7 +2452,32 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x15_max_retry_backoff_msB\x14\n" +
 	"\x12_failure_window_msB\x17\n" +
 	"\x15_latency_buffer_ratioB\x19\n" +
-	"\x17_stream_idle_timeout_ms\"0\n" +
+	"\x17_stream_idle_timeout_ms\"\x96\x03\n" +
+	"\x12ModelGroupSettings\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12I\n" +
+	"\x10routing_strategy\x18\x02 \x01(\x0e2\x1e.switchyard.v1.RoutingStrategyR\x0froutingStrategy\x12$\n" +
+	"\vnum_retries\x18\x03 \x01(\rH\x00R\n" +
+	"numRetries\x88\x01\x01\x12\"\n" +
+	"\n" +
+	"timeout_ms\x18\x04 \x01(\rH\x01R\ttimeoutMs\x88\x01\x01\x12/\n" +
+	"\x11stream_timeout_ms\x18\x05 \x01(\rH\x02R\x0fstreamTimeoutMs\x88\x01\x01\x122\n" +
+	"\x05hedge\x18\x06 \x01(\v2\x1c.switchyard.v1.HedgeSettingsR\x05hedge\x12;\n" +
+	"\baffinity\x18\a \x01(\v2\x1f.switchyard.v1.AffinitySettingsR\baffinityB\x0e\n" +
+	"\f_num_retriesB\r\n" +
+	"\v_timeout_msB\x14\n" +
+	"\x12_stream_timeout_ms\"\xcb\x01\n" +
+	"\rHedgeSettings\x12\x1e\n" +
+	"\bafter_ms\x18\x01 \x01(\rH\x00R\aafterMs\x88\x01\x01\x12=\n" +
+	"\x18after_latency_percentile\x18\x02 \x01(\x01H\x01R\x16afterLatencyPercentile\x88\x01\x01\x12\"\n" +
+	"\n" +
+	"max_hedges\x18\x03 \x01(\rH\x02R\tmaxHedges\x88\x01\x01B\v\n" +
+	"\t_after_msB\x1b\n" +
+	"\x19_after_latency_percentileB\r\n" +
+	"\v_max_hedges\"n\n" +
+	"\x10AffinitySettings\x12\x18\n" +
+	"\aenabled\x18\x01 \x01(\bR\aenabled\x12,\n" +
+	"\x0fprefix_messages\x18\x02 \x01(\rH\x00R\x0eprefixMessages\x88\x01\x01B\x12\n" +
+	"\x10_prefix_messages\"0\n" +
 	"\bFallback\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x0e\n" +
 	"\x02to\x18\x02 \x03(\tR\x02to\"\x8d\x04\n" +
@@ -2375,7 +2635,7 @@ func file_switchyard_v1_config_proto_rawDescGZIP() []byte {
 }
 
 var file_switchyard_v1_config_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_switchyard_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_switchyard_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_switchyard_v1_config_proto_goTypes = []any{
 	(MockFailure)(0),               // 0: switchyard.v1.MockFailure
 	(RoutingStrategy)(0),           // 1: switchyard.v1.RoutingStrategy
@@ -2384,54 +2644,61 @@ var file_switchyard_v1_config_proto_goTypes = []any{
 	(*ProviderParams)(nil),         // 4: switchyard.v1.ProviderParams
 	(*MockParams)(nil),             // 5: switchyard.v1.MockParams
 	(*RouterSettings)(nil),         // 6: switchyard.v1.RouterSettings
-	(*Fallback)(nil),               // 7: switchyard.v1.Fallback
-	(*RetryPolicy)(nil),            // 8: switchyard.v1.RetryPolicy
-	(*AllowedFailsPolicy)(nil),     // 9: switchyard.v1.AllowedFailsPolicy
-	(*HealthCheckSettings)(nil),    // 10: switchyard.v1.HealthCheckSettings
-	(*CacheSettings)(nil),          // 11: switchyard.v1.CacheSettings
-	(*CacheLayerSettings)(nil),     // 12: switchyard.v1.CacheLayerSettings
-	(*MemoryCacheSettings)(nil),    // 13: switchyard.v1.MemoryCacheSettings
-	(*RedisCacheSettings)(nil),     // 14: switchyard.v1.RedisCacheSettings
-	(*S3CacheSettings)(nil),        // 15: switchyard.v1.S3CacheSettings
-	(*GcsCacheSettings)(nil),       // 16: switchyard.v1.GcsCacheSettings
-	(*AzureBlobCacheSettings)(nil), // 17: switchyard.v1.AzureBlobCacheSettings
-	(*RedisSettings)(nil),          // 18: switchyard.v1.RedisSettings
-	(*ServerSettings)(nil),         // 19: switchyard.v1.ServerSettings
-	(*TlsSettings)(nil),            // 20: switchyard.v1.TlsSettings
-	(*AuthSettings)(nil),           // 21: switchyard.v1.AuthSettings
-	nil,                            // 22: switchyard.v1.ProviderParams.HeadersEntry
+	(*ModelGroupSettings)(nil),     // 7: switchyard.v1.ModelGroupSettings
+	(*HedgeSettings)(nil),          // 8: switchyard.v1.HedgeSettings
+	(*AffinitySettings)(nil),       // 9: switchyard.v1.AffinitySettings
+	(*Fallback)(nil),               // 10: switchyard.v1.Fallback
+	(*RetryPolicy)(nil),            // 11: switchyard.v1.RetryPolicy
+	(*AllowedFailsPolicy)(nil),     // 12: switchyard.v1.AllowedFailsPolicy
+	(*HealthCheckSettings)(nil),    // 13: switchyard.v1.HealthCheckSettings
+	(*CacheSettings)(nil),          // 14: switchyard.v1.CacheSettings
+	(*CacheLayerSettings)(nil),     // 15: switchyard.v1.CacheLayerSettings
+	(*MemoryCacheSettings)(nil),    // 16: switchyard.v1.MemoryCacheSettings
+	(*RedisCacheSettings)(nil),     // 17: switchyard.v1.RedisCacheSettings
+	(*S3CacheSettings)(nil),        // 18: switchyard.v1.S3CacheSettings
+	(*GcsCacheSettings)(nil),       // 19: switchyard.v1.GcsCacheSettings
+	(*AzureBlobCacheSettings)(nil), // 20: switchyard.v1.AzureBlobCacheSettings
+	(*RedisSettings)(nil),          // 21: switchyard.v1.RedisSettings
+	(*ServerSettings)(nil),         // 22: switchyard.v1.ServerSettings
+	(*TlsSettings)(nil),            // 23: switchyard.v1.TlsSettings
+	(*AuthSettings)(nil),           // 24: switchyard.v1.AuthSettings
+	nil,                            // 25: switchyard.v1.ProviderParams.HeadersEntry
 }
 var file_switchyard_v1_config_proto_depIdxs = []int32{
 	3,  // 0: switchyard.v1.RouterConfig.model_list:type_name -> switchyard.v1.Deployment
 	6,  // 1: switchyard.v1.RouterConfig.router_settings:type_name -> switchyard.v1.RouterSettings
-	11, // 2: switchyard.v1.RouterConfig.cache_settings:type_name -> switchyard.v1.CacheSettings
-	19, // 3: switchyard.v1.RouterConfig.server_settings:type_name -> switchyard.v1.ServerSettings
-	18, // 4: switchyard.v1.RouterConfig.redis:type_name -> switchyard.v1.RedisSettings
-	21, // 5: switchyard.v1.RouterConfig.auth_settings:type_name -> switchyard.v1.AuthSettings
+	14, // 2: switchyard.v1.RouterConfig.cache_settings:type_name -> switchyard.v1.CacheSettings
+	22, // 3: switchyard.v1.RouterConfig.server_settings:type_name -> switchyard.v1.ServerSettings
+	21, // 4: switchyard.v1.RouterConfig.redis:type_name -> switchyard.v1.RedisSettings
+	24, // 5: switchyard.v1.RouterConfig.auth_settings:type_name -> switchyard.v1.AuthSettings
 	4,  // 6: switchyard.v1.Deployment.params:type_name -> switchyard.v1.ProviderParams
-	22, // 7: switchyard.v1.ProviderParams.headers:type_name -> switchyard.v1.ProviderParams.HeadersEntry
+	25, // 7: switchyard.v1.ProviderParams.headers:type_name -> switchyard.v1.ProviderParams.HeadersEntry
 	5,  // 8: switchyard.v1.ProviderParams.mock:type_name -> switchyard.v1.MockParams
 	0,  // 9: switchyard.v1.MockParams.failure_kind:type_name -> switchyard.v1.MockFailure
 	1,  // 10: switchyard.v1.RouterSettings.routing_strategy:type_name -> switchyard.v1.RoutingStrategy
-	8,  // 11: switchyard.v1.RouterSettings.retry_policy:type_name -> switchyard.v1.RetryPolicy
-	7,  // 12: switchyard.v1.RouterSettings.fallbacks:type_name -> switchyard.v1.Fallback
-	7,  // 13: switchyard.v1.RouterSettings.context_window_fallbacks:type_name -> switchyard.v1.Fallback
-	7,  // 14: switchyard.v1.RouterSettings.content_policy_fallbacks:type_name -> switchyard.v1.Fallback
-	10, // 15: switchyard.v1.RouterSettings.health_check:type_name -> switchyard.v1.HealthCheckSettings
-	9,  // 16: switchyard.v1.RouterSettings.allowed_fails_policy:type_name -> switchyard.v1.AllowedFailsPolicy
-	12, // 17: switchyard.v1.CacheSettings.layers:type_name -> switchyard.v1.CacheLayerSettings
-	13, // 18: switchyard.v1.CacheLayerSettings.memory:type_name -> switchyard.v1.MemoryCacheSettings
-	14, // 19: switchyard.v1.CacheLayerSettings.redis:type_name -> switchyard.v1.RedisCacheSettings
-	15, // 20: switchyard.v1.CacheLayerSettings.s3:type_name -> switchyard.v1.S3CacheSettings
-	16, // 21: switchyard.v1.CacheLayerSettings.gcs:type_name -> switchyard.v1.GcsCacheSettings
-	17, // 22: switchyard.v1.CacheLayerSettings.azure_blob:type_name -> switchyard.v1.AzureBlobCacheSettings
-	18, // 23: switchyard.v1.RedisCacheSettings.connection:type_name -> switchyard.v1.RedisSettings
-	20, // 24: switchyard.v1.ServerSettings.tls:type_name -> switchyard.v1.TlsSettings
-	25, // [25:25] is the sub-list for method output_type
-	25, // [25:25] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	11, // 11: switchyard.v1.RouterSettings.retry_policy:type_name -> switchyard.v1.RetryPolicy
+	10, // 12: switchyard.v1.RouterSettings.fallbacks:type_name -> switchyard.v1.Fallback
+	10, // 13: switchyard.v1.RouterSettings.context_window_fallbacks:type_name -> switchyard.v1.Fallback
+	10, // 14: switchyard.v1.RouterSettings.content_policy_fallbacks:type_name -> switchyard.v1.Fallback
+	13, // 15: switchyard.v1.RouterSettings.health_check:type_name -> switchyard.v1.HealthCheckSettings
+	12, // 16: switchyard.v1.RouterSettings.allowed_fails_policy:type_name -> switchyard.v1.AllowedFailsPolicy
+	7,  // 17: switchyard.v1.RouterSettings.model_group_settings:type_name -> switchyard.v1.ModelGroupSettings
+	1,  // 18: switchyard.v1.ModelGroupSettings.routing_strategy:type_name -> switchyard.v1.RoutingStrategy
+	8,  // 19: switchyard.v1.ModelGroupSettings.hedge:type_name -> switchyard.v1.HedgeSettings
+	9,  // 20: switchyard.v1.ModelGroupSettings.affinity:type_name -> switchyard.v1.AffinitySettings
+	15, // 21: switchyard.v1.CacheSettings.layers:type_name -> switchyard.v1.CacheLayerSettings
+	16, // 22: switchyard.v1.CacheLayerSettings.memory:type_name -> switchyard.v1.MemoryCacheSettings
+	17, // 23: switchyard.v1.CacheLayerSettings.redis:type_name -> switchyard.v1.RedisCacheSettings
+	18, // 24: switchyard.v1.CacheLayerSettings.s3:type_name -> switchyard.v1.S3CacheSettings
+	19, // 25: switchyard.v1.CacheLayerSettings.gcs:type_name -> switchyard.v1.GcsCacheSettings
+	20, // 26: switchyard.v1.CacheLayerSettings.azure_blob:type_name -> switchyard.v1.AzureBlobCacheSettings
+	21, // 27: switchyard.v1.RedisCacheSettings.connection:type_name -> switchyard.v1.RedisSettings
+	23, // 28: switchyard.v1.ServerSettings.tls:type_name -> switchyard.v1.TlsSettings
+	29, // [29:29] is the sub-list for method output_type
+	29, // [29:29] is the sub-list for method input_type
+	29, // [29:29] is the sub-list for extension type_name
+	29, // [29:29] is the sub-list for extension extendee
+	0,  // [0:29] is the sub-list for field type_name
 }
 
 func init() { file_switchyard_v1_config_proto_init() }
@@ -2442,28 +2709,31 @@ func file_switchyard_v1_config_proto_init() {
 	file_switchyard_v1_config_proto_msgTypes[1].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[3].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[4].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[5].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[6].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[7].OneofWrappers = []any{}
-	file_switchyard_v1_config_proto_msgTypes[8].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[9].OneofWrappers = []any{}
-	file_switchyard_v1_config_proto_msgTypes[10].OneofWrappers = []any{
+	file_switchyard_v1_config_proto_msgTypes[10].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[11].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[12].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[13].OneofWrappers = []any{
 		(*CacheLayerSettings_Memory)(nil),
 		(*CacheLayerSettings_Redis)(nil),
 		(*CacheLayerSettings_S3)(nil),
 		(*CacheLayerSettings_Gcs)(nil),
 		(*CacheLayerSettings_AzureBlob)(nil),
 	}
-	file_switchyard_v1_config_proto_msgTypes[11].OneofWrappers = []any{}
-	file_switchyard_v1_config_proto_msgTypes[16].OneofWrappers = []any{}
-	file_switchyard_v1_config_proto_msgTypes[17].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[14].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[19].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[20].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[22].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_switchyard_v1_config_proto_rawDesc), len(file_switchyard_v1_config_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   21,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

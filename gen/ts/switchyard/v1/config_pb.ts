@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/config.proto.
  */
 export const file_switchyard_v1_config: GenFile = /*@__PURE__*/
-  fileDesc("Chpzd2l0Y2h5YXJkL3YxL2NvbmZpZy5wcm90bxINc3dpdGNoeWFyZC52MSLEAgoMUm91dGVyQ29uZmlnEi0KCm1vZGVsX2xpc3QYASADKAsyGS5zd2l0Y2h5YXJkLnYxLkRlcGxveW1lbnQSNgoPcm91dGVyX3NldHRpbmdzGAIgASgLMh0uc3dpdGNoeWFyZC52MS5Sb3V0ZXJTZXR0aW5ncxI0Cg5jYWNoZV9zZXR0aW5ncxgDIAEoCzIcLnN3aXRjaHlhcmQudjEuQ2FjaGVTZXR0aW5ncxI2Cg9zZXJ2ZXJfc2V0dGluZ3MYBCABKAsyHS5zd2l0Y2h5YXJkLnYxLlNlcnZlclNldHRpbmdzEisKBXJlZGlzGAUgASgLMhwuc3dpdGNoeWFyZC52MS5SZWRpc1NldHRpbmdzEjIKDWF1dGhfc2V0dGluZ3MYKCABKAsyGy5zd2l0Y2h5YXJkLnYxLkF1dGhTZXR0aW5ncyLdBQoKRGVwbG95bWVudBISCgptb2RlbF9uYW1lGAEgASgJEgoKAmlkGAIgASgJEhAKCHByb3ZpZGVyGAMgASgJEi0KBnBhcmFtcxgEIAEoCzIdLnN3aXRjaHlhcmQudjEuUHJvdmlkZXJQYXJhbXMSEAoDcnBtGAUgASgNSACIAQESEAoDdHBtGAYgASgNSAGIAQESEwoGd2VpZ2h0GAcgASgBSAKIAQESIgoVbWF4X3BhcmFsbGVsX3JlcXVlc3RzGAggASgNSAOIAQESFwoKdGltZW91dF9tcxgJIAEoDUgEiAEBEh4KEXN0cmVhbV90aW1lb3V0X21zGAogASgNSAWIAQESDAoEdGFncxgLIAMoCRIhChRpbnB1dF9jb3N0X3Blcl90b2tlbhgMIAEoAUgGiAEBEiIKFW91dHB1dF9jb3N0X3Blcl90b2tlbhgNIAEoAUgHiAEBEiYKGWNhY2hlX3JlYWRfY29zdF9wZXJfdG9rZW4YECABKAFICIgBARInChpjYWNoZV93cml0ZV9jb3N0X3Blcl90b2tlbhgRIAEoAUgJiAEBEh0KEG1heF9pbnB1dF90b2tlbnMYDiABKA1ICogBARIeChFtYXhfb3V0cHV0X3Rva2VucxgPIAEoDUgLiAEBQgYKBF9ycG1CBgoEX3RwbUIJCgdfd2VpZ2h0QhgKFl9tYXhfcGFyYWxsZWxfcmVxdWVzdHNCDQoLX3RpbWVvdXRfbXNCFAoSX3N0cmVhbV90aW1lb3V0X21zQhcKFV9pbnB1dF9jb3N0X3Blcl90b2tlbkIYChZfb3V0cHV0X2Nvc3RfcGVyX3Rva2VuQhwKGl9jYWNoZV9yZWFkX2Nvc3RfcGVyX3Rva2VuQh0KG19jYWNoZV93cml0ZV9jb3N0X3Blcl90b2tlbkITChFfbWF4X2lucHV0X3Rva2Vuc0IUChJfbWF4X291dHB1dF90b2tlbnMi6AIKDlByb3ZpZGVyUGFyYW1zEg0KBW1vZGVsGAEgASgJEhAKCGFwaV9iYXNlGAIgASgJEg8KB2FwaV9rZXkYAyABKAkSEwoLYXBpX3ZlcnNpb24YBCABKAkSDgoGcmVnaW9uGAUgASgJEhQKDG9yZ2FuaXphdGlvbhgGIAEoCRIZChFhd3NfYWNjZXNzX2tleV9pZBgHIAEoCRIdChVhd3Nfc2VjcmV0X2FjY2Vzc19rZXkYCCABKAkSGQoRYXdzX3Nlc3Npb25fdG9rZW4YCSABKAkSOwoHaGVhZGVycxgKIAMoCzIqLnN3aXRjaHlhcmQudjEuUHJvdmlkZXJQYXJhbXMuSGVhZGVyc0VudHJ5EicKBG1vY2sYCyABKAsyGS5zd2l0Y2h5YXJkLnYxLk1vY2tQYXJhbXMaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEikgMKCk1vY2tQYXJhbXMSEAoIcmVzcG9uc2UYASABKAkSFwoKbGF0ZW5jeV9tcxgCIAEoDUgAiAEBEhsKDmNodW5rX2RlbGF5X21zGAMgASgNSAGIAQESGAoLY2h1bmtfY291bnQYBCABKA1IAogBARIZCgxmYWlsdXJlX3JhdGUYBSABKAFIA4gBARIwCgxmYWlsdXJlX2tpbmQYBiABKA4yGi5zd2l0Y2h5YXJkLnYxLk1vY2tGYWlsdXJlEhEKBHNlZWQYByABKARIBIgBARIdChBmYWlsX2ZpcnN0X2NhbGxzGAggASgNSAWIAQESJQoYZmFpbF9zdHJlYW1fYWZ0ZXJfY2h1bmtzGAkgASgNSAaIAQFCDQoLX2xhdGVuY3lfbXNCEQoPX2NodW5rX2RlbGF5X21zQg4KDF9jaHVua19jb3VudEIPCg1fZmFpbHVyZV9yYXRlQgcKBV9zZWVkQhMKEV9mYWlsX2ZpcnN0X2NhbGxzQhsKGV9mYWlsX3N0cmVhbV9hZnRlcl9jaHVua3MiwAcKDlJvdXRlclNldHRpbmdzEjgKEHJvdXRpbmdfc3RyYXRlZ3kYASABKA4yHi5zd2l0Y2h5YXJkLnYxLlJvdXRpbmdTdHJhdGVneRIYCgtudW1fcmV0cmllcxgCIAEoDUgAiAEBEjAKDHJldHJ5X3BvbGljeRgDIAEoCzIaLnN3aXRjaHlhcmQudjEuUmV0cnlQb2xpY3kSGgoNYWxsb3dlZF9mYWlscxgEIAEoDUgBiAEBEh0KEGNvb2xkb3duX3RpbWVfbXMYBSABKA1IAogBARIqCglmYWxsYmFja3MYBiADKAsyFy5zd2l0Y2h5YXJkLnYxLkZhbGxiYWNrEjkKGGNvbnRleHRfd2luZG93X2ZhbGxiYWNrcxgHIAMoCzIXLnN3aXRjaHlhcmQudjEuRmFsbGJhY2sSOQoYY29udGVudF9wb2xpY3lfZmFsbGJhY2tzGAggAygLMhcuc3dpdGNoeWFyZC52MS5GYWxsYmFjaxIZChFkZWZhdWx0X2ZhbGxiYWNrcxgJIAMoCRIXCgp0aW1lb3V0X21zGAogASgNSAOIAQESHgoRc3RyZWFtX3RpbWVvdXRfbXMYCyABKA1IBIgBARI4CgxoZWFsdGhfY2hlY2sYDCABKAsyIi5zd2l0Y2h5YXJkLnYxLkhlYWx0aENoZWNrU2V0dGluZ3MSHQoQcmV0cnlfYmFja29mZl9tcxgNIAEoDUgFiAEBEiEKFG1heF9yZXRyeV9iYWNrb2ZmX21zGA4gASgNSAaIAQESPwoUYWxsb3dlZF9mYWlsc19wb2xpY3kYDyABKAsyIS5zd2l0Y2h5YXJkLnYxLkFsbG93ZWRGYWlsc1BvbGljeRIeChFmYWlsdXJlX3dpbmRvd19tcxgQIAEoDUgHiAEBEiEKFGxhdGVuY3lfYnVmZmVyX3JhdGlvGBEgASgBSAiIAQESIwoWc3RyZWFtX2lkbGVfdGltZW91dF9tcxgSIAEoDUgJiAEBQg4KDF9udW1fcmV0cmllc0IQCg5fYWxsb3dlZF9mYWlsc0ITChFfY29vbGRvd25fdGltZV9tc0INCgtfdGltZW91dF9tc0IUChJfc3RyZWFtX3RpbWVvdXRfbXNCEwoRX3JldHJ5X2JhY2tvZmZfbXNCFwoVX21heF9yZXRyeV9iYWNrb2ZmX21zQhQKEl9mYWlsdXJlX3dpbmRvd19tc0IXChVfbGF0ZW5jeV9idWZmZXJfcmF0aW9CGQoXX3N0cmVhbV9pZGxlX3RpbWVvdXRfbXMiJQoIRmFsbGJhY2sSDQoFbW9kZWwYASABKAkSCgoCdG8YAiADKAkiiQMKC1JldHJ5UG9saWN5EiEKFHJhdGVfbGltaXRlZF9yZXRyaWVzGAEgASgNSACIAQESHAoPdGltZW91dF9yZXRyaWVzGAIgASgNSAGIAQESKQocdXBzdHJlYW1fdW5hdmFpbGFibGVfcmV0cmllcxgDIAEoDUgCiAEBEiMKFmF1dGhlbnRpY2F0aW9uX3JldHJpZXMYBCABKA1IA4gBARIkChdpbnZhbGlkX3JlcXVlc3RfcmV0cmllcxgFIAEoDUgEiAEBEiMKFmNvbnRlbnRfcG9saWN5X3JldHJpZXMYBiABKA1IBYgBAUIXChVfcmF0ZV9saW1pdGVkX3JldHJpZXNCEgoQX3RpbWVvdXRfcmV0cmllc0IfCh1fdXBzdHJlYW1fdW5hdmFpbGFibGVfcmV0cmllc0IZChdfYXV0aGVudGljYXRpb25fcmV0cmllc0IaChhfaW52YWxpZF9yZXF1ZXN0X3JldHJpZXNCGQoXX2NvbnRlbnRfcG9saWN5X3JldHJpZXMiyAMKEkFsbG93ZWRGYWlsc1BvbGljeRInChpyYXRlX2xpbWl0ZWRfYWxsb3dlZF9mYWlscxgBIAEoDUgAiAEBEiIKFXRpbWVvdXRfYWxsb3dlZF9mYWlscxgCIAEoDUgBiAEBEi8KInVwc3RyZWFtX3VuYXZhaWxhYmxlX2FsbG93ZWRfZmFpbHMYAyABKA1IAogBARIpChxhdXRoZW50aWNhdGlvbl9hbGxvd2VkX2ZhaWxzGAQgASgNSAOIAQESJAoXbm90X2ZvdW5kX2FsbG93ZWRfZmFpbHMYBSABKA1IBIgBARInChpiYWRfcmVzcG9uc2VfYWxsb3dlZF9mYWlscxgGIAEoDUgFiAEBQh0KG19yYXRlX2xpbWl0ZWRfYWxsb3dlZF9mYWlsc0IYChZfdGltZW91dF9hbGxvd2VkX2ZhaWxzQiUKI191cHN0cmVhbV91bmF2YWlsYWJsZV9hbGxvd2VkX2ZhaWxzQh8KHV9hdXRoZW50aWNhdGlvbl9hbGxvd2VkX2ZhaWxzQhoKGF9ub3RfZm91bmRfYWxsb3dlZF9mYWlsc0IdChtfYmFkX3Jlc3BvbnNlX2FsbG93ZWRfZmFpbHMieAoTSGVhbHRoQ2hlY2tTZXR0aW5ncxIPCgdlbmFibGVkGAEgASgIEhgKC2ludGVydmFsX21zGAIgASgNSACIAQESFwoKdGltZW91dF9tcxgDIAEoDUgBiAEBQg4KDF9pbnRlcnZhbF9tc0INCgtfdGltZW91dF9tcyLgAQoNQ2FjaGVTZXR0aW5ncxIPCgdlbmFibGVkGAEgASgIEjEKBmxheWVycxgCIAMoCzIhLnN3aXRjaHlhcmQudjEuQ2FjaGVMYXllclNldHRpbmdzEhoKDWRlZmF1bHRfdHRsX3MYAyABKA1IAIgBARIRCgluYW1lc3BhY2UYBCABKAkSEgoKY2FsbF90eXBlcxgFIAMoCRIfChJtYXhfcGVuZGluZ193cml0ZXMYBiABKA1IAYgBAUIQCg5fZGVmYXVsdF90dGxfc0IVChNfbWF4X3BlbmRpbmdfd3JpdGVzIsoCChJDYWNoZUxheWVyU2V0dGluZ3MSNAoGbWVtb3J5GAEgASgLMiIuc3dpdGNoeWFyZC52MS5NZW1vcnlDYWNoZVNldHRpbmdzSAASMgoFcmVkaXMYAiABKAsyIS5zd2l0Y2h5YXJkLnYxLlJlZGlzQ2FjaGVTZXR0aW5nc0gAEiwKAnMzGAMgASgLMh4uc3dpdGNoeWFyZC52MS5TM0NhY2hlU2V0dGluZ3NIABIuCgNnY3MYBCABKAsyHy5zd2l0Y2h5YXJkLnYxLkdjc0NhY2hlU2V0dGluZ3NIABI7CgphenVyZV9ibG9iGAUgASgLMiUuc3dpdGNoeWFyZC52MS5BenVyZUJsb2JDYWNoZVNldHRpbmdzSAASFwoKdGltZW91dF9tcxgGIAEoDUgBiAEBQgcKBWxheWVyQg0KC190aW1lb3V0X21zIosBChNNZW1vcnlDYWNoZVNldHRpbmdzEhgKC21heF9lbnRyaWVzGAEgASgNSACIAQESFgoJbWF4X2J5dGVzGAIgASgESAGIAQESFgoJbWF4X3R0bF9zGAMgASgNSAKIAQFCDgoMX21heF9lbnRyaWVzQgwKCl9tYXhfYnl0ZXNCDAoKX21heF90dGxfcyKOAQoSUmVkaXNDYWNoZVNldHRpbmdzEjAKCmNvbm5lY3Rpb24YASABKAsyHC5zd2l0Y2h5YXJkLnYxLlJlZGlzU2V0dGluZ3MSFQoNY2x1c3Rlcl9ub2RlcxgCIAMoCRIRCglzZW50aW5lbHMYAyADKAkSHAoUc2VudGluZWxfbWFzdGVyX25hbWUYBCABKAkinwEKD1MzQ2FjaGVTZXR0aW5ncxIOCgZidWNrZXQYASABKAkSDgoGcHJlZml4GAIgASgJEg4KBnJlZ2lvbhgDIAEoCRIQCghlbmRwb2ludBgEIAEoCRIVCg1hY2Nlc3Nfa2V5X2lkGAUgASgJEhkKEXNlY3JldF9hY2Nlc3Nfa2V5GAYgASgJEhgKEGZvcmNlX3BhdGhfc3R5bGUYByABKAgicgoQR2NzQ2FjaGVTZXR0aW5ncxIOCgZidWNrZXQYASABKAkSDgoGcHJlZml4GAIgASgJEhIKCnByb2plY3RfaWQYAyABKAkSEAoIZW5kcG9pbnQYBCABKAkSGAoQY3JlZGVudGlhbHNfZmlsZRgFIAEoCSJWChZBenVyZUJsb2JDYWNoZVNldHRpbmdzEhEKCWNvbnRhaW5lchgBIAEoCRIOCgZwcmVmaXgYAiABKAkSGQoRY29ubmVjdGlvbl9zdHJpbmcYAyABKAkipAEKDVJlZGlzU2V0dGluZ3MSCwoDdXJsGAEgASgJEgwKBGhvc3QYAiABKAkSEQoEcG9ydBgDIAEoDUgAiAEBEhAKCHBhc3N3b3JkGAQgASgJEhIKCmtleV9wcmVmaXgYBSABKAkSHwoSY29tbWFuZF90aW1lb3V0X21zGAYgASgNSAGIAQFCBwoFX3BvcnRCFQoTX2NvbW1hbmRfdGltZW91dF9tcyL3AQoOU2VydmVyU2V0dGluZ3MSEQoEcG9ydBgBIAEoDUgAiAEBEgwKBGhvc3QYAiABKAkSHgoRbWF4X3JlcXVlc3RfYnl0ZXMYAyABKA1IAYgBARIeChFzaHV0ZG93bl9ncmFjZV9tcxgEIAEoDUgCiAEBEhcKCnJlZmxlY3Rpb24YBSABKAhIA4gBARInCgN0bHMYKCABKAsyGi5zd2l0Y2h5YXJkLnYxLlRsc1NldHRpbmdzQgcKBV9wb3J0QhQKEl9tYXhfcmVxdWVzdF9ieXRlc0IUChJfc2h1dGRvd25fZ3JhY2VfbXNCDQoLX3JlZmxlY3Rpb24iSgoLVGxzU2V0dGluZ3MSEQoJY2VydF9maWxlGAEgASgJEhAKCGtleV9maWxlGAIgASgJEhYKDmNsaWVudF9jYV9maWxlGAMgASgJImoKDEF1dGhTZXR0aW5ncxISCgptYXN0ZXJfa2V5GAEgASgJEhIKCnN0b3JlX2ZpbGUYAiABKAkSHQoQa2V5X2NhY2hlX3R0bF9tcxgDIAEoDUgAiAEBQhMKEV9rZXlfY2FjaGVfdHRsX21zKvcBCgtNb2NrRmFpbHVyZRIcChhNT0NLX0ZBSUxVUkVfVU5TUEVDSUZJRUQQABIlCiFNT0NLX0ZBSUxVUkVfVVBTVFJFQU1fVU5BVkFJTEFCTEUQARIdChlNT0NLX0ZBSUxVUkVfUkFURV9MSU1JVEVEEAISGAoUTU9DS19GQUlMVVJFX1RJTUVPVVQQAxIoCiRNT0NLX0ZBSUxVUkVfQ09OVEVYVF9XSU5ET1dfRVhDRUVERUQQBBIfChtNT0NLX0ZBSUxVUkVfQ09OVEVOVF9QT0xJQ1kQBRIfChtNT0NLX0ZBSUxVUkVfQVVUSEVOVElDQVRJT04QBirgAQoPUm91dGluZ1N0cmF0ZWd5EiAKHFJPVVRJTkdfU1RSQVRFR1lfVU5TUEVDSUZJRUQQABIjCh9ST1VUSU5HX1NUUkFURUdZX1NJTVBMRV9TSFVGRkxFEAESHwobUk9VVElOR19TVFJBVEVHWV9MRUFTVF9CVVNZEAISIAocUk9VVElOR19TVFJBVEVHWV9VU0FHRV9CQVNFRBADEiIKHlJPVVRJTkdfU1RSQVRFR1lfTEFURU5DWV9CQVNFRBAEEh8KG1JPVVRJTkdfU1RSQVRFR1lfQ09TVF9CQVNFRBAFQkhaRmdpdGh1Yi5jb20vc3dpdGNoeWFyZC1kZXYvc3dpdGNoeWFyZC9nZW4vZ28vc3dpdGNoeWFyZC92MTtzd2l0Y2h5YXJkdjFiBnByb3RvMw");
+  fileDesc("Chpzd2l0Y2h5YXJkL3YxL2NvbmZpZy5wcm90bxINc3dpdGNoeWFyZC52MSLEAgoMUm91dGVyQ29uZmlnEi0KCm1vZGVsX2xpc3QYASADKAsyGS5zd2l0Y2h5YXJkLnYxLkRlcGxveW1lbnQSNgoPcm91dGVyX3NldHRpbmdzGAIgASgLMh0uc3dpdGNoeWFyZC52MS5Sb3V0ZXJTZXR0aW5ncxI0Cg5jYWNoZV9zZXR0aW5ncxgDIAEoCzIcLnN3aXRjaHlhcmQudjEuQ2FjaGVTZXR0aW5ncxI2Cg9zZXJ2ZXJfc2V0dGluZ3MYBCABKAsyHS5zd2l0Y2h5YXJkLnYxLlNlcnZlclNldHRpbmdzEisKBXJlZGlzGAUgASgLMhwuc3dpdGNoeWFyZC52MS5SZWRpc1NldHRpbmdzEjIKDWF1dGhfc2V0dGluZ3MYKCABKAsyGy5zd2l0Y2h5YXJkLnYxLkF1dGhTZXR0aW5ncyLdBQoKRGVwbG95bWVudBISCgptb2RlbF9uYW1lGAEgASgJEgoKAmlkGAIgASgJEhAKCHByb3ZpZGVyGAMgASgJEi0KBnBhcmFtcxgEIAEoCzIdLnN3aXRjaHlhcmQudjEuUHJvdmlkZXJQYXJhbXMSEAoDcnBtGAUgASgNSACIAQESEAoDdHBtGAYgASgNSAGIAQESEwoGd2VpZ2h0GAcgASgBSAKIAQESIgoVbWF4X3BhcmFsbGVsX3JlcXVlc3RzGAggASgNSAOIAQESFwoKdGltZW91dF9tcxgJIAEoDUgEiAEBEh4KEXN0cmVhbV90aW1lb3V0X21zGAogASgNSAWIAQESDAoEdGFncxgLIAMoCRIhChRpbnB1dF9jb3N0X3Blcl90b2tlbhgMIAEoAUgGiAEBEiIKFW91dHB1dF9jb3N0X3Blcl90b2tlbhgNIAEoAUgHiAEBEiYKGWNhY2hlX3JlYWRfY29zdF9wZXJfdG9rZW4YECABKAFICIgBARInChpjYWNoZV93cml0ZV9jb3N0X3Blcl90b2tlbhgRIAEoAUgJiAEBEh0KEG1heF9pbnB1dF90b2tlbnMYDiABKA1ICogBARIeChFtYXhfb3V0cHV0X3Rva2VucxgPIAEoDUgLiAEBQgYKBF9ycG1CBgoEX3RwbUIJCgdfd2VpZ2h0QhgKFl9tYXhfcGFyYWxsZWxfcmVxdWVzdHNCDQoLX3RpbWVvdXRfbXNCFAoSX3N0cmVhbV90aW1lb3V0X21zQhcKFV9pbnB1dF9jb3N0X3Blcl90b2tlbkIYChZfb3V0cHV0X2Nvc3RfcGVyX3Rva2VuQhwKGl9jYWNoZV9yZWFkX2Nvc3RfcGVyX3Rva2VuQh0KG19jYWNoZV93cml0ZV9jb3N0X3Blcl90b2tlbkITChFfbWF4X2lucHV0X3Rva2Vuc0IUChJfbWF4X291dHB1dF90b2tlbnMi6AIKDlByb3ZpZGVyUGFyYW1zEg0KBW1vZGVsGAEgASgJEhAKCGFwaV9iYXNlGAIgASgJEg8KB2FwaV9rZXkYAyABKAkSEwoLYXBpX3ZlcnNpb24YBCABKAkSDgoGcmVnaW9uGAUgASgJEhQKDG9yZ2FuaXphdGlvbhgGIAEoCRIZChFhd3NfYWNjZXNzX2tleV9pZBgHIAEoCRIdChVhd3Nfc2VjcmV0X2FjY2Vzc19rZXkYCCABKAkSGQoRYXdzX3Nlc3Npb25fdG9rZW4YCSABKAkSOwoHaGVhZGVycxgKIAMoCzIqLnN3aXRjaHlhcmQudjEuUHJvdmlkZXJQYXJhbXMuSGVhZGVyc0VudHJ5EicKBG1vY2sYCyABKAsyGS5zd2l0Y2h5YXJkLnYxLk1vY2tQYXJhbXMaLgoMSGVhZGVyc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEikgMKCk1vY2tQYXJhbXMSEAoIcmVzcG9uc2UYASABKAkSFwoKbGF0ZW5jeV9tcxgCIAEoDUgAiAEBEhsKDmNodW5rX2RlbGF5X21zGAMgASgNSAGIAQESGAoLY2h1bmtfY291bnQYBCABKA1IAogBARIZCgxmYWlsdXJlX3JhdGUYBSABKAFIA4gBARIwCgxmYWlsdXJlX2tpbmQYBiABKA4yGi5zd2l0Y2h5YXJkLnYxLk1vY2tGYWlsdXJlEhEKBHNlZWQYByABKARIBIgBARIdChBmYWlsX2ZpcnN0X2NhbGxzGAggASgNSAWIAQESJQoYZmFpbF9zdHJlYW1fYWZ0ZXJfY2h1bmtzGAkgASgNSAaIAQFCDQoLX2xhdGVuY3lfbXNCEQoPX2NodW5rX2RlbGF5X21zQg4KDF9jaHVua19jb3VudEIPCg1fZmFpbHVyZV9yYXRlQgcKBV9zZWVkQhMKEV9mYWlsX2ZpcnN0X2NhbGxzQhsKGV9mYWlsX3N0cmVhbV9hZnRlcl9jaHVua3MigQgKDlJvdXRlclNldHRpbmdzEjgKEHJvdXRpbmdfc3RyYXRlZ3kYASABKA4yHi5zd2l0Y2h5YXJkLnYxLlJvdXRpbmdTdHJhdGVneRIYCgtudW1fcmV0cmllcxgCIAEoDUgAiAEBEjAKDHJldHJ5X3BvbGljeRgDIAEoCzIaLnN3aXRjaHlhcmQudjEuUmV0cnlQb2xpY3kSGgoNYWxsb3dlZF9mYWlscxgEIAEoDUgBiAEBEh0KEGNvb2xkb3duX3RpbWVfbXMYBSABKA1IAogBARIqCglmYWxsYmFja3MYBiADKAsyFy5zd2l0Y2h5YXJkLnYxLkZhbGxiYWNrEjkKGGNvbnRleHRfd2luZG93X2ZhbGxiYWNrcxgHIAMoCzIXLnN3aXRjaHlhcmQudjEuRmFsbGJhY2sSOQoYY29udGVudF9wb2xpY3lfZmFsbGJhY2tzGAggAygLMhcuc3dpdGNoeWFyZC52MS5GYWxsYmFjaxIZChFkZWZhdWx0X2ZhbGxiYWNrcxgJIAMoCRIXCgp0aW1lb3V0X21zGAogASgNSAOIAQESHgoRc3RyZWFtX3RpbWVvdXRfbXMYCyABKA1IBIgBARI4CgxoZWFsdGhfY2hlY2sYDCABKAsyIi5zd2l0Y2h5YXJkLnYxLkhlYWx0aENoZWNrU2V0dGluZ3MSHQoQcmV0cnlfYmFja29mZl9tcxgNIAEoDUgFiAEBEiEKFG1heF9yZXRyeV9iYWNrb2ZmX21zGA4gASgNSAaIAQESPwoUYWxsb3dlZF9mYWlsc19wb2xpY3kYDyABKAsyIS5zd2l0Y2h5YXJkLnYxLkFsbG93ZWRGYWlsc1BvbGljeRIeChFmYWlsdXJlX3dpbmRvd19tcxgQIAEoDUgHiAEBEiEKFGxhdGVuY3lfYnVmZmVyX3JhdGlvGBEgASgBSAiIAQESIwoWc3RyZWFtX2lkbGVfdGltZW91dF9tcxgSIAEoDUgJiAEBEj8KFG1vZGVsX2dyb3VwX3NldHRpbmdzGEYgAygLMiEuc3dpdGNoeWFyZC52MS5Nb2RlbEdyb3VwU2V0dGluZ3NCDgoMX251bV9yZXRyaWVzQhAKDl9hbGxvd2VkX2ZhaWxzQhMKEV9jb29sZG93bl90aW1lX21zQg0KC190aW1lb3V0X21zQhQKEl9zdHJlYW1fdGltZW91dF9tc0ITChFfcmV0cnlfYmFja29mZl9tc0IXChVfbWF4X3JldHJ5X2JhY2tvZmZfbXNCFAoSX2ZhaWx1cmVfd2luZG93X21zQhcKFV9sYXRlbmN5X2J1ZmZlcl9yYXRpb0IZChdfc3RyZWFtX2lkbGVfdGltZW91dF9tcyLFAgoSTW9kZWxHcm91cFNldHRpbmdzEg0KBW1vZGVsGAEgASgJEjgKEHJvdXRpbmdfc3RyYXRlZ3kYAiABKA4yHi5zd2l0Y2h5YXJkLnYxLlJvdXRpbmdTdHJhdGVneRIYCgtudW1fcmV0cmllcxgDIAEoDUgAiAEBEhcKCnRpbWVvdXRfbXMYBCABKA1IAYgBARIeChFzdHJlYW1fdGltZW91dF9tcxgFIAEoDUgCiAEBEisKBWhlZGdlGAYgASgLMhwuc3dpdGNoeWFyZC52MS5IZWRnZVNldHRpbmdzEjEKCGFmZmluaXR5GAcgASgLMh8uc3dpdGNoeWFyZC52MS5BZmZpbml0eVNldHRpbmdzQg4KDF9udW1fcmV0cmllc0INCgtfdGltZW91dF9tc0IUChJfc3RyZWFtX3RpbWVvdXRfbXMinwEKDUhlZGdlU2V0dGluZ3MSFQoIYWZ0ZXJfbXMYASABKA1IAIgBARIlChhhZnRlcl9sYXRlbmN5X3BlcmNlbnRpbGUYAiABKAFIAYgBARIXCgptYXhfaGVkZ2VzGAMgASgNSAKIAQFCCwoJX2FmdGVyX21zQhsKGV9hZnRlcl9sYXRlbmN5X3BlcmNlbnRpbGVCDQoLX21heF9oZWRnZXMiVQoQQWZmaW5pdHlTZXR0aW5ncxIPCgdlbmFibGVkGAEgASgIEhwKD3ByZWZpeF9tZXNzYWdlcxgCIAEoDUgAiAEBQhIKEF9wcmVmaXhfbWVzc2FnZXMiJQoIRmFsbGJhY2sSDQoFbW9kZWwYASABKAkSCgoCdG8YAiADKAkiiQMKC1JldHJ5UG9saWN5EiEKFHJhdGVfbGltaXRlZF9yZXRyaWVzGAEgASgNSACIAQESHAoPdGltZW91dF9yZXRyaWVzGAIgASgNSAGIAQESKQocdXBzdHJlYW1fdW5hdmFpbGFibGVfcmV0cmllcxgDIAEoDUgCiAEBEiMKFmF1dGhlbnRpY2F0aW9uX3JldHJpZXMYBCABKA1IA4gBARIkChdpbnZhbGlkX3JlcXVlc3RfcmV0cmllcxgFIAEoDUgEiAEBEiMKFmNvbnRlbnRfcG9saWN5X3JldHJpZXMYBiABKA1IBYgBAUIXChVfcmF0ZV9saW1pdGVkX3JldHJpZXNCEgoQX3RpbWVvdXRfcmV0cmllc0IfCh1fdXBzdHJlYW1fdW5hdmFpbGFibGVfcmV0cmllc0IZChdfYXV0aGVudGljYXRpb25fcmV0cmllc0IaChhfaW52YWxpZF9yZXF1ZXN0X3JldHJpZXNCGQoXX2NvbnRlbnRfcG9saWN5X3JldHJpZXMiyAMKEkFsbG93ZWRGYWlsc1BvbGljeRInChpyYXRlX2xpbWl0ZWRfYWxsb3dlZF9mYWlscxgBIAEoDUgAiAEBEiIKFXRpbWVvdXRfYWxsb3dlZF9mYWlscxgCIAEoDUgBiAEBEi8KInVwc3RyZWFtX3VuYXZhaWxhYmxlX2FsbG93ZWRfZmFpbHMYAyABKA1IAogBARIpChxhdXRoZW50aWNhdGlvbl9hbGxvd2VkX2ZhaWxzGAQgASgNSAOIAQESJAoXbm90X2ZvdW5kX2FsbG93ZWRfZmFpbHMYBSABKA1IBIgBARInChpiYWRfcmVzcG9uc2VfYWxsb3dlZF9mYWlscxgGIAEoDUgFiAEBQh0KG19yYXRlX2xpbWl0ZWRfYWxsb3dlZF9mYWlsc0IYChZfdGltZW91dF9hbGxvd2VkX2ZhaWxzQiUKI191cHN0cmVhbV91bmF2YWlsYWJsZV9hbGxvd2VkX2ZhaWxzQh8KHV9hdXRoZW50aWNhdGlvbl9hbGxvd2VkX2ZhaWxzQhoKGF9ub3RfZm91bmRfYWxsb3dlZF9mYWlsc0IdChtfYmFkX3Jlc3BvbnNlX2FsbG93ZWRfZmFpbHMieAoTSGVhbHRoQ2hlY2tTZXR0aW5ncxIPCgdlbmFibGVkGAEgASgIEhgKC2ludGVydmFsX21zGAIgASgNSACIAQESFwoKdGltZW91dF9tcxgDIAEoDUgBiAEBQg4KDF9pbnRlcnZhbF9tc0INCgtfdGltZW91dF9tcyLgAQoNQ2FjaGVTZXR0aW5ncxIPCgdlbmFibGVkGAEgASgIEjEKBmxheWVycxgCIAMoCzIhLnN3aXRjaHlhcmQudjEuQ2FjaGVMYXllclNldHRpbmdzEhoKDWRlZmF1bHRfdHRsX3MYAyABKA1IAIgBARIRCgluYW1lc3BhY2UYBCABKAkSEgoKY2FsbF90eXBlcxgFIAMoCRIfChJtYXhfcGVuZGluZ193cml0ZXMYBiABKA1IAYgBAUIQCg5fZGVmYXVsdF90dGxfc0IVChNfbWF4X3BlbmRpbmdfd3JpdGVzIsoCChJDYWNoZUxheWVyU2V0dGluZ3MSNAoGbWVtb3J5GAEgASgLMiIuc3dpdGNoeWFyZC52MS5NZW1vcnlDYWNoZVNldHRpbmdzSAASMgoFcmVkaXMYAiABKAsyIS5zd2l0Y2h5YXJkLnYxLlJlZGlzQ2FjaGVTZXR0aW5nc0gAEiwKAnMzGAMgASgLMh4uc3dpdGNoeWFyZC52MS5TM0NhY2hlU2V0dGluZ3NIABIuCgNnY3MYBCABKAsyHy5zd2l0Y2h5YXJkLnYxLkdjc0NhY2hlU2V0dGluZ3NIABI7CgphenVyZV9ibG9iGAUgASgLMiUuc3dpdGNoeWFyZC52MS5BenVyZUJsb2JDYWNoZVNldHRpbmdzSAASFwoKdGltZW91dF9tcxgGIAEoDUgBiAEBQgcKBWxheWVyQg0KC190aW1lb3V0X21zIosBChNNZW1vcnlDYWNoZVNldHRpbmdzEhgKC21heF9lbnRyaWVzGAEgASgNSACIAQESFgoJbWF4X2J5dGVzGAIgASgESAGIAQESFgoJbWF4X3R0bF9zGAMgASgNSAKIAQFCDgoMX21heF9lbnRyaWVzQgwKCl9tYXhfYnl0ZXNCDAoKX21heF90dGxfcyKOAQoSUmVkaXNDYWNoZVNldHRpbmdzEjAKCmNvbm5lY3Rpb24YASABKAsyHC5zd2l0Y2h5YXJkLnYxLlJlZGlzU2V0dGluZ3MSFQoNY2x1c3Rlcl9ub2RlcxgCIAMoCRIRCglzZW50aW5lbHMYAyADKAkSHAoUc2VudGluZWxfbWFzdGVyX25hbWUYBCABKAkinwEKD1MzQ2FjaGVTZXR0aW5ncxIOCgZidWNrZXQYASABKAkSDgoGcHJlZml4GAIgASgJEg4KBnJlZ2lvbhgDIAEoCRIQCghlbmRwb2ludBgEIAEoCRIVCg1hY2Nlc3Nfa2V5X2lkGAUgASgJEhkKEXNlY3JldF9hY2Nlc3Nfa2V5GAYgASgJEhgKEGZvcmNlX3BhdGhfc3R5bGUYByABKAgicgoQR2NzQ2FjaGVTZXR0aW5ncxIOCgZidWNrZXQYASABKAkSDgoGcHJlZml4GAIgASgJEhIKCnByb2plY3RfaWQYAyABKAkSEAoIZW5kcG9pbnQYBCABKAkSGAoQY3JlZGVudGlhbHNfZmlsZRgFIAEoCSJWChZBenVyZUJsb2JDYWNoZVNldHRpbmdzEhEKCWNvbnRhaW5lchgBIAEoCRIOCgZwcmVmaXgYAiABKAkSGQoRY29ubmVjdGlvbl9zdHJpbmcYAyABKAkipAEKDVJlZGlzU2V0dGluZ3MSCwoDdXJsGAEgASgJEgwKBGhvc3QYAiABKAkSEQoEcG9ydBgDIAEoDUgAiAEBEhAKCHBhc3N3b3JkGAQgASgJEhIKCmtleV9wcmVmaXgYBSABKAkSHwoSY29tbWFuZF90aW1lb3V0X21zGAYgASgNSAGIAQFCBwoFX3BvcnRCFQoTX2NvbW1hbmRfdGltZW91dF9tcyL3AQoOU2VydmVyU2V0dGluZ3MSEQoEcG9ydBgBIAEoDUgAiAEBEgwKBGhvc3QYAiABKAkSHgoRbWF4X3JlcXVlc3RfYnl0ZXMYAyABKA1IAYgBARIeChFzaHV0ZG93bl9ncmFjZV9tcxgEIAEoDUgCiAEBEhcKCnJlZmxlY3Rpb24YBSABKAhIA4gBARInCgN0bHMYKCABKAsyGi5zd2l0Y2h5YXJkLnYxLlRsc1NldHRpbmdzQgcKBV9wb3J0QhQKEl9tYXhfcmVxdWVzdF9ieXRlc0IUChJfc2h1dGRvd25fZ3JhY2VfbXNCDQoLX3JlZmxlY3Rpb24iSgoLVGxzU2V0dGluZ3MSEQoJY2VydF9maWxlGAEgASgJEhAKCGtleV9maWxlGAIgASgJEhYKDmNsaWVudF9jYV9maWxlGAMgASgJImoKDEF1dGhTZXR0aW5ncxISCgptYXN0ZXJfa2V5GAEgASgJEhIKCnN0b3JlX2ZpbGUYAiABKAkSHQoQa2V5X2NhY2hlX3R0bF9tcxgDIAEoDUgAiAEBQhMKEV9rZXlfY2FjaGVfdHRsX21zKvcBCgtNb2NrRmFpbHVyZRIcChhNT0NLX0ZBSUxVUkVfVU5TUEVDSUZJRUQQABIlCiFNT0NLX0ZBSUxVUkVfVVBTVFJFQU1fVU5BVkFJTEFCTEUQARIdChlNT0NLX0ZBSUxVUkVfUkFURV9MSU1JVEVEEAISGAoUTU9DS19GQUlMVVJFX1RJTUVPVVQQAxIoCiRNT0NLX0ZBSUxVUkVfQ09OVEVYVF9XSU5ET1dfRVhDRUVERUQQBBIfChtNT0NLX0ZBSUxVUkVfQ09OVEVOVF9QT0xJQ1kQBRIfChtNT0NLX0ZBSUxVUkVfQVVUSEVOVElDQVRJT04QBirgAQoPUm91dGluZ1N0cmF0ZWd5EiAKHFJPVVRJTkdfU1RSQVRFR1lfVU5TUEVDSUZJRUQQABIjCh9ST1VUSU5HX1NUUkFURUdZX1NJTVBMRV9TSFVGRkxFEAESHwobUk9VVElOR19TVFJBVEVHWV9MRUFTVF9CVVNZEAISIAocUk9VVElOR19TVFJBVEVHWV9VU0FHRV9CQVNFRBADEiIKHlJPVVRJTkdfU1RSQVRFR1lfTEFURU5DWV9CQVNFRBAEEh8KG1JPVVRJTkdfU1RSQVRFR1lfQ09TVF9CQVNFRBAFQkhaRmdpdGh1Yi5jb20vc3dpdGNoeWFyZC1kZXYvc3dpdGNoeWFyZC9nZW4vZ28vc3dpdGNoeWFyZC92MTtzd2l0Y2h5YXJkdjFiBnByb3RvMw");
 
 /**
  * @generated from message switchyard.v1.RouterConfig
@@ -495,6 +495,13 @@ export type RouterSettings = Message<"switchyard.v1.RouterSettings"> & {
    * @generated from field: optional uint32 stream_idle_timeout_ms = 18;
    */
   streamIdleTimeoutMs?: number | undefined;
+
+  /**
+   * Per-model-group overrides of these settings, at most one entry per group.
+   *
+   * @generated from field: repeated switchyard.v1.ModelGroupSettings model_group_settings = 70;
+   */
+  modelGroupSettings: ModelGroupSettings[];
 };
 
 /**
@@ -503,6 +510,136 @@ export type RouterSettings = Message<"switchyard.v1.RouterSettings"> & {
  */
 export const RouterSettingsSchema: GenMessage<RouterSettings> = /*@__PURE__*/
   messageDesc(file_switchyard_v1_config, 4);
+
+/**
+ * Settings of one model group overriding router_settings for that group.
+ * Unset fields keep the router_settings value.
+ *
+ * @generated from message switchyard.v1.ModelGroupSettings
+ */
+export type ModelGroupSettings = Message<"switchyard.v1.ModelGroupSettings"> & {
+  /**
+   * The model group (a model_name in model_list).
+   *
+   * @generated from field: string model = 1;
+   */
+  model: string;
+
+  /**
+   * Routing strategy for this group; unset keeps router_settings.routing_strategy.
+   *
+   * @generated from field: switchyard.v1.RoutingStrategy routing_strategy = 2;
+   */
+  routingStrategy: RoutingStrategy;
+
+  /**
+   * Retries within this group after the first attempt.
+   *
+   * @generated from field: optional uint32 num_retries = 3;
+   */
+  numRetries?: number | undefined;
+
+  /**
+   * Per-attempt timeout for unary calls, ms (a deployment's own timeout_ms still wins).
+   *
+   * @generated from field: optional uint32 timeout_ms = 4;
+   */
+  timeoutMs?: number | undefined;
+
+  /**
+   * Per-attempt timeout to the first streamed chunk, ms (a deployment's own value still wins).
+   *
+   * @generated from field: optional uint32 stream_timeout_ms = 5;
+   */
+  streamTimeoutMs?: number | undefined;
+
+  /**
+   * Hedged requests: a second attempt on another deployment when the first is slow.
+   *
+   * @generated from field: switchyard.v1.HedgeSettings hedge = 6;
+   */
+  hedge?: HedgeSettings | undefined;
+
+  /**
+   * Cache-affinity routing: requests sharing an affinity key go to the same deployment.
+   *
+   * @generated from field: switchyard.v1.AffinitySettings affinity = 7;
+   */
+  affinity?: AffinitySettings | undefined;
+};
+
+/**
+ * Describes the message switchyard.v1.ModelGroupSettings.
+ * Use `create(ModelGroupSettingsSchema)` to create a new message.
+ */
+export const ModelGroupSettingsSchema: GenMessage<ModelGroupSettings> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_config, 5);
+
+/**
+ * Hedging: when an attempt has not answered (unary) or sent its first chunk
+ * (stream) after a delay, another attempt starts on another deployment; the
+ * first answer wins and the others are cancelled upstream.
+ *
+ * @generated from message switchyard.v1.HedgeSettings
+ */
+export type HedgeSettings = Message<"switchyard.v1.HedgeSettings"> & {
+  /**
+   * Delay before a hedge, ms. Exclusive with after_latency_percentile.
+   *
+   * @generated from field: optional uint32 after_ms = 1;
+   */
+  afterMs?: number | undefined;
+
+  /**
+   * Delay before a hedge as this percentile (e.g. 95) of the group's recent
+   * successful attempt latencies (time to first chunk for streams); until
+   * 20 samples exist no hedge is sent.
+   *
+   * @generated from field: optional double after_latency_percentile = 2;
+   */
+  afterLatencyPercentile?: number | undefined;
+
+  /**
+   * Extra attempts at most per request; default 1.
+   *
+   * @generated from field: optional uint32 max_hedges = 3;
+   */
+  maxHedges?: number | undefined;
+};
+
+/**
+ * Describes the message switchyard.v1.HedgeSettings.
+ * Use `create(HedgeSettingsSchema)` to create a new message.
+ */
+export const HedgeSettingsSchema: GenMessage<HedgeSettings> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_config, 6);
+
+/**
+ * Cache-affinity routing with rendezvous (highest-random-weight) hashing.
+ *
+ * @generated from message switchyard.v1.AffinitySettings
+ */
+export type AffinitySettings = Message<"switchyard.v1.AffinitySettings"> & {
+  /**
+   * @generated from field: bool enabled = 1;
+   */
+  enabled: boolean;
+
+  /**
+   * Without options.affinity_key, the key is a hash of the system prompt,
+   * the tools and the first this-many non-system messages; default 1.
+   *
+   * @generated from field: optional uint32 prefix_messages = 2;
+   */
+  prefixMessages?: number | undefined;
+};
+
+/**
+ * Describes the message switchyard.v1.AffinitySettings.
+ * Use `create(AffinitySettingsSchema)` to create a new message.
+ */
+export const AffinitySettingsSchema: GenMessage<AffinitySettings> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_config, 7);
 
 /**
  * @generated from message switchyard.v1.Fallback
@@ -528,7 +665,7 @@ export type Fallback = Message<"switchyard.v1.Fallback"> & {
  * Use `create(FallbackSchema)` to create a new message.
  */
 export const FallbackSchema: GenMessage<Fallback> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 5);
+  messageDesc(file_switchyard_v1_config, 8);
 
 /**
  * Retries within a model group per error kind, overriding num_retries for
@@ -575,7 +712,7 @@ export type RetryPolicy = Message<"switchyard.v1.RetryPolicy"> & {
  * Use `create(RetryPolicySchema)` to create a new message.
  */
 export const RetryPolicySchema: GenMessage<RetryPolicy> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 6);
+  messageDesc(file_switchyard_v1_config, 9);
 
 /**
  * Failures within failure_window_ms that cool a deployment down, per
@@ -620,7 +757,7 @@ export type AllowedFailsPolicy = Message<"switchyard.v1.AllowedFailsPolicy"> & {
  * Use `create(AllowedFailsPolicySchema)` to create a new message.
  */
 export const AllowedFailsPolicySchema: GenMessage<AllowedFailsPolicy> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 7);
+  messageDesc(file_switchyard_v1_config, 10);
 
 /**
  * @generated from message switchyard.v1.HealthCheckSettings
@@ -651,7 +788,7 @@ export type HealthCheckSettings = Message<"switchyard.v1.HealthCheckSettings"> &
  * Use `create(HealthCheckSettingsSchema)` to create a new message.
  */
 export const HealthCheckSettingsSchema: GenMessage<HealthCheckSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 8);
+  messageDesc(file_switchyard_v1_config, 11);
 
 /**
  * @generated from message switchyard.v1.CacheSettings
@@ -711,7 +848,7 @@ export type CacheSettings = Message<"switchyard.v1.CacheSettings"> & {
  * Use `create(CacheSettingsSchema)` to create a new message.
  */
 export const CacheSettingsSchema: GenMessage<CacheSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 9);
+  messageDesc(file_switchyard_v1_config, 12);
 
 /**
  * @generated from message switchyard.v1.CacheLayerSettings
@@ -767,7 +904,7 @@ export type CacheLayerSettings = Message<"switchyard.v1.CacheLayerSettings"> & {
  * Use `create(CacheLayerSettingsSchema)` to create a new message.
  */
 export const CacheLayerSettingsSchema: GenMessage<CacheLayerSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 10);
+  messageDesc(file_switchyard_v1_config, 13);
 
 /**
  * @generated from message switchyard.v1.MemoryCacheSettings
@@ -801,7 +938,7 @@ export type MemoryCacheSettings = Message<"switchyard.v1.MemoryCacheSettings"> &
  * Use `create(MemoryCacheSettingsSchema)` to create a new message.
  */
 export const MemoryCacheSettingsSchema: GenMessage<MemoryCacheSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 11);
+  messageDesc(file_switchyard_v1_config, 14);
 
 /**
  * @generated from message switchyard.v1.RedisCacheSettings
@@ -844,7 +981,7 @@ export type RedisCacheSettings = Message<"switchyard.v1.RedisCacheSettings"> & {
  * Use `create(RedisCacheSettingsSchema)` to create a new message.
  */
 export const RedisCacheSettingsSchema: GenMessage<RedisCacheSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 12);
+  messageDesc(file_switchyard_v1_config, 15);
 
 /**
  * @generated from message switchyard.v1.S3CacheSettings
@@ -903,7 +1040,7 @@ export type S3CacheSettings = Message<"switchyard.v1.S3CacheSettings"> & {
  * Use `create(S3CacheSettingsSchema)` to create a new message.
  */
 export const S3CacheSettingsSchema: GenMessage<S3CacheSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 13);
+  messageDesc(file_switchyard_v1_config, 16);
 
 /**
  * @generated from message switchyard.v1.GcsCacheSettings
@@ -948,7 +1085,7 @@ export type GcsCacheSettings = Message<"switchyard.v1.GcsCacheSettings"> & {
  * Use `create(GcsCacheSettingsSchema)` to create a new message.
  */
 export const GcsCacheSettingsSchema: GenMessage<GcsCacheSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 14);
+  messageDesc(file_switchyard_v1_config, 17);
 
 /**
  * @generated from message switchyard.v1.AzureBlobCacheSettings
@@ -981,7 +1118,7 @@ export type AzureBlobCacheSettings = Message<"switchyard.v1.AzureBlobCacheSettin
  * Use `create(AzureBlobCacheSettingsSchema)` to create a new message.
  */
 export const AzureBlobCacheSettingsSchema: GenMessage<AzureBlobCacheSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 15);
+  messageDesc(file_switchyard_v1_config, 18);
 
 /**
  * @generated from message switchyard.v1.RedisSettings
@@ -1029,7 +1166,7 @@ export type RedisSettings = Message<"switchyard.v1.RedisSettings"> & {
  * Use `create(RedisSettingsSchema)` to create a new message.
  */
 export const RedisSettingsSchema: GenMessage<RedisSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 16);
+  messageDesc(file_switchyard_v1_config, 19);
 
 /**
  * @generated from message switchyard.v1.ServerSettings
@@ -1083,7 +1220,7 @@ export type ServerSettings = Message<"switchyard.v1.ServerSettings"> & {
  * Use `create(ServerSettingsSchema)` to create a new message.
  */
 export const ServerSettingsSchema: GenMessage<ServerSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 17);
+  messageDesc(file_switchyard_v1_config, 20);
 
 /**
  * @generated from message switchyard.v1.TlsSettings
@@ -1116,7 +1253,7 @@ export type TlsSettings = Message<"switchyard.v1.TlsSettings"> & {
  * Use `create(TlsSettingsSchema)` to create a new message.
  */
 export const TlsSettingsSchema: GenMessage<TlsSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 18);
+  messageDesc(file_switchyard_v1_config, 21);
 
 /**
  * @generated from message switchyard.v1.AuthSettings
@@ -1154,7 +1291,7 @@ export type AuthSettings = Message<"switchyard.v1.AuthSettings"> & {
  * Use `create(AuthSettingsSchema)` to create a new message.
  */
 export const AuthSettingsSchema: GenMessage<AuthSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 19);
+  messageDesc(file_switchyard_v1_config, 22);
 
 /**
  * @generated from enum switchyard.v1.MockFailure
