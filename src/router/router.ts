@@ -29,11 +29,14 @@ import type { ProviderAdapter } from "../providers/provider.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import type { Random } from "../util/random.js";
 import { estimatePromptTokens } from "../util/tokens.js";
+import type { AffinityPolicy, GroupRouting, HedgePolicy } from "../config/group-settings.js";
+import { affinityKeyOf, rendezvousPick } from "./affinity.js";
 import { Cooldowns } from "./cooldowns.js";
 import { AttemptTimer, RequestDeadline } from "./deadlines.js";
 import { eligibleDeployments, type Eligible } from "./eligibility.js";
 import { fallbackGroups } from "./fallbacks.js";
 import { HealthChecker } from "./health-checker.js";
+import { hedgeDelayMs, LatencyWindow, NoHedgeTarget, raceWithHedges, type RacingAttempt } from "./hedging.js";
 import type { RequestContext } from "./request-context.js";
 import { backoffMs, retriesAllowed } from "./retry-policy.js";
 import { MemoryStateStore } from "./state/memory-store.js";
@@ -72,6 +75,10 @@ interface RouteRequest {
   options: RequestOptions | undefined;
   callType: CallType;
   pick: PickRequest;
+  /** The completion, whose stable prefix is the affinity key when options.affinity_key is not set. */
+  completion?: CompletionRequest;
+  /** Gives back what a successful attempt holds when its answer is not used (a hedge that lost: close the stream). */
+  release?: (value: unknown) => void;
 }
 
 /** A successful attempt whose answer may still be running (streams): the caller settles it. */
@@ -112,6 +119,10 @@ export class Router {
    * the same "least busy" deployment.
    */
   private readonly pendingBegins = new Map<string, number>();
+  /** Each model group's strategy (model_group_settings.routing_strategy, else router_settings'). */
+  private readonly strategies = new Map<string, RoutingStrategy>();
+  /** Recent attempt latencies per group and call kind, for hedge.after_latency_percentile. */
+  private readonly latencies = new Map<string, LatencyWindow>();
 
   constructor(
     readonly config: ResolvedConfig,
@@ -121,6 +132,9 @@ export class Router {
     this.random = deps.random ?? Math.random;
     this.store = deps.store ?? new MemoryStateStore(this.clock);
     this.strategy = deps.strategy ?? strategyFor(config.router, this.random);
+    for (const [group, routing] of config.groupRouting) {
+      this.strategies.set(group, deps.strategy ?? (routing.router === config.router ? this.strategy : strategyFor(routing.router, this.random)));
+    }
     this.cooldowns = new Cooldowns(this.store, config.router, this.clock);
     if (config.router.healthCheck.enabled) {
       this.healthChecker = new HealthChecker(config.deployments, this.store, this.clock, config.router.healthCheck, deps.logger ?? silentLogger);
@@ -148,7 +162,7 @@ export class Router {
       latencyPerTokenMs: (this.clock.now() - open.startedMs) / Math.max(1, value.usage?.completionTokens ?? 0),
     });
     open.marks.firstToken = performance.now();
-    return Object.assign(value, routedMeta(open), { costUsd: costOf(open.deployment, value.usage), timings: buildTimings(ctx, open.marks) });
+    return Object.assign(value, routedMeta(open), { costUsd: costOf(open.deployment, value.usage) + unusedAttemptsCostUsd(open.attempts), timings: buildTimings(ctx, open.marks) });
   }
 
   embed(request: EmbeddingRequest, ctx: RequestContext): Promise<EmbeddingResponse> {
@@ -170,7 +184,7 @@ export class Router {
     const open = await this.route(otherRoute(model, options, callType), ctx, call);
     await this.settle(open, { totalTokens: open.value.usage?.totalTokens ?? 0, latencyPerTokenMs: this.clock.now() - open.startedMs });
     return Object.assign(open.value, routedMeta(open), {
-      costUsd: costOf(open.deployment, open.value.usage),
+      costUsd: costOf(open.deployment, open.value.usage) + unusedAttemptsCostUsd(open.attempts),
       timings: buildTimings(ctx, open.marks),
     });
   }
@@ -191,7 +205,9 @@ export class Router {
    * get a final chunk.
    */
   async *stream(request: CompletionRequest, ctx: RequestContext): AsyncGenerator<ModelResponseChunk> {
-    const open = await this.route(completionRoute(request, "stream"), ctx, async (adapter, signal) => {
+    const route = completionRoute(request, "stream");
+    route.release = (value) => void (value as { iterator: AsyncIterator<unknown> }).iterator.return?.();
+    const open = await this.route(route, ctx, async (adapter, signal) => {
       const iterator = adapter.stream!(request, { signal })[Symbol.asyncIterator]();
       return { iterator, first: await iterator.next() };
     });
@@ -222,7 +238,7 @@ export class Router {
           await this.settle(open, { totalTokens, ttftMs });
           settled = true;
           marks.upstreamMs = upstreamBeforeFirstChunk + (performance.now() - firstChunkAt);
-          chunk.costUsd = costOf(deployment, chunk.usage);
+          chunk.costUsd = costOf(deployment, chunk.usage) + unusedAttemptsCostUsd(meta.attempts);
           chunk.timings = buildTimings(ctx, marks);
           chunk.attempts = meta.attempts;
         }
@@ -324,50 +340,24 @@ export class Router {
     }
 
     const failedHere = new Set<string>();
+    const routing = this.groupRouting(group);
+    const preferred = routing.affinity ? this.affinityPick(route, routing.affinity, tagged) : undefined;
     let lastError: GatewayError | undefined;
     for (let retry = 0; ; retry++) {
       let chosen: Eligible;
       try {
-        chosen = await this.choose(group, tagged, route.pick, failedHere);
+        chosen = await this.choose(group, tagged, route.pick, failedHere, preferred);
       } catch (err) {
         throw lastError ?? err; // the attempt's own failure explains more than "none left"
       }
-      const { deployment, trial } = chosen;
-      let lease: Lease;
       try {
-        lease = await this.store.begin(deployment.id);
-      } finally {
-        this.adjustPending(deployment.id, -1);
-      }
-      // The attempt's signal: aborted by its own timeout or by the request's (cancel, deadline, timeout_ms).
-      const timer = new AttemptTimer(this.clock, deadline.signal);
-      const timeoutMs = route.callType === "stream" ? deployment.streamTimeoutMs : deployment.timeoutMs;
-      timer.arm(timeoutMs, `deployment ${deployment.id} did not answer in time`);
-      const signal = timer.signal;
-      const startedMs = this.clock.now();
-      const startedPerf = performance.now();
-      marks.upstreamStart ??= startedPerf;
-      try {
-        const value = await call(deployment.adapter, signal);
-        timer.cancel();
-        marks.upstreamMs += performance.now() - startedPerf;
-        attempts.push(attemptRecord(deployment, AttemptOutcome.SUCCESS, this.clock.now() - startedMs));
-        return { value, deployment, attempts, signal, timer, lease, trial, startedMs, deadline, marks };
-      } catch (raw) {
-        timer.cancel();
-        marks.upstreamMs += performance.now() - startedPerf;
-        const error = this.attemptError(raw, deadline, timer, deployment);
-        const elapsedMs = this.clock.now() - startedMs;
-        // A deployment that timed out is at least that slow: let latency-based routing know, not just the cooldown count.
-        const timedOut = timer.signal.aborted && !deadline.signal.aborted;
-        await lease.end(timedOut ? (route.pick.streaming ? { totalTokens: 0, ttftMs: elapsedMs } : { totalTokens: 0, latencyPerTokenMs: elapsedMs }) : undefined);
+        if (!routing.hedge) return await this.attempt(chosen, route, deadline, attempts, marks, call, failedHere);
+        return await this.hedged(chosen, group, tagged, routing.hedge, route, deadline, attempts, marks, call, failedHere);
+      } catch (error) {
         if (!(error instanceof GatewayError)) throw error; // the caller went away: not the deployment's fault
-        attempts.push(attemptRecord(deployment, AttemptOutcome.FAILURE, elapsedMs, error));
         if (deadline.signal.aborted) throw error;
-        await this.cooldowns.onFailure(deployment.id, error, trial);
-        failedHere.add(deployment.id);
         lastError = error;
-        if (retry >= retriesAllowed(error.kind, this.config.router, route.options?.numRetries)) throw error;
+        if (retry >= retriesAllowed(error.kind, routing.router, route.options?.numRetries)) throw error;
         // Nothing left to retry on (e.g. the only deployment just cooled down): go to fallbacks now, not after a backoff.
         if (!(await this.anyEligible(group, tagged, route.pick))) throw error;
         const delay = backoffMs(retry, error, this.config.router, this.random);
@@ -381,19 +371,152 @@ export class Router {
     }
   }
 
-  /** Filter, then strategy; a half-open pick must win its trial slot or is dropped for this pick. */
-  private async choose(group: string, deployments: readonly ResolvedDeployment[], pick: PickRequest, failedHere: ReadonlySet<string>) {
+  /**
+   * One attempt on a chosen deployment. A failure is recorded (attempts,
+   * cooldowns, failedHere) before it is thrown. `cancel` aborts a hedged
+   * attempt that lost the race: it is released without counting as a failure.
+   */
+  private async attempt<T>(
+    chosen: Eligible,
+    route: RouteRequest,
+    deadline: RequestDeadline,
+    attempts: Attempt[],
+    marks: TimingMarks,
+    call: (adapter: ProviderAdapter, signal: AbortSignal) => Promise<T>,
+    failedHere: Set<string>,
+    cancel?: AbortSignal,
+  ): Promise<OpenAttempt<T>> {
+    const { deployment, trial } = chosen;
+    let lease: Lease;
+    try {
+      lease = await this.store.begin(deployment.id);
+    } finally {
+      this.adjustPending(deployment.id, -1);
+    }
+    // The attempt's signal: aborted by its own timeout, by the request's (cancel, deadline, timeout_ms), or by losing a hedge race.
+    const timer = new AttemptTimer(this.clock, cancel ? AbortSignal.any([deadline.signal, cancel]) : deadline.signal);
+    const timeoutMs = route.callType === "stream" ? deployment.streamTimeoutMs : deployment.timeoutMs;
+    timer.arm(timeoutMs, `deployment ${deployment.id} did not answer in time`);
+    const signal = timer.signal;
+    const startedMs = this.clock.now();
+    const startedPerf = performance.now();
+    marks.upstreamStart ??= startedPerf;
+    try {
+      const value = await call(deployment.adapter, signal);
+      timer.cancel();
+      marks.upstreamMs += performance.now() - startedPerf;
+      attempts.push(attemptRecord(deployment, AttemptOutcome.SUCCESS, this.clock.now() - startedMs));
+      this.latencyWindow(deployment.modelGroup, route.pick.streaming).add(this.clock.now() - startedMs);
+      return { value, deployment, attempts, signal, timer, lease, trial, startedMs, deadline, marks };
+    } catch (raw) {
+      timer.cancel();
+      if (cancel?.aborted && !deadline.signal.aborted) {
+        await lease.end(); // lost a hedge race: recorded by the race, not a failure of the deployment
+        throw cancel.reason;
+      }
+      marks.upstreamMs += performance.now() - startedPerf;
+      const error = this.attemptError(raw, deadline, timer, deployment);
+      const elapsedMs = this.clock.now() - startedMs;
+      // A deployment that timed out is at least that slow: let latency-based routing know, not just the cooldown count.
+      const timedOut = timer.signal.aborted && !deadline.signal.aborted;
+      await lease.end(timedOut ? (route.pick.streaming ? { totalTokens: 0, ttftMs: elapsedMs } : { totalTokens: 0, latencyPerTokenMs: elapsedMs }) : undefined);
+      if (!(error instanceof GatewayError)) throw error;
+      attempts.push(attemptRecord(deployment, AttemptOutcome.FAILURE, elapsedMs, error));
+      if (deadline.signal.aborted) throw error;
+      await this.cooldowns.onFailure(deployment.id, error, trial);
+      failedHere.add(deployment.id);
+      throw error;
+    }
+  }
+
+  /** The first attempt plus hedges on other deployments of the group (src/router/hedging.ts). */
+  private hedged<T>(
+    first: Eligible,
+    group: string,
+    tagged: readonly ResolvedDeployment[],
+    policy: HedgePolicy,
+    route: RouteRequest,
+    deadline: RequestDeadline,
+    attempts: Attempt[],
+    marks: TimingMarks,
+    call: (adapter: ProviderAdapter, signal: AbortSignal) => Promise<T>,
+    failedHere: Set<string>,
+  ): Promise<OpenAttempt<T>> {
+    const racing = new Set<string>();
+    type Racer = RacingAttempt<OpenAttempt<T>> & { deployment: ResolvedDeployment; startedMs: number };
+    return raceWithHedges<OpenAttempt<T>>({
+      clock: this.clock,
+      delayMs: hedgeDelayMs(policy, this.latencyWindow(group, route.pick.streaming)),
+      maxHedges: policy.maxHedges,
+      launch: async (isHedge, cancel): Promise<Racer> => {
+        let chosen = first;
+        if (isHedge) {
+          try {
+            chosen = await this.choose(group, tagged, route.pick, failedHere, undefined, racing);
+          } catch {
+            throw new NoHedgeTarget(`no other deployment of "${group}" to hedge on`);
+          }
+        }
+        racing.add(chosen.deployment.id);
+        const startedMs = this.clock.now();
+        return { deployment: chosen.deployment, startedMs, result: this.attempt(chosen, route, deadline, attempts, marks, call, failedHere, cancel) };
+      },
+      onLost: (racer) => {
+        const { deployment, startedMs } = racer as Racer;
+        const record = attemptRecord(deployment, AttemptOutcome.HEDGE_LOST, this.clock.now() - startedMs);
+        // The prompt reached the provider, which bills for it even though the answer is dropped.
+        record.costUsd = route.pick.promptTokens * deployment.inputCostPerToken;
+        attempts.push(record);
+      },
+      discard: (open) => {
+        // Succeeded just after another attempt won: drop its answer, keep its record honest.
+        const record = [...open.attempts].reverse().find((a) => a.deploymentId === open.deployment.id && a.outcome === AttemptOutcome.SUCCESS);
+        if (record) {
+          record.outcome = AttemptOutcome.HEDGE_LOST;
+          record.costUsd = route.pick.promptTokens * open.deployment.inputCostPerToken;
+        }
+        route.release?.(open.value);
+        void open.lease.end();
+      },
+    });
+  }
+
+  /**
+   * Filter, then the affinity choice when it is eligible, else the group's
+   * strategy; a half-open pick must win its trial slot or is dropped for
+   * this pick. `exclude` (hedges) rules deployments out entirely.
+   */
+  private async choose(
+    group: string,
+    deployments: readonly ResolvedDeployment[],
+    pick: PickRequest,
+    failedHere: ReadonlySet<string>,
+    preferred?: ResolvedDeployment,
+    exclude?: ReadonlySet<string>,
+  ) {
     const stats = await this.store.stats(deployments.map((d) => d.id));
     for (const [id, pending] of this.pendingBegins) {
       const s = stats.get(id);
       if (s) stats.set(id, { ...s, inFlight: s.inFlight + pending, rpm: s.rpm + pending });
     }
     let eligible = eligibleDeployments({ group, deployments, stats, nowMs: this.clock.now(), promptTokens: pick.promptTokens });
+    if (exclude && exclude.size > 0) {
+      eligible = eligible.filter((e) => !exclude.has(e.deployment.id));
+      if (eligible.length === 0) throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no other deployment of "${group}" is available`);
+    }
     // Retry elsewhere first: a deployment that just failed this request is the last resort.
     const fresh = eligible.filter((e) => !failedHere.has(e.deployment.id));
     if (fresh.length > 0) eligible = fresh;
+    if (preferred) {
+      const sticky = eligible.find((e) => e.deployment === preferred && !e.trial && !failedHere.has(preferred.id));
+      if (sticky) {
+        this.adjustPending(preferred.id, +1);
+        return sticky;
+      }
+    }
+    const strategy = this.strategies.get(group) ?? this.strategy;
     while (eligible.length > 0) {
-      const deployment = this.strategy.pick(eligible, pick);
+      const deployment = strategy.pick(eligible, pick);
       const chosen = eligible.find((e) => e.deployment === deployment)!;
       this.adjustPending(deployment.id, +1); // synchronously with the pick: see pendingBegins
       if (!chosen.trial) return chosen;
@@ -403,6 +526,26 @@ export class Router {
       eligible = eligible.filter((e) => e !== chosen);
     }
     throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no deployment of "${group}" is available: all are half-open with a trial running`);
+  }
+
+  private groupRouting(group: string): GroupRouting {
+    return this.config.groupRouting.get(group) ?? { router: this.config.router };
+  }
+
+  /** The deployment rendezvous hashing assigns the request's affinity key to, among those that can serve it. */
+  private affinityPick(route: RouteRequest, policy: AffinityPolicy, deployments: readonly ResolvedDeployment[]): ResolvedDeployment | undefined {
+    const key = affinityKeyOf(route.options, route.completion, policy);
+    return key === undefined ? undefined : rendezvousPick(key, deployments);
+  }
+
+  private latencyWindow(group: string, streaming: boolean): LatencyWindow {
+    const name = streaming ? `${group}\u0000stream` : group;
+    let window = this.latencies.get(name);
+    if (!window) {
+      window = new LatencyWindow();
+      this.latencies.set(name, window);
+    }
+    return window;
   }
 
   private async anyEligible(group: string, deployments: readonly ResolvedDeployment[], pick: PickRequest): Promise<boolean> {
@@ -453,6 +596,7 @@ function completionRoute(request: CompletionRequest, callType: "complete" | "str
     model: request.model,
     options: request.options,
     callType,
+    completion: request,
     pick: {
       streaming: callType === "stream",
       promptTokens: estimatePromptTokens(request),
@@ -472,6 +616,13 @@ function routedMeta(open: OpenAttempt<unknown>) {
     deploymentId: open.deployment.id,
     attempts: open.attempts,
   };
+}
+
+/** Hedges that lost were still sent (and billed): their estimated cost is part of the request's. */
+function unusedAttemptsCostUsd(attempts: readonly Attempt[]): number {
+  let total = 0;
+  for (const attempt of attempts) total += attempt.costUsd;
+  return total;
 }
 
 function attemptRecord(deployment: ResolvedDeployment, outcome: AttemptOutcome, latencyMs: number, error?: GatewayError): Attempt {
