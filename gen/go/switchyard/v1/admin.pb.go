@@ -133,8 +133,11 @@ type GetRouterStateResponse struct {
 	Deployments []*DeploymentState     `protobuf:"bytes,1,rep,name=deployments,proto3" json:"deployments,omitempty"`
 	// Whether shared state in Redis is reachable; false means local-only state.
 	SharedStateAvailable bool `protobuf:"varint,2,opt,name=shared_state_available,json=sharedStateAvailable,proto3" json:"shared_state_available,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// Wait queues at the limits (router_settings.wait_queue), one per model
+	// group that has had a request wait, as this gateway instance sees them.
+	WaitQueues    []*WaitQueueState `protobuf:"bytes,70,rep,name=wait_queues,json=waitQueues,proto3" json:"wait_queues,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetRouterStateResponse) Reset() {
@@ -181,6 +184,110 @@ func (x *GetRouterStateResponse) GetSharedStateAvailable() bool {
 	return false
 }
 
+func (x *GetRouterStateResponse) GetWaitQueues() []*WaitQueueState {
+	if x != nil {
+		return x.WaitQueues
+	}
+	return nil
+}
+
+type WaitQueueState struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ModelGroup string                 `protobuf:"bytes,1,opt,name=model_group,json=modelGroup,proto3" json:"model_group,omitempty"`
+	// Requests waiting now.
+	Depth uint32 `protobuf:"varint,2,opt,name=depth,proto3" json:"depth,omitempty"`
+	// Requests that waited and then got a deployment.
+	Served uint64 `protobuf:"varint,3,opt,name=served,proto3" json:"served,omitempty"`
+	// Requests refused because the queue was full.
+	Rejected uint64 `protobuf:"varint,4,opt,name=rejected,proto3" json:"rejected,omitempty"`
+	// Requests whose deadline (or max_wait_ms) passed while waiting.
+	Expired uint64 `protobuf:"varint,5,opt,name=expired,proto3" json:"expired,omitempty"`
+	// Mean and longest wait of served requests, ms.
+	MeanWaitMs    float64 `protobuf:"fixed64,6,opt,name=mean_wait_ms,json=meanWaitMs,proto3" json:"mean_wait_ms,omitempty"`
+	MaxWaitMs     float64 `protobuf:"fixed64,7,opt,name=max_wait_ms,json=maxWaitMs,proto3" json:"max_wait_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WaitQueueState) Reset() {
+	*x = WaitQueueState{}
+	mi := &file_switchyard_v1_admin_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WaitQueueState) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WaitQueueState) ProtoMessage() {}
+
+func (x *WaitQueueState) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_admin_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WaitQueueState.ProtoReflect.Descriptor instead.
+func (*WaitQueueState) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *WaitQueueState) GetModelGroup() string {
+	if x != nil {
+		return x.ModelGroup
+	}
+	return ""
+}
+
+func (x *WaitQueueState) GetDepth() uint32 {
+	if x != nil {
+		return x.Depth
+	}
+	return 0
+}
+
+func (x *WaitQueueState) GetServed() uint64 {
+	if x != nil {
+		return x.Served
+	}
+	return 0
+}
+
+func (x *WaitQueueState) GetRejected() uint64 {
+	if x != nil {
+		return x.Rejected
+	}
+	return 0
+}
+
+func (x *WaitQueueState) GetExpired() uint64 {
+	if x != nil {
+		return x.Expired
+	}
+	return 0
+}
+
+func (x *WaitQueueState) GetMeanWaitMs() float64 {
+	if x != nil {
+		return x.MeanWaitMs
+	}
+	return 0
+}
+
+func (x *WaitQueueState) GetMaxWaitMs() float64 {
+	if x != nil {
+		return x.MaxWaitMs
+	}
+	return 0
+}
+
 type DeploymentState struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	DeploymentId string                 `protobuf:"bytes,1,opt,name=deployment_id,json=deploymentId,proto3" json:"deployment_id,omitempty"`
@@ -207,7 +314,7 @@ type DeploymentState struct {
 
 func (x *DeploymentState) Reset() {
 	*x = DeploymentState{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[2]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -219,7 +326,7 @@ func (x *DeploymentState) String() string {
 func (*DeploymentState) ProtoMessage() {}
 
 func (x *DeploymentState) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[2]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -232,7 +339,7 @@ func (x *DeploymentState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeploymentState.ProtoReflect.Descriptor instead.
 func (*DeploymentState) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{2}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *DeploymentState) GetDeploymentId() string {
@@ -325,7 +432,7 @@ type InvalidateCacheRequest struct {
 
 func (x *InvalidateCacheRequest) Reset() {
 	*x = InvalidateCacheRequest{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[3]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -337,7 +444,7 @@ func (x *InvalidateCacheRequest) String() string {
 func (*InvalidateCacheRequest) ProtoMessage() {}
 
 func (x *InvalidateCacheRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[3]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -350,7 +457,7 @@ func (x *InvalidateCacheRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvalidateCacheRequest.ProtoReflect.Descriptor instead.
 func (*InvalidateCacheRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{3}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *InvalidateCacheRequest) GetTarget() isInvalidateCacheRequest_Target {
@@ -406,7 +513,7 @@ type InvalidateCacheResponse struct {
 
 func (x *InvalidateCacheResponse) Reset() {
 	*x = InvalidateCacheResponse{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[4]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -418,7 +525,7 @@ func (x *InvalidateCacheResponse) String() string {
 func (*InvalidateCacheResponse) ProtoMessage() {}
 
 func (x *InvalidateCacheResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[4]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -431,7 +538,7 @@ func (x *InvalidateCacheResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvalidateCacheResponse.ProtoReflect.Descriptor instead.
 func (*InvalidateCacheResponse) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{4}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *InvalidateCacheResponse) GetDeleted() uint64 {
@@ -449,7 +556,7 @@ type GetCacheStatsRequest struct {
 
 func (x *GetCacheStatsRequest) Reset() {
 	*x = GetCacheStatsRequest{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[5]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -461,7 +568,7 @@ func (x *GetCacheStatsRequest) String() string {
 func (*GetCacheStatsRequest) ProtoMessage() {}
 
 func (x *GetCacheStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[5]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -474,7 +581,7 @@ func (x *GetCacheStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCacheStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetCacheStatsRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{5}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{6}
 }
 
 type GetCacheStatsResponse struct {
@@ -486,7 +593,7 @@ type GetCacheStatsResponse struct {
 
 func (x *GetCacheStatsResponse) Reset() {
 	*x = GetCacheStatsResponse{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[6]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -498,7 +605,7 @@ func (x *GetCacheStatsResponse) String() string {
 func (*GetCacheStatsResponse) ProtoMessage() {}
 
 func (x *GetCacheStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[6]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -511,7 +618,7 @@ func (x *GetCacheStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCacheStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetCacheStatsResponse) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{6}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetCacheStatsResponse) GetLayers() []*CacheLayerStats {
@@ -540,7 +647,7 @@ type CacheLayerStats struct {
 
 func (x *CacheLayerStats) Reset() {
 	*x = CacheLayerStats{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[7]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -552,7 +659,7 @@ func (x *CacheLayerStats) String() string {
 func (*CacheLayerStats) ProtoMessage() {}
 
 func (x *CacheLayerStats) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[7]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -565,7 +672,7 @@ func (x *CacheLayerStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CacheLayerStats.ProtoReflect.Descriptor instead.
 func (*CacheLayerStats) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{7}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CacheLayerStats) GetLayer() string {
@@ -649,7 +756,7 @@ type CreateKeyRequest struct {
 
 func (x *CreateKeyRequest) Reset() {
 	*x = CreateKeyRequest{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[8]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -661,7 +768,7 @@ func (x *CreateKeyRequest) String() string {
 func (*CreateKeyRequest) ProtoMessage() {}
 
 func (x *CreateKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[8]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -674,7 +781,7 @@ func (x *CreateKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateKeyRequest.ProtoReflect.Descriptor instead.
 func (*CreateKeyRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{8}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CreateKeyRequest) GetAlias() string {
@@ -745,7 +852,7 @@ type CreateKeyResponse struct {
 
 func (x *CreateKeyResponse) Reset() {
 	*x = CreateKeyResponse{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[9]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -757,7 +864,7 @@ func (x *CreateKeyResponse) String() string {
 func (*CreateKeyResponse) ProtoMessage() {}
 
 func (x *CreateKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[9]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -770,7 +877,7 @@ func (x *CreateKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateKeyResponse.ProtoReflect.Descriptor instead.
 func (*CreateKeyResponse) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{9}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateKeyResponse) GetKey() string {
@@ -819,7 +926,7 @@ type KeyInfo struct {
 
 func (x *KeyInfo) Reset() {
 	*x = KeyInfo{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[10]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -831,7 +938,7 @@ func (x *KeyInfo) String() string {
 func (*KeyInfo) ProtoMessage() {}
 
 func (x *KeyInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[10]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -844,7 +951,7 @@ func (x *KeyInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyInfo.ProtoReflect.Descriptor instead.
 func (*KeyInfo) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{10}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *KeyInfo) GetKeyId() string {
@@ -953,7 +1060,7 @@ type ListKeysRequest struct {
 
 func (x *ListKeysRequest) Reset() {
 	*x = ListKeysRequest{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[11]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -965,7 +1072,7 @@ func (x *ListKeysRequest) String() string {
 func (*ListKeysRequest) ProtoMessage() {}
 
 func (x *ListKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[11]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -978,7 +1085,7 @@ func (x *ListKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListKeysRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{12}
 }
 
 type ListKeysResponse struct {
@@ -990,7 +1097,7 @@ type ListKeysResponse struct {
 
 func (x *ListKeysResponse) Reset() {
 	*x = ListKeysResponse{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[12]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1002,7 +1109,7 @@ func (x *ListKeysResponse) String() string {
 func (*ListKeysResponse) ProtoMessage() {}
 
 func (x *ListKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[12]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1015,7 +1122,7 @@ func (x *ListKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListKeysResponse) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListKeysResponse) GetKeys() []*KeyInfo {
@@ -1034,7 +1141,7 @@ type GetKeyRequest struct {
 
 func (x *GetKeyRequest) Reset() {
 	*x = GetKeyRequest{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[13]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1046,7 +1153,7 @@ func (x *GetKeyRequest) String() string {
 func (*GetKeyRequest) ProtoMessage() {}
 
 func (x *GetKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[13]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1059,7 +1166,7 @@ func (x *GetKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetKeyRequest.ProtoReflect.Descriptor instead.
 func (*GetKeyRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetKeyRequest) GetKeyId() string {
@@ -1090,7 +1197,7 @@ type UpdateKeyRequest struct {
 
 func (x *UpdateKeyRequest) Reset() {
 	*x = UpdateKeyRequest{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[14]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1102,7 +1209,7 @@ func (x *UpdateKeyRequest) String() string {
 func (*UpdateKeyRequest) ProtoMessage() {}
 
 func (x *UpdateKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[14]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1115,7 +1222,7 @@ func (x *UpdateKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateKeyRequest.ProtoReflect.Descriptor instead.
 func (*UpdateKeyRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{14}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *UpdateKeyRequest) GetKeyId() string {
@@ -1204,7 +1311,7 @@ type RevokeKeyRequest struct {
 
 func (x *RevokeKeyRequest) Reset() {
 	*x = RevokeKeyRequest{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[15]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1216,7 +1323,7 @@ func (x *RevokeKeyRequest) String() string {
 func (*RevokeKeyRequest) ProtoMessage() {}
 
 func (x *RevokeKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[15]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1229,7 +1336,7 @@ func (x *RevokeKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeKeyRequest.ProtoReflect.Descriptor instead.
 func (*RevokeKeyRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{15}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RevokeKeyRequest) GetKeyId() string {
@@ -1248,7 +1355,7 @@ type RotateKeyRequest struct {
 
 func (x *RotateKeyRequest) Reset() {
 	*x = RotateKeyRequest{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[16]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1260,7 +1367,7 @@ func (x *RotateKeyRequest) String() string {
 func (*RotateKeyRequest) ProtoMessage() {}
 
 func (x *RotateKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[16]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1273,7 +1380,7 @@ func (x *RotateKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RotateKeyRequest.ProtoReflect.Descriptor instead.
 func (*RotateKeyRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RotateKeyRequest) GetKeyId() string {
@@ -1290,10 +1397,22 @@ const file_switchyard_v1_admin_proto_rawDesc = "" +
 	"\x19switchyard/v1/admin.proto\x12\rswitchyard.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"8\n" +
 	"\x15GetRouterStateRequest\x12\x1f\n" +
 	"\vmodel_group\x18\x01 \x01(\tR\n" +
-	"modelGroup\"\x90\x01\n" +
+	"modelGroup\"\xd0\x01\n" +
 	"\x16GetRouterStateResponse\x12@\n" +
 	"\vdeployments\x18\x01 \x03(\v2\x1e.switchyard.v1.DeploymentStateR\vdeployments\x124\n" +
-	"\x16shared_state_available\x18\x02 \x01(\bR\x14sharedStateAvailable\"\xb5\x03\n" +
+	"\x16shared_state_available\x18\x02 \x01(\bR\x14sharedStateAvailable\x12>\n" +
+	"\vwait_queues\x18F \x03(\v2\x1d.switchyard.v1.WaitQueueStateR\n" +
+	"waitQueues\"\xd7\x01\n" +
+	"\x0eWaitQueueState\x12\x1f\n" +
+	"\vmodel_group\x18\x01 \x01(\tR\n" +
+	"modelGroup\x12\x14\n" +
+	"\x05depth\x18\x02 \x01(\rR\x05depth\x12\x16\n" +
+	"\x06served\x18\x03 \x01(\x04R\x06served\x12\x1a\n" +
+	"\brejected\x18\x04 \x01(\x04R\brejected\x12\x18\n" +
+	"\aexpired\x18\x05 \x01(\x04R\aexpired\x12 \n" +
+	"\fmean_wait_ms\x18\x06 \x01(\x01R\n" +
+	"meanWaitMs\x12\x1e\n" +
+	"\vmax_wait_ms\x18\a \x01(\x01R\tmaxWaitMs\"\xb5\x03\n" +
 	"\x0fDeploymentState\x12#\n" +
 	"\rdeployment_id\x18\x01 \x01(\tR\fdeploymentId\x12\x1f\n" +
 	"\vmodel_group\x18\x02 \x01(\tR\n" +
@@ -1430,69 +1549,71 @@ func file_switchyard_v1_admin_proto_rawDescGZIP() []byte {
 }
 
 var file_switchyard_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_switchyard_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_switchyard_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_switchyard_v1_admin_proto_goTypes = []any{
 	(DeploymentHealth)(0),           // 0: switchyard.v1.DeploymentHealth
 	(*GetRouterStateRequest)(nil),   // 1: switchyard.v1.GetRouterStateRequest
 	(*GetRouterStateResponse)(nil),  // 2: switchyard.v1.GetRouterStateResponse
-	(*DeploymentState)(nil),         // 3: switchyard.v1.DeploymentState
-	(*InvalidateCacheRequest)(nil),  // 4: switchyard.v1.InvalidateCacheRequest
-	(*InvalidateCacheResponse)(nil), // 5: switchyard.v1.InvalidateCacheResponse
-	(*GetCacheStatsRequest)(nil),    // 6: switchyard.v1.GetCacheStatsRequest
-	(*GetCacheStatsResponse)(nil),   // 7: switchyard.v1.GetCacheStatsResponse
-	(*CacheLayerStats)(nil),         // 8: switchyard.v1.CacheLayerStats
-	(*CreateKeyRequest)(nil),        // 9: switchyard.v1.CreateKeyRequest
-	(*CreateKeyResponse)(nil),       // 10: switchyard.v1.CreateKeyResponse
-	(*KeyInfo)(nil),                 // 11: switchyard.v1.KeyInfo
-	(*ListKeysRequest)(nil),         // 12: switchyard.v1.ListKeysRequest
-	(*ListKeysResponse)(nil),        // 13: switchyard.v1.ListKeysResponse
-	(*GetKeyRequest)(nil),           // 14: switchyard.v1.GetKeyRequest
-	(*UpdateKeyRequest)(nil),        // 15: switchyard.v1.UpdateKeyRequest
-	(*RevokeKeyRequest)(nil),        // 16: switchyard.v1.RevokeKeyRequest
-	(*RotateKeyRequest)(nil),        // 17: switchyard.v1.RotateKeyRequest
-	nil,                             // 18: switchyard.v1.CreateKeyRequest.MetadataEntry
-	nil,                             // 19: switchyard.v1.KeyInfo.MetadataEntry
-	nil,                             // 20: switchyard.v1.UpdateKeyRequest.MetadataEntry
-	(*timestamppb.Timestamp)(nil),   // 21: google.protobuf.Timestamp
+	(*WaitQueueState)(nil),          // 3: switchyard.v1.WaitQueueState
+	(*DeploymentState)(nil),         // 4: switchyard.v1.DeploymentState
+	(*InvalidateCacheRequest)(nil),  // 5: switchyard.v1.InvalidateCacheRequest
+	(*InvalidateCacheResponse)(nil), // 6: switchyard.v1.InvalidateCacheResponse
+	(*GetCacheStatsRequest)(nil),    // 7: switchyard.v1.GetCacheStatsRequest
+	(*GetCacheStatsResponse)(nil),   // 8: switchyard.v1.GetCacheStatsResponse
+	(*CacheLayerStats)(nil),         // 9: switchyard.v1.CacheLayerStats
+	(*CreateKeyRequest)(nil),        // 10: switchyard.v1.CreateKeyRequest
+	(*CreateKeyResponse)(nil),       // 11: switchyard.v1.CreateKeyResponse
+	(*KeyInfo)(nil),                 // 12: switchyard.v1.KeyInfo
+	(*ListKeysRequest)(nil),         // 13: switchyard.v1.ListKeysRequest
+	(*ListKeysResponse)(nil),        // 14: switchyard.v1.ListKeysResponse
+	(*GetKeyRequest)(nil),           // 15: switchyard.v1.GetKeyRequest
+	(*UpdateKeyRequest)(nil),        // 16: switchyard.v1.UpdateKeyRequest
+	(*RevokeKeyRequest)(nil),        // 17: switchyard.v1.RevokeKeyRequest
+	(*RotateKeyRequest)(nil),        // 18: switchyard.v1.RotateKeyRequest
+	nil,                             // 19: switchyard.v1.CreateKeyRequest.MetadataEntry
+	nil,                             // 20: switchyard.v1.KeyInfo.MetadataEntry
+	nil,                             // 21: switchyard.v1.UpdateKeyRequest.MetadataEntry
+	(*timestamppb.Timestamp)(nil),   // 22: google.protobuf.Timestamp
 }
 var file_switchyard_v1_admin_proto_depIdxs = []int32{
-	3,  // 0: switchyard.v1.GetRouterStateResponse.deployments:type_name -> switchyard.v1.DeploymentState
-	0,  // 1: switchyard.v1.DeploymentState.health:type_name -> switchyard.v1.DeploymentHealth
-	21, // 2: switchyard.v1.DeploymentState.cooldown_until:type_name -> google.protobuf.Timestamp
-	8,  // 3: switchyard.v1.GetCacheStatsResponse.layers:type_name -> switchyard.v1.CacheLayerStats
-	21, // 4: switchyard.v1.CreateKeyRequest.expires_at:type_name -> google.protobuf.Timestamp
-	18, // 5: switchyard.v1.CreateKeyRequest.metadata:type_name -> switchyard.v1.CreateKeyRequest.MetadataEntry
-	11, // 6: switchyard.v1.CreateKeyResponse.info:type_name -> switchyard.v1.KeyInfo
-	21, // 7: switchyard.v1.KeyInfo.expires_at:type_name -> google.protobuf.Timestamp
-	19, // 8: switchyard.v1.KeyInfo.metadata:type_name -> switchyard.v1.KeyInfo.MetadataEntry
-	21, // 9: switchyard.v1.KeyInfo.created_at:type_name -> google.protobuf.Timestamp
-	21, // 10: switchyard.v1.KeyInfo.period_start:type_name -> google.protobuf.Timestamp
-	11, // 11: switchyard.v1.ListKeysResponse.keys:type_name -> switchyard.v1.KeyInfo
-	21, // 12: switchyard.v1.UpdateKeyRequest.expires_at:type_name -> google.protobuf.Timestamp
-	20, // 13: switchyard.v1.UpdateKeyRequest.metadata:type_name -> switchyard.v1.UpdateKeyRequest.MetadataEntry
-	1,  // 14: switchyard.v1.AdminService.GetRouterState:input_type -> switchyard.v1.GetRouterStateRequest
-	4,  // 15: switchyard.v1.AdminService.InvalidateCache:input_type -> switchyard.v1.InvalidateCacheRequest
-	6,  // 16: switchyard.v1.AdminService.GetCacheStats:input_type -> switchyard.v1.GetCacheStatsRequest
-	9,  // 17: switchyard.v1.AdminService.CreateKey:input_type -> switchyard.v1.CreateKeyRequest
-	12, // 18: switchyard.v1.AdminService.ListKeys:input_type -> switchyard.v1.ListKeysRequest
-	14, // 19: switchyard.v1.AdminService.GetKey:input_type -> switchyard.v1.GetKeyRequest
-	15, // 20: switchyard.v1.AdminService.UpdateKey:input_type -> switchyard.v1.UpdateKeyRequest
-	16, // 21: switchyard.v1.AdminService.RevokeKey:input_type -> switchyard.v1.RevokeKeyRequest
-	17, // 22: switchyard.v1.AdminService.RotateKey:input_type -> switchyard.v1.RotateKeyRequest
-	2,  // 23: switchyard.v1.AdminService.GetRouterState:output_type -> switchyard.v1.GetRouterStateResponse
-	5,  // 24: switchyard.v1.AdminService.InvalidateCache:output_type -> switchyard.v1.InvalidateCacheResponse
-	7,  // 25: switchyard.v1.AdminService.GetCacheStats:output_type -> switchyard.v1.GetCacheStatsResponse
-	10, // 26: switchyard.v1.AdminService.CreateKey:output_type -> switchyard.v1.CreateKeyResponse
-	13, // 27: switchyard.v1.AdminService.ListKeys:output_type -> switchyard.v1.ListKeysResponse
-	11, // 28: switchyard.v1.AdminService.GetKey:output_type -> switchyard.v1.KeyInfo
-	11, // 29: switchyard.v1.AdminService.UpdateKey:output_type -> switchyard.v1.KeyInfo
-	11, // 30: switchyard.v1.AdminService.RevokeKey:output_type -> switchyard.v1.KeyInfo
-	10, // 31: switchyard.v1.AdminService.RotateKey:output_type -> switchyard.v1.CreateKeyResponse
-	23, // [23:32] is the sub-list for method output_type
-	14, // [14:23] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	4,  // 0: switchyard.v1.GetRouterStateResponse.deployments:type_name -> switchyard.v1.DeploymentState
+	3,  // 1: switchyard.v1.GetRouterStateResponse.wait_queues:type_name -> switchyard.v1.WaitQueueState
+	0,  // 2: switchyard.v1.DeploymentState.health:type_name -> switchyard.v1.DeploymentHealth
+	22, // 3: switchyard.v1.DeploymentState.cooldown_until:type_name -> google.protobuf.Timestamp
+	9,  // 4: switchyard.v1.GetCacheStatsResponse.layers:type_name -> switchyard.v1.CacheLayerStats
+	22, // 5: switchyard.v1.CreateKeyRequest.expires_at:type_name -> google.protobuf.Timestamp
+	19, // 6: switchyard.v1.CreateKeyRequest.metadata:type_name -> switchyard.v1.CreateKeyRequest.MetadataEntry
+	12, // 7: switchyard.v1.CreateKeyResponse.info:type_name -> switchyard.v1.KeyInfo
+	22, // 8: switchyard.v1.KeyInfo.expires_at:type_name -> google.protobuf.Timestamp
+	20, // 9: switchyard.v1.KeyInfo.metadata:type_name -> switchyard.v1.KeyInfo.MetadataEntry
+	22, // 10: switchyard.v1.KeyInfo.created_at:type_name -> google.protobuf.Timestamp
+	22, // 11: switchyard.v1.KeyInfo.period_start:type_name -> google.protobuf.Timestamp
+	12, // 12: switchyard.v1.ListKeysResponse.keys:type_name -> switchyard.v1.KeyInfo
+	22, // 13: switchyard.v1.UpdateKeyRequest.expires_at:type_name -> google.protobuf.Timestamp
+	21, // 14: switchyard.v1.UpdateKeyRequest.metadata:type_name -> switchyard.v1.UpdateKeyRequest.MetadataEntry
+	1,  // 15: switchyard.v1.AdminService.GetRouterState:input_type -> switchyard.v1.GetRouterStateRequest
+	5,  // 16: switchyard.v1.AdminService.InvalidateCache:input_type -> switchyard.v1.InvalidateCacheRequest
+	7,  // 17: switchyard.v1.AdminService.GetCacheStats:input_type -> switchyard.v1.GetCacheStatsRequest
+	10, // 18: switchyard.v1.AdminService.CreateKey:input_type -> switchyard.v1.CreateKeyRequest
+	13, // 19: switchyard.v1.AdminService.ListKeys:input_type -> switchyard.v1.ListKeysRequest
+	15, // 20: switchyard.v1.AdminService.GetKey:input_type -> switchyard.v1.GetKeyRequest
+	16, // 21: switchyard.v1.AdminService.UpdateKey:input_type -> switchyard.v1.UpdateKeyRequest
+	17, // 22: switchyard.v1.AdminService.RevokeKey:input_type -> switchyard.v1.RevokeKeyRequest
+	18, // 23: switchyard.v1.AdminService.RotateKey:input_type -> switchyard.v1.RotateKeyRequest
+	2,  // 24: switchyard.v1.AdminService.GetRouterState:output_type -> switchyard.v1.GetRouterStateResponse
+	6,  // 25: switchyard.v1.AdminService.InvalidateCache:output_type -> switchyard.v1.InvalidateCacheResponse
+	8,  // 26: switchyard.v1.AdminService.GetCacheStats:output_type -> switchyard.v1.GetCacheStatsResponse
+	11, // 27: switchyard.v1.AdminService.CreateKey:output_type -> switchyard.v1.CreateKeyResponse
+	14, // 28: switchyard.v1.AdminService.ListKeys:output_type -> switchyard.v1.ListKeysResponse
+	12, // 29: switchyard.v1.AdminService.GetKey:output_type -> switchyard.v1.KeyInfo
+	12, // 30: switchyard.v1.AdminService.UpdateKey:output_type -> switchyard.v1.KeyInfo
+	12, // 31: switchyard.v1.AdminService.RevokeKey:output_type -> switchyard.v1.KeyInfo
+	11, // 32: switchyard.v1.AdminService.RotateKey:output_type -> switchyard.v1.CreateKeyResponse
+	24, // [24:33] is the sub-list for method output_type
+	15, // [15:24] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_switchyard_v1_admin_proto_init() }
@@ -1500,18 +1621,18 @@ func file_switchyard_v1_admin_proto_init() {
 	if File_switchyard_v1_admin_proto != nil {
 		return
 	}
-	file_switchyard_v1_admin_proto_msgTypes[3].OneofWrappers = []any{
+	file_switchyard_v1_admin_proto_msgTypes[4].OneofWrappers = []any{
 		(*InvalidateCacheRequest_Key)(nil),
 		(*InvalidateCacheRequest_Namespace)(nil),
 	}
-	file_switchyard_v1_admin_proto_msgTypes[14].OneofWrappers = []any{}
+	file_switchyard_v1_admin_proto_msgTypes[15].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_switchyard_v1_admin_proto_rawDesc), len(file_switchyard_v1_admin_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   20,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -728,8 +728,10 @@ type RouterSettings struct {
 	StreamIdleTimeoutMs *uint32 `protobuf:"varint,18,opt,name=stream_idle_timeout_ms,json=streamIdleTimeoutMs,proto3,oneof" json:"stream_idle_timeout_ms,omitempty"`
 	// Per-model-group overrides of these settings, at most one entry per group.
 	ModelGroupSettings []*ModelGroupSettings `protobuf:"bytes,70,rep,name=model_group_settings,json=modelGroupSettings,proto3" json:"model_group_settings,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Waiting at the limits instead of failing at once.
+	WaitQueue     *WaitQueueSettings `protobuf:"bytes,71,opt,name=wait_queue,json=waitQueue,proto3" json:"wait_queue,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RouterSettings) Reset() {
@@ -895,6 +897,80 @@ func (x *RouterSettings) GetModelGroupSettings() []*ModelGroupSettings {
 	return nil
 }
 
+func (x *RouterSettings) GetWaitQueue() *WaitQueueSettings {
+	if x != nil {
+		return x.WaitQueue
+	}
+	return nil
+}
+
+// When every deployment of a group that could serve a request is at its
+// rpm, tpm or max_parallel_requests, the request waits in a bounded
+// priority queue (options.priority, first come first served within a
+// priority) until capacity frees or its deadline passes.
+type WaitQueueSettings struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Enabled bool                   `protobuf:"varint,1,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	// Requests waiting per model group at most; one more is refused with
+	// RESOURCE_EXHAUSTED. Default 1000.
+	MaxDepth *uint32 `protobuf:"varint,2,opt,name=max_depth,json=maxDepth,proto3,oneof" json:"max_depth,omitempty"`
+	// Longest wait of a request without options.timeout_ms, ms; default 30000.
+	MaxWaitMs     *uint32 `protobuf:"varint,3,opt,name=max_wait_ms,json=maxWaitMs,proto3,oneof" json:"max_wait_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WaitQueueSettings) Reset() {
+	*x = WaitQueueSettings{}
+	mi := &file_switchyard_v1_config_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WaitQueueSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WaitQueueSettings) ProtoMessage() {}
+
+func (x *WaitQueueSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_config_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WaitQueueSettings.ProtoReflect.Descriptor instead.
+func (*WaitQueueSettings) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *WaitQueueSettings) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+func (x *WaitQueueSettings) GetMaxDepth() uint32 {
+	if x != nil && x.MaxDepth != nil {
+		return *x.MaxDepth
+	}
+	return 0
+}
+
+func (x *WaitQueueSettings) GetMaxWaitMs() uint32 {
+	if x != nil && x.MaxWaitMs != nil {
+		return *x.MaxWaitMs
+	}
+	return 0
+}
+
 // Settings of one model group overriding router_settings for that group.
 // Unset fields keep the router_settings value.
 type ModelGroupSettings struct {
@@ -919,7 +995,7 @@ type ModelGroupSettings struct {
 
 func (x *ModelGroupSettings) Reset() {
 	*x = ModelGroupSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[5]
+	mi := &file_switchyard_v1_config_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -931,7 +1007,7 @@ func (x *ModelGroupSettings) String() string {
 func (*ModelGroupSettings) ProtoMessage() {}
 
 func (x *ModelGroupSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[5]
+	mi := &file_switchyard_v1_config_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -944,7 +1020,7 @@ func (x *ModelGroupSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ModelGroupSettings.ProtoReflect.Descriptor instead.
 func (*ModelGroupSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{5}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ModelGroupSettings) GetModel() string {
@@ -1015,7 +1091,7 @@ type HedgeSettings struct {
 
 func (x *HedgeSettings) Reset() {
 	*x = HedgeSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[6]
+	mi := &file_switchyard_v1_config_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1027,7 +1103,7 @@ func (x *HedgeSettings) String() string {
 func (*HedgeSettings) ProtoMessage() {}
 
 func (x *HedgeSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[6]
+	mi := &file_switchyard_v1_config_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1040,7 +1116,7 @@ func (x *HedgeSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HedgeSettings.ProtoReflect.Descriptor instead.
 func (*HedgeSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{6}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *HedgeSettings) GetAfterMs() uint32 {
@@ -1077,7 +1153,7 @@ type AffinitySettings struct {
 
 func (x *AffinitySettings) Reset() {
 	*x = AffinitySettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[7]
+	mi := &file_switchyard_v1_config_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1089,7 +1165,7 @@ func (x *AffinitySettings) String() string {
 func (*AffinitySettings) ProtoMessage() {}
 
 func (x *AffinitySettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[7]
+	mi := &file_switchyard_v1_config_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1102,7 +1178,7 @@ func (x *AffinitySettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AffinitySettings.ProtoReflect.Descriptor instead.
 func (*AffinitySettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{7}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *AffinitySettings) GetEnabled() bool {
@@ -1131,7 +1207,7 @@ type Fallback struct {
 
 func (x *Fallback) Reset() {
 	*x = Fallback{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[8]
+	mi := &file_switchyard_v1_config_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1143,7 +1219,7 @@ func (x *Fallback) String() string {
 func (*Fallback) ProtoMessage() {}
 
 func (x *Fallback) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[8]
+	mi := &file_switchyard_v1_config_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1156,7 +1232,7 @@ func (x *Fallback) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Fallback.ProtoReflect.Descriptor instead.
 func (*Fallback) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{8}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Fallback) GetModel() string {
@@ -1191,7 +1267,7 @@ type RetryPolicy struct {
 
 func (x *RetryPolicy) Reset() {
 	*x = RetryPolicy{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[9]
+	mi := &file_switchyard_v1_config_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1203,7 +1279,7 @@ func (x *RetryPolicy) String() string {
 func (*RetryPolicy) ProtoMessage() {}
 
 func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[9]
+	mi := &file_switchyard_v1_config_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1216,7 +1292,7 @@ func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryPolicy.ProtoReflect.Descriptor instead.
 func (*RetryPolicy) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{9}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *RetryPolicy) GetRateLimitedRetries() uint32 {
@@ -1277,7 +1353,7 @@ type AllowedFailsPolicy struct {
 
 func (x *AllowedFailsPolicy) Reset() {
 	*x = AllowedFailsPolicy{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[10]
+	mi := &file_switchyard_v1_config_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1289,7 +1365,7 @@ func (x *AllowedFailsPolicy) String() string {
 func (*AllowedFailsPolicy) ProtoMessage() {}
 
 func (x *AllowedFailsPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[10]
+	mi := &file_switchyard_v1_config_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1302,7 +1378,7 @@ func (x *AllowedFailsPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllowedFailsPolicy.ProtoReflect.Descriptor instead.
 func (*AllowedFailsPolicy) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{10}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *AllowedFailsPolicy) GetRateLimitedAllowedFails() uint32 {
@@ -1360,7 +1436,7 @@ type HealthCheckSettings struct {
 
 func (x *HealthCheckSettings) Reset() {
 	*x = HealthCheckSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[11]
+	mi := &file_switchyard_v1_config_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1372,7 +1448,7 @@ func (x *HealthCheckSettings) String() string {
 func (*HealthCheckSettings) ProtoMessage() {}
 
 func (x *HealthCheckSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[11]
+	mi := &file_switchyard_v1_config_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1385,7 +1461,7 @@ func (x *HealthCheckSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthCheckSettings.ProtoReflect.Descriptor instead.
 func (*HealthCheckSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{11}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *HealthCheckSettings) GetEnabled() bool {
@@ -1435,7 +1511,7 @@ type CacheSettings struct {
 
 func (x *CacheSettings) Reset() {
 	*x = CacheSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[12]
+	mi := &file_switchyard_v1_config_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1447,7 +1523,7 @@ func (x *CacheSettings) String() string {
 func (*CacheSettings) ProtoMessage() {}
 
 func (x *CacheSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[12]
+	mi := &file_switchyard_v1_config_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1460,7 +1536,7 @@ func (x *CacheSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CacheSettings.ProtoReflect.Descriptor instead.
 func (*CacheSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{12}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CacheSettings) GetEnabled() bool {
@@ -1525,7 +1601,7 @@ type CacheLayerSettings struct {
 
 func (x *CacheLayerSettings) Reset() {
 	*x = CacheLayerSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[13]
+	mi := &file_switchyard_v1_config_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1537,7 +1613,7 @@ func (x *CacheLayerSettings) String() string {
 func (*CacheLayerSettings) ProtoMessage() {}
 
 func (x *CacheLayerSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[13]
+	mi := &file_switchyard_v1_config_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1550,7 +1626,7 @@ func (x *CacheLayerSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CacheLayerSettings.ProtoReflect.Descriptor instead.
 func (*CacheLayerSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{13}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CacheLayerSettings) GetLayer() isCacheLayerSettings_Layer {
@@ -1661,7 +1737,7 @@ type MemoryCacheSettings struct {
 
 func (x *MemoryCacheSettings) Reset() {
 	*x = MemoryCacheSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[14]
+	mi := &file_switchyard_v1_config_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1673,7 +1749,7 @@ func (x *MemoryCacheSettings) String() string {
 func (*MemoryCacheSettings) ProtoMessage() {}
 
 func (x *MemoryCacheSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[14]
+	mi := &file_switchyard_v1_config_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1686,7 +1762,7 @@ func (x *MemoryCacheSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemoryCacheSettings.ProtoReflect.Descriptor instead.
 func (*MemoryCacheSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{14}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *MemoryCacheSettings) GetMaxEntries() uint32 {
@@ -1729,7 +1805,7 @@ type RedisCacheSettings struct {
 
 func (x *RedisCacheSettings) Reset() {
 	*x = RedisCacheSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[15]
+	mi := &file_switchyard_v1_config_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1741,7 +1817,7 @@ func (x *RedisCacheSettings) String() string {
 func (*RedisCacheSettings) ProtoMessage() {}
 
 func (x *RedisCacheSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[15]
+	mi := &file_switchyard_v1_config_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1754,7 +1830,7 @@ func (x *RedisCacheSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedisCacheSettings.ProtoReflect.Descriptor instead.
 func (*RedisCacheSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{15}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RedisCacheSettings) GetConnection() *RedisSettings {
@@ -1806,7 +1882,7 @@ type S3CacheSettings struct {
 
 func (x *S3CacheSettings) Reset() {
 	*x = S3CacheSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[16]
+	mi := &file_switchyard_v1_config_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1818,7 +1894,7 @@ func (x *S3CacheSettings) String() string {
 func (*S3CacheSettings) ProtoMessage() {}
 
 func (x *S3CacheSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[16]
+	mi := &file_switchyard_v1_config_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1831,7 +1907,7 @@ func (x *S3CacheSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use S3CacheSettings.ProtoReflect.Descriptor instead.
 func (*S3CacheSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{16}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *S3CacheSettings) GetBucket() string {
@@ -1900,7 +1976,7 @@ type GcsCacheSettings struct {
 
 func (x *GcsCacheSettings) Reset() {
 	*x = GcsCacheSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[17]
+	mi := &file_switchyard_v1_config_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1912,7 +1988,7 @@ func (x *GcsCacheSettings) String() string {
 func (*GcsCacheSettings) ProtoMessage() {}
 
 func (x *GcsCacheSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[17]
+	mi := &file_switchyard_v1_config_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1925,7 +2001,7 @@ func (x *GcsCacheSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GcsCacheSettings.ProtoReflect.Descriptor instead.
 func (*GcsCacheSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{17}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GcsCacheSettings) GetBucket() string {
@@ -1977,7 +2053,7 @@ type AzureBlobCacheSettings struct {
 
 func (x *AzureBlobCacheSettings) Reset() {
 	*x = AzureBlobCacheSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[18]
+	mi := &file_switchyard_v1_config_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1989,7 +2065,7 @@ func (x *AzureBlobCacheSettings) String() string {
 func (*AzureBlobCacheSettings) ProtoMessage() {}
 
 func (x *AzureBlobCacheSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[18]
+	mi := &file_switchyard_v1_config_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2002,7 +2078,7 @@ func (x *AzureBlobCacheSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AzureBlobCacheSettings.ProtoReflect.Descriptor instead.
 func (*AzureBlobCacheSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{18}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *AzureBlobCacheSettings) GetContainer() string {
@@ -2043,7 +2119,7 @@ type RedisSettings struct {
 
 func (x *RedisSettings) Reset() {
 	*x = RedisSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[19]
+	mi := &file_switchyard_v1_config_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2055,7 +2131,7 @@ func (x *RedisSettings) String() string {
 func (*RedisSettings) ProtoMessage() {}
 
 func (x *RedisSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[19]
+	mi := &file_switchyard_v1_config_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2068,7 +2144,7 @@ func (x *RedisSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedisSettings.ProtoReflect.Descriptor instead.
 func (*RedisSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{19}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RedisSettings) GetUrl() string {
@@ -2133,7 +2209,7 @@ type ServerSettings struct {
 
 func (x *ServerSettings) Reset() {
 	*x = ServerSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[20]
+	mi := &file_switchyard_v1_config_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2145,7 +2221,7 @@ func (x *ServerSettings) String() string {
 func (*ServerSettings) ProtoMessage() {}
 
 func (x *ServerSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[20]
+	mi := &file_switchyard_v1_config_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2158,7 +2234,7 @@ func (x *ServerSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServerSettings.ProtoReflect.Descriptor instead.
 func (*ServerSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{20}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ServerSettings) GetPort() uint32 {
@@ -2217,7 +2293,7 @@ type TlsSettings struct {
 
 func (x *TlsSettings) Reset() {
 	*x = TlsSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[21]
+	mi := &file_switchyard_v1_config_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2229,7 +2305,7 @@ func (x *TlsSettings) String() string {
 func (*TlsSettings) ProtoMessage() {}
 
 func (x *TlsSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[21]
+	mi := &file_switchyard_v1_config_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2242,7 +2318,7 @@ func (x *TlsSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TlsSettings.ProtoReflect.Descriptor instead.
 func (*TlsSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{21}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *TlsSettings) GetCertFile() string {
@@ -2285,7 +2361,7 @@ type AuthSettings struct {
 
 func (x *AuthSettings) Reset() {
 	*x = AuthSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[22]
+	mi := &file_switchyard_v1_config_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2297,7 +2373,7 @@ func (x *AuthSettings) String() string {
 func (*AuthSettings) ProtoMessage() {}
 
 func (x *AuthSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[22]
+	mi := &file_switchyard_v1_config_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2310,7 +2386,7 @@ func (x *AuthSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthSettings.ProtoReflect.Descriptor instead.
 func (*AuthSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{22}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AuthSettings) GetMasterKey() string {
@@ -2418,8 +2494,7 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\r_failure_rateB\a\n" +
 	"\x05_seedB\x13\n" +
 	"\x11_fail_first_callsB\x1b\n" +
-	"\x19_fail_stream_after_chunks\"\xc4\n" +
-	"\n" +
+	"\x19_fail_stream_after_chunks\"\x85\v\n" +
 	"\x0eRouterSettings\x12I\n" +
 	"\x10routing_strategy\x18\x01 \x01(\x0e2\x1e.switchyard.v1.RoutingStrategyR\x0froutingStrategy\x12$\n" +
 	"\vnum_retries\x18\x02 \x01(\rH\x00R\n" +
@@ -2442,7 +2517,9 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x11failure_window_ms\x18\x10 \x01(\rH\aR\x0ffailureWindowMs\x88\x01\x01\x125\n" +
 	"\x14latency_buffer_ratio\x18\x11 \x01(\x01H\bR\x12latencyBufferRatio\x88\x01\x01\x128\n" +
 	"\x16stream_idle_timeout_ms\x18\x12 \x01(\rH\tR\x13streamIdleTimeoutMs\x88\x01\x01\x12S\n" +
-	"\x14model_group_settings\x18F \x03(\v2!.switchyard.v1.ModelGroupSettingsR\x12modelGroupSettingsB\x0e\n" +
+	"\x14model_group_settings\x18F \x03(\v2!.switchyard.v1.ModelGroupSettingsR\x12modelGroupSettings\x12?\n" +
+	"\n" +
+	"wait_queue\x18G \x01(\v2 .switchyard.v1.WaitQueueSettingsR\twaitQueueB\x0e\n" +
 	"\f_num_retriesB\x10\n" +
 	"\x0e_allowed_failsB\x13\n" +
 	"\x11_cooldown_time_msB\r\n" +
@@ -2452,7 +2529,14 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x15_max_retry_backoff_msB\x14\n" +
 	"\x12_failure_window_msB\x17\n" +
 	"\x15_latency_buffer_ratioB\x19\n" +
-	"\x17_stream_idle_timeout_ms\"\x96\x03\n" +
+	"\x17_stream_idle_timeout_ms\"\x92\x01\n" +
+	"\x11WaitQueueSettings\x12\x18\n" +
+	"\aenabled\x18\x01 \x01(\bR\aenabled\x12 \n" +
+	"\tmax_depth\x18\x02 \x01(\rH\x00R\bmaxDepth\x88\x01\x01\x12#\n" +
+	"\vmax_wait_ms\x18\x03 \x01(\rH\x01R\tmaxWaitMs\x88\x01\x01B\f\n" +
+	"\n" +
+	"_max_depthB\x0e\n" +
+	"\f_max_wait_ms\"\x96\x03\n" +
 	"\x12ModelGroupSettings\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12I\n" +
 	"\x10routing_strategy\x18\x02 \x01(\x0e2\x1e.switchyard.v1.RoutingStrategyR\x0froutingStrategy\x12$\n" +
@@ -2635,7 +2719,7 @@ func file_switchyard_v1_config_proto_rawDescGZIP() []byte {
 }
 
 var file_switchyard_v1_config_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_switchyard_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_switchyard_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_switchyard_v1_config_proto_goTypes = []any{
 	(MockFailure)(0),               // 0: switchyard.v1.MockFailure
 	(RoutingStrategy)(0),           // 1: switchyard.v1.RoutingStrategy
@@ -2644,61 +2728,63 @@ var file_switchyard_v1_config_proto_goTypes = []any{
 	(*ProviderParams)(nil),         // 4: switchyard.v1.ProviderParams
 	(*MockParams)(nil),             // 5: switchyard.v1.MockParams
 	(*RouterSettings)(nil),         // 6: switchyard.v1.RouterSettings
-	(*ModelGroupSettings)(nil),     // 7: switchyard.v1.ModelGroupSettings
-	(*HedgeSettings)(nil),          // 8: switchyard.v1.HedgeSettings
-	(*AffinitySettings)(nil),       // 9: switchyard.v1.AffinitySettings
-	(*Fallback)(nil),               // 10: switchyard.v1.Fallback
-	(*RetryPolicy)(nil),            // 11: switchyard.v1.RetryPolicy
-	(*AllowedFailsPolicy)(nil),     // 12: switchyard.v1.AllowedFailsPolicy
-	(*HealthCheckSettings)(nil),    // 13: switchyard.v1.HealthCheckSettings
-	(*CacheSettings)(nil),          // 14: switchyard.v1.CacheSettings
-	(*CacheLayerSettings)(nil),     // 15: switchyard.v1.CacheLayerSettings
-	(*MemoryCacheSettings)(nil),    // 16: switchyard.v1.MemoryCacheSettings
-	(*RedisCacheSettings)(nil),     // 17: switchyard.v1.RedisCacheSettings
-	(*S3CacheSettings)(nil),        // 18: switchyard.v1.S3CacheSettings
-	(*GcsCacheSettings)(nil),       // 19: switchyard.v1.GcsCacheSettings
-	(*AzureBlobCacheSettings)(nil), // 20: switchyard.v1.AzureBlobCacheSettings
-	(*RedisSettings)(nil),          // 21: switchyard.v1.RedisSettings
-	(*ServerSettings)(nil),         // 22: switchyard.v1.ServerSettings
-	(*TlsSettings)(nil),            // 23: switchyard.v1.TlsSettings
-	(*AuthSettings)(nil),           // 24: switchyard.v1.AuthSettings
-	nil,                            // 25: switchyard.v1.ProviderParams.HeadersEntry
+	(*WaitQueueSettings)(nil),      // 7: switchyard.v1.WaitQueueSettings
+	(*ModelGroupSettings)(nil),     // 8: switchyard.v1.ModelGroupSettings
+	(*HedgeSettings)(nil),          // 9: switchyard.v1.HedgeSettings
+	(*AffinitySettings)(nil),       // 10: switchyard.v1.AffinitySettings
+	(*Fallback)(nil),               // 11: switchyard.v1.Fallback
+	(*RetryPolicy)(nil),            // 12: switchyard.v1.RetryPolicy
+	(*AllowedFailsPolicy)(nil),     // 13: switchyard.v1.AllowedFailsPolicy
+	(*HealthCheckSettings)(nil),    // 14: switchyard.v1.HealthCheckSettings
+	(*CacheSettings)(nil),          // 15: switchyard.v1.CacheSettings
+	(*CacheLayerSettings)(nil),     // 16: switchyard.v1.CacheLayerSettings
+	(*MemoryCacheSettings)(nil),    // 17: switchyard.v1.MemoryCacheSettings
+	(*RedisCacheSettings)(nil),     // 18: switchyard.v1.RedisCacheSettings
+	(*S3CacheSettings)(nil),        // 19: switchyard.v1.S3CacheSettings
+	(*GcsCacheSettings)(nil),       // 20: switchyard.v1.GcsCacheSettings
+	(*AzureBlobCacheSettings)(nil), // 21: switchyard.v1.AzureBlobCacheSettings
+	(*RedisSettings)(nil),          // 22: switchyard.v1.RedisSettings
+	(*ServerSettings)(nil),         // 23: switchyard.v1.ServerSettings
+	(*TlsSettings)(nil),            // 24: switchyard.v1.TlsSettings
+	(*AuthSettings)(nil),           // 25: switchyard.v1.AuthSettings
+	nil,                            // 26: switchyard.v1.ProviderParams.HeadersEntry
 }
 var file_switchyard_v1_config_proto_depIdxs = []int32{
 	3,  // 0: switchyard.v1.RouterConfig.model_list:type_name -> switchyard.v1.Deployment
 	6,  // 1: switchyard.v1.RouterConfig.router_settings:type_name -> switchyard.v1.RouterSettings
-	14, // 2: switchyard.v1.RouterConfig.cache_settings:type_name -> switchyard.v1.CacheSettings
-	22, // 3: switchyard.v1.RouterConfig.server_settings:type_name -> switchyard.v1.ServerSettings
-	21, // 4: switchyard.v1.RouterConfig.redis:type_name -> switchyard.v1.RedisSettings
-	24, // 5: switchyard.v1.RouterConfig.auth_settings:type_name -> switchyard.v1.AuthSettings
+	15, // 2: switchyard.v1.RouterConfig.cache_settings:type_name -> switchyard.v1.CacheSettings
+	23, // 3: switchyard.v1.RouterConfig.server_settings:type_name -> switchyard.v1.ServerSettings
+	22, // 4: switchyard.v1.RouterConfig.redis:type_name -> switchyard.v1.RedisSettings
+	25, // 5: switchyard.v1.RouterConfig.auth_settings:type_name -> switchyard.v1.AuthSettings
 	4,  // 6: switchyard.v1.Deployment.params:type_name -> switchyard.v1.ProviderParams
-	25, // 7: switchyard.v1.ProviderParams.headers:type_name -> switchyard.v1.ProviderParams.HeadersEntry
+	26, // 7: switchyard.v1.ProviderParams.headers:type_name -> switchyard.v1.ProviderParams.HeadersEntry
 	5,  // 8: switchyard.v1.ProviderParams.mock:type_name -> switchyard.v1.MockParams
 	0,  // 9: switchyard.v1.MockParams.failure_kind:type_name -> switchyard.v1.MockFailure
 	1,  // 10: switchyard.v1.RouterSettings.routing_strategy:type_name -> switchyard.v1.RoutingStrategy
-	11, // 11: switchyard.v1.RouterSettings.retry_policy:type_name -> switchyard.v1.RetryPolicy
-	10, // 12: switchyard.v1.RouterSettings.fallbacks:type_name -> switchyard.v1.Fallback
-	10, // 13: switchyard.v1.RouterSettings.context_window_fallbacks:type_name -> switchyard.v1.Fallback
-	10, // 14: switchyard.v1.RouterSettings.content_policy_fallbacks:type_name -> switchyard.v1.Fallback
-	13, // 15: switchyard.v1.RouterSettings.health_check:type_name -> switchyard.v1.HealthCheckSettings
-	12, // 16: switchyard.v1.RouterSettings.allowed_fails_policy:type_name -> switchyard.v1.AllowedFailsPolicy
-	7,  // 17: switchyard.v1.RouterSettings.model_group_settings:type_name -> switchyard.v1.ModelGroupSettings
-	1,  // 18: switchyard.v1.ModelGroupSettings.routing_strategy:type_name -> switchyard.v1.RoutingStrategy
-	8,  // 19: switchyard.v1.ModelGroupSettings.hedge:type_name -> switchyard.v1.HedgeSettings
-	9,  // 20: switchyard.v1.ModelGroupSettings.affinity:type_name -> switchyard.v1.AffinitySettings
-	15, // 21: switchyard.v1.CacheSettings.layers:type_name -> switchyard.v1.CacheLayerSettings
-	16, // 22: switchyard.v1.CacheLayerSettings.memory:type_name -> switchyard.v1.MemoryCacheSettings
-	17, // 23: switchyard.v1.CacheLayerSettings.redis:type_name -> switchyard.v1.RedisCacheSettings
-	18, // 24: switchyard.v1.CacheLayerSettings.s3:type_name -> switchyard.v1.S3CacheSettings
-	19, // 25: switchyard.v1.CacheLayerSettings.gcs:type_name -> switchyard.v1.GcsCacheSettings
-	20, // 26: switchyard.v1.CacheLayerSettings.azure_blob:type_name -> switchyard.v1.AzureBlobCacheSettings
-	21, // 27: switchyard.v1.RedisCacheSettings.connection:type_name -> switchyard.v1.RedisSettings
-	23, // 28: switchyard.v1.ServerSettings.tls:type_name -> switchyard.v1.TlsSettings
-	29, // [29:29] is the sub-list for method output_type
-	29, // [29:29] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	12, // 11: switchyard.v1.RouterSettings.retry_policy:type_name -> switchyard.v1.RetryPolicy
+	11, // 12: switchyard.v1.RouterSettings.fallbacks:type_name -> switchyard.v1.Fallback
+	11, // 13: switchyard.v1.RouterSettings.context_window_fallbacks:type_name -> switchyard.v1.Fallback
+	11, // 14: switchyard.v1.RouterSettings.content_policy_fallbacks:type_name -> switchyard.v1.Fallback
+	14, // 15: switchyard.v1.RouterSettings.health_check:type_name -> switchyard.v1.HealthCheckSettings
+	13, // 16: switchyard.v1.RouterSettings.allowed_fails_policy:type_name -> switchyard.v1.AllowedFailsPolicy
+	8,  // 17: switchyard.v1.RouterSettings.model_group_settings:type_name -> switchyard.v1.ModelGroupSettings
+	7,  // 18: switchyard.v1.RouterSettings.wait_queue:type_name -> switchyard.v1.WaitQueueSettings
+	1,  // 19: switchyard.v1.ModelGroupSettings.routing_strategy:type_name -> switchyard.v1.RoutingStrategy
+	9,  // 20: switchyard.v1.ModelGroupSettings.hedge:type_name -> switchyard.v1.HedgeSettings
+	10, // 21: switchyard.v1.ModelGroupSettings.affinity:type_name -> switchyard.v1.AffinitySettings
+	16, // 22: switchyard.v1.CacheSettings.layers:type_name -> switchyard.v1.CacheLayerSettings
+	17, // 23: switchyard.v1.CacheLayerSettings.memory:type_name -> switchyard.v1.MemoryCacheSettings
+	18, // 24: switchyard.v1.CacheLayerSettings.redis:type_name -> switchyard.v1.RedisCacheSettings
+	19, // 25: switchyard.v1.CacheLayerSettings.s3:type_name -> switchyard.v1.S3CacheSettings
+	20, // 26: switchyard.v1.CacheLayerSettings.gcs:type_name -> switchyard.v1.GcsCacheSettings
+	21, // 27: switchyard.v1.CacheLayerSettings.azure_blob:type_name -> switchyard.v1.AzureBlobCacheSettings
+	22, // 28: switchyard.v1.RedisCacheSettings.connection:type_name -> switchyard.v1.RedisSettings
+	24, // 29: switchyard.v1.ServerSettings.tls:type_name -> switchyard.v1.TlsSettings
+	30, // [30:30] is the sub-list for method output_type
+	30, // [30:30] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_switchyard_v1_config_proto_init() }
@@ -2712,28 +2798,29 @@ func file_switchyard_v1_config_proto_init() {
 	file_switchyard_v1_config_proto_msgTypes[5].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[6].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[7].OneofWrappers = []any{}
-	file_switchyard_v1_config_proto_msgTypes[9].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[8].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[10].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[11].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[12].OneofWrappers = []any{}
-	file_switchyard_v1_config_proto_msgTypes[13].OneofWrappers = []any{
+	file_switchyard_v1_config_proto_msgTypes[13].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[14].OneofWrappers = []any{
 		(*CacheLayerSettings_Memory)(nil),
 		(*CacheLayerSettings_Redis)(nil),
 		(*CacheLayerSettings_S3)(nil),
 		(*CacheLayerSettings_Gcs)(nil),
 		(*CacheLayerSettings_AzureBlob)(nil),
 	}
-	file_switchyard_v1_config_proto_msgTypes[14].OneofWrappers = []any{}
-	file_switchyard_v1_config_proto_msgTypes[19].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[15].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[20].OneofWrappers = []any{}
-	file_switchyard_v1_config_proto_msgTypes[22].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[21].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[23].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_switchyard_v1_config_proto_rawDesc), len(file_switchyard_v1_config_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   24,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

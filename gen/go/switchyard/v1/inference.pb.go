@@ -1310,7 +1310,11 @@ type RequestOptions struct {
 	// with affinity enabled (to keep the provider's prompt cache warm), e.g. a
 	// session or conversation id. Only picks the deployment: not part of the
 	// response cache key.
-	AffinityKey   string `protobuf:"bytes,70,opt,name=affinity_key,json=affinityKey,proto3" json:"affinity_key,omitempty"`
+	AffinityKey string `protobuf:"bytes,70,opt,name=affinity_key,json=affinityKey,proto3" json:"affinity_key,omitempty"`
+	// When every deployment is at its limits and router_settings.wait_queue is
+	// enabled, waiting requests with a higher priority are served first
+	// (first come, first served within a priority); default 0.
+	Priority      *int32 `protobuf:"varint,71,opt,name=priority,proto3,oneof" json:"priority,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1392,6 +1396,13 @@ func (x *RequestOptions) GetAffinityKey() string {
 		return x.AffinityKey
 	}
 	return ""
+}
+
+func (x *RequestOptions) GetPriority() int32 {
+	if x != nil && x.Priority != nil {
+		return *x.Priority
+	}
+	return 0
 }
 
 type CacheControl struct {
@@ -3439,7 +3450,7 @@ const file_switchyard_v1_inference_proto_rawDesc = "" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12/\n" +
 	"\x06schema\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x06schema\x12\x1b\n" +
 	"\x06strict\x18\x04 \x01(\bH\x00R\x06strict\x88\x01\x01B\t\n" +
-	"\a_strict\"\xd4\x02\n" +
+	"\a_strict\"\x82\x03\n" +
 	"\x0eRequestOptions\x121\n" +
 	"\x05cache\x18\x01 \x01(\v2\x1b.switchyard.v1.CacheControlR\x05cache\x12\"\n" +
 	"\n" +
@@ -3449,9 +3460,11 @@ const file_switchyard_v1_inference_proto_rawDesc = "" +
 	"\vnum_retries\x18\x05 \x01(\rH\x01R\n" +
 	"numRetries\x88\x01\x01\x12B\n" +
 	"\x10provider_options\x18\x06 \x01(\v2\x17.google.protobuf.StructR\x0fproviderOptions\x12!\n" +
-	"\faffinity_key\x18F \x01(\tR\vaffinityKeyB\r\n" +
+	"\faffinity_key\x18F \x01(\tR\vaffinityKey\x12\x1f\n" +
+	"\bpriority\x18G \x01(\x05H\x02R\bpriority\x88\x01\x01B\r\n" +
 	"\v_timeout_msB\x0e\n" +
-	"\f_num_retries\"\xb5\x01\n" +
+	"\f_num_retriesB\v\n" +
+	"\t_priority\"\xb5\x01\n" +
 	"\fCacheControl\x12\x19\n" +
 	"\bno_cache\x18\x01 \x01(\bR\anoCache\x12\x19\n" +
 	"\bno_store\x18\x02 \x01(\bR\anoStore\x12\x18\n" +

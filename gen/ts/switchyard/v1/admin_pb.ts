@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/admin.proto.
  */
 export const file_switchyard_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Chlzd2l0Y2h5YXJkL3YxL2FkbWluLnByb3RvEg1zd2l0Y2h5YXJkLnYxIiwKFUdldFJvdXRlclN0YXRlUmVxdWVzdBITCgttb2RlbF9ncm91cBgBIAEoCSJtChZHZXRSb3V0ZXJTdGF0ZVJlc3BvbnNlEjMKC2RlcGxveW1lbnRzGAEgAygLMh4uc3dpdGNoeWFyZC52MS5EZXBsb3ltZW50U3RhdGUSHgoWc2hhcmVkX3N0YXRlX2F2YWlsYWJsZRgCIAEoCCKyAgoPRGVwbG95bWVudFN0YXRlEhUKDWRlcGxveW1lbnRfaWQYASABKAkSEwoLbW9kZWxfZ3JvdXAYAiABKAkSEAoIcHJvdmlkZXIYAyABKAkSLwoGaGVhbHRoGAQgASgOMh8uc3dpdGNoeWFyZC52MS5EZXBsb3ltZW50SGVhbHRoEjIKDmNvb2xkb3duX3VudGlsGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglpbl9mbGlnaHQYBiABKA0SEwoLY3VycmVudF9ycG0YByABKA0SEwoLY3VycmVudF90cG0YCCABKA0SEgoKbGF0ZW5jeV9tcxgJIAEoARIXCg9yZWNlbnRfZmFpbHVyZXMYCiABKA0SEgoKbGFzdF9lcnJvchgLIAEoCSJGChZJbnZhbGlkYXRlQ2FjaGVSZXF1ZXN0Eg0KA2tleRgBIAEoCUgAEhMKCW5hbWVzcGFjZRgCIAEoCUgAQggKBnRhcmdldCIqChdJbnZhbGlkYXRlQ2FjaGVSZXNwb25zZRIPCgdkZWxldGVkGAEgASgEIhYKFEdldENhY2hlU3RhdHNSZXF1ZXN0IkcKFUdldENhY2hlU3RhdHNSZXNwb25zZRIuCgZsYXllcnMYASADKAsyHi5zd2l0Y2h5YXJkLnYxLkNhY2hlTGF5ZXJTdGF0cyKPAQoPQ2FjaGVMYXllclN0YXRzEg0KBWxheWVyGAEgASgJEgwKBGhpdHMYAiABKAQSDgoGbWlzc2VzGAMgASgEEgwKBHNldHMYBCABKAQSDgoGZXJyb3JzGAUgASgEEhEKCWV2aWN0aW9ucxgGIAEoBBINCgVieXRlcxgHIAEoBBIPCgdlbnRyaWVzGAggASgEIpwCChBDcmVhdGVLZXlSZXF1ZXN0Eg0KBWFsaWFzGAEgASgJEg4KBm1vZGVscxgCIAMoCRILCgNycG0YAyABKA0SCwoDdHBtGAQgASgNEhYKDm1heF9idWRnZXRfdXNkGAUgASgBEhUKDWJ1ZGdldF9wZXJpb2QYBiABKAkSLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPwoIbWV0YWRhdGEYCCADKAsyLS5zd2l0Y2h5YXJkLnYxLkNyZWF0ZUtleVJlcXVlc3QuTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiVgoRQ3JlYXRlS2V5UmVzcG9uc2USCwoDa2V5GAEgASgJEg4KBmtleV9pZBgCIAEoCRIkCgRpbmZvGAMgASgLMhYuc3dpdGNoeWFyZC52MS5LZXlJbmZvIrUDCgdLZXlJbmZvEg4KBmtleV9pZBgBIAEoCRINCgVhbGlhcxgCIAEoCRIOCgZtb2RlbHMYAyADKAkSCwoDcnBtGAQgASgNEgsKA3RwbRgFIAEoDRIWCg5tYXhfYnVkZ2V0X3VzZBgGIAEoARIVCg1idWRnZXRfcGVyaW9kGAcgASgJEi4KCmV4cGlyZXNfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjYKCG1ldGFkYXRhGAkgAygLMiQuc3dpdGNoeWFyZC52MS5LZXlJbmZvLk1ldGFkYXRhRW50cnkSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHcmV2b2tlZBgLIAEoCBIRCglzcGVuZF91c2QYDCABKAESMAoMcGVyaW9kX3N0YXJ0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtrZXlfcHJldmlldxgOIAEoCRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiEQoPTGlzdEtleXNSZXF1ZXN0IjgKEExpc3RLZXlzUmVzcG9uc2USJAoEa2V5cxgBIAMoCzIWLnN3aXRjaHlhcmQudjEuS2V5SW5mbyIfCg1HZXRLZXlSZXF1ZXN0Eg4KBmtleV9pZBgBIAEoCSK0AwoQVXBkYXRlS2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkSEgoFYWxpYXMYAiABKAlIAIgBARIOCgZtb2RlbHMYAyADKAkSFQoNdXBkYXRlX21vZGVscxgEIAEoCBIQCgNycG0YBSABKA1IAYgBARIQCgN0cG0YBiABKA1IAogBARIbCg5tYXhfYnVkZ2V0X3VzZBgHIAEoAUgDiAEBEhoKDWJ1ZGdldF9wZXJpb2QYCCABKAlIBIgBARIuCgpleHBpcmVzX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI/CghtZXRhZGF0YRgKIAMoCzItLnN3aXRjaHlhcmQudjEuVXBkYXRlS2V5UmVxdWVzdC5NZXRhZGF0YUVudHJ5EhcKD3VwZGF0ZV9tZXRhZGF0YRgLIAEoCBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCAoGX2FsaWFzQgYKBF9ycG1CBgoEX3RwbUIRCg9fbWF4X2J1ZGdldF91c2RCEAoOX2J1ZGdldF9wZXJpb2QiIgoQUmV2b2tlS2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkiIgoQUm90YXRlS2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkqtgEKEERlcGxveW1lbnRIZWFsdGgSIQodREVQTE9ZTUVOVF9IRUFMVEhfVU5TUEVDSUZJRUQQABIdChlERVBMT1lNRU5UX0hFQUxUSF9IRUFMVEhZEAESHgoaREVQTE9ZTUVOVF9IRUFMVEhfQ09PTERPV04QAhIfChtERVBMT1lNRU5UX0hFQUxUSF9IQUxGX09QRU4QAxIfChtERVBMT1lNRU5UX0hFQUxUSF9VTkhFQUxUSFkQBDLkBQoMQWRtaW5TZXJ2aWNlEl0KDkdldFJvdXRlclN0YXRlEiQuc3dpdGNoeWFyZC52MS5HZXRSb3V0ZXJTdGF0ZVJlcXVlc3QaJS5zd2l0Y2h5YXJkLnYxLkdldFJvdXRlclN0YXRlUmVzcG9uc2USYAoPSW52YWxpZGF0ZUNhY2hlEiUuc3dpdGNoeWFyZC52MS5JbnZhbGlkYXRlQ2FjaGVSZXF1ZXN0GiYuc3dpdGNoeWFyZC52MS5JbnZhbGlkYXRlQ2FjaGVSZXNwb25zZRJaCg1HZXRDYWNoZVN0YXRzEiMuc3dpdGNoeWFyZC52MS5HZXRDYWNoZVN0YXRzUmVxdWVzdBokLnN3aXRjaHlhcmQudjEuR2V0Q2FjaGVTdGF0c1Jlc3BvbnNlEk4KCUNyZWF0ZUtleRIfLnN3aXRjaHlhcmQudjEuQ3JlYXRlS2V5UmVxdWVzdBogLnN3aXRjaHlhcmQudjEuQ3JlYXRlS2V5UmVzcG9uc2USSwoITGlzdEtleXMSHi5zd2l0Y2h5YXJkLnYxLkxpc3RLZXlzUmVxdWVzdBofLnN3aXRjaHlhcmQudjEuTGlzdEtleXNSZXNwb25zZRI+CgZHZXRLZXkSHC5zd2l0Y2h5YXJkLnYxLkdldEtleVJlcXVlc3QaFi5zd2l0Y2h5YXJkLnYxLktleUluZm8SRAoJVXBkYXRlS2V5Eh8uc3dpdGNoeWFyZC52MS5VcGRhdGVLZXlSZXF1ZXN0GhYuc3dpdGNoeWFyZC52MS5LZXlJbmZvEkQKCVJldm9rZUtleRIfLnN3aXRjaHlhcmQudjEuUmV2b2tlS2V5UmVxdWVzdBoWLnN3aXRjaHlhcmQudjEuS2V5SW5mbxJOCglSb3RhdGVLZXkSHy5zd2l0Y2h5YXJkLnYxLlJvdGF0ZUtleVJlcXVlc3QaIC5zd2l0Y2h5YXJkLnYxLkNyZWF0ZUtleVJlc3BvbnNlQkhaRmdpdGh1Yi5jb20vc3dpdGNoeWFyZC1kZXYvc3dpdGNoeWFyZC9nZW4vZ28vc3dpdGNoeWFyZC92MTtzd2l0Y2h5YXJkdjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Chlzd2l0Y2h5YXJkL3YxL2FkbWluLnByb3RvEg1zd2l0Y2h5YXJkLnYxIiwKFUdldFJvdXRlclN0YXRlUmVxdWVzdBITCgttb2RlbF9ncm91cBgBIAEoCSKhAQoWR2V0Um91dGVyU3RhdGVSZXNwb25zZRIzCgtkZXBsb3ltZW50cxgBIAMoCzIeLnN3aXRjaHlhcmQudjEuRGVwbG95bWVudFN0YXRlEh4KFnNoYXJlZF9zdGF0ZV9hdmFpbGFibGUYAiABKAgSMgoLd2FpdF9xdWV1ZXMYRiADKAsyHS5zd2l0Y2h5YXJkLnYxLldhaXRRdWV1ZVN0YXRlIpIBCg5XYWl0UXVldWVTdGF0ZRITCgttb2RlbF9ncm91cBgBIAEoCRINCgVkZXB0aBgCIAEoDRIOCgZzZXJ2ZWQYAyABKAQSEAoIcmVqZWN0ZWQYBCABKAQSDwoHZXhwaXJlZBgFIAEoBBIUCgxtZWFuX3dhaXRfbXMYBiABKAESEwoLbWF4X3dhaXRfbXMYByABKAEisgIKD0RlcGxveW1lbnRTdGF0ZRIVCg1kZXBsb3ltZW50X2lkGAEgASgJEhMKC21vZGVsX2dyb3VwGAIgASgJEhAKCHByb3ZpZGVyGAMgASgJEi8KBmhlYWx0aBgEIAEoDjIfLnN3aXRjaHlhcmQudjEuRGVwbG95bWVudEhlYWx0aBIyCg5jb29sZG93bl91bnRpbBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJaW5fZmxpZ2h0GAYgASgNEhMKC2N1cnJlbnRfcnBtGAcgASgNEhMKC2N1cnJlbnRfdHBtGAggASgNEhIKCmxhdGVuY3lfbXMYCSABKAESFwoPcmVjZW50X2ZhaWx1cmVzGAogASgNEhIKCmxhc3RfZXJyb3IYCyABKAkiRgoWSW52YWxpZGF0ZUNhY2hlUmVxdWVzdBINCgNrZXkYASABKAlIABITCgluYW1lc3BhY2UYAiABKAlIAEIICgZ0YXJnZXQiKgoXSW52YWxpZGF0ZUNhY2hlUmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoBCIWChRHZXRDYWNoZVN0YXRzUmVxdWVzdCJHChVHZXRDYWNoZVN0YXRzUmVzcG9uc2USLgoGbGF5ZXJzGAEgAygLMh4uc3dpdGNoeWFyZC52MS5DYWNoZUxheWVyU3RhdHMijwEKD0NhY2hlTGF5ZXJTdGF0cxINCgVsYXllchgBIAEoCRIMCgRoaXRzGAIgASgEEg4KBm1pc3NlcxgDIAEoBBIMCgRzZXRzGAQgASgEEg4KBmVycm9ycxgFIAEoBBIRCglldmljdGlvbnMYBiABKAQSDQoFYnl0ZXMYByABKAQSDwoHZW50cmllcxgIIAEoBCKcAgoQQ3JlYXRlS2V5UmVxdWVzdBINCgVhbGlhcxgBIAEoCRIOCgZtb2RlbHMYAiADKAkSCwoDcnBtGAMgASgNEgsKA3RwbRgEIAEoDRIWCg5tYXhfYnVkZ2V0X3VzZBgFIAEoARIVCg1idWRnZXRfcGVyaW9kGAYgASgJEi4KCmV4cGlyZXNfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj8KCG1ldGFkYXRhGAggAygLMi0uc3dpdGNoeWFyZC52MS5DcmVhdGVLZXlSZXF1ZXN0Lk1ldGFkYXRhRW50cnkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlYKEUNyZWF0ZUtleVJlc3BvbnNlEgsKA2tleRgBIAEoCRIOCgZrZXlfaWQYAiABKAkSJAoEaW5mbxgDIAEoCzIWLnN3aXRjaHlhcmQudjEuS2V5SW5mbyK1AwoHS2V5SW5mbxIOCgZrZXlfaWQYASABKAkSDQoFYWxpYXMYAiABKAkSDgoGbW9kZWxzGAMgAygJEgsKA3JwbRgEIAEoDRILCgN0cG0YBSABKA0SFgoObWF4X2J1ZGdldF91c2QYBiABKAESFQoNYnVkZ2V0X3BlcmlvZBgHIAEoCRIuCgpleHBpcmVzX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI2CghtZXRhZGF0YRgJIAMoCzIkLnN3aXRjaHlhcmQudjEuS2V5SW5mby5NZXRhZGF0YUVudHJ5Ei4KCmNyZWF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3Jldm9rZWQYCyABKAgSEQoJc3BlbmRfdXNkGAwgASgBEjAKDHBlcmlvZF9zdGFydBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLa2V5X3ByZXZpZXcYDiABKAkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIhEKD0xpc3RLZXlzUmVxdWVzdCI4ChBMaXN0S2V5c1Jlc3BvbnNlEiQKBGtleXMYASADKAsyFi5zd2l0Y2h5YXJkLnYxLktleUluZm8iHwoNR2V0S2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkitAMKEFVwZGF0ZUtleVJlcXVlc3QSDgoGa2V5X2lkGAEgASgJEhIKBWFsaWFzGAIgASgJSACIAQESDgoGbW9kZWxzGAMgAygJEhUKDXVwZGF0ZV9tb2RlbHMYBCABKAgSEAoDcnBtGAUgASgNSAGIAQESEAoDdHBtGAYgASgNSAKIAQESGwoObWF4X2J1ZGdldF91c2QYByABKAFIA4gBARIaCg1idWRnZXRfcGVyaW9kGAggASgJSASIAQESLgoKZXhwaXJlc19hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPwoIbWV0YWRhdGEYCiADKAsyLS5zd2l0Y2h5YXJkLnYxLlVwZGF0ZUtleVJlcXVlc3QuTWV0YWRhdGFFbnRyeRIXCg91cGRhdGVfbWV0YWRhdGEYCyABKAgaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQggKBl9hbGlhc0IGCgRfcnBtQgYKBF90cG1CEQoPX21heF9idWRnZXRfdXNkQhAKDl9idWRnZXRfcGVyaW9kIiIKEFJldm9rZUtleVJlcXVlc3QSDgoGa2V5X2lkGAEgASgJIiIKEFJvdGF0ZUtleVJlcXVlc3QSDgoGa2V5X2lkGAEgASgJKrYBChBEZXBsb3ltZW50SGVhbHRoEiEKHURFUExPWU1FTlRfSEVBTFRIX1VOU1BFQ0lGSUVEEAASHQoZREVQTE9ZTUVOVF9IRUFMVEhfSEVBTFRIWRABEh4KGkRFUExPWU1FTlRfSEVBTFRIX0NPT0xET1dOEAISHwobREVQTE9ZTUVOVF9IRUFMVEhfSEFMRl9PUEVOEAMSHwobREVQTE9ZTUVOVF9IRUFMVEhfVU5IRUFMVEhZEAQy5AUKDEFkbWluU2VydmljZRJdCg5HZXRSb3V0ZXJTdGF0ZRIkLnN3aXRjaHlhcmQudjEuR2V0Um91dGVyU3RhdGVSZXF1ZXN0GiUuc3dpdGNoeWFyZC52MS5HZXRSb3V0ZXJTdGF0ZVJlc3BvbnNlEmAKD0ludmFsaWRhdGVDYWNoZRIlLnN3aXRjaHlhcmQudjEuSW52YWxpZGF0ZUNhY2hlUmVxdWVzdBomLnN3aXRjaHlhcmQudjEuSW52YWxpZGF0ZUNhY2hlUmVzcG9uc2USWgoNR2V0Q2FjaGVTdGF0cxIjLnN3aXRjaHlhcmQudjEuR2V0Q2FjaGVTdGF0c1JlcXVlc3QaJC5zd2l0Y2h5YXJkLnYxLkdldENhY2hlU3RhdHNSZXNwb25zZRJOCglDcmVhdGVLZXkSHy5zd2l0Y2h5YXJkLnYxLkNyZWF0ZUtleVJlcXVlc3QaIC5zd2l0Y2h5YXJkLnYxLkNyZWF0ZUtleVJlc3BvbnNlEksKCExpc3RLZXlzEh4uc3dpdGNoeWFyZC52MS5MaXN0S2V5c1JlcXVlc3QaHy5zd2l0Y2h5YXJkLnYxLkxpc3RLZXlzUmVzcG9uc2USPgoGR2V0S2V5Ehwuc3dpdGNoeWFyZC52MS5HZXRLZXlSZXF1ZXN0GhYuc3dpdGNoeWFyZC52MS5LZXlJbmZvEkQKCVVwZGF0ZUtleRIfLnN3aXRjaHlhcmQudjEuVXBkYXRlS2V5UmVxdWVzdBoWLnN3aXRjaHlhcmQudjEuS2V5SW5mbxJECglSZXZva2VLZXkSHy5zd2l0Y2h5YXJkLnYxLlJldm9rZUtleVJlcXVlc3QaFi5zd2l0Y2h5YXJkLnYxLktleUluZm8STgoJUm90YXRlS2V5Eh8uc3dpdGNoeWFyZC52MS5Sb3RhdGVLZXlSZXF1ZXN0GiAuc3dpdGNoeWFyZC52MS5DcmVhdGVLZXlSZXNwb25zZUJIWkZnaXRodWIuY29tL3N3aXRjaHlhcmQtZGV2L3N3aXRjaHlhcmQvZ2VuL2dvL3N3aXRjaHlhcmQvdjE7c3dpdGNoeWFyZHYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message switchyard.v1.GetRouterStateRequest
@@ -51,6 +51,14 @@ export type GetRouterStateResponse = Message<"switchyard.v1.GetRouterStateRespon
    * @generated from field: bool shared_state_available = 2;
    */
   sharedStateAvailable: boolean;
+
+  /**
+   * Wait queues at the limits (router_settings.wait_queue), one per model
+   * group that has had a request wait, as this gateway instance sees them.
+   *
+   * @generated from field: repeated switchyard.v1.WaitQueueState wait_queues = 70;
+   */
+  waitQueues: WaitQueueState[];
 };
 
 /**
@@ -59,6 +67,63 @@ export type GetRouterStateResponse = Message<"switchyard.v1.GetRouterStateRespon
  */
 export const GetRouterStateResponseSchema: GenMessage<GetRouterStateResponse> = /*@__PURE__*/
   messageDesc(file_switchyard_v1_admin, 1);
+
+/**
+ * @generated from message switchyard.v1.WaitQueueState
+ */
+export type WaitQueueState = Message<"switchyard.v1.WaitQueueState"> & {
+  /**
+   * @generated from field: string model_group = 1;
+   */
+  modelGroup: string;
+
+  /**
+   * Requests waiting now.
+   *
+   * @generated from field: uint32 depth = 2;
+   */
+  depth: number;
+
+  /**
+   * Requests that waited and then got a deployment.
+   *
+   * @generated from field: uint64 served = 3;
+   */
+  served: bigint;
+
+  /**
+   * Requests refused because the queue was full.
+   *
+   * @generated from field: uint64 rejected = 4;
+   */
+  rejected: bigint;
+
+  /**
+   * Requests whose deadline (or max_wait_ms) passed while waiting.
+   *
+   * @generated from field: uint64 expired = 5;
+   */
+  expired: bigint;
+
+  /**
+   * Mean and longest wait of served requests, ms.
+   *
+   * @generated from field: double mean_wait_ms = 6;
+   */
+  meanWaitMs: number;
+
+  /**
+   * @generated from field: double max_wait_ms = 7;
+   */
+  maxWaitMs: number;
+};
+
+/**
+ * Describes the message switchyard.v1.WaitQueueState.
+ * Use `create(WaitQueueStateSchema)` to create a new message.
+ */
+export const WaitQueueStateSchema: GenMessage<WaitQueueState> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_admin, 2);
 
 /**
  * @generated from message switchyard.v1.DeploymentState
@@ -139,7 +204,7 @@ export type DeploymentState = Message<"switchyard.v1.DeploymentState"> & {
  * Use `create(DeploymentStateSchema)` to create a new message.
  */
 export const DeploymentStateSchema: GenMessage<DeploymentState> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 2);
+  messageDesc(file_switchyard_v1_admin, 3);
 
 /**
  * @generated from message switchyard.v1.InvalidateCacheRequest
@@ -172,7 +237,7 @@ export type InvalidateCacheRequest = Message<"switchyard.v1.InvalidateCacheReque
  * Use `create(InvalidateCacheRequestSchema)` to create a new message.
  */
 export const InvalidateCacheRequestSchema: GenMessage<InvalidateCacheRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 3);
+  messageDesc(file_switchyard_v1_admin, 4);
 
 /**
  * @generated from message switchyard.v1.InvalidateCacheResponse
@@ -191,7 +256,7 @@ export type InvalidateCacheResponse = Message<"switchyard.v1.InvalidateCacheResp
  * Use `create(InvalidateCacheResponseSchema)` to create a new message.
  */
 export const InvalidateCacheResponseSchema: GenMessage<InvalidateCacheResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 4);
+  messageDesc(file_switchyard_v1_admin, 5);
 
 /**
  * @generated from message switchyard.v1.GetCacheStatsRequest
@@ -204,7 +269,7 @@ export type GetCacheStatsRequest = Message<"switchyard.v1.GetCacheStatsRequest">
  * Use `create(GetCacheStatsRequestSchema)` to create a new message.
  */
 export const GetCacheStatsRequestSchema: GenMessage<GetCacheStatsRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 5);
+  messageDesc(file_switchyard_v1_admin, 6);
 
 /**
  * @generated from message switchyard.v1.GetCacheStatsResponse
@@ -221,7 +286,7 @@ export type GetCacheStatsResponse = Message<"switchyard.v1.GetCacheStatsResponse
  * Use `create(GetCacheStatsResponseSchema)` to create a new message.
  */
 export const GetCacheStatsResponseSchema: GenMessage<GetCacheStatsResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 6);
+  messageDesc(file_switchyard_v1_admin, 7);
 
 /**
  * @generated from message switchyard.v1.CacheLayerStats
@@ -279,7 +344,7 @@ export type CacheLayerStats = Message<"switchyard.v1.CacheLayerStats"> & {
  * Use `create(CacheLayerStatsSchema)` to create a new message.
  */
 export const CacheLayerStatsSchema: GenMessage<CacheLayerStats> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 7);
+  messageDesc(file_switchyard_v1_admin, 8);
 
 /**
  * @generated from message switchyard.v1.CreateKeyRequest
@@ -348,7 +413,7 @@ export type CreateKeyRequest = Message<"switchyard.v1.CreateKeyRequest"> & {
  * Use `create(CreateKeyRequestSchema)` to create a new message.
  */
 export const CreateKeyRequestSchema: GenMessage<CreateKeyRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 8);
+  messageDesc(file_switchyard_v1_admin, 9);
 
 /**
  * @generated from message switchyard.v1.CreateKeyResponse
@@ -377,7 +442,7 @@ export type CreateKeyResponse = Message<"switchyard.v1.CreateKeyResponse"> & {
  * Use `create(CreateKeyResponseSchema)` to create a new message.
  */
 export const CreateKeyResponseSchema: GenMessage<CreateKeyResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 9);
+  messageDesc(file_switchyard_v1_admin, 10);
 
 /**
  * @generated from message switchyard.v1.KeyInfo
@@ -465,7 +530,7 @@ export type KeyInfo = Message<"switchyard.v1.KeyInfo"> & {
  * Use `create(KeyInfoSchema)` to create a new message.
  */
 export const KeyInfoSchema: GenMessage<KeyInfo> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 10);
+  messageDesc(file_switchyard_v1_admin, 11);
 
 /**
  * @generated from message switchyard.v1.ListKeysRequest
@@ -478,7 +543,7 @@ export type ListKeysRequest = Message<"switchyard.v1.ListKeysRequest"> & {
  * Use `create(ListKeysRequestSchema)` to create a new message.
  */
 export const ListKeysRequestSchema: GenMessage<ListKeysRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 11);
+  messageDesc(file_switchyard_v1_admin, 12);
 
 /**
  * @generated from message switchyard.v1.ListKeysResponse
@@ -495,7 +560,7 @@ export type ListKeysResponse = Message<"switchyard.v1.ListKeysResponse"> & {
  * Use `create(ListKeysResponseSchema)` to create a new message.
  */
 export const ListKeysResponseSchema: GenMessage<ListKeysResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 12);
+  messageDesc(file_switchyard_v1_admin, 13);
 
 /**
  * @generated from message switchyard.v1.GetKeyRequest
@@ -512,7 +577,7 @@ export type GetKeyRequest = Message<"switchyard.v1.GetKeyRequest"> & {
  * Use `create(GetKeyRequestSchema)` to create a new message.
  */
 export const GetKeyRequestSchema: GenMessage<GetKeyRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 13);
+  messageDesc(file_switchyard_v1_admin, 14);
 
 /**
  * @generated from message switchyard.v1.UpdateKeyRequest
@@ -583,7 +648,7 @@ export type UpdateKeyRequest = Message<"switchyard.v1.UpdateKeyRequest"> & {
  * Use `create(UpdateKeyRequestSchema)` to create a new message.
  */
 export const UpdateKeyRequestSchema: GenMessage<UpdateKeyRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 14);
+  messageDesc(file_switchyard_v1_admin, 15);
 
 /**
  * @generated from message switchyard.v1.RevokeKeyRequest
@@ -600,7 +665,7 @@ export type RevokeKeyRequest = Message<"switchyard.v1.RevokeKeyRequest"> & {
  * Use `create(RevokeKeyRequestSchema)` to create a new message.
  */
 export const RevokeKeyRequestSchema: GenMessage<RevokeKeyRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 15);
+  messageDesc(file_switchyard_v1_admin, 16);
 
 /**
  * @generated from message switchyard.v1.RotateKeyRequest
@@ -617,7 +682,7 @@ export type RotateKeyRequest = Message<"switchyard.v1.RotateKeyRequest"> & {
  * Use `create(RotateKeyRequestSchema)` to create a new message.
  */
 export const RotateKeyRequestSchema: GenMessage<RotateKeyRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 16);
+  messageDesc(file_switchyard_v1_admin, 17);
 
 /**
  * @generated from enum switchyard.v1.DeploymentHealth

@@ -30,12 +30,32 @@ class GetRouterStateRequest(_message.Message):
     def __init__(self, model_group: _Optional[str] = ...) -> None: ...
 
 class GetRouterStateResponse(_message.Message):
-    __slots__ = ("deployments", "shared_state_available")
+    __slots__ = ("deployments", "shared_state_available", "wait_queues")
     DEPLOYMENTS_FIELD_NUMBER: _ClassVar[int]
     SHARED_STATE_AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    WAIT_QUEUES_FIELD_NUMBER: _ClassVar[int]
     deployments: _containers.RepeatedCompositeFieldContainer[DeploymentState]
     shared_state_available: bool
-    def __init__(self, deployments: _Optional[_Iterable[_Union[DeploymentState, _Mapping]]] = ..., shared_state_available: _Optional[bool] = ...) -> None: ...
+    wait_queues: _containers.RepeatedCompositeFieldContainer[WaitQueueState]
+    def __init__(self, deployments: _Optional[_Iterable[_Union[DeploymentState, _Mapping]]] = ..., shared_state_available: _Optional[bool] = ..., wait_queues: _Optional[_Iterable[_Union[WaitQueueState, _Mapping]]] = ...) -> None: ...
+
+class WaitQueueState(_message.Message):
+    __slots__ = ("model_group", "depth", "served", "rejected", "expired", "mean_wait_ms", "max_wait_ms")
+    MODEL_GROUP_FIELD_NUMBER: _ClassVar[int]
+    DEPTH_FIELD_NUMBER: _ClassVar[int]
+    SERVED_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_FIELD_NUMBER: _ClassVar[int]
+    EXPIRED_FIELD_NUMBER: _ClassVar[int]
+    MEAN_WAIT_MS_FIELD_NUMBER: _ClassVar[int]
+    MAX_WAIT_MS_FIELD_NUMBER: _ClassVar[int]
+    model_group: str
+    depth: int
+    served: int
+    rejected: int
+    expired: int
+    mean_wait_ms: float
+    max_wait_ms: float
+    def __init__(self, model_group: _Optional[str] = ..., depth: _Optional[int] = ..., served: _Optional[int] = ..., rejected: _Optional[int] = ..., expired: _Optional[int] = ..., mean_wait_ms: _Optional[float] = ..., max_wait_ms: _Optional[float] = ...) -> None: ...
 
 class DeploymentState(_message.Message):
     __slots__ = ("deployment_id", "model_group", "provider", "health", "cooldown_until", "in_flight", "current_rpm", "current_tpm", "latency_ms", "recent_failures", "last_error")

@@ -249,7 +249,7 @@ class JsonSchema(_message.Message):
     def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., schema: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., strict: _Optional[bool] = ...) -> None: ...
 
 class RequestOptions(_message.Message):
-    __slots__ = ("cache", "timeout_ms", "tags", "disable_fallbacks", "num_retries", "provider_options", "affinity_key")
+    __slots__ = ("cache", "timeout_ms", "tags", "disable_fallbacks", "num_retries", "provider_options", "affinity_key", "priority")
     CACHE_FIELD_NUMBER: _ClassVar[int]
     TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
@@ -257,6 +257,7 @@ class RequestOptions(_message.Message):
     NUM_RETRIES_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_OPTIONS_FIELD_NUMBER: _ClassVar[int]
     AFFINITY_KEY_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
     cache: CacheControl
     timeout_ms: int
     tags: _containers.RepeatedScalarFieldContainer[str]
@@ -264,7 +265,8 @@ class RequestOptions(_message.Message):
     num_retries: int
     provider_options: _struct_pb2.Struct
     affinity_key: str
-    def __init__(self, cache: _Optional[_Union[CacheControl, _Mapping]] = ..., timeout_ms: _Optional[int] = ..., tags: _Optional[_Iterable[str]] = ..., disable_fallbacks: _Optional[bool] = ..., num_retries: _Optional[int] = ..., provider_options: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., affinity_key: _Optional[str] = ...) -> None: ...
+    priority: int
+    def __init__(self, cache: _Optional[_Union[CacheControl, _Mapping]] = ..., timeout_ms: _Optional[int] = ..., tags: _Optional[_Iterable[str]] = ..., disable_fallbacks: _Optional[bool] = ..., num_retries: _Optional[int] = ..., provider_options: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., affinity_key: _Optional[str] = ..., priority: _Optional[int] = ...) -> None: ...
 
 class CacheControl(_message.Message):
     __slots__ = ("no_cache", "no_store", "ttl_s", "max_age_s", "namespace")
