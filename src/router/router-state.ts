@@ -6,6 +6,7 @@ import {
   GetRouterStateResponseSchema,
   type GetRouterStateRequest,
   type GetRouterStateResponse,
+  type WaitQueueState,
 } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import type { ResolvedConfig } from "../config/resolve.js";
 import { GatewayError, ErrorKind } from "../errors/gateway-error.js";
@@ -19,7 +20,7 @@ import type { DeploymentStateStore } from "./state/state-store.js";
  * in-flight, this minute's rpm/tpm and latency estimate, as the state
  * store (so, with Redis, the whole fleet) sees them.
  */
-export function routerStateReader(config: ResolvedConfig, store: DeploymentStateStore, clock: Clock) {
+export function routerStateReader(config: ResolvedConfig, store: DeploymentStateStore, clock: Clock, waitQueues: () => WaitQueueState[] = () => []) {
   return async (request: GetRouterStateRequest): Promise<GetRouterStateResponse> => {
     const deployments = request.modelGroup ? config.groups.get(request.modelGroup) : config.deployments;
     if (!deployments) {
@@ -31,6 +32,7 @@ export function routerStateReader(config: ResolvedConfig, store: DeploymentState
     const now = clock.now();
     return create(GetRouterStateResponseSchema, {
       sharedStateAvailable: store.shared,
+      waitQueues: waitQueues().filter((q) => !request.modelGroup || q.modelGroup === request.modelGroup),
       deployments: deployments.map((d) => {
         const s = stats.get(d.id)!;
         const health = healthOf(s, now);

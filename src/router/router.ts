@@ -36,6 +36,7 @@ import { AttemptTimer, RequestDeadline } from "./deadlines.js";
 import { eligibleDeployments, type Eligible } from "./eligibility.js";
 import { fallbackGroups } from "./fallbacks.js";
 import { HealthChecker } from "./health-checker.js";
+import { anyAtLimitOnly, waitQueuePolicy, WaitQueue, type Ticket } from "./queue.js";
 import { hedgeDelayMs, LatencyWindow, NoHedgeTarget, raceWithHedges, type RacingAttempt } from "./hedging.js";
 import type { RequestContext } from "./request-context.js";
 import { backoffMs, retriesAllowed } from "./retry-policy.js";
@@ -123,6 +124,8 @@ export class Router {
   private readonly strategies = new Map<string, RoutingStrategy>();
   /** Recent attempt latencies per group and call kind, for hedge.after_latency_percentile. */
   private readonly latencies = new Map<string, LatencyWindow>();
+  /** Requests waiting for a deployment at its limits (router_settings.wait_queue); undefined when off. */
+  private readonly waitQueue?: WaitQueue;
 
   constructor(
     readonly config: ResolvedConfig,
@@ -135,6 +138,8 @@ export class Router {
     for (const [group, routing] of config.groupRouting) {
       this.strategies.set(group, deps.strategy ?? (routing.router === config.router ? this.strategy : strategyFor(routing.router, this.random)));
     }
+    const queuePolicy = waitQueuePolicy(config.source.routerSettings?.waitQueue);
+    if (queuePolicy) this.waitQueue = new WaitQueue(queuePolicy, this.clock);
     this.cooldowns = new Cooldowns(this.store, config.router, this.clock);
     if (config.router.healthCheck.enabled) {
       this.healthChecker = new HealthChecker(config.deployments, this.store, this.clock, config.router.healthCheck, deps.logger ?? silentLogger);
@@ -275,6 +280,7 @@ export class Router {
   /** Stops health checks and disconnects shared state. */
   async close(): Promise<void> {
     this.healthChecker?.stop();
+    this.waitQueue?.close();
     await this.store.close();
   }
 
@@ -346,7 +352,7 @@ export class Router {
     for (let retry = 0; ; retry++) {
       let chosen: Eligible;
       try {
-        chosen = await this.choose(group, tagged, route.pick, failedHere, preferred);
+        chosen = await this.chooseOrWait(group, tagged, route, deadline, failedHere, preferred);
       } catch (err) {
         throw lastError ?? err; // the attempt's own failure explains more than "none left"
       }
@@ -393,6 +399,7 @@ export class Router {
     } finally {
       this.adjustPending(deployment.id, -1);
     }
+    if (this.waitQueue) lease = wakingLease(lease, this.waitQueue, deployment.modelGroup);
     // The attempt's signal: aborted by its own timeout, by the request's (cancel, deadline, timeout_ms), or by losing a hedge race.
     const timer = new AttemptTimer(this.clock, cancel ? AbortSignal.any([deadline.signal, cancel]) : deadline.signal);
     const timeoutMs = route.callType === "stream" ? deployment.streamTimeoutMs : deployment.timeoutMs;
@@ -528,6 +535,54 @@ export class Router {
     throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no deployment of "${group}" is available: all are half-open with a trial running`);
   }
 
+  /**
+   * choose(), but when every deployment that could serve the request is at
+   * a limit that frees with time, wait in the group's queue (wait_queue)
+   * for capacity instead of failing; newcomers queue behind waiters.
+   */
+  private async chooseOrWait(
+    group: string,
+    deployments: readonly ResolvedDeployment[],
+    route: RouteRequest,
+    deadline: RequestDeadline,
+    failedHere: ReadonlySet<string>,
+    preferred: ResolvedDeployment | undefined,
+  ): Promise<Eligible> {
+    const queue = this.waitQueue;
+    if (!queue) return this.choose(group, deployments, route.pick, failedHere, preferred);
+    const priority = route.options?.priority ?? 0;
+    let ticket: Ticket | undefined;
+    const expired = () =>
+      new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `every deployment of "${group}" stayed at its limits for as long as the request could wait`);
+    if (queue.hasWaiters(group)) {
+      ticket = queue.enter(group, priority);
+      await queue.wait(ticket, deadline.signal, deadline.remainingMs(), expired);
+    }
+    for (;;) {
+      try {
+        const chosen = await this.choose(group, deployments, route.pick, failedHere, preferred);
+        if (ticket) queue.served(ticket);
+        return chosen;
+      } catch (err) {
+        const limited =
+          err instanceof GatewayError &&
+          err.kind === ErrorKind.NO_DEPLOYMENT_AVAILABLE &&
+          anyAtLimitOnly(deployments, await this.store.stats(deployments.map((d) => d.id)), this.clock.now());
+        if (!limited) {
+          if (ticket) queue.wakeHead(group); // pass the turn on: this request is leaving the queue
+          throw err;
+        }
+        ticket ??= queue.enter(group, priority);
+        await queue.wait(ticket, deadline.signal, deadline.remainingMs(), () => err);
+      }
+    }
+  }
+
+  /** GetRouterState's view of the wait queues. */
+  waitQueueState() {
+    return this.waitQueue?.state() ?? [];
+  }
+
   private groupRouting(group: string): GroupRouting {
     return this.config.groupRouting.get(group) ?? { router: this.config.router };
   }
@@ -615,6 +670,16 @@ function routedMeta(open: OpenAttempt<unknown>) {
     provider: open.deployment.provider,
     deploymentId: open.deployment.id,
     attempts: open.attempts,
+  };
+}
+
+/** A lease whose end wakes the head of its group's wait queue: the slot it frees may be what the head waits for. */
+function wakingLease(lease: Lease, queue: WaitQueue, group: string): Lease {
+  return {
+    end: async (sample) => {
+      await lease.end(sample);
+      queue.wakeHead(group);
+    },
   };
 }
 

@@ -123,7 +123,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const routes = (r: ConnectRouter) => {
     r.service(InferenceService, inferenceService(cache ? cache.wrap(router) : router));
-    r.service(AdminService, adminService({ routerState: routerStateReader(config, router.store, clock), cache, keys: keyAdmin(auth) }));
+    r.service(AdminService, adminService({ routerState: routerStateReader(config, router.store, clock, () => router.waitQueueState()), cache, keys: keyAdmin(auth) }));
     r.service(Health, healthService(health));
     if (config.server.reflection) {
       r.service(ReflectionV1, reflectionServiceV1(reflection));
