@@ -83,6 +83,65 @@ func (DeploymentHealth) EnumDescriptor() ([]byte, []int) {
 	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{0}
 }
 
+type DeploymentAction int32
+
+const (
+	DeploymentAction_DEPLOYMENT_ACTION_UNSPECIFIED DeploymentAction = 0
+	// No new requests; requests in flight finish.
+	DeploymentAction_DEPLOYMENT_ACTION_DRAIN DeploymentAction = 1
+	// Undo DRAIN.
+	DeploymentAction_DEPLOYMENT_ACTION_RESUME DeploymentAction = 2
+	// End a cooldown (and half-open state) now.
+	DeploymentAction_DEPLOYMENT_ACTION_CLEAR_COOLDOWN DeploymentAction = 3
+	// Cool the deployment down for cooldown_ms.
+	DeploymentAction_DEPLOYMENT_ACTION_FORCE_COOLDOWN DeploymentAction = 4
+)
+
+// Enum value maps for DeploymentAction.
+var (
+	DeploymentAction_name = map[int32]string{
+		0: "DEPLOYMENT_ACTION_UNSPECIFIED",
+		1: "DEPLOYMENT_ACTION_DRAIN",
+		2: "DEPLOYMENT_ACTION_RESUME",
+		3: "DEPLOYMENT_ACTION_CLEAR_COOLDOWN",
+		4: "DEPLOYMENT_ACTION_FORCE_COOLDOWN",
+	}
+	DeploymentAction_value = map[string]int32{
+		"DEPLOYMENT_ACTION_UNSPECIFIED":    0,
+		"DEPLOYMENT_ACTION_DRAIN":          1,
+		"DEPLOYMENT_ACTION_RESUME":         2,
+		"DEPLOYMENT_ACTION_CLEAR_COOLDOWN": 3,
+		"DEPLOYMENT_ACTION_FORCE_COOLDOWN": 4,
+	}
+)
+
+func (x DeploymentAction) Enum() *DeploymentAction {
+	p := new(DeploymentAction)
+	*p = x
+	return p
+}
+
+func (x DeploymentAction) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (DeploymentAction) Descriptor() protoreflect.EnumDescriptor {
+	return file_switchyard_v1_admin_proto_enumTypes[1].Descriptor()
+}
+
+func (DeploymentAction) Type() protoreflect.EnumType {
+	return &file_switchyard_v1_admin_proto_enumTypes[1]
+}
+
+func (x DeploymentAction) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use DeploymentAction.Descriptor instead.
+func (DeploymentAction) EnumDescriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{1}
+}
+
 type GetRouterStateRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only this model group; empty means all.
@@ -307,7 +366,9 @@ type DeploymentState struct {
 	// Failures in the current failure window.
 	RecentFailures uint32 `protobuf:"varint,10,opt,name=recent_failures,json=recentFailures,proto3" json:"recent_failures,omitempty"`
 	// Last failure's kind name and message, when any.
-	LastError     string `protobuf:"bytes,11,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	LastError string `protobuf:"bytes,11,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	// Drained by SetDeploymentState: takes no new requests.
+	Drained       bool `protobuf:"varint,70,opt,name=drained,proto3" json:"drained,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -417,6 +478,13 @@ func (x *DeploymentState) GetLastError() string {
 		return x.LastError
 	}
 	return ""
+}
+
+func (x *DeploymentState) GetDrained() bool {
+	if x != nil {
+		return x.Drained
+	}
+	return false
 }
 
 type InvalidateCacheRequest struct {
@@ -1390,6 +1458,220 @@ func (x *RotateKeyRequest) GetKeyId() string {
 	return ""
 }
 
+type SetDeploymentStateRequest struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	DeploymentId string                 `protobuf:"bytes,1,opt,name=deployment_id,json=deploymentId,proto3" json:"deployment_id,omitempty"`
+	Action       DeploymentAction       `protobuf:"varint,2,opt,name=action,proto3,enum=switchyard.v1.DeploymentAction" json:"action,omitempty"`
+	// FORCE_COOLDOWN: how long, ms; default router_settings.cooldown_time_ms.
+	CooldownMs    *uint32 `protobuf:"varint,3,opt,name=cooldown_ms,json=cooldownMs,proto3,oneof" json:"cooldown_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetDeploymentStateRequest) Reset() {
+	*x = SetDeploymentStateRequest{}
+	mi := &file_switchyard_v1_admin_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetDeploymentStateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetDeploymentStateRequest) ProtoMessage() {}
+
+func (x *SetDeploymentStateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_admin_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetDeploymentStateRequest.ProtoReflect.Descriptor instead.
+func (*SetDeploymentStateRequest) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *SetDeploymentStateRequest) GetDeploymentId() string {
+	if x != nil {
+		return x.DeploymentId
+	}
+	return ""
+}
+
+func (x *SetDeploymentStateRequest) GetAction() DeploymentAction {
+	if x != nil {
+		return x.Action
+	}
+	return DeploymentAction_DEPLOYMENT_ACTION_UNSPECIFIED
+}
+
+func (x *SetDeploymentStateRequest) GetCooldownMs() uint32 {
+	if x != nil && x.CooldownMs != nil {
+		return *x.CooldownMs
+	}
+	return 0
+}
+
+type SetDeploymentStateResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The deployment's state after the change.
+	Deployment    *DeploymentState `protobuf:"bytes,1,opt,name=deployment,proto3" json:"deployment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetDeploymentStateResponse) Reset() {
+	*x = SetDeploymentStateResponse{}
+	mi := &file_switchyard_v1_admin_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetDeploymentStateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetDeploymentStateResponse) ProtoMessage() {}
+
+func (x *SetDeploymentStateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_admin_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetDeploymentStateResponse.ProtoReflect.Descriptor instead.
+func (*SetDeploymentStateResponse) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *SetDeploymentStateResponse) GetDeployment() *DeploymentState {
+	if x != nil {
+		return x.Deployment
+	}
+	return nil
+}
+
+type ReloadConfigRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Config text (YAML or JSON); empty re-reads the gateway's config file.
+	ConfigText    string `protobuf:"bytes,1,opt,name=config_text,json=configText,proto3" json:"config_text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReloadConfigRequest) Reset() {
+	*x = ReloadConfigRequest{}
+	mi := &file_switchyard_v1_admin_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReloadConfigRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReloadConfigRequest) ProtoMessage() {}
+
+func (x *ReloadConfigRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_admin_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReloadConfigRequest.ProtoReflect.Descriptor instead.
+func (*ReloadConfigRequest) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ReloadConfigRequest) GetConfigText() string {
+	if x != nil {
+		return x.ConfigText
+	}
+	return ""
+}
+
+type ReloadConfigResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Deployment ids in the new config that were not in the old one.
+	AddedDeployments []string `protobuf:"bytes,1,rep,name=added_deployments,json=addedDeployments,proto3" json:"added_deployments,omitempty"`
+	// Deployment ids no longer configured; their adapters close once their in-flight requests end.
+	RemovedDeployments []string `protobuf:"bytes,2,rep,name=removed_deployments,json=removedDeployments,proto3" json:"removed_deployments,omitempty"`
+	// Deployment ids in both, whose state (health, usage, latency) carries over.
+	KeptDeployments []string `protobuf:"bytes,3,rep,name=kept_deployments,json=keptDeployments,proto3" json:"kept_deployments,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ReloadConfigResponse) Reset() {
+	*x = ReloadConfigResponse{}
+	mi := &file_switchyard_v1_admin_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReloadConfigResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReloadConfigResponse) ProtoMessage() {}
+
+func (x *ReloadConfigResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_admin_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReloadConfigResponse.ProtoReflect.Descriptor instead.
+func (*ReloadConfigResponse) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ReloadConfigResponse) GetAddedDeployments() []string {
+	if x != nil {
+		return x.AddedDeployments
+	}
+	return nil
+}
+
+func (x *ReloadConfigResponse) GetRemovedDeployments() []string {
+	if x != nil {
+		return x.RemovedDeployments
+	}
+	return nil
+}
+
+func (x *ReloadConfigResponse) GetKeptDeployments() []string {
+	if x != nil {
+		return x.KeptDeployments
+	}
+	return nil
+}
+
 var File_switchyard_v1_admin_proto protoreflect.FileDescriptor
 
 const file_switchyard_v1_admin_proto_rawDesc = "" +
@@ -1412,7 +1694,7 @@ const file_switchyard_v1_admin_proto_rawDesc = "" +
 	"\aexpired\x18\x05 \x01(\x04R\aexpired\x12 \n" +
 	"\fmean_wait_ms\x18\x06 \x01(\x01R\n" +
 	"meanWaitMs\x12\x1e\n" +
-	"\vmax_wait_ms\x18\a \x01(\x01R\tmaxWaitMs\"\xb5\x03\n" +
+	"\vmax_wait_ms\x18\a \x01(\x01R\tmaxWaitMs\"\xcf\x03\n" +
 	"\x0fDeploymentState\x12#\n" +
 	"\rdeployment_id\x18\x01 \x01(\tR\fdeploymentId\x12\x1f\n" +
 	"\vmodel_group\x18\x02 \x01(\tR\n" +
@@ -1430,7 +1712,8 @@ const file_switchyard_v1_admin_proto_rawDesc = "" +
 	"\x0frecent_failures\x18\n" +
 	" \x01(\rR\x0erecentFailures\x12\x1d\n" +
 	"\n" +
-	"last_error\x18\v \x01(\tR\tlastError\"V\n" +
+	"last_error\x18\v \x01(\tR\tlastError\x12\x18\n" +
+	"\adrained\x18F \x01(\bR\adrained\"V\n" +
 	"\x16InvalidateCacheRequest\x12\x12\n" +
 	"\x03key\x18\x01 \x01(\tH\x00R\x03key\x12\x1e\n" +
 	"\tnamespace\x18\x02 \x01(\tH\x00R\tnamespaceB\b\n" +
@@ -1518,13 +1801,36 @@ const file_switchyard_v1_admin_proto_rawDesc = "" +
 	"\x10RevokeKeyRequest\x12\x15\n" +
 	"\x06key_id\x18\x01 \x01(\tR\x05keyId\")\n" +
 	"\x10RotateKeyRequest\x12\x15\n" +
-	"\x06key_id\x18\x01 \x01(\tR\x05keyId*\xb6\x01\n" +
+	"\x06key_id\x18\x01 \x01(\tR\x05keyId\"\xaf\x01\n" +
+	"\x19SetDeploymentStateRequest\x12#\n" +
+	"\rdeployment_id\x18\x01 \x01(\tR\fdeploymentId\x127\n" +
+	"\x06action\x18\x02 \x01(\x0e2\x1f.switchyard.v1.DeploymentActionR\x06action\x12$\n" +
+	"\vcooldown_ms\x18\x03 \x01(\rH\x00R\n" +
+	"cooldownMs\x88\x01\x01B\x0e\n" +
+	"\f_cooldown_ms\"\\\n" +
+	"\x1aSetDeploymentStateResponse\x12>\n" +
+	"\n" +
+	"deployment\x18\x01 \x01(\v2\x1e.switchyard.v1.DeploymentStateR\n" +
+	"deployment\"6\n" +
+	"\x13ReloadConfigRequest\x12\x1f\n" +
+	"\vconfig_text\x18\x01 \x01(\tR\n" +
+	"configText\"\x9f\x01\n" +
+	"\x14ReloadConfigResponse\x12+\n" +
+	"\x11added_deployments\x18\x01 \x03(\tR\x10addedDeployments\x12/\n" +
+	"\x13removed_deployments\x18\x02 \x03(\tR\x12removedDeployments\x12)\n" +
+	"\x10kept_deployments\x18\x03 \x03(\tR\x0fkeptDeployments*\xb6\x01\n" +
 	"\x10DeploymentHealth\x12!\n" +
 	"\x1dDEPLOYMENT_HEALTH_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19DEPLOYMENT_HEALTH_HEALTHY\x10\x01\x12\x1e\n" +
 	"\x1aDEPLOYMENT_HEALTH_COOLDOWN\x10\x02\x12\x1f\n" +
 	"\x1bDEPLOYMENT_HEALTH_HALF_OPEN\x10\x03\x12\x1f\n" +
-	"\x1bDEPLOYMENT_HEALTH_UNHEALTHY\x10\x042\xe4\x05\n" +
+	"\x1bDEPLOYMENT_HEALTH_UNHEALTHY\x10\x04*\xbc\x01\n" +
+	"\x10DeploymentAction\x12!\n" +
+	"\x1dDEPLOYMENT_ACTION_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17DEPLOYMENT_ACTION_DRAIN\x10\x01\x12\x1c\n" +
+	"\x18DEPLOYMENT_ACTION_RESUME\x10\x02\x12$\n" +
+	" DEPLOYMENT_ACTION_CLEAR_COOLDOWN\x10\x03\x12$\n" +
+	" DEPLOYMENT_ACTION_FORCE_COOLDOWN\x10\x042\xa8\a\n" +
 	"\fAdminService\x12]\n" +
 	"\x0eGetRouterState\x12$.switchyard.v1.GetRouterStateRequest\x1a%.switchyard.v1.GetRouterStateResponse\x12`\n" +
 	"\x0fInvalidateCache\x12%.switchyard.v1.InvalidateCacheRequest\x1a&.switchyard.v1.InvalidateCacheResponse\x12Z\n" +
@@ -1534,7 +1840,9 @@ const file_switchyard_v1_admin_proto_rawDesc = "" +
 	"\x06GetKey\x12\x1c.switchyard.v1.GetKeyRequest\x1a\x16.switchyard.v1.KeyInfo\x12D\n" +
 	"\tUpdateKey\x12\x1f.switchyard.v1.UpdateKeyRequest\x1a\x16.switchyard.v1.KeyInfo\x12D\n" +
 	"\tRevokeKey\x12\x1f.switchyard.v1.RevokeKeyRequest\x1a\x16.switchyard.v1.KeyInfo\x12N\n" +
-	"\tRotateKey\x12\x1f.switchyard.v1.RotateKeyRequest\x1a .switchyard.v1.CreateKeyResponseBHZFgithub.com/switchyard-dev/switchyard/gen/go/switchyard/v1;switchyardv1b\x06proto3"
+	"\tRotateKey\x12\x1f.switchyard.v1.RotateKeyRequest\x1a .switchyard.v1.CreateKeyResponse\x12i\n" +
+	"\x12SetDeploymentState\x12(.switchyard.v1.SetDeploymentStateRequest\x1a).switchyard.v1.SetDeploymentStateResponse\x12W\n" +
+	"\fReloadConfig\x12\".switchyard.v1.ReloadConfigRequest\x1a#.switchyard.v1.ReloadConfigResponseBHZFgithub.com/switchyard-dev/switchyard/gen/go/switchyard/v1;switchyardv1b\x06proto3"
 
 var (
 	file_switchyard_v1_admin_proto_rawDescOnce sync.Once
@@ -1548,72 +1856,83 @@ func file_switchyard_v1_admin_proto_rawDescGZIP() []byte {
 	return file_switchyard_v1_admin_proto_rawDescData
 }
 
-var file_switchyard_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_switchyard_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_switchyard_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_switchyard_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_switchyard_v1_admin_proto_goTypes = []any{
-	(DeploymentHealth)(0),           // 0: switchyard.v1.DeploymentHealth
-	(*GetRouterStateRequest)(nil),   // 1: switchyard.v1.GetRouterStateRequest
-	(*GetRouterStateResponse)(nil),  // 2: switchyard.v1.GetRouterStateResponse
-	(*WaitQueueState)(nil),          // 3: switchyard.v1.WaitQueueState
-	(*DeploymentState)(nil),         // 4: switchyard.v1.DeploymentState
-	(*InvalidateCacheRequest)(nil),  // 5: switchyard.v1.InvalidateCacheRequest
-	(*InvalidateCacheResponse)(nil), // 6: switchyard.v1.InvalidateCacheResponse
-	(*GetCacheStatsRequest)(nil),    // 7: switchyard.v1.GetCacheStatsRequest
-	(*GetCacheStatsResponse)(nil),   // 8: switchyard.v1.GetCacheStatsResponse
-	(*CacheLayerStats)(nil),         // 9: switchyard.v1.CacheLayerStats
-	(*CreateKeyRequest)(nil),        // 10: switchyard.v1.CreateKeyRequest
-	(*CreateKeyResponse)(nil),       // 11: switchyard.v1.CreateKeyResponse
-	(*KeyInfo)(nil),                 // 12: switchyard.v1.KeyInfo
-	(*ListKeysRequest)(nil),         // 13: switchyard.v1.ListKeysRequest
-	(*ListKeysResponse)(nil),        // 14: switchyard.v1.ListKeysResponse
-	(*GetKeyRequest)(nil),           // 15: switchyard.v1.GetKeyRequest
-	(*UpdateKeyRequest)(nil),        // 16: switchyard.v1.UpdateKeyRequest
-	(*RevokeKeyRequest)(nil),        // 17: switchyard.v1.RevokeKeyRequest
-	(*RotateKeyRequest)(nil),        // 18: switchyard.v1.RotateKeyRequest
-	nil,                             // 19: switchyard.v1.CreateKeyRequest.MetadataEntry
-	nil,                             // 20: switchyard.v1.KeyInfo.MetadataEntry
-	nil,                             // 21: switchyard.v1.UpdateKeyRequest.MetadataEntry
-	(*timestamppb.Timestamp)(nil),   // 22: google.protobuf.Timestamp
+	(DeploymentHealth)(0),              // 0: switchyard.v1.DeploymentHealth
+	(DeploymentAction)(0),              // 1: switchyard.v1.DeploymentAction
+	(*GetRouterStateRequest)(nil),      // 2: switchyard.v1.GetRouterStateRequest
+	(*GetRouterStateResponse)(nil),     // 3: switchyard.v1.GetRouterStateResponse
+	(*WaitQueueState)(nil),             // 4: switchyard.v1.WaitQueueState
+	(*DeploymentState)(nil),            // 5: switchyard.v1.DeploymentState
+	(*InvalidateCacheRequest)(nil),     // 6: switchyard.v1.InvalidateCacheRequest
+	(*InvalidateCacheResponse)(nil),    // 7: switchyard.v1.InvalidateCacheResponse
+	(*GetCacheStatsRequest)(nil),       // 8: switchyard.v1.GetCacheStatsRequest
+	(*GetCacheStatsResponse)(nil),      // 9: switchyard.v1.GetCacheStatsResponse
+	(*CacheLayerStats)(nil),            // 10: switchyard.v1.CacheLayerStats
+	(*CreateKeyRequest)(nil),           // 11: switchyard.v1.CreateKeyRequest
+	(*CreateKeyResponse)(nil),          // 12: switchyard.v1.CreateKeyResponse
+	(*KeyInfo)(nil),                    // 13: switchyard.v1.KeyInfo
+	(*ListKeysRequest)(nil),            // 14: switchyard.v1.ListKeysRequest
+	(*ListKeysResponse)(nil),           // 15: switchyard.v1.ListKeysResponse
+	(*GetKeyRequest)(nil),              // 16: switchyard.v1.GetKeyRequest
+	(*UpdateKeyRequest)(nil),           // 17: switchyard.v1.UpdateKeyRequest
+	(*RevokeKeyRequest)(nil),           // 18: switchyard.v1.RevokeKeyRequest
+	(*RotateKeyRequest)(nil),           // 19: switchyard.v1.RotateKeyRequest
+	(*SetDeploymentStateRequest)(nil),  // 20: switchyard.v1.SetDeploymentStateRequest
+	(*SetDeploymentStateResponse)(nil), // 21: switchyard.v1.SetDeploymentStateResponse
+	(*ReloadConfigRequest)(nil),        // 22: switchyard.v1.ReloadConfigRequest
+	(*ReloadConfigResponse)(nil),       // 23: switchyard.v1.ReloadConfigResponse
+	nil,                                // 24: switchyard.v1.CreateKeyRequest.MetadataEntry
+	nil,                                // 25: switchyard.v1.KeyInfo.MetadataEntry
+	nil,                                // 26: switchyard.v1.UpdateKeyRequest.MetadataEntry
+	(*timestamppb.Timestamp)(nil),      // 27: google.protobuf.Timestamp
 }
 var file_switchyard_v1_admin_proto_depIdxs = []int32{
-	4,  // 0: switchyard.v1.GetRouterStateResponse.deployments:type_name -> switchyard.v1.DeploymentState
-	3,  // 1: switchyard.v1.GetRouterStateResponse.wait_queues:type_name -> switchyard.v1.WaitQueueState
+	5,  // 0: switchyard.v1.GetRouterStateResponse.deployments:type_name -> switchyard.v1.DeploymentState
+	4,  // 1: switchyard.v1.GetRouterStateResponse.wait_queues:type_name -> switchyard.v1.WaitQueueState
 	0,  // 2: switchyard.v1.DeploymentState.health:type_name -> switchyard.v1.DeploymentHealth
-	22, // 3: switchyard.v1.DeploymentState.cooldown_until:type_name -> google.protobuf.Timestamp
-	9,  // 4: switchyard.v1.GetCacheStatsResponse.layers:type_name -> switchyard.v1.CacheLayerStats
-	22, // 5: switchyard.v1.CreateKeyRequest.expires_at:type_name -> google.protobuf.Timestamp
-	19, // 6: switchyard.v1.CreateKeyRequest.metadata:type_name -> switchyard.v1.CreateKeyRequest.MetadataEntry
-	12, // 7: switchyard.v1.CreateKeyResponse.info:type_name -> switchyard.v1.KeyInfo
-	22, // 8: switchyard.v1.KeyInfo.expires_at:type_name -> google.protobuf.Timestamp
-	20, // 9: switchyard.v1.KeyInfo.metadata:type_name -> switchyard.v1.KeyInfo.MetadataEntry
-	22, // 10: switchyard.v1.KeyInfo.created_at:type_name -> google.protobuf.Timestamp
-	22, // 11: switchyard.v1.KeyInfo.period_start:type_name -> google.protobuf.Timestamp
-	12, // 12: switchyard.v1.ListKeysResponse.keys:type_name -> switchyard.v1.KeyInfo
-	22, // 13: switchyard.v1.UpdateKeyRequest.expires_at:type_name -> google.protobuf.Timestamp
-	21, // 14: switchyard.v1.UpdateKeyRequest.metadata:type_name -> switchyard.v1.UpdateKeyRequest.MetadataEntry
-	1,  // 15: switchyard.v1.AdminService.GetRouterState:input_type -> switchyard.v1.GetRouterStateRequest
-	5,  // 16: switchyard.v1.AdminService.InvalidateCache:input_type -> switchyard.v1.InvalidateCacheRequest
-	7,  // 17: switchyard.v1.AdminService.GetCacheStats:input_type -> switchyard.v1.GetCacheStatsRequest
-	10, // 18: switchyard.v1.AdminService.CreateKey:input_type -> switchyard.v1.CreateKeyRequest
-	13, // 19: switchyard.v1.AdminService.ListKeys:input_type -> switchyard.v1.ListKeysRequest
-	15, // 20: switchyard.v1.AdminService.GetKey:input_type -> switchyard.v1.GetKeyRequest
-	16, // 21: switchyard.v1.AdminService.UpdateKey:input_type -> switchyard.v1.UpdateKeyRequest
-	17, // 22: switchyard.v1.AdminService.RevokeKey:input_type -> switchyard.v1.RevokeKeyRequest
-	18, // 23: switchyard.v1.AdminService.RotateKey:input_type -> switchyard.v1.RotateKeyRequest
-	2,  // 24: switchyard.v1.AdminService.GetRouterState:output_type -> switchyard.v1.GetRouterStateResponse
-	6,  // 25: switchyard.v1.AdminService.InvalidateCache:output_type -> switchyard.v1.InvalidateCacheResponse
-	8,  // 26: switchyard.v1.AdminService.GetCacheStats:output_type -> switchyard.v1.GetCacheStatsResponse
-	11, // 27: switchyard.v1.AdminService.CreateKey:output_type -> switchyard.v1.CreateKeyResponse
-	14, // 28: switchyard.v1.AdminService.ListKeys:output_type -> switchyard.v1.ListKeysResponse
-	12, // 29: switchyard.v1.AdminService.GetKey:output_type -> switchyard.v1.KeyInfo
-	12, // 30: switchyard.v1.AdminService.UpdateKey:output_type -> switchyard.v1.KeyInfo
-	12, // 31: switchyard.v1.AdminService.RevokeKey:output_type -> switchyard.v1.KeyInfo
-	11, // 32: switchyard.v1.AdminService.RotateKey:output_type -> switchyard.v1.CreateKeyResponse
-	24, // [24:33] is the sub-list for method output_type
-	15, // [15:24] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	27, // 3: switchyard.v1.DeploymentState.cooldown_until:type_name -> google.protobuf.Timestamp
+	10, // 4: switchyard.v1.GetCacheStatsResponse.layers:type_name -> switchyard.v1.CacheLayerStats
+	27, // 5: switchyard.v1.CreateKeyRequest.expires_at:type_name -> google.protobuf.Timestamp
+	24, // 6: switchyard.v1.CreateKeyRequest.metadata:type_name -> switchyard.v1.CreateKeyRequest.MetadataEntry
+	13, // 7: switchyard.v1.CreateKeyResponse.info:type_name -> switchyard.v1.KeyInfo
+	27, // 8: switchyard.v1.KeyInfo.expires_at:type_name -> google.protobuf.Timestamp
+	25, // 9: switchyard.v1.KeyInfo.metadata:type_name -> switchyard.v1.KeyInfo.MetadataEntry
+	27, // 10: switchyard.v1.KeyInfo.created_at:type_name -> google.protobuf.Timestamp
+	27, // 11: switchyard.v1.KeyInfo.period_start:type_name -> google.protobuf.Timestamp
+	13, // 12: switchyard.v1.ListKeysResponse.keys:type_name -> switchyard.v1.KeyInfo
+	27, // 13: switchyard.v1.UpdateKeyRequest.expires_at:type_name -> google.protobuf.Timestamp
+	26, // 14: switchyard.v1.UpdateKeyRequest.metadata:type_name -> switchyard.v1.UpdateKeyRequest.MetadataEntry
+	1,  // 15: switchyard.v1.SetDeploymentStateRequest.action:type_name -> switchyard.v1.DeploymentAction
+	5,  // 16: switchyard.v1.SetDeploymentStateResponse.deployment:type_name -> switchyard.v1.DeploymentState
+	2,  // 17: switchyard.v1.AdminService.GetRouterState:input_type -> switchyard.v1.GetRouterStateRequest
+	6,  // 18: switchyard.v1.AdminService.InvalidateCache:input_type -> switchyard.v1.InvalidateCacheRequest
+	8,  // 19: switchyard.v1.AdminService.GetCacheStats:input_type -> switchyard.v1.GetCacheStatsRequest
+	11, // 20: switchyard.v1.AdminService.CreateKey:input_type -> switchyard.v1.CreateKeyRequest
+	14, // 21: switchyard.v1.AdminService.ListKeys:input_type -> switchyard.v1.ListKeysRequest
+	16, // 22: switchyard.v1.AdminService.GetKey:input_type -> switchyard.v1.GetKeyRequest
+	17, // 23: switchyard.v1.AdminService.UpdateKey:input_type -> switchyard.v1.UpdateKeyRequest
+	18, // 24: switchyard.v1.AdminService.RevokeKey:input_type -> switchyard.v1.RevokeKeyRequest
+	19, // 25: switchyard.v1.AdminService.RotateKey:input_type -> switchyard.v1.RotateKeyRequest
+	20, // 26: switchyard.v1.AdminService.SetDeploymentState:input_type -> switchyard.v1.SetDeploymentStateRequest
+	22, // 27: switchyard.v1.AdminService.ReloadConfig:input_type -> switchyard.v1.ReloadConfigRequest
+	3,  // 28: switchyard.v1.AdminService.GetRouterState:output_type -> switchyard.v1.GetRouterStateResponse
+	7,  // 29: switchyard.v1.AdminService.InvalidateCache:output_type -> switchyard.v1.InvalidateCacheResponse
+	9,  // 30: switchyard.v1.AdminService.GetCacheStats:output_type -> switchyard.v1.GetCacheStatsResponse
+	12, // 31: switchyard.v1.AdminService.CreateKey:output_type -> switchyard.v1.CreateKeyResponse
+	15, // 32: switchyard.v1.AdminService.ListKeys:output_type -> switchyard.v1.ListKeysResponse
+	13, // 33: switchyard.v1.AdminService.GetKey:output_type -> switchyard.v1.KeyInfo
+	13, // 34: switchyard.v1.AdminService.UpdateKey:output_type -> switchyard.v1.KeyInfo
+	13, // 35: switchyard.v1.AdminService.RevokeKey:output_type -> switchyard.v1.KeyInfo
+	12, // 36: switchyard.v1.AdminService.RotateKey:output_type -> switchyard.v1.CreateKeyResponse
+	21, // 37: switchyard.v1.AdminService.SetDeploymentState:output_type -> switchyard.v1.SetDeploymentStateResponse
+	23, // 38: switchyard.v1.AdminService.ReloadConfig:output_type -> switchyard.v1.ReloadConfigResponse
+	28, // [28:39] is the sub-list for method output_type
+	17, // [17:28] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_switchyard_v1_admin_proto_init() }
@@ -1626,13 +1945,14 @@ func file_switchyard_v1_admin_proto_init() {
 		(*InvalidateCacheRequest_Namespace)(nil),
 	}
 	file_switchyard_v1_admin_proto_msgTypes[15].OneofWrappers = []any{}
+	file_switchyard_v1_admin_proto_msgTypes[18].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_switchyard_v1_admin_proto_rawDesc), len(file_switchyard_v1_admin_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   21,
+			NumEnums:      2,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

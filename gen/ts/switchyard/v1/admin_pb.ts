@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/admin.proto.
  */
 export const file_switchyard_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Chlzd2l0Y2h5YXJkL3YxL2FkbWluLnByb3RvEg1zd2l0Y2h5YXJkLnYxIiwKFUdldFJvdXRlclN0YXRlUmVxdWVzdBITCgttb2RlbF9ncm91cBgBIAEoCSKhAQoWR2V0Um91dGVyU3RhdGVSZXNwb25zZRIzCgtkZXBsb3ltZW50cxgBIAMoCzIeLnN3aXRjaHlhcmQudjEuRGVwbG95bWVudFN0YXRlEh4KFnNoYXJlZF9zdGF0ZV9hdmFpbGFibGUYAiABKAgSMgoLd2FpdF9xdWV1ZXMYRiADKAsyHS5zd2l0Y2h5YXJkLnYxLldhaXRRdWV1ZVN0YXRlIpIBCg5XYWl0UXVldWVTdGF0ZRITCgttb2RlbF9ncm91cBgBIAEoCRINCgVkZXB0aBgCIAEoDRIOCgZzZXJ2ZWQYAyABKAQSEAoIcmVqZWN0ZWQYBCABKAQSDwoHZXhwaXJlZBgFIAEoBBIUCgxtZWFuX3dhaXRfbXMYBiABKAESEwoLbWF4X3dhaXRfbXMYByABKAEisgIKD0RlcGxveW1lbnRTdGF0ZRIVCg1kZXBsb3ltZW50X2lkGAEgASgJEhMKC21vZGVsX2dyb3VwGAIgASgJEhAKCHByb3ZpZGVyGAMgASgJEi8KBmhlYWx0aBgEIAEoDjIfLnN3aXRjaHlhcmQudjEuRGVwbG95bWVudEhlYWx0aBIyCg5jb29sZG93bl91bnRpbBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJaW5fZmxpZ2h0GAYgASgNEhMKC2N1cnJlbnRfcnBtGAcgASgNEhMKC2N1cnJlbnRfdHBtGAggASgNEhIKCmxhdGVuY3lfbXMYCSABKAESFwoPcmVjZW50X2ZhaWx1cmVzGAogASgNEhIKCmxhc3RfZXJyb3IYCyABKAkiRgoWSW52YWxpZGF0ZUNhY2hlUmVxdWVzdBINCgNrZXkYASABKAlIABITCgluYW1lc3BhY2UYAiABKAlIAEIICgZ0YXJnZXQiKgoXSW52YWxpZGF0ZUNhY2hlUmVzcG9uc2USDwoHZGVsZXRlZBgBIAEoBCIWChRHZXRDYWNoZVN0YXRzUmVxdWVzdCJHChVHZXRDYWNoZVN0YXRzUmVzcG9uc2USLgoGbGF5ZXJzGAEgAygLMh4uc3dpdGNoeWFyZC52MS5DYWNoZUxheWVyU3RhdHMijwEKD0NhY2hlTGF5ZXJTdGF0cxINCgVsYXllchgBIAEoCRIMCgRoaXRzGAIgASgEEg4KBm1pc3NlcxgDIAEoBBIMCgRzZXRzGAQgASgEEg4KBmVycm9ycxgFIAEoBBIRCglldmljdGlvbnMYBiABKAQSDQoFYnl0ZXMYByABKAQSDwoHZW50cmllcxgIIAEoBCKcAgoQQ3JlYXRlS2V5UmVxdWVzdBINCgVhbGlhcxgBIAEoCRIOCgZtb2RlbHMYAiADKAkSCwoDcnBtGAMgASgNEgsKA3RwbRgEIAEoDRIWCg5tYXhfYnVkZ2V0X3VzZBgFIAEoARIVCg1idWRnZXRfcGVyaW9kGAYgASgJEi4KCmV4cGlyZXNfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEj8KCG1ldGFkYXRhGAggAygLMi0uc3dpdGNoeWFyZC52MS5DcmVhdGVLZXlSZXF1ZXN0Lk1ldGFkYXRhRW50cnkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIlYKEUNyZWF0ZUtleVJlc3BvbnNlEgsKA2tleRgBIAEoCRIOCgZrZXlfaWQYAiABKAkSJAoEaW5mbxgDIAEoCzIWLnN3aXRjaHlhcmQudjEuS2V5SW5mbyK1AwoHS2V5SW5mbxIOCgZrZXlfaWQYASABKAkSDQoFYWxpYXMYAiABKAkSDgoGbW9kZWxzGAMgAygJEgsKA3JwbRgEIAEoDRILCgN0cG0YBSABKA0SFgoObWF4X2J1ZGdldF91c2QYBiABKAESFQoNYnVkZ2V0X3BlcmlvZBgHIAEoCRIuCgpleHBpcmVzX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI2CghtZXRhZGF0YRgJIAMoCzIkLnN3aXRjaHlhcmQudjEuS2V5SW5mby5NZXRhZGF0YUVudHJ5Ei4KCmNyZWF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3Jldm9rZWQYCyABKAgSEQoJc3BlbmRfdXNkGAwgASgBEjAKDHBlcmlvZF9zdGFydBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEwoLa2V5X3ByZXZpZXcYDiABKAkaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIhEKD0xpc3RLZXlzUmVxdWVzdCI4ChBMaXN0S2V5c1Jlc3BvbnNlEiQKBGtleXMYASADKAsyFi5zd2l0Y2h5YXJkLnYxLktleUluZm8iHwoNR2V0S2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkitAMKEFVwZGF0ZUtleVJlcXVlc3QSDgoGa2V5X2lkGAEgASgJEhIKBWFsaWFzGAIgASgJSACIAQESDgoGbW9kZWxzGAMgAygJEhUKDXVwZGF0ZV9tb2RlbHMYBCABKAgSEAoDcnBtGAUgASgNSAGIAQESEAoDdHBtGAYgASgNSAKIAQESGwoObWF4X2J1ZGdldF91c2QYByABKAFIA4gBARIaCg1idWRnZXRfcGVyaW9kGAggASgJSASIAQESLgoKZXhwaXJlc19hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPwoIbWV0YWRhdGEYCiADKAsyLS5zd2l0Y2h5YXJkLnYxLlVwZGF0ZUtleVJlcXVlc3QuTWV0YWRhdGFFbnRyeRIXCg91cGRhdGVfbWV0YWRhdGEYCyABKAgaLwoNTWV0YWRhdGFFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBQggKBl9hbGlhc0IGCgRfcnBtQgYKBF90cG1CEQoPX21heF9idWRnZXRfdXNkQhAKDl9idWRnZXRfcGVyaW9kIiIKEFJldm9rZUtleVJlcXVlc3QSDgoGa2V5X2lkGAEgASgJIiIKEFJvdGF0ZUtleVJlcXVlc3QSDgoGa2V5X2lkGAEgASgJKrYBChBEZXBsb3ltZW50SGVhbHRoEiEKHURFUExPWU1FTlRfSEVBTFRIX1VOU1BFQ0lGSUVEEAASHQoZREVQTE9ZTUVOVF9IRUFMVEhfSEVBTFRIWRABEh4KGkRFUExPWU1FTlRfSEVBTFRIX0NPT0xET1dOEAISHwobREVQTE9ZTUVOVF9IRUFMVEhfSEFMRl9PUEVOEAMSHwobREVQTE9ZTUVOVF9IRUFMVEhfVU5IRUFMVEhZEAQy5AUKDEFkbWluU2VydmljZRJdCg5HZXRSb3V0ZXJTdGF0ZRIkLnN3aXRjaHlhcmQudjEuR2V0Um91dGVyU3RhdGVSZXF1ZXN0GiUuc3dpdGNoeWFyZC52MS5HZXRSb3V0ZXJTdGF0ZVJlc3BvbnNlEmAKD0ludmFsaWRhdGVDYWNoZRIlLnN3aXRjaHlhcmQudjEuSW52YWxpZGF0ZUNhY2hlUmVxdWVzdBomLnN3aXRjaHlhcmQudjEuSW52YWxpZGF0ZUNhY2hlUmVzcG9uc2USWgoNR2V0Q2FjaGVTdGF0cxIjLnN3aXRjaHlhcmQudjEuR2V0Q2FjaGVTdGF0c1JlcXVlc3QaJC5zd2l0Y2h5YXJkLnYxLkdldENhY2hlU3RhdHNSZXNwb25zZRJOCglDcmVhdGVLZXkSHy5zd2l0Y2h5YXJkLnYxLkNyZWF0ZUtleVJlcXVlc3QaIC5zd2l0Y2h5YXJkLnYxLkNyZWF0ZUtleVJlc3BvbnNlEksKCExpc3RLZXlzEh4uc3dpdGNoeWFyZC52MS5MaXN0S2V5c1JlcXVlc3QaHy5zd2l0Y2h5YXJkLnYxLkxpc3RLZXlzUmVzcG9uc2USPgoGR2V0S2V5Ehwuc3dpdGNoeWFyZC52MS5HZXRLZXlSZXF1ZXN0GhYuc3dpdGNoeWFyZC52MS5LZXlJbmZvEkQKCVVwZGF0ZUtleRIfLnN3aXRjaHlhcmQudjEuVXBkYXRlS2V5UmVxdWVzdBoWLnN3aXRjaHlhcmQudjEuS2V5SW5mbxJECglSZXZva2VLZXkSHy5zd2l0Y2h5YXJkLnYxLlJldm9rZUtleVJlcXVlc3QaFi5zd2l0Y2h5YXJkLnYxLktleUluZm8STgoJUm90YXRlS2V5Eh8uc3dpdGNoeWFyZC52MS5Sb3RhdGVLZXlSZXF1ZXN0GiAuc3dpdGNoeWFyZC52MS5DcmVhdGVLZXlSZXNwb25zZUJIWkZnaXRodWIuY29tL3N3aXRjaHlhcmQtZGV2L3N3aXRjaHlhcmQvZ2VuL2dvL3N3aXRjaHlhcmQvdjE7c3dpdGNoeWFyZHYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("Chlzd2l0Y2h5YXJkL3YxL2FkbWluLnByb3RvEg1zd2l0Y2h5YXJkLnYxIiwKFUdldFJvdXRlclN0YXRlUmVxdWVzdBITCgttb2RlbF9ncm91cBgBIAEoCSKhAQoWR2V0Um91dGVyU3RhdGVSZXNwb25zZRIzCgtkZXBsb3ltZW50cxgBIAMoCzIeLnN3aXRjaHlhcmQudjEuRGVwbG95bWVudFN0YXRlEh4KFnNoYXJlZF9zdGF0ZV9hdmFpbGFibGUYAiABKAgSMgoLd2FpdF9xdWV1ZXMYRiADKAsyHS5zd2l0Y2h5YXJkLnYxLldhaXRRdWV1ZVN0YXRlIpIBCg5XYWl0UXVldWVTdGF0ZRITCgttb2RlbF9ncm91cBgBIAEoCRINCgVkZXB0aBgCIAEoDRIOCgZzZXJ2ZWQYAyABKAQSEAoIcmVqZWN0ZWQYBCABKAQSDwoHZXhwaXJlZBgFIAEoBBIUCgxtZWFuX3dhaXRfbXMYBiABKAESEwoLbWF4X3dhaXRfbXMYByABKAEiwwIKD0RlcGxveW1lbnRTdGF0ZRIVCg1kZXBsb3ltZW50X2lkGAEgASgJEhMKC21vZGVsX2dyb3VwGAIgASgJEhAKCHByb3ZpZGVyGAMgASgJEi8KBmhlYWx0aBgEIAEoDjIfLnN3aXRjaHlhcmQudjEuRGVwbG95bWVudEhlYWx0aBIyCg5jb29sZG93bl91bnRpbBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJaW5fZmxpZ2h0GAYgASgNEhMKC2N1cnJlbnRfcnBtGAcgASgNEhMKC2N1cnJlbnRfdHBtGAggASgNEhIKCmxhdGVuY3lfbXMYCSABKAESFwoPcmVjZW50X2ZhaWx1cmVzGAogASgNEhIKCmxhc3RfZXJyb3IYCyABKAkSDwoHZHJhaW5lZBhGIAEoCCJGChZJbnZhbGlkYXRlQ2FjaGVSZXF1ZXN0Eg0KA2tleRgBIAEoCUgAEhMKCW5hbWVzcGFjZRgCIAEoCUgAQggKBnRhcmdldCIqChdJbnZhbGlkYXRlQ2FjaGVSZXNwb25zZRIPCgdkZWxldGVkGAEgASgEIhYKFEdldENhY2hlU3RhdHNSZXF1ZXN0IkcKFUdldENhY2hlU3RhdHNSZXNwb25zZRIuCgZsYXllcnMYASADKAsyHi5zd2l0Y2h5YXJkLnYxLkNhY2hlTGF5ZXJTdGF0cyKPAQoPQ2FjaGVMYXllclN0YXRzEg0KBWxheWVyGAEgASgJEgwKBGhpdHMYAiABKAQSDgoGbWlzc2VzGAMgASgEEgwKBHNldHMYBCABKAQSDgoGZXJyb3JzGAUgASgEEhEKCWV2aWN0aW9ucxgGIAEoBBINCgVieXRlcxgHIAEoBBIPCgdlbnRyaWVzGAggASgEIpwCChBDcmVhdGVLZXlSZXF1ZXN0Eg0KBWFsaWFzGAEgASgJEg4KBm1vZGVscxgCIAMoCRILCgNycG0YAyABKA0SCwoDdHBtGAQgASgNEhYKDm1heF9idWRnZXRfdXNkGAUgASgBEhUKDWJ1ZGdldF9wZXJpb2QYBiABKAkSLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPwoIbWV0YWRhdGEYCCADKAsyLS5zd2l0Y2h5YXJkLnYxLkNyZWF0ZUtleVJlcXVlc3QuTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiVgoRQ3JlYXRlS2V5UmVzcG9uc2USCwoDa2V5GAEgASgJEg4KBmtleV9pZBgCIAEoCRIkCgRpbmZvGAMgASgLMhYuc3dpdGNoeWFyZC52MS5LZXlJbmZvIrUDCgdLZXlJbmZvEg4KBmtleV9pZBgBIAEoCRINCgVhbGlhcxgCIAEoCRIOCgZtb2RlbHMYAyADKAkSCwoDcnBtGAQgASgNEgsKA3RwbRgFIAEoDRIWCg5tYXhfYnVkZ2V0X3VzZBgGIAEoARIVCg1idWRnZXRfcGVyaW9kGAcgASgJEi4KCmV4cGlyZXNfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjYKCG1ldGFkYXRhGAkgAygLMiQuc3dpdGNoeWFyZC52MS5LZXlJbmZvLk1ldGFkYXRhRW50cnkSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHcmV2b2tlZBgLIAEoCBIRCglzcGVuZF91c2QYDCABKAESMAoMcGVyaW9kX3N0YXJ0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtrZXlfcHJldmlldxgOIAEoCRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiEQoPTGlzdEtleXNSZXF1ZXN0IjgKEExpc3RLZXlzUmVzcG9uc2USJAoEa2V5cxgBIAMoCzIWLnN3aXRjaHlhcmQudjEuS2V5SW5mbyIfCg1HZXRLZXlSZXF1ZXN0Eg4KBmtleV9pZBgBIAEoCSK0AwoQVXBkYXRlS2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkSEgoFYWxpYXMYAiABKAlIAIgBARIOCgZtb2RlbHMYAyADKAkSFQoNdXBkYXRlX21vZGVscxgEIAEoCBIQCgNycG0YBSABKA1IAYgBARIQCgN0cG0YBiABKA1IAogBARIbCg5tYXhfYnVkZ2V0X3VzZBgHIAEoAUgDiAEBEhoKDWJ1ZGdldF9wZXJpb2QYCCABKAlIBIgBARIuCgpleHBpcmVzX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI/CghtZXRhZGF0YRgKIAMoCzItLnN3aXRjaHlhcmQudjEuVXBkYXRlS2V5UmVxdWVzdC5NZXRhZGF0YUVudHJ5EhcKD3VwZGF0ZV9tZXRhZGF0YRgLIAEoCBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCAoGX2FsaWFzQgYKBF9ycG1CBgoEX3RwbUIRCg9fbWF4X2J1ZGdldF91c2RCEAoOX2J1ZGdldF9wZXJpb2QiIgoQUmV2b2tlS2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkiIgoQUm90YXRlS2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkijQEKGVNldERlcGxveW1lbnRTdGF0ZVJlcXVlc3QSFQoNZGVwbG95bWVudF9pZBgBIAEoCRIvCgZhY3Rpb24YAiABKA4yHy5zd2l0Y2h5YXJkLnYxLkRlcGxveW1lbnRBY3Rpb24SGAoLY29vbGRvd25fbXMYAyABKA1IAIgBAUIOCgxfY29vbGRvd25fbXMiUAoaU2V0RGVwbG95bWVudFN0YXRlUmVzcG9uc2USMgoKZGVwbG95bWVudBgBIAEoCzIeLnN3aXRjaHlhcmQudjEuRGVwbG95bWVudFN0YXRlIioKE1JlbG9hZENvbmZpZ1JlcXVlc3QSEwoLY29uZmlnX3RleHQYASABKAkiaAoUUmVsb2FkQ29uZmlnUmVzcG9uc2USGQoRYWRkZWRfZGVwbG95bWVudHMYASADKAkSGwoTcmVtb3ZlZF9kZXBsb3ltZW50cxgCIAMoCRIYChBrZXB0X2RlcGxveW1lbnRzGAMgAygJKrYBChBEZXBsb3ltZW50SGVhbHRoEiEKHURFUExPWU1FTlRfSEVBTFRIX1VOU1BFQ0lGSUVEEAASHQoZREVQTE9ZTUVOVF9IRUFMVEhfSEVBTFRIWRABEh4KGkRFUExPWU1FTlRfSEVBTFRIX0NPT0xET1dOEAISHwobREVQTE9ZTUVOVF9IRUFMVEhfSEFMRl9PUEVOEAMSHwobREVQTE9ZTUVOVF9IRUFMVEhfVU5IRUFMVEhZEAQqvAEKEERlcGxveW1lbnRBY3Rpb24SIQodREVQTE9ZTUVOVF9BQ1RJT05fVU5TUEVDSUZJRUQQABIbChdERVBMT1lNRU5UX0FDVElPTl9EUkFJThABEhwKGERFUExPWU1FTlRfQUNUSU9OX1JFU1VNRRACEiQKIERFUExPWU1FTlRfQUNUSU9OX0NMRUFSX0NPT0xET1dOEAMSJAogREVQTE9ZTUVOVF9BQ1RJT05fRk9SQ0VfQ09PTERPV04QBDKoBwoMQWRtaW5TZXJ2aWNlEl0KDkdldFJvdXRlclN0YXRlEiQuc3dpdGNoeWFyZC52MS5HZXRSb3V0ZXJTdGF0ZVJlcXVlc3QaJS5zd2l0Y2h5YXJkLnYxLkdldFJvdXRlclN0YXRlUmVzcG9uc2USYAoPSW52YWxpZGF0ZUNhY2hlEiUuc3dpdGNoeWFyZC52MS5JbnZhbGlkYXRlQ2FjaGVSZXF1ZXN0GiYuc3dpdGNoeWFyZC52MS5JbnZhbGlkYXRlQ2FjaGVSZXNwb25zZRJaCg1HZXRDYWNoZVN0YXRzEiMuc3dpdGNoeWFyZC52MS5HZXRDYWNoZVN0YXRzUmVxdWVzdBokLnN3aXRjaHlhcmQudjEuR2V0Q2FjaGVTdGF0c1Jlc3BvbnNlEk4KCUNyZWF0ZUtleRIfLnN3aXRjaHlhcmQudjEuQ3JlYXRlS2V5UmVxdWVzdBogLnN3aXRjaHlhcmQudjEuQ3JlYXRlS2V5UmVzcG9uc2USSwoITGlzdEtleXMSHi5zd2l0Y2h5YXJkLnYxLkxpc3RLZXlzUmVxdWVzdBofLnN3aXRjaHlhcmQudjEuTGlzdEtleXNSZXNwb25zZRI+CgZHZXRLZXkSHC5zd2l0Y2h5YXJkLnYxLkdldEtleVJlcXVlc3QaFi5zd2l0Y2h5YXJkLnYxLktleUluZm8SRAoJVXBkYXRlS2V5Eh8uc3dpdGNoeWFyZC52MS5VcGRhdGVLZXlSZXF1ZXN0GhYuc3dpdGNoeWFyZC52MS5LZXlJbmZvEkQKCVJldm9rZUtleRIfLnN3aXRjaHlhcmQudjEuUmV2b2tlS2V5UmVxdWVzdBoWLnN3aXRjaHlhcmQudjEuS2V5SW5mbxJOCglSb3RhdGVLZXkSHy5zd2l0Y2h5YXJkLnYxLlJvdGF0ZUtleVJlcXVlc3QaIC5zd2l0Y2h5YXJkLnYxLkNyZWF0ZUtleVJlc3BvbnNlEmkKElNldERlcGxveW1lbnRTdGF0ZRIoLnN3aXRjaHlhcmQudjEuU2V0RGVwbG95bWVudFN0YXRlUmVxdWVzdBopLnN3aXRjaHlhcmQudjEuU2V0RGVwbG95bWVudFN0YXRlUmVzcG9uc2USVwoMUmVsb2FkQ29uZmlnEiIuc3dpdGNoeWFyZC52MS5SZWxvYWRDb25maWdSZXF1ZXN0GiMuc3dpdGNoeWFyZC52MS5SZWxvYWRDb25maWdSZXNwb25zZUJIWkZnaXRodWIuY29tL3N3aXRjaHlhcmQtZGV2L3N3aXRjaHlhcmQvZ2VuL2dvL3N3aXRjaHlhcmQvdjE7c3dpdGNoeWFyZHYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message switchyard.v1.GetRouterStateRequest
@@ -197,6 +197,13 @@ export type DeploymentState = Message<"switchyard.v1.DeploymentState"> & {
    * @generated from field: string last_error = 11;
    */
   lastError: string;
+
+  /**
+   * Drained by SetDeploymentState: takes no new requests.
+   *
+   * @generated from field: bool drained = 70;
+   */
+  drained: boolean;
 };
 
 /**
@@ -685,6 +692,106 @@ export const RotateKeyRequestSchema: GenMessage<RotateKeyRequest> = /*@__PURE__*
   messageDesc(file_switchyard_v1_admin, 17);
 
 /**
+ * @generated from message switchyard.v1.SetDeploymentStateRequest
+ */
+export type SetDeploymentStateRequest = Message<"switchyard.v1.SetDeploymentStateRequest"> & {
+  /**
+   * @generated from field: string deployment_id = 1;
+   */
+  deploymentId: string;
+
+  /**
+   * @generated from field: switchyard.v1.DeploymentAction action = 2;
+   */
+  action: DeploymentAction;
+
+  /**
+   * FORCE_COOLDOWN: how long, ms; default router_settings.cooldown_time_ms.
+   *
+   * @generated from field: optional uint32 cooldown_ms = 3;
+   */
+  cooldownMs?: number | undefined;
+};
+
+/**
+ * Describes the message switchyard.v1.SetDeploymentStateRequest.
+ * Use `create(SetDeploymentStateRequestSchema)` to create a new message.
+ */
+export const SetDeploymentStateRequestSchema: GenMessage<SetDeploymentStateRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_admin, 18);
+
+/**
+ * @generated from message switchyard.v1.SetDeploymentStateResponse
+ */
+export type SetDeploymentStateResponse = Message<"switchyard.v1.SetDeploymentStateResponse"> & {
+  /**
+   * The deployment's state after the change.
+   *
+   * @generated from field: switchyard.v1.DeploymentState deployment = 1;
+   */
+  deployment?: DeploymentState | undefined;
+};
+
+/**
+ * Describes the message switchyard.v1.SetDeploymentStateResponse.
+ * Use `create(SetDeploymentStateResponseSchema)` to create a new message.
+ */
+export const SetDeploymentStateResponseSchema: GenMessage<SetDeploymentStateResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_admin, 19);
+
+/**
+ * @generated from message switchyard.v1.ReloadConfigRequest
+ */
+export type ReloadConfigRequest = Message<"switchyard.v1.ReloadConfigRequest"> & {
+  /**
+   * Config text (YAML or JSON); empty re-reads the gateway's config file.
+   *
+   * @generated from field: string config_text = 1;
+   */
+  configText: string;
+};
+
+/**
+ * Describes the message switchyard.v1.ReloadConfigRequest.
+ * Use `create(ReloadConfigRequestSchema)` to create a new message.
+ */
+export const ReloadConfigRequestSchema: GenMessage<ReloadConfigRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_admin, 20);
+
+/**
+ * @generated from message switchyard.v1.ReloadConfigResponse
+ */
+export type ReloadConfigResponse = Message<"switchyard.v1.ReloadConfigResponse"> & {
+  /**
+   * Deployment ids in the new config that were not in the old one.
+   *
+   * @generated from field: repeated string added_deployments = 1;
+   */
+  addedDeployments: string[];
+
+  /**
+   * Deployment ids no longer configured; their adapters close once their in-flight requests end.
+   *
+   * @generated from field: repeated string removed_deployments = 2;
+   */
+  removedDeployments: string[];
+
+  /**
+   * Deployment ids in both, whose state (health, usage, latency) carries over.
+   *
+   * @generated from field: repeated string kept_deployments = 3;
+   */
+  keptDeployments: string[];
+};
+
+/**
+ * Describes the message switchyard.v1.ReloadConfigResponse.
+ * Use `create(ReloadConfigResponseSchema)` to create a new message.
+ */
+export const ReloadConfigResponseSchema: GenMessage<ReloadConfigResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_admin, 21);
+
+/**
  * @generated from enum switchyard.v1.DeploymentHealth
  */
 export enum DeploymentHealth {
@@ -725,6 +832,50 @@ export enum DeploymentHealth {
  */
 export const DeploymentHealthSchema: GenEnum<DeploymentHealth> = /*@__PURE__*/
   enumDesc(file_switchyard_v1_admin, 0);
+
+/**
+ * @generated from enum switchyard.v1.DeploymentAction
+ */
+export enum DeploymentAction {
+  /**
+   * @generated from enum value: DEPLOYMENT_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * No new requests; requests in flight finish.
+   *
+   * @generated from enum value: DEPLOYMENT_ACTION_DRAIN = 1;
+   */
+  DRAIN = 1,
+
+  /**
+   * Undo DRAIN.
+   *
+   * @generated from enum value: DEPLOYMENT_ACTION_RESUME = 2;
+   */
+  RESUME = 2,
+
+  /**
+   * End a cooldown (and half-open state) now.
+   *
+   * @generated from enum value: DEPLOYMENT_ACTION_CLEAR_COOLDOWN = 3;
+   */
+  CLEAR_COOLDOWN = 3,
+
+  /**
+   * Cool the deployment down for cooldown_ms.
+   *
+   * @generated from enum value: DEPLOYMENT_ACTION_FORCE_COOLDOWN = 4;
+   */
+  FORCE_COOLDOWN = 4,
+}
+
+/**
+ * Describes the enum switchyard.v1.DeploymentAction.
+ */
+export const DeploymentActionSchema: GenEnum<DeploymentAction> = /*@__PURE__*/
+  enumDesc(file_switchyard_v1_admin, 1);
 
 /**
  * @generated from service switchyard.v1.AdminService
@@ -819,6 +970,30 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof RotateKeyRequestSchema;
     output: typeof CreateKeyResponseSchema;
+  },
+  /**
+   * Drains a deployment (no new requests; in-flight ones finish), resumes
+   * it, clears or forces its cooldown. Shared with every instance through
+   * Redis when configured.
+   *
+   * @generated from rpc switchyard.v1.AdminService.SetDeploymentState
+   */
+  setDeploymentState: {
+    methodKind: "unary";
+    input: typeof SetDeploymentStateRequestSchema;
+    output: typeof SetDeploymentStateResponseSchema;
+  },
+  /**
+   * Loads the config again (from the file the gateway started with, or the
+   * text given). An invalid config is refused with validate-config's
+   * errors and the running one keeps serving.
+   *
+   * @generated from rpc switchyard.v1.AdminService.ReloadConfig
+   */
+  reloadConfig: {
+    methodKind: "unary";
+    input: typeof ReloadConfigRequestSchema;
+    output: typeof ReloadConfigResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_switchyard_v1_admin, 0);
