@@ -1,6 +1,7 @@
 /**
  * The `switchyard` command:
- *   switchyard serve [--config FILE] [--port N]   start the gateway (default: embedded mock config, port 4000)
+ *   switchyard serve [--config FILE] [--port N] [--watch-config]   start the gateway (default: embedded mock config, port 4000);
+ *                                                 SIGHUP (or --watch-config on a file change) reloads the config
  *   switchyard validate-config FILE               check a config file; exit 1 with every problem listed
  */
 import { parseArgs } from "node:util";
@@ -11,13 +12,18 @@ import { builtinProviders } from "./providers/registry.js";
 import { startGateway } from "./server/gateway.js";
 
 const USAGE = `usage:
-  switchyard serve [--config FILE] [--port N] [--host ADDR]
+  switchyard serve [--config FILE] [--port N] [--host ADDR] [--watch-config]
   switchyard validate-config FILE`;
 
 async function serve(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { config: { type: "string", short: "c" }, port: { type: "string", short: "p" }, host: { type: "string" } },
+    options: {
+      config: { type: "string", short: "c" },
+      port: { type: "string", short: "p" },
+      host: { type: "string" },
+      "watch-config": { type: "boolean" },
+    },
   });
   const logger = createLogger();
   const providers = builtinProviders();
@@ -26,7 +32,11 @@ async function serve(args: string[]): Promise<number> {
   const port = portText === undefined ? undefined : Number(portText);
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new Error(`--port: "${portText}" is not a TCP port`);
 
-  const gateway = await startGateway({ config, port, host: values.host, logger, providers });
+  const configFile = values.config ?? process.env.SWITCHYARD_CONFIG;
+  const gateway = await startGateway({ config, port, host: values.host, logger, providers, configFile, watchConfig: values["watch-config"] });
+  // SIGHUP reloads the config file; a bad one is logged and the running config keeps serving.
+  const onHangup = () => void gateway.reloader.reloadAndLog("SIGHUP");
+  process.on("SIGHUP", onHangup);
   logger.info({ config: source, url: gateway.url }, "ready");
 
   await new Promise<void>((resolve) => {
@@ -37,6 +47,7 @@ async function serve(args: string[]): Promise<number> {
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
+  process.off("SIGHUP", onHangup);
   logger.info("stopped");
   return 0;
 }

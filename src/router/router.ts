@@ -279,9 +279,14 @@ export class Router {
 
   /** Stops health checks and disconnects shared state. */
   async close(): Promise<void> {
+    this.retire();
+    await this.store.close();
+  }
+
+  /** Stops background work but keeps the state store, which a hot reload hands to the next router. */
+  retire(): void {
     this.healthChecker?.stop();
     this.waitQueue?.close();
-    await this.store.close();
   }
 
   /** The model group chain for a request: the group, then fallbacks chosen by how it failed. */

@@ -6,11 +6,18 @@ import type {
   GetRouterStateResponse,
   InvalidateCacheRequest,
   InvalidateCacheResponse,
+  ReloadConfigRequest,
+  ReloadConfigResponse,
+  SetDeploymentStateRequest,
+  SetDeploymentStateResponse,
 } from "../../gen/ts/switchyard/v1/admin_pb.js";
+import { ConfigError } from "../config/config-error.js";
 
 /** What the admin RPCs read from: the router's state and the cache, each optional. */
 export interface AdminBackends {
   routerState?: (request: GetRouterStateRequest) => Promise<GetRouterStateResponse>;
+  deploymentControl?: (request: SetDeploymentStateRequest) => Promise<SetDeploymentStateResponse>;
+  reloadConfig?: (request: ReloadConfigRequest) => Promise<ReloadConfigResponse>;
   cache?: {
     invalidate(request: InvalidateCacheRequest): Promise<InvalidateCacheResponse>;
     stats(): Promise<GetCacheStatsResponse>;
@@ -33,6 +40,20 @@ export function adminService(backends: AdminBackends): ServiceImpl<typeof AdminS
     getCacheStats() {
       if (!backends.cache) throw new ConnectError("caching is not enabled (cache_settings.enabled)", Code.FailedPrecondition);
       return backends.cache.stats();
+    },
+    setDeploymentState(request) {
+      if (!backends.deploymentControl) throw new ConnectError("deployment control is not available", Code.Unimplemented);
+      return backends.deploymentControl(request);
+    },
+    async reloadConfig(request) {
+      if (!backends.reloadConfig) throw new ConnectError("config reload is not available", Code.Unimplemented);
+      try {
+        return await backends.reloadConfig(request);
+      } catch (err) {
+        // The same precise errors validate-config prints; the running config keeps serving.
+        if (err instanceof ConfigError) throw new ConnectError(err.message, Code.InvalidArgument);
+        throw err;
+      }
     },
     ...backends.keys,
   };

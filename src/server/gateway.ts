@@ -18,6 +18,9 @@ import { silentLogger, type Logger } from "../observability/logger.js";
 import { builtinProviders, type ProviderRegistry } from "../providers/registry.js";
 import { Router } from "../router/router.js";
 import { routerStateReader } from "../router/router-state.js";
+import { deploymentController } from "../router/deployment-control.js";
+import { LiveRouter } from "../router/live-router.js";
+import { ConfigReloader } from "../config/reload.js";
 import { createStateStore } from "../router/state/index.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
@@ -38,6 +41,10 @@ export interface GatewayOptions {
   providers?: ProviderRegistry;
   clock?: Clock;
   logger?: Logger;
+  /** The file `config` came from: ReloadConfig with no text, SIGHUP and the file watch re-read it. */
+  configFile?: string;
+  /** Reload when configFile changes. */
+  watchConfig?: boolean;
 }
 
 /** A running gateway: one port serving Connect, gRPC and gRPC-Web. */
@@ -51,7 +58,9 @@ export class Gateway {
     private readonly server: DualProtocolServer,
     private readonly shutdown: AbortController,
     private readonly logger: Logger,
-    private readonly router: Router,
+    private readonly router: LiveRouter,
+    /** Hot reload of model_list and router_settings (ReloadConfig, SIGHUP, file watch). */
+    readonly reloader: ConfigReloader,
     /** The response cache, when cache_settings.enabled. */
     readonly cache?: GatewayCache,
     /** Key checks, when auth_settings.master_key is set. */
@@ -77,8 +86,8 @@ export class Gateway {
         await this.server.drain(Math.min(1000, graceMs));
       }
       this.server.destroy();
-      await Promise.all(this.config.deployments.map((d) => d.adapter.close?.()));
-      await this.router.close();
+      this.reloader.close();
+      await this.router.close(); // adapters of the current config and of any still retiring, then the router
       await this.cache?.close();
       await this.auth?.store.close();
     })();
@@ -102,13 +111,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const providers = options.providers ?? builtinProviders();
   const config = resolveConfig(options.config, providers, { clock: options.clock ?? systemClock });
   const clock = options.clock ?? systemClock;
-  const router = new Router(config, { clock, store: createStateStore(config, clock, logger), logger });
+  const router = new LiveRouter(new Router(config, { clock, store: createStateStore(config, clock, logger), logger }));
+  const reloader = new ConfigReloader({ live: router, providers, clock, logger, file: options.configFile });
   const cache = await createGatewayCache(options.config, { clock, logger });
   const auth = createAuthenticator(options.config, config.redis, { clock, logger });
   try {
     await auth?.store.start();
   } catch (err) {
-    await Promise.all([router.close(), cache?.close(), ...config.deployments.map((d) => d.adapter.close?.())]);
+    await Promise.all([router.close(), cache?.close()]);
     throw err;
   }
   const health = new HealthStatus();
@@ -123,7 +133,16 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const routes = (r: ConnectRouter) => {
     r.service(InferenceService, inferenceService(cache ? cache.wrap(router) : router));
-    r.service(AdminService, adminService({ routerState: routerStateReader(config, router.store, clock, () => router.waitQueueState()), cache, keys: keyAdmin(auth) }));
+    r.service(
+      AdminService,
+      adminService({
+        routerState: routerStateReader(() => router.config, router.router.store, clock, () => router.router.waitQueueState()),
+        deploymentControl: deploymentController(() => router.config, router.router.store, clock),
+        reloadConfig: (request) => reloader.reload(request.configText),
+        cache,
+        keys: keyAdmin(auth),
+      }),
+    );
     r.service(Health, healthService(health));
     if (config.server.reflection) {
       r.service(ReflectionV1, reflectionServiceV1(reflection));
@@ -152,5 +171,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   health.set("", ServingStatus.SERVING);
   for (const service of services) health.set(service.typeName, ServingStatus.SERVING);
   logger.info({ port, modelGroups: [...config.groups.keys()] }, "switchyard listening");
-  return new Gateway(port, config, health, server, shutdown, logger, router, cache, auth);
+  if (options.watchConfig) reloader.watchFile();
+  return new Gateway(port, config, health, server, shutdown, logger, router, reloader, cache, auth);
 }

@@ -24,6 +24,7 @@ interface LocalState {
   failures: number;
   lastError: string;
   unhealthy: boolean;
+  drained: boolean;
 }
 
 /** Deployment state of this process only: the default, and the Redis store's fallback. */
@@ -58,6 +59,7 @@ export class MemoryStateStore implements DeploymentStateStore {
       recentFailures: state.failures,
       lastError: state.lastError,
       unhealthy: state.unhealthy,
+      drained: state.drained,
     };
   }
 
@@ -124,6 +126,10 @@ export class MemoryStateStore implements DeploymentStateStore {
     if (!healthy) state.lastError = lastError;
   }
 
+  async setDrained(id: string, drained: boolean): Promise<void> {
+    this.state(id).drained = drained;
+  }
+
   async close(): Promise<void> {}
 
   private state(id: string): LocalState {
@@ -141,6 +147,7 @@ export class MemoryStateStore implements DeploymentStateStore {
         failures: 0,
         lastError: "",
         unhealthy: false,
+        drained: false,
       };
       this.states.set(id, state);
     }
