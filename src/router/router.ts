@@ -122,6 +122,8 @@ export class Router {
   private readonly pendingBegins = new Map<string, number>();
   /** Each model group's strategy (model_group_settings.routing_strategy, else router_settings'). */
   private readonly strategies = new Map<string, RoutingStrategy>();
+  /** Per group and call type: the deployments able to serve it (see capableOf). */
+  private readonly capable = new Map<string, readonly ResolvedDeployment[]>();
   /** Recent attempt latencies per group and call kind, for hedge.after_latency_percentile. */
   private readonly latencies = new Map<string, LatencyWindow>();
   /** Requests waiting for a deployment at its limits (router_settings.wait_queue); undefined when off. */
@@ -336,7 +338,7 @@ export class Router {
     call: (adapter: ProviderAdapter, signal: AbortSignal) => Promise<T>,
   ): Promise<OpenAttempt<T>> {
     const method = route.callType;
-    const capable = this.config.groups.get(group)!.filter((d) => typeof d.adapter[method] === "function");
+    const capable = this.capableOf(group, method);
     if (capable.length === 0) {
       throw new GatewayError(ErrorKind.INVALID_REQUEST, `model group "${group}" does not support ${CALL_TYPE_LABEL[route.callType]}`, {
         field: "model",
@@ -506,7 +508,7 @@ export class Router {
     preferred?: ResolvedDeployment,
     exclude?: ReadonlySet<string>,
   ) {
-    const stats = await this.store.stats(deployments.map((d) => d.id));
+    const stats = await this.store.stats(idsOf(deployments));
     for (const [id, pending] of this.pendingBegins) {
       const s = stats.get(id);
       if (s) stats.set(id, { ...s, inFlight: s.inFlight + pending, rpm: s.rpm + pending });
@@ -517,8 +519,10 @@ export class Router {
       if (eligible.length === 0) throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no other deployment of "${group}" is available`);
     }
     // Retry elsewhere first: a deployment that just failed this request is the last resort.
-    const fresh = eligible.filter((e) => !failedHere.has(e.deployment.id));
-    if (fresh.length > 0) eligible = fresh;
+    if (failedHere.size > 0) {
+      const fresh = eligible.filter((e) => !failedHere.has(e.deployment.id));
+      if (fresh.length > 0) eligible = fresh;
+    }
     if (preferred) {
       const sticky = eligible.find((e) => e.deployment === preferred && !e.trial && !failedHere.has(preferred.id));
       if (sticky) {
@@ -586,6 +590,17 @@ export class Router {
   /** GetRouterState's view of the wait queues. */
   waitQueueState() {
     return this.waitQueue?.state() ?? [];
+  }
+
+  /** The group's deployments whose adapter supports `method`, computed once per group and method (groups can be large). */
+  private capableOf(group: string, method: CallType): readonly ResolvedDeployment[] {
+    const key = `${method}\u0000${group}`;
+    let capable = this.capable.get(key);
+    if (!capable) {
+      capable = this.config.groups.get(group)!.filter((d) => typeof d.adapter[method] === "function");
+      this.capable.set(key, capable);
+    }
+    return capable;
   }
 
   private groupRouting(group: string): GroupRouting {
@@ -676,6 +691,18 @@ function routedMeta(open: OpenAttempt<unknown>) {
     deploymentId: open.deployment.id,
     attempts: open.attempts,
   };
+}
+
+const idLists = new WeakMap<readonly ResolvedDeployment[], readonly string[]>();
+
+/** The ids of a deployment list, computed once per (cached) list instead of on every pick. */
+function idsOf(deployments: readonly ResolvedDeployment[]): readonly string[] {
+  let ids = idLists.get(deployments);
+  if (!ids) {
+    ids = deployments.map((d) => d.id);
+    idLists.set(deployments, ids);
+  }
+  return ids;
 }
 
 /** A lease whose end wakes the head of its group's wait queue: the slot it frees may be what the head waits for. */
