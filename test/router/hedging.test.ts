@@ -91,6 +91,25 @@ describe("hedged requests", () => {
     }
   });
 
+  it("cuts the tail when some upstream calls are slow (mock slow_rate)", async () => {
+    const mock = { latency_ms: 20, slow_rate: 0.2, slow_latency_ms: 2_000 };
+    const group = (hedge: boolean) => ({
+      model_list: ["a", "b"].map((id) => mockDeployment("chat", id, mock)),
+      router_settings: { model_group_settings: hedge ? [{ model: "chat", hedge: { after_ms: 100 } }] : [] },
+    });
+    const slowAnswers = async (hedge: boolean) => {
+      const { router, clock } = routerFor(group(hedge), { seed: 2 });
+      const times: number[] = [];
+      for (let i = 0; i < 30; i++) times.push((await runOnClock(clock, router.complete(chat("chat", `q${i}`), ctx()))).elapsedMs);
+      return times.filter((ms) => ms > 120).length;
+    };
+    // Without hedging every slow upstream call is a slow answer; with it, only calls where both attempts were slow.
+    const unhedged = await slowAnswers(false);
+    const hedged = await slowAnswers(true);
+    expect(unhedged).toBeGreaterThanOrEqual(4);
+    expect(hedged).toBeLessThan(unhedged / 2);
+  });
+
   it("computes a nearest-rank percentile over the recent window", () => {
     const window = new LatencyWindow();
     expect(window.percentile(95)).toBeUndefined();

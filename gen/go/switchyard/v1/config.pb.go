@@ -587,8 +587,13 @@ type MockParams struct {
 	// Streams fail with `failure_kind` after sending this many content
 	// chunks (every stream call), to exercise mid-stream failures.
 	FailStreamAfterChunks *uint32 `protobuf:"varint,9,opt,name=fail_stream_after_chunks,json=failStreamAfterChunks,proto3,oneof" json:"fail_stream_after_chunks,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// Fraction of calls, 0..1, that take slow_latency_ms instead of
+	// latency_ms: a tail-latency upstream for hedging benchmarks.
+	SlowRate *float64 `protobuf:"fixed64,70,opt,name=slow_rate,json=slowRate,proto3,oneof" json:"slow_rate,omitempty"`
+	// Delay of a slow call (slow_rate), ms.
+	SlowLatencyMs *uint32 `protobuf:"varint,71,opt,name=slow_latency_ms,json=slowLatencyMs,proto3,oneof" json:"slow_latency_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MockParams) Reset() {
@@ -680,6 +685,20 @@ func (x *MockParams) GetFailFirstCalls() uint32 {
 func (x *MockParams) GetFailStreamAfterChunks() uint32 {
 	if x != nil && x.FailStreamAfterChunks != nil {
 		return *x.FailStreamAfterChunks
+	}
+	return 0
+}
+
+func (x *MockParams) GetSlowRate() float64 {
+	if x != nil && x.SlowRate != nil {
+		return *x.SlowRate
+	}
+	return 0
+}
+
+func (x *MockParams) GetSlowLatencyMs() uint32 {
+	if x != nil && x.SlowLatencyMs != nil {
+		return *x.SlowLatencyMs
 	}
 	return 0
 }
@@ -2474,7 +2493,7 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x04mock\x18\v \x01(\v2\x19.switchyard.v1.MockParamsR\x04mock\x1a:\n" +
 	"\fHeadersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x88\x04\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xf9\x04\n" +
 	"\n" +
 	"MockParams\x12\x1a\n" +
 	"\bresponse\x18\x01 \x01(\tR\bresponse\x12\"\n" +
@@ -2487,14 +2506,19 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\ffailure_kind\x18\x06 \x01(\x0e2\x1a.switchyard.v1.MockFailureR\vfailureKind\x12\x17\n" +
 	"\x04seed\x18\a \x01(\x04H\x04R\x04seed\x88\x01\x01\x12-\n" +
 	"\x10fail_first_calls\x18\b \x01(\rH\x05R\x0efailFirstCalls\x88\x01\x01\x12<\n" +
-	"\x18fail_stream_after_chunks\x18\t \x01(\rH\x06R\x15failStreamAfterChunks\x88\x01\x01B\r\n" +
+	"\x18fail_stream_after_chunks\x18\t \x01(\rH\x06R\x15failStreamAfterChunks\x88\x01\x01\x12 \n" +
+	"\tslow_rate\x18F \x01(\x01H\aR\bslowRate\x88\x01\x01\x12+\n" +
+	"\x0fslow_latency_ms\x18G \x01(\rH\bR\rslowLatencyMs\x88\x01\x01B\r\n" +
 	"\v_latency_msB\x11\n" +
 	"\x0f_chunk_delay_msB\x0e\n" +
 	"\f_chunk_countB\x0f\n" +
 	"\r_failure_rateB\a\n" +
 	"\x05_seedB\x13\n" +
 	"\x11_fail_first_callsB\x1b\n" +
-	"\x19_fail_stream_after_chunks\"\x85\v\n" +
+	"\x19_fail_stream_after_chunksB\f\n" +
+	"\n" +
+	"_slow_rateB\x12\n" +
+	"\x10_slow_latency_ms\"\x85\v\n" +
 	"\x0eRouterSettings\x12I\n" +
 	"\x10routing_strategy\x18\x01 \x01(\x0e2\x1e.switchyard.v1.RoutingStrategyR\x0froutingStrategy\x12$\n" +
 	"\vnum_retries\x18\x02 \x01(\rH\x00R\n" +
