@@ -1,6 +1,7 @@
 /**
  * The `switchyard` command:
- *   switchyard serve [--config FILE] [--port N]   start the gateway (default: embedded mock config, port 4000)
+ *   switchyard serve [--config FILE] [--port N] [--watch-config]   start the gateway (default: embedded mock config, port 4000);
+ *                                                 SIGHUP (or --watch-config on a file change) reloads the config
  *   switchyard validate-config FILE               check a config file; exit 1 with every problem listed
  */
 import { parseArgs } from "node:util";
@@ -14,13 +15,18 @@ import { startGateway } from "./server/gateway.js";
 import { WorkerPool } from "./server/workers/worker-pool.js";
 
 const USAGE = `usage:
-  switchyard serve [--config FILE] [--port N] [--host ADDR]
+  switchyard serve [--config FILE] [--port N] [--host ADDR] [--watch-config]
   switchyard validate-config FILE`;
 
 async function serve(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { config: { type: "string", short: "c" }, port: { type: "string", short: "p" }, host: { type: "string" } },
+    options: {
+      config: { type: "string", short: "c" },
+      port: { type: "string", short: "p" },
+      host: { type: "string" },
+      "watch-config": { type: "boolean" },
+    },
   });
   const logger = createLogger();
   const providers = builtinProviders();
@@ -30,12 +36,26 @@ async function serve(args: string[]): Promise<number> {
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new Error(`--port: "${portText}" is not a TCP port`);
 
   const workers = servingWorkers(config, logger);
-  const gateway =
-    workers > 1
-      ? await WorkerPool.start({ config, workers, port, host: values.host, logger })
-      : await startGateway({ config, port, host: values.host, logger, providers });
-  logger.info({ config: source, url: `http://localhost:${gateway.port}`, workers }, "ready");
+  const configFile = values.config ?? process.env.SWITCHYARD_CONFIG;
+  if (workers > 1) {
+    const pool = await WorkerPool.start({ config, workers, port, host: values.host, logger });
+    // A reload would reach one worker only; with several, a new config needs a restart.
+    process.on("SIGHUP", () => logger.warn("SIGHUP: hot reload needs server_settings.workers: 1; restart to apply a new config"));
+    logger.info({ config: source, url: `http://localhost:${pool.port}`, workers }, "ready");
+    return await untilStopped(pool, logger);
+  }
+  const gateway = await startGateway({ config, port, host: values.host, logger, providers, configFile, watchConfig: values["watch-config"] });
+  // SIGHUP reloads the config file; a bad one is logged and the running config keeps serving.
+  const onHangup = () => void gateway.reloader.reloadAndLog("SIGHUP");
+  process.on("SIGHUP", onHangup);
+  logger.info({ config: source, url: gateway.url, workers }, "ready");
+  const code = await untilStopped(gateway, logger);
+  process.off("SIGHUP", onHangup);
+  return code;
+}
 
+/** Serves until SIGTERM or SIGINT, then drains (see Gateway.close) and returns the exit code. */
+async function untilStopped(gateway: { close(): Promise<void> }, logger: Logger): Promise<number> {
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info({ signal }, "shutting down");

@@ -3,6 +3,7 @@ import { RoutingStrategy, type Deployment, type RouterConfig } from "../../gen/t
 import { ErrorKind } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import type { ProviderAdapter, ProviderDeps } from "../providers/provider.js";
 import type { ProviderRegistry } from "../providers/registry.js";
+import { resolveGroupRouting, type GroupRouting } from "./group-settings.js";
 
 /** A deployment with its defaults applied and its adapter built: what the router works with. */
 export interface ResolvedDeployment {
@@ -103,6 +104,8 @@ export interface ResolvedConfig {
   readonly groups: ReadonlyMap<string, readonly ResolvedDeployment[]>;
   readonly deployments: readonly ResolvedDeployment[];
   readonly router: RouterDefaults;
+  /** Every model group's routing: router_settings with its model_group_settings applied. */
+  readonly groupRouting: ReadonlyMap<string, GroupRouting>;
   readonly server: ServerDefaults;
   /** Present when the config has a `redis` section with a url, host or cluster_nodes. */
   readonly redis?: RedisDefaults;
@@ -114,6 +117,7 @@ export function resolveConfig(source: RouterConfig, providers: ProviderRegistry,
   const settings = source.routerSettings;
   const timeoutMs = settings?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const streamTimeoutMs = settings?.streamTimeoutMs ?? timeoutMs;
+  const groupTimeouts = new Map((settings?.modelGroupSettings ?? []).map((g) => [g.model, g]));
 
   const groups = new Map<string, ResolvedDeployment[]>();
   const deployments = source.modelList.map((config) => {
@@ -123,6 +127,8 @@ export function resolveConfig(source: RouterConfig, providers: ProviderRegistry,
     if (!factory) throw new Error(`provider "${config.provider}" is not registered`); // validate.ts reports this first
     const price = factory.prices?.[config.params?.model ?? ""];
     const inputCost = config.inputCostPerToken ?? price?.inputCostPerToken ?? 0;
+    const groupTimeoutMs = groupTimeouts.get(config.modelName)?.timeoutMs ?? timeoutMs;
+    const groupStreamTimeoutMs = groupTimeouts.get(config.modelName)?.streamTimeoutMs ?? groupTimeouts.get(config.modelName)?.timeoutMs ?? streamTimeoutMs;
     const deployment: ResolvedDeployment = {
       id: config.id || `${config.modelName}/${group.length}`,
       modelGroup: config.modelName,
@@ -130,8 +136,8 @@ export function resolveConfig(source: RouterConfig, providers: ProviderRegistry,
       config,
       adapter: factory.create(config, deps),
       weight: config.weight ?? 1,
-      timeoutMs: config.timeoutMs ?? timeoutMs,
-      streamTimeoutMs: config.streamTimeoutMs ?? config.timeoutMs ?? streamTimeoutMs,
+      timeoutMs: config.timeoutMs ?? groupTimeoutMs,
+      streamTimeoutMs: config.streamTimeoutMs ?? config.timeoutMs ?? groupStreamTimeoutMs,
       tags: new Set(config.tags),
       inputCostPerToken: inputCost,
       outputCostPerToken: config.outputCostPerToken ?? price?.outputCostPerToken ?? 0,
@@ -148,32 +154,34 @@ export function resolveConfig(source: RouterConfig, providers: ProviderRegistry,
 
   const toMap = (list: ReadonlyArray<{ model: string; to: string[] }> = []) => new Map(list.map((f) => [f.model, f.to]));
   const server = source.serverSettings;
+  const router: RouterDefaults = {
+    strategy: settings?.routingStrategy || RoutingStrategy.SIMPLE_SHUFFLE,
+    numRetries: settings?.numRetries ?? 2,
+    allowedFails: settings?.allowedFails ?? 3,
+    cooldownTimeMs: settings?.cooldownTimeMs ?? 60_000,
+    retryBackoffMs: settings?.retryBackoffMs ?? 100,
+    maxRetryBackoffMs: settings?.maxRetryBackoffMs ?? 5_000,
+    fallbacks: toMap(settings?.fallbacks),
+    contextWindowFallbacks: toMap(settings?.contextWindowFallbacks),
+    contentPolicyFallbacks: toMap(settings?.contentPolicyFallbacks),
+    defaultFallbacks: settings?.defaultFallbacks ?? [],
+    retryPolicy: retryPolicy(settings?.retryPolicy),
+    allowedFailsByKind: allowedFailsByKind(settings?.allowedFails ?? 3, settings?.allowedFailsPolicy),
+    failureWindowMs: settings?.failureWindowMs ?? 60_000,
+    latencyBufferRatio: settings?.latencyBufferRatio ?? 0.1,
+    streamIdleTimeoutMs: settings?.streamIdleTimeoutMs,
+    healthCheck: {
+      enabled: settings?.healthCheck?.enabled ?? false,
+      intervalMs: settings?.healthCheck?.intervalMs ?? 30_000,
+      timeoutMs: settings?.healthCheck?.timeoutMs ?? 5_000,
+    },
+  };
   return {
     source,
     groups,
     deployments,
-    router: {
-      strategy: settings?.routingStrategy || RoutingStrategy.SIMPLE_SHUFFLE,
-      numRetries: settings?.numRetries ?? 2,
-      allowedFails: settings?.allowedFails ?? 3,
-      cooldownTimeMs: settings?.cooldownTimeMs ?? 60_000,
-      retryBackoffMs: settings?.retryBackoffMs ?? 100,
-      maxRetryBackoffMs: settings?.maxRetryBackoffMs ?? 5_000,
-      fallbacks: toMap(settings?.fallbacks),
-      contextWindowFallbacks: toMap(settings?.contextWindowFallbacks),
-      contentPolicyFallbacks: toMap(settings?.contentPolicyFallbacks),
-      defaultFallbacks: settings?.defaultFallbacks ?? [],
-      retryPolicy: retryPolicy(settings?.retryPolicy),
-      allowedFailsByKind: allowedFailsByKind(settings?.allowedFails ?? 3, settings?.allowedFailsPolicy),
-      failureWindowMs: settings?.failureWindowMs ?? 60_000,
-      latencyBufferRatio: settings?.latencyBufferRatio ?? 0.1,
-      streamIdleTimeoutMs: settings?.streamIdleTimeoutMs,
-      healthCheck: {
-        enabled: settings?.healthCheck?.enabled ?? false,
-        intervalMs: settings?.healthCheck?.intervalMs ?? 30_000,
-        timeoutMs: settings?.healthCheck?.timeoutMs ?? 5_000,
-      },
-    },
+    router,
+    groupRouting: resolveGroupRouting(source, router),
     server: {
       port: server?.port ?? 4000,
       host: server?.host || "0.0.0.0",

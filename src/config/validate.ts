@@ -1,6 +1,7 @@
 import type { RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
 import { cacheSettingsProblems } from "../cache/settings.js";
 import { authSettingsProblems } from "../auth/settings.js";
+import { groupSettingsProblems } from "./group-settings.js";
 import type { ProviderRegistry } from "../providers/registry.js";
 
 export type PathSegments = Array<string | number>;
@@ -79,5 +80,6 @@ export function validateRouterConfig(config: RouterConfig, providers: ProviderRe
   });
   problems.push(...cacheSettingsProblems(config));
   problems.push(...authSettingsProblems(config));
+  problems.push(...groupSettingsProblems(config));
   return problems;
 }

@@ -57,6 +57,7 @@ export function eligibleDeployments(query: EligibilityQuery): Eligible[] {
 
 function exclusion(d: ResolvedDeployment, s: DeploymentStats, q: EligibilityQuery): string | "context" | undefined {
   if (s.unhealthy) return "is failing health checks";
+  if (s.drained) return "is drained";
   if (s.cooldownUntilMs > q.nowMs) return `is cooling down until ${new Date(s.cooldownUntilMs).toISOString()}`;
   if (s.tripped && s.trialUntilMs > q.nowMs) return "is half-open with a trial call running";
   if (d.maxParallelRequests !== undefined && s.inFlight >= d.maxParallelRequests) return `has ${s.inFlight} requests in flight (max_parallel_requests ${d.maxParallelRequests})`;

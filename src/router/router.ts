@@ -29,6 +29,8 @@ import type { ProviderAdapter } from "../providers/provider.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import type { Random } from "../util/random.js";
 import { estimatePromptTokens } from "../util/tokens.js";
+import type { AffinityPolicy, GroupRouting, HedgePolicy } from "../config/group-settings.js";
+import { affinityKeyOf, rendezvousPick } from "./affinity.js";
 import { Cooldowns } from "./cooldowns.js";
 import { shown } from "../util/cap.js";
 import { AttemptTimer, RequestDeadline } from "./deadlines.js";
@@ -36,6 +38,8 @@ import { eligibleDeployments, type Eligible } from "./eligibility.js";
 import { fallbackGroups } from "./fallbacks.js";
 import { HealthChecker } from "./health-checker.js";
 import type { RequestObserver } from "../observability/request-observer.js";
+import { anyAtLimitOnly, waitQueuePolicy, WaitQueue, type Ticket } from "./queue.js";
+import { hedgeDelayMs, LatencyWindow, NoHedgeTarget, raceWithHedges, type RacingAttempt } from "./hedging.js";
 import type { RequestContext } from "./request-context.js";
 import { backoffMs, retriesAllowed } from "./retry-policy.js";
 import { MemoryStateStore } from "./state/memory-store.js";
@@ -74,6 +78,16 @@ interface RouteRequest {
   options: RequestOptions | undefined;
   callType: CallType;
   pick: PickRequest;
+  /** The completion, whose stable prefix is the affinity key when options.affinity_key is not set. */
+  completion?: CompletionRequest;
+  /** Gives back what a successful attempt holds when its answer is not used (a hedge that lost: close the stream). */
+  release?: (value: unknown) => void;
+}
+
+/** Who watches a request's attempts (metrics, traces), and which retry within its group an attempt belongs to. */
+interface Observing {
+  observer: RequestObserver | undefined;
+  retry: number;
 }
 
 /** A successful attempt whose answer may still be running (streams): the caller settles it. */
@@ -104,12 +118,12 @@ interface OpenAttempt<T> {
  */
 export class Router {
   readonly store: DeploymentStateStore;
+  private readonly logger: Logger;
   readonly strategy: RoutingStrategy;
   private readonly clock: Clock;
   private readonly random: Random;
   private readonly cooldowns: Cooldowns;
   private readonly healthChecker?: HealthChecker;
-  private readonly logger: Logger;
   /**
    * Picks made by this instance whose `begin` has not reached the store
    * yet. Added to what the store reports, so a burst of concurrent calls
@@ -117,6 +131,14 @@ export class Router {
    * the same "least busy" deployment.
    */
   private readonly pendingBegins = new Map<string, number>();
+  /** Each model group's strategy (model_group_settings.routing_strategy, else router_settings'). */
+  private readonly strategies = new Map<string, RoutingStrategy>();
+  /** Per group and call type: the deployments able to serve it (see capableOf). */
+  private readonly capable = new Map<string, readonly ResolvedDeployment[]>();
+  /** Recent attempt latencies per group and call kind, for hedge.after_latency_percentile. */
+  private readonly latencies = new Map<string, LatencyWindow>();
+  /** Requests waiting for a deployment at its limits (router_settings.wait_queue); undefined when off. */
+  private readonly waitQueue?: WaitQueue;
 
   constructor(
     readonly config: ResolvedConfig,
@@ -126,6 +148,11 @@ export class Router {
     this.random = deps.random ?? Math.random;
     this.store = deps.store ?? new MemoryStateStore(this.clock);
     this.strategy = deps.strategy ?? strategyFor(config.router, this.random);
+    for (const [group, routing] of config.groupRouting) {
+      this.strategies.set(group, deps.strategy ?? (routing.router === config.router ? this.strategy : strategyFor(routing.router, this.random)));
+    }
+    const queuePolicy = waitQueuePolicy(config.source.routerSettings?.waitQueue);
+    if (queuePolicy) this.waitQueue = new WaitQueue(queuePolicy, this.clock);
     this.cooldowns = new Cooldowns(this.store, config.router, this.clock);
     this.logger = deps.logger ?? silentLogger;
     if (config.router.healthCheck.enabled) {
@@ -154,7 +181,7 @@ export class Router {
       latencyPerTokenMs: (this.clock.now() - open.startedMs) / Math.max(1, value.usage?.completionTokens ?? 0),
     });
     open.marks.firstToken = performance.now();
-    return Object.assign(value, routedMeta(open), { costUsd: costOf(open.deployment, value.usage), timings: buildTimings(ctx, open.marks) });
+    return Object.assign(value, routedMeta(open), { costUsd: costOf(open.deployment, value.usage) + unusedAttemptsCostUsd(open.attempts), timings: buildTimings(ctx, open.marks) });
   }
 
   embed(request: EmbeddingRequest, ctx: RequestContext): Promise<EmbeddingResponse> {
@@ -176,7 +203,7 @@ export class Router {
     const open = await this.route(otherRoute(model, options, callType), ctx, call);
     await this.settle(open, { totalTokens: open.value.usage?.totalTokens ?? 0, latencyPerTokenMs: this.clock.now() - open.startedMs });
     return Object.assign(open.value, routedMeta(open), {
-      costUsd: costOf(open.deployment, open.value.usage),
+      costUsd: costOf(open.deployment, open.value.usage) + unusedAttemptsCostUsd(open.attempts),
       timings: buildTimings(ctx, open.marks),
     });
   }
@@ -197,7 +224,9 @@ export class Router {
    * get a final chunk.
    */
   async *stream(request: CompletionRequest, ctx: RequestContext): AsyncGenerator<ModelResponseChunk> {
-    const open = await this.route(completionRoute(request, "stream"), ctx, async (adapter, signal) => {
+    const route = completionRoute(request, "stream");
+    route.release = (value) => void (value as { iterator: AsyncIterator<unknown> }).iterator.return?.();
+    const open = await this.route(route, ctx, async (adapter, signal) => {
       const iterator = adapter.stream!(request, { signal })[Symbol.asyncIterator]();
       return { iterator, first: await iterator.next() };
     });
@@ -228,7 +257,7 @@ export class Router {
           await this.settle(open, { totalTokens, ttftMs });
           settled = true;
           marks.upstreamMs = upstreamBeforeFirstChunk + (performance.now() - firstChunkAt);
-          chunk.costUsd = costOf(deployment, chunk.usage);
+          chunk.costUsd = costOf(deployment, chunk.usage) + unusedAttemptsCostUsd(meta.attempts);
           chunk.timings = buildTimings(ctx, marks);
           chunk.attempts = meta.attempts;
         }
@@ -264,8 +293,14 @@ export class Router {
 
   /** Stops health checks and disconnects shared state. */
   async close(): Promise<void> {
-    this.healthChecker?.stop();
+    this.retire();
     await this.store.close();
+  }
+
+  /** Stops background work but keeps the state store, which a hot reload hands to the next router. */
+  retire(): void {
+    this.healthChecker?.stop();
+    this.waitQueue?.close();
   }
 
   /** The model group chain for a request: the group, then fallbacks chosen by how it failed. */
@@ -317,14 +352,13 @@ export class Router {
     observer: RequestObserver | undefined,
   ): Promise<OpenAttempt<T>> {
     const method = route.callType;
-    const capable = this.config.groups.get(group)!.filter((d) => typeof d.adapter[method] === "function");
+    const capable = this.capableOf(group, method);
     if (capable.length === 0) {
       throw new GatewayError(ErrorKind.INVALID_REQUEST, `model group "${group}" does not support ${CALL_TYPE_LABEL[route.callType]}`, {
         field: "model",
       });
     }
     const tags = route.options?.tags ?? [];
-    const callerShaped = Object.keys(route.options?.providerOptions ?? {}).length > 0;
     const tagged = tags.length === 0 ? capable : capable.filter((d) => tags.every((t) => d.tags.has(t)));
     if (tagged.length === 0) {
       throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no deployment of "${group}" carries all tags [${tags.join(", ")}]`, {
@@ -333,53 +367,24 @@ export class Router {
     }
 
     const failedHere = new Set<string>();
+    const routing = this.groupRouting(group);
+    const preferred = routing.affinity ? this.affinityPick(route, routing.affinity, tagged) : undefined;
     let lastError: GatewayError | undefined;
     for (let retry = 0; ; retry++) {
       let chosen: Eligible;
       try {
-        chosen = await this.choose(group, tagged, route.pick, failedHere);
+        chosen = await this.chooseOrWait(group, tagged, route, deadline, failedHere, preferred);
       } catch (err) {
         throw lastError ?? err; // the attempt's own failure explains more than "none left"
       }
-      const { deployment, trial } = chosen;
-      let lease: Lease;
       try {
-        lease = await this.store.begin(deployment.id);
-      } finally {
-        this.adjustPending(deployment.id, -1);
-      }
-      // The attempt's signal: aborted by its own timeout or by the request's (cancel, deadline, timeout_ms).
-      const timer = new AttemptTimer(this.clock, deadline.signal);
-      const timeoutMs = route.callType === "stream" ? deployment.streamTimeoutMs : deployment.timeoutMs;
-      timer.arm(timeoutMs, `deployment ${deployment.id} did not answer in time`);
-      const signal = timer.signal;
-      const startedMs = this.clock.now();
-      const startedPerf = performance.now();
-      marks.upstreamStart ??= startedPerf;
-      const observed = observer?.attemptStarted({ deploymentId: deployment.id, provider: deployment.provider, modelGroup: group, retry });
-      try {
-        const value = await (observed ? observed.run(() => call(deployment.adapter, signal)) : call(deployment.adapter, signal));
-        timer.cancel();
-        observed?.succeeded();
-        marks.upstreamMs += performance.now() - startedPerf;
-        attempts.push(attemptRecord(deployment, AttemptOutcome.SUCCESS, this.clock.now() - startedMs));
-        return { value, deployment, attempts, signal, timer, lease, trial, callerShaped, startedMs, deadline, marks };
-      } catch (raw) {
-        timer.cancel();
-        marks.upstreamMs += performance.now() - startedPerf;
-        const error = this.attemptError(raw, deadline, timer, deployment);
-        observed?.failed(error);
-        const elapsedMs = this.clock.now() - startedMs;
-        // A deployment that timed out is at least that slow: let latency-based routing know, not just the cooldown count.
-        const timedOut = timer.signal.aborted && !deadline.signal.aborted;
-        await lease.end(timedOut ? (route.pick.streaming ? { totalTokens: 0, ttftMs: elapsedMs } : { totalTokens: 0, latencyPerTokenMs: elapsedMs }) : undefined);
+        if (!routing.hedge) return await this.attempt(chosen, route, deadline, attempts, marks, call, failedHere, { observer, retry });
+        return await this.hedged(chosen, group, tagged, routing.hedge, route, deadline, attempts, marks, call, failedHere, { observer, retry });
+      } catch (error) {
         if (!(error instanceof GatewayError)) throw error; // the caller went away: not the deployment's fault
-        attempts.push(attemptRecord(deployment, AttemptOutcome.FAILURE, elapsedMs, error));
         if (deadline.signal.aborted) throw error;
-        await this.cooldowns.onFailure(deployment.id, error, trial, callerShaped);
-        failedHere.add(deployment.id);
         lastError = error;
-        if (retry >= retriesAllowed(error.kind, this.config.router, route.options?.numRetries)) throw error;
+        if (retry >= retriesAllowed(error.kind, routing.router, route.options?.numRetries)) throw error;
         // Nothing left to retry on (e.g. the only deployment just cooled down): go to fallbacks now, not after a backoff.
         if (!(await this.anyEligible(group, tagged, route.pick))) throw error;
         const delay = backoffMs(retry, error, this.config.router, this.random);
@@ -393,19 +398,166 @@ export class Router {
     }
   }
 
-  /** Filter, then strategy; a half-open pick must win its trial slot or is dropped for this pick. */
-  private async choose(group: string, deployments: readonly ResolvedDeployment[], pick: PickRequest, failedHere: ReadonlySet<string>) {
-    const stats = await this.store.stats(deployments.map((d) => d.id));
+  /**
+   * One attempt on a chosen deployment. A failure is recorded (attempts,
+   * cooldowns, failedHere) before it is thrown. `cancel` aborts a hedged
+   * attempt that lost the race: it is released without counting as a failure.
+   */
+  private async attempt<T>(
+    chosen: Eligible,
+    route: RouteRequest,
+    deadline: RequestDeadline,
+    attempts: Attempt[],
+    marks: TimingMarks,
+    call: (adapter: ProviderAdapter, signal: AbortSignal) => Promise<T>,
+    failedHere: Set<string>,
+    observing: Observing,
+    cancel?: AbortSignal,
+  ): Promise<OpenAttempt<T>> {
+    const { deployment, trial } = chosen;
+    const callerShaped = Object.keys(route.options?.providerOptions ?? {}).length > 0;
+    let lease: Lease;
+    try {
+      lease = await this.store.begin(deployment.id);
+    } finally {
+      this.adjustPending(deployment.id, -1);
+    }
+    if (this.waitQueue) lease = wakingLease(lease, this.waitQueue, deployment.modelGroup);
+    // The attempt's signal: aborted by its own timeout, by the request's (cancel, deadline, timeout_ms), or by losing a hedge race.
+    const timer = new AttemptTimer(this.clock, cancel ? AbortSignal.any([deadline.signal, cancel]) : deadline.signal);
+    const timeoutMs = route.callType === "stream" ? deployment.streamTimeoutMs : deployment.timeoutMs;
+    timer.arm(timeoutMs, `deployment ${deployment.id} did not answer in time`);
+    const signal = timer.signal;
+    const startedMs = this.clock.now();
+    const startedPerf = performance.now();
+    marks.upstreamStart ??= startedPerf;
+    const observed = observing.observer?.attemptStarted({
+      deploymentId: deployment.id,
+      provider: deployment.provider,
+      modelGroup: deployment.modelGroup,
+      retry: observing.retry,
+    });
+    try {
+      const value = await (observed ? observed.run(() => call(deployment.adapter, signal)) : call(deployment.adapter, signal));
+      timer.cancel();
+      observed?.succeeded();
+      marks.upstreamMs += performance.now() - startedPerf;
+      attempts.push(attemptRecord(deployment, AttemptOutcome.SUCCESS, this.clock.now() - startedMs));
+      this.latencyWindow(deployment.modelGroup, route.pick.streaming).add(this.clock.now() - startedMs);
+      return { value, deployment, attempts, signal, timer, lease, trial, callerShaped, startedMs, deadline, marks };
+    } catch (raw) {
+      timer.cancel();
+      if (cancel?.aborted && !deadline.signal.aborted) {
+        await lease.end(); // lost a hedge race: recorded by the race, not a failure of the deployment
+        throw cancel.reason;
+      }
+      marks.upstreamMs += performance.now() - startedPerf;
+      const error = this.attemptError(raw, deadline, timer, deployment);
+      observed?.failed(error);
+      const elapsedMs = this.clock.now() - startedMs;
+      // A deployment that timed out is at least that slow: let latency-based routing know, not just the cooldown count.
+      const timedOut = timer.signal.aborted && !deadline.signal.aborted;
+      await lease.end(timedOut ? (route.pick.streaming ? { totalTokens: 0, ttftMs: elapsedMs } : { totalTokens: 0, latencyPerTokenMs: elapsedMs }) : undefined);
+      if (!(error instanceof GatewayError)) throw error;
+      attempts.push(attemptRecord(deployment, AttemptOutcome.FAILURE, elapsedMs, error));
+      if (deadline.signal.aborted) throw error;
+      await this.cooldowns.onFailure(deployment.id, error, trial, callerShaped);
+      failedHere.add(deployment.id);
+      throw error;
+    }
+  }
+
+  /** The first attempt plus hedges on other deployments of the group (src/router/hedging.ts). */
+  private hedged<T>(
+    first: Eligible,
+    group: string,
+    tagged: readonly ResolvedDeployment[],
+    policy: HedgePolicy,
+    route: RouteRequest,
+    deadline: RequestDeadline,
+    attempts: Attempt[],
+    marks: TimingMarks,
+    call: (adapter: ProviderAdapter, signal: AbortSignal) => Promise<T>,
+    failedHere: Set<string>,
+    observing: Observing,
+  ): Promise<OpenAttempt<T>> {
+    const racing = new Set<string>();
+    type Racer = RacingAttempt<OpenAttempt<T>> & { deployment: ResolvedDeployment; startedMs: number };
+    return raceWithHedges<OpenAttempt<T>>({
+      clock: this.clock,
+      delayMs: hedgeDelayMs(policy, this.latencyWindow(group, route.pick.streaming)),
+      maxHedges: policy.maxHedges,
+      launch: async (isHedge, cancel): Promise<Racer> => {
+        let chosen = first;
+        if (isHedge) {
+          try {
+            chosen = await this.choose(group, tagged, route.pick, failedHere, undefined, racing);
+          } catch {
+            throw new NoHedgeTarget(`no other deployment of "${group}" to hedge on`);
+          }
+        }
+        racing.add(chosen.deployment.id);
+        const startedMs = this.clock.now();
+        return { deployment: chosen.deployment, startedMs, result: this.attempt(chosen, route, deadline, attempts, marks, call, failedHere, observing, cancel) };
+      },
+      onLost: (racer) => {
+        const { deployment, startedMs } = racer as Racer;
+        const record = attemptRecord(deployment, AttemptOutcome.HEDGE_LOST, this.clock.now() - startedMs);
+        // The prompt reached the provider, which bills for it even though the answer is dropped.
+        record.costUsd = route.pick.promptTokens * deployment.inputCostPerToken;
+        attempts.push(record);
+      },
+      discard: (open) => {
+        // Succeeded just after another attempt won: drop its answer, keep its record honest.
+        const record = [...open.attempts].reverse().find((a) => a.deploymentId === open.deployment.id && a.outcome === AttemptOutcome.SUCCESS);
+        if (record) {
+          record.outcome = AttemptOutcome.HEDGE_LOST;
+          record.costUsd = route.pick.promptTokens * open.deployment.inputCostPerToken;
+        }
+        route.release?.(open.value);
+        void open.lease.end();
+      },
+    });
+  }
+
+  /**
+   * Filter, then the affinity choice when it is eligible, else the group's
+   * strategy; a half-open pick must win its trial slot or is dropped for
+   * this pick. `exclude` (hedges) rules deployments out entirely.
+   */
+  private async choose(
+    group: string,
+    deployments: readonly ResolvedDeployment[],
+    pick: PickRequest,
+    failedHere: ReadonlySet<string>,
+    preferred?: ResolvedDeployment,
+    exclude?: ReadonlySet<string>,
+  ) {
+    const stats = await this.store.stats(idsOf(deployments));
     for (const [id, pending] of this.pendingBegins) {
       const s = stats.get(id);
       if (s) stats.set(id, { ...s, inFlight: s.inFlight + pending, rpm: s.rpm + pending });
     }
     let eligible = eligibleDeployments({ group, deployments, stats, nowMs: this.clock.now(), promptTokens: pick.promptTokens });
+    if (exclude && exclude.size > 0) {
+      eligible = eligible.filter((e) => !exclude.has(e.deployment.id));
+      if (eligible.length === 0) throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no other deployment of "${group}" is available`);
+    }
     // Retry elsewhere first: a deployment that just failed this request is the last resort.
-    const fresh = eligible.filter((e) => !failedHere.has(e.deployment.id));
-    if (fresh.length > 0) eligible = fresh;
+    if (failedHere.size > 0) {
+      const fresh = eligible.filter((e) => !failedHere.has(e.deployment.id));
+      if (fresh.length > 0) eligible = fresh;
+    }
+    if (preferred) {
+      const sticky = eligible.find((e) => e.deployment === preferred && !e.trial && !failedHere.has(preferred.id));
+      if (sticky) {
+        this.adjustPending(preferred.id, +1);
+        return sticky;
+      }
+    }
+    const strategy = this.strategies.get(group) ?? this.strategy;
     while (eligible.length > 0) {
-      const deployment = this.strategy.pick(eligible, pick);
+      const deployment = strategy.pick(eligible, pick);
       const chosen = eligible.find((e) => e.deployment === deployment)!;
       this.adjustPending(deployment.id, +1); // synchronously with the pick: see pendingBegins
       if (!chosen.trial) return chosen;
@@ -415,6 +567,85 @@ export class Router {
       eligible = eligible.filter((e) => e !== chosen);
     }
     throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no deployment of "${group}" is available: all are half-open with a trial running`);
+  }
+
+  /**
+   * choose(), but when every deployment that could serve the request is at
+   * a limit that frees with time, wait in the group's queue (wait_queue)
+   * for capacity instead of failing; newcomers queue behind waiters.
+   */
+  private async chooseOrWait(
+    group: string,
+    deployments: readonly ResolvedDeployment[],
+    route: RouteRequest,
+    deadline: RequestDeadline,
+    failedHere: ReadonlySet<string>,
+    preferred: ResolvedDeployment | undefined,
+  ): Promise<Eligible> {
+    const queue = this.waitQueue;
+    if (!queue) return this.choose(group, deployments, route.pick, failedHere, preferred);
+    const priority = route.options?.priority ?? 0;
+    let ticket: Ticket | undefined;
+    const expired = () =>
+      new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `every deployment of "${group}" stayed at its limits for as long as the request could wait`);
+    if (queue.hasWaiters(group)) {
+      ticket = queue.enter(group, priority);
+      await queue.wait(ticket, deadline.signal, deadline.remainingMs(), expired);
+    }
+    for (;;) {
+      try {
+        const chosen = await this.choose(group, deployments, route.pick, failedHere, preferred);
+        if (ticket) queue.served(ticket);
+        return chosen;
+      } catch (err) {
+        const limited =
+          err instanceof GatewayError &&
+          err.kind === ErrorKind.NO_DEPLOYMENT_AVAILABLE &&
+          anyAtLimitOnly(deployments, await this.store.stats(deployments.map((d) => d.id)), this.clock.now());
+        if (!limited) {
+          if (ticket) queue.wakeHead(group); // pass the turn on: this request is leaving the queue
+          throw err;
+        }
+        ticket ??= queue.enter(group, priority);
+        await queue.wait(ticket, deadline.signal, deadline.remainingMs(), () => err);
+      }
+    }
+  }
+
+  /** GetRouterState's view of the wait queues. */
+  waitQueueState() {
+    return this.waitQueue?.state() ?? [];
+  }
+
+  /** The group's deployments whose adapter supports `method`, computed once per group and method (groups can be large). */
+  private capableOf(group: string, method: CallType): readonly ResolvedDeployment[] {
+    const key = `${method}\u0000${group}`;
+    let capable = this.capable.get(key);
+    if (!capable) {
+      capable = this.config.groups.get(group)!.filter((d) => typeof d.adapter[method] === "function");
+      this.capable.set(key, capable);
+    }
+    return capable;
+  }
+
+  private groupRouting(group: string): GroupRouting {
+    return this.config.groupRouting.get(group) ?? { router: this.config.router };
+  }
+
+  /** The deployment rendezvous hashing assigns the request's affinity key to, among those that can serve it. */
+  private affinityPick(route: RouteRequest, policy: AffinityPolicy, deployments: readonly ResolvedDeployment[]): ResolvedDeployment | undefined {
+    const key = affinityKeyOf(route.options, route.completion, policy);
+    return key === undefined ? undefined : rendezvousPick(key, deployments);
+  }
+
+  private latencyWindow(group: string, streaming: boolean): LatencyWindow {
+    const name = streaming ? `${group}\u0000stream` : group;
+    let window = this.latencies.get(name);
+    if (!window) {
+      window = new LatencyWindow();
+      this.latencies.set(name, window);
+    }
+    return window;
   }
 
   private async anyEligible(group: string, deployments: readonly ResolvedDeployment[], pick: PickRequest): Promise<boolean> {
@@ -477,6 +708,7 @@ function completionRoute(request: CompletionRequest, callType: "complete" | "str
     model: request.model,
     options: request.options,
     callType,
+    completion: request,
     pick: {
       streaming: callType === "stream",
       promptTokens: estimatePromptTokens(request),
@@ -496,6 +728,35 @@ function routedMeta(open: OpenAttempt<unknown>) {
     deploymentId: open.deployment.id,
     attempts: open.attempts,
   };
+}
+
+const idLists = new WeakMap<readonly ResolvedDeployment[], readonly string[]>();
+
+/** The ids of a deployment list, computed once per (cached) list instead of on every pick. */
+function idsOf(deployments: readonly ResolvedDeployment[]): readonly string[] {
+  let ids = idLists.get(deployments);
+  if (!ids) {
+    ids = deployments.map((d) => d.id);
+    idLists.set(deployments, ids);
+  }
+  return ids;
+}
+
+/** A lease whose end wakes the head of its group's wait queue: the slot it frees may be what the head waits for. */
+function wakingLease(lease: Lease, queue: WaitQueue, group: string): Lease {
+  return {
+    end: async (sample) => {
+      await lease.end(sample);
+      queue.wakeHead(group);
+    },
+  };
+}
+
+/** Hedges that lost were still sent (and billed): their estimated cost is part of the request's. */
+function unusedAttemptsCostUsd(attempts: readonly Attempt[]): number {
+  let total = 0;
+  for (const attempt of attempts) total += attempt.costUsd;
+  return total;
 }
 
 function attemptRecord(deployment: ResolvedDeployment, outcome: AttemptOutcome, latencyMs: number, error?: GatewayError): Attempt {

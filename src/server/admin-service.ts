@@ -6,7 +6,12 @@ import type {
   GetRouterStateResponse,
   InvalidateCacheRequest,
   InvalidateCacheResponse,
+  ReloadConfigRequest,
+  ReloadConfigResponse,
+  SetDeploymentStateRequest,
+  SetDeploymentStateResponse,
 } from "../../gen/ts/switchyard/v1/admin_pb.js";
+import { ConfigError } from "../config/config-error.js";
 
 /** What the cache admin RPCs reach. */
 export interface AdminCache {
@@ -18,6 +23,8 @@ export interface AdminCache {
 export interface AdminBackends {
   routerState?: (request: GetRouterStateRequest) => Promise<GetRouterStateResponse>;
   cache?: AdminCache;
+  deploymentControl?: (request: SetDeploymentStateRequest) => Promise<SetDeploymentStateResponse>;
+  reloadConfig?: (request: ReloadConfigRequest) => Promise<ReloadConfigResponse>;
   /** Virtual key management (src/auth). */
   keys: Pick<ServiceImpl<typeof AdminService>, "createKey" | "listKeys" | "getKey" | "updateKey" | "revokeKey" | "rotateKey">;
 }
@@ -36,6 +43,20 @@ export function adminService(backends: AdminBackends): ServiceImpl<typeof AdminS
     getCacheStats() {
       if (!backends.cache) throw new ConnectError("caching is not enabled (cache_settings.enabled)", Code.FailedPrecondition);
       return backends.cache.stats();
+    },
+    setDeploymentState(request) {
+      if (!backends.deploymentControl) throw new ConnectError("deployment control is not available", Code.Unimplemented);
+      return backends.deploymentControl(request);
+    },
+    async reloadConfig(request) {
+      if (!backends.reloadConfig) throw new ConnectError("config reload is not available", Code.Unimplemented);
+      try {
+        return await backends.reloadConfig(request);
+      } catch (err) {
+        // The same precise errors validate-config prints; the running config keeps serving.
+        if (err instanceof ConfigError) throw new ConnectError(err.message, Code.InvalidArgument);
+        throw err;
+      }
     },
     ...backends.keys,
   };

@@ -20,6 +20,9 @@ import { ProviderOptionsGuard } from "../providers/owned-fields.js";
 import { decodeErrorCodesGate } from "./decode-error-codes.js";
 import { Router } from "../router/router.js";
 import { routerStateReader } from "../router/router-state.js";
+import { deploymentController } from "../router/deployment-control.js";
+import { LiveRouter } from "../router/live-router.js";
+import { ConfigReloader } from "../config/reload.js";
 import { createStateStore, type DeploymentStateStore } from "../router/state/index.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import { compatHttpRoutes } from "../compat/index.js";
@@ -59,6 +62,12 @@ export interface GatewayOptions {
   observability?: Pick<ObservabilityDeps, "spanExporter" | "random" | "env">;
   /** Overrides server_settings.metrics_port; 0 picks a free port. */
   metricsPort?: number;
+  /** The file `config` came from: ReloadConfig with no text, SIGHUP and the file watch re-read it. */
+  configFile?: string;
+  /** Reload when configFile changes. */
+  watchConfig?: boolean;
+  /** False in a worker thread: a reload there would change one worker's config only (README, "Runtime"). */
+  reloadable?: boolean;
 }
 
 /** After draining, how long connections may take to flush their last bytes before being cut, ms. */
@@ -75,9 +84,11 @@ export class Gateway {
     private readonly server: DualProtocolServer,
     private readonly shutdown: AbortController,
     private readonly logger: Logger,
-    private readonly router: Router,
+    private readonly router: LiveRouter,
     /** Calls by how they ended, beyond what GetRouterState shows. */
     readonly callCounters: Readonly<CallCounters>,
+    /** Hot reload of model_list and router_settings (ReloadConfig, SIGHUP, file watch). */
+    readonly reloader: ConfigReloader,
     /** The response cache, when cache_settings.enabled. */
     readonly cache?: GatewayCache,
     /** Key checks, when auth_settings.master_key is set. */
@@ -106,8 +117,8 @@ export class Gateway {
         await this.server.drain(Math.min(1000, graceMs));
       }
       await this.server.close(FLUSH_MS);
-      await Promise.all(this.config.deployments.map((d) => d.adapter.close?.()));
-      await this.router.close();
+      this.reloader.close();
+      await this.router.close(); // adapters of the current config and of any still retiring, then the router
       await this.cache?.close();
       await this.auth?.store.close();
       await this.observability?.close();
@@ -132,16 +143,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const providers = options.providers ?? builtinProviders();
   const config = resolveConfig(options.config, providers, { clock: options.clock ?? systemClock });
   const clock = options.clock ?? systemClock;
-  const router = new Router(config, { clock, store: options.stateStore ?? createStateStore(config, clock, logger), logger });
+  const router = new LiveRouter(new Router(config, { clock, store: options.stateStore ?? createStateStore(config, clock, logger), logger }));
+  const reloader = new ConfigReloader({ live: router, providers, clock, logger, file: options.configFile });
   const cache = await createGatewayCache(options.config, { clock, logger });
   const auth = createAuthenticator(options.config, config.redis, { clock, logger });
   try {
     await auth?.store.start();
   } catch (err) {
-    await Promise.all([router.close(), cache?.close(), ...config.deployments.map((d) => d.adapter.close?.())]);
+    await Promise.all([router.close(), cache?.close()]);
     throw err;
   }
-  const observability = Observability.create(options.config, config, { logger, clock, store: router.store, ...options.observability });
+  const observability = Observability.create(options.config, config, { logger, clock, store: router.router.store, ...options.observability });
   const health = new HealthStatus();
   const shutdown = new AbortController();
   // connect links every call's signal to this one; thousands of concurrent calls are normal, not a leak.
@@ -155,7 +167,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const adminCache = cache && options.adminCache ? options.adminCache(cache) : cache;
   const routes = (r: ConnectRouter) => {
     r.service(InferenceService, inferenceService(cache ? cache.wrap(router) : router, { guard: new ProviderOptionsGuard(providers), limits: config.server.limits }));
-    r.service(AdminService, adminService({ routerState: routerStateReader(config, router.store, clock), cache: adminCache, keys: keyAdmin(auth) }));
+    r.service(
+      AdminService,
+      adminService({
+        routerState: routerStateReader(() => router.config, router.router.store, clock, () => router.router.waitQueueState()),
+        deploymentControl: deploymentController(() => router.config, router.router.store, clock),
+        reloadConfig:
+          options.reloadable === false
+            ? () => {
+                throw new ConnectError("ReloadConfig needs server_settings.workers: 1; with several workers, restart to apply a new config", Code.FailedPrecondition);
+              }
+            : (request) => reloader.reload(request.configText),
+        cache: adminCache,
+        keys: keyAdmin(auth),
+      }),
+    );
     r.service(Health, healthService(health));
     if (config.server.reflection) {
       r.service(ReflectionV1, reflectionServiceV1(reflection));
@@ -199,5 +225,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   health.set("", ServingStatus.SERVING);
   for (const service of services) health.set(service.typeName, ServingStatus.SERVING);
   logger.info({ port, modelGroups: [...config.groups.keys()] }, "switchyard listening");
-  return new Gateway(port, config, health, server, shutdown, logger, router, callCounters, cache, auth, observability, metricsPort);
+  if (options.watchConfig) reloader.watchFile();
+  return new Gateway(port, config, health, server, shutdown, logger, router, callCounters, reloader, cache, auth, observability, metricsPort);
 }

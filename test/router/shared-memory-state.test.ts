@@ -62,6 +62,16 @@ describe("shared-memory deployment state store (worker threads)", () => {
     expect(w0.statsOf("b/0").unhealthy).toBe(false);
   });
 
+  it("shares an operator's drain (SetDeploymentState) with every worker", async () => {
+    const { w0, w1 } = twoWorkers();
+    expect(w1.statsOf("a/0").drained).toBe(false);
+    await w0.setDrained("a/0", true);
+    expect(w1.statsOf("a/0").drained).toBe(true);
+    expect(w1.statsOf("b/0").drained).toBe(false);
+    await w1.setDrained("a/0", false);
+    expect(w0.statsOf("a/0").drained).toBe(false);
+  });
+
   it("forgets a dead worker's in-flight requests and only those", async () => {
     const { w0, w1, memory } = twoWorkers();
     await w0.begin("a/0");

@@ -37,6 +37,8 @@ const FLAGGED_WORDS: Record<string, string[]> = { violence: ["kill", "attack"], 
 export class MockProvider implements ProviderAdapter {
   private readonly params: MockParams;
   private readonly dice: Random;
+  /** Separate from the failure dice, so turning on slow calls leaves failure sequences unchanged. */
+  private readonly slowDice: Random;
   private calls = 0;
 
   constructor(
@@ -45,6 +47,7 @@ export class MockProvider implements ProviderAdapter {
   ) {
     this.params = deployment.params?.mock ?? ({} as MockParams);
     this.dice = seededRandom(Number(this.params.seed ?? 0n) || hashSeed(deployment.modelName + deployment.id));
+    this.slowDice = seededRandom((Number(this.params.seed ?? 0n) || hashSeed(deployment.modelName + deployment.id)) ^ 0x5bd1e995);
   }
 
   private get model(): string {
@@ -53,7 +56,8 @@ export class MockProvider implements ProviderAdapter {
 
   /** Waits the configured latency, then fails if the dice say so. */
   private async beforeAnswer(ctx: CallContext): Promise<void> {
-    await this.clock.sleep(this.params.latencyMs ?? 0, ctx.signal);
+    const slow = (this.params.slowRate ?? 0) > 0 && this.slowDice() < this.params.slowRate!;
+    await this.clock.sleep(slow ? (this.params.slowLatencyMs ?? 0) : (this.params.latencyMs ?? 0), ctx.signal);
     if (++this.calls <= (this.params.failFirstCalls ?? 0)) throw injectedFailure(this.params.failureKind);
     const rate = this.params.failureRate ?? 0;
     if (rate > 0 && this.dice() < rate) throw injectedFailure(this.params.failureKind);

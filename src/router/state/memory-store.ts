@@ -24,6 +24,7 @@ interface LocalState {
   failures: number;
   lastError: string;
   unhealthy: boolean;
+  drained: boolean;
 }
 
 /** Deployment state of this process only: the default, and the Redis store's fallback. */
@@ -39,13 +40,17 @@ export class MemoryStateStore implements DeploymentStateStore {
   }
 
   async stats(ids: readonly string[]): Promise<Map<string, DeploymentStats>> {
-    return new Map(ids.map((id) => [id, this.statsOf(id)]));
+    // One clock read per call, not several per deployment: groups can have a thousand deployments.
+    const now = this.clock.now();
+    const out = new Map<string, DeploymentStats>();
+    for (const id of ids) out.set(id, this.statsOf(id, now));
+    return out;
   }
 
-  statsOf(id: string): DeploymentStats {
+  statsOf(id: string, now = this.clock.now()): DeploymentStats {
     const state = this.states.get(id);
     if (!state) return idleStats();
-    this.rollWindows(state);
+    this.rollWindows(state, now);
     return {
       inFlight: state.inFlight,
       rpm: state.rpm,
@@ -54,10 +59,11 @@ export class MemoryStateStore implements DeploymentStateStore {
       ttftMs: state.ttftMs,
       cooldownUntilMs: state.cooldownUntilMs,
       tripped: state.tripped,
-      trialUntilMs: state.trialUntilMs > this.clock.now() ? state.trialUntilMs : 0,
+      trialUntilMs: state.trialUntilMs > now ? state.trialUntilMs : 0,
       recentFailures: state.failures,
       lastError: state.lastError,
       unhealthy: state.unhealthy,
+      drained: state.drained,
     };
   }
 
@@ -124,6 +130,10 @@ export class MemoryStateStore implements DeploymentStateStore {
     if (!healthy) state.lastError = lastError;
   }
 
+  async setDrained(id: string, drained: boolean): Promise<void> {
+    this.state(id).drained = drained;
+  }
+
   async close(): Promise<void> {}
 
   private state(id: string): LocalState {
@@ -141,6 +151,7 @@ export class MemoryStateStore implements DeploymentStateStore {
         failures: 0,
         lastError: "",
         unhealthy: false,
+        drained: false,
       };
       this.states.set(id, state);
     }
@@ -148,14 +159,14 @@ export class MemoryStateStore implements DeploymentStateStore {
     return state;
   }
 
-  private rollWindows(state: LocalState): void {
-    const minute = this.minute();
+  private rollWindows(state: LocalState, now = this.clock.now()): void {
+    const minute = Math.floor(now / MINUTE_MS);
     if (state.minute !== minute) {
       state.minute = minute;
       state.rpm = 0;
       state.tpm = 0;
     }
-    if (state.failureWindowEndsMs !== 0 && this.clock.now() >= state.failureWindowEndsMs) {
+    if (state.failureWindowEndsMs !== 0 && now >= state.failureWindowEndsMs) {
       state.failures = 0;
       state.failureWindowEndsMs = 0;
     }

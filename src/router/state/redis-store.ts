@@ -205,6 +205,7 @@ export class RedisStateStore implements DeploymentStateStore {
         recentFailures: num(hash.fail_window_ends) > now ? num(hash.fails) : 0,
         lastError: hash.last_error ?? "",
         unhealthy: hash.unhealthy === "1",
+        drained: hash.drained === "1",
       });
     });
     return out;
@@ -276,6 +277,11 @@ export class RedisStateStore implements DeploymentStateStore {
     await this.shared_(() =>
       this.redis.hset(this.key(id), healthy ? { unhealthy: 0 } : { unhealthy: 1, last_error: lastError }),
     );
+  }
+
+  async setDrained(id: string, drained: boolean): Promise<void> {
+    await this.local.setDrained(id, drained);
+    await this.shared_(() => this.redis.hset(this.key(id), { drained: drained ? 1 : 0 }));
   }
 
   async close(): Promise<void> {

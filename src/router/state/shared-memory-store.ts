@@ -11,7 +11,8 @@ const TRIPPED = 4;
 const FAILURES = 5;
 const UNHEALTHY = 6;
 const ERROR_LENGTH = 7;
-const INT_FIELDS = 8;
+const DRAINED = 8;
+const INT_FIELDS = 9;
 // Float64 fields (epoch ms and moving averages; NaN = no sample yet).
 const LATENCY_PER_TOKEN = 0;
 const TTFT = 1;
@@ -128,6 +129,7 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
         recentFailures: this.ints[int + FAILURES]!,
         lastError: this.readError(i, int),
         unhealthy: this.ints[int + UNHEALTHY] === 1,
+        drained: this.ints[int + DRAINED] === 1,
       };
     });
   }
@@ -215,6 +217,12 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
       this.ints[int + UNHEALTHY] = healthy ? 0 : 1;
       if (!healthy) this.writeError(i, int, lastError);
     });
+  }
+
+  async setDrained(id: string, drained: boolean): Promise<void> {
+    const i = this.index.get(id);
+    if (i === undefined) return this.local.setDrained(id, drained);
+    Atomics.store(this.ints, i * this.stride + DRAINED, drained ? 1 : 0);
   }
 
   async close(): Promise<void> {}

@@ -30,6 +30,8 @@ export interface DeploymentStats {
   lastError: string;
   /** Failing active health checks. */
   unhealthy: boolean;
+  /** Drained by an operator (AdminService.SetDeploymentState): no new requests. */
+  drained?: boolean;
 }
 
 /** What one successful call adds to a deployment's stats. */
@@ -65,6 +67,8 @@ export interface DeploymentStateStore {
   recover(id: string): Promise<void>;
   /** Result of an active health check. */
   setHealth(id: string, healthy: boolean, lastError: string): Promise<void>;
+  /** An operator drains (true) or resumes (false) the deployment; drained ones take no new requests. */
+  setDrained(id: string, drained: boolean): Promise<void>;
   close(): Promise<void>;
 }
 

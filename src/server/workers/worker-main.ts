@@ -32,6 +32,7 @@ try {
     host: data.host,
     logger,
     reusePort: true,
+    reloadable: false,
     stateStore: data.stateMemory ? new SharedMemoryStateStore(data.stateMemory, data.slot, systemClock) : undefined,
     // Memory cache layers are per worker: the cache admin RPCs reach every sibling.
     adminCache: (cache) => (siblingCache = new SiblingCache(cache, data.cacheChannel, data.slot, data.workers, logger)),

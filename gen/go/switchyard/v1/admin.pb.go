@@ -83,6 +83,65 @@ func (DeploymentHealth) EnumDescriptor() ([]byte, []int) {
 	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{0}
 }
 
+type DeploymentAction int32
+
+const (
+	DeploymentAction_DEPLOYMENT_ACTION_UNSPECIFIED DeploymentAction = 0
+	// No new requests; requests in flight finish.
+	DeploymentAction_DEPLOYMENT_ACTION_DRAIN DeploymentAction = 1
+	// Undo DRAIN.
+	DeploymentAction_DEPLOYMENT_ACTION_RESUME DeploymentAction = 2
+	// End a cooldown (and half-open state) now.
+	DeploymentAction_DEPLOYMENT_ACTION_CLEAR_COOLDOWN DeploymentAction = 3
+	// Cool the deployment down for cooldown_ms.
+	DeploymentAction_DEPLOYMENT_ACTION_FORCE_COOLDOWN DeploymentAction = 4
+)
+
+// Enum value maps for DeploymentAction.
+var (
+	DeploymentAction_name = map[int32]string{
+		0: "DEPLOYMENT_ACTION_UNSPECIFIED",
+		1: "DEPLOYMENT_ACTION_DRAIN",
+		2: "DEPLOYMENT_ACTION_RESUME",
+		3: "DEPLOYMENT_ACTION_CLEAR_COOLDOWN",
+		4: "DEPLOYMENT_ACTION_FORCE_COOLDOWN",
+	}
+	DeploymentAction_value = map[string]int32{
+		"DEPLOYMENT_ACTION_UNSPECIFIED":    0,
+		"DEPLOYMENT_ACTION_DRAIN":          1,
+		"DEPLOYMENT_ACTION_RESUME":         2,
+		"DEPLOYMENT_ACTION_CLEAR_COOLDOWN": 3,
+		"DEPLOYMENT_ACTION_FORCE_COOLDOWN": 4,
+	}
+)
+
+func (x DeploymentAction) Enum() *DeploymentAction {
+	p := new(DeploymentAction)
+	*p = x
+	return p
+}
+
+func (x DeploymentAction) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (DeploymentAction) Descriptor() protoreflect.EnumDescriptor {
+	return file_switchyard_v1_admin_proto_enumTypes[1].Descriptor()
+}
+
+func (DeploymentAction) Type() protoreflect.EnumType {
+	return &file_switchyard_v1_admin_proto_enumTypes[1]
+}
+
+func (x DeploymentAction) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use DeploymentAction.Descriptor instead.
+func (DeploymentAction) EnumDescriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{1}
+}
+
 type GetRouterStateRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only this model group; empty means all.
@@ -133,8 +192,11 @@ type GetRouterStateResponse struct {
 	Deployments []*DeploymentState     `protobuf:"bytes,1,rep,name=deployments,proto3" json:"deployments,omitempty"`
 	// Whether shared state in Redis is reachable; false means local-only state.
 	SharedStateAvailable bool `protobuf:"varint,2,opt,name=shared_state_available,json=sharedStateAvailable,proto3" json:"shared_state_available,omitempty"`
-	unknownFields        protoimpl.UnknownFields
-	sizeCache            protoimpl.SizeCache
+	// Wait queues at the limits (router_settings.wait_queue), one per model
+	// group that has had a request wait, as this gateway instance sees them.
+	WaitQueues    []*WaitQueueState `protobuf:"bytes,70,rep,name=wait_queues,json=waitQueues,proto3" json:"wait_queues,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetRouterStateResponse) Reset() {
@@ -181,6 +243,110 @@ func (x *GetRouterStateResponse) GetSharedStateAvailable() bool {
 	return false
 }
 
+func (x *GetRouterStateResponse) GetWaitQueues() []*WaitQueueState {
+	if x != nil {
+		return x.WaitQueues
+	}
+	return nil
+}
+
+type WaitQueueState struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ModelGroup string                 `protobuf:"bytes,1,opt,name=model_group,json=modelGroup,proto3" json:"model_group,omitempty"`
+	// Requests waiting now.
+	Depth uint32 `protobuf:"varint,2,opt,name=depth,proto3" json:"depth,omitempty"`
+	// Requests that waited and then got a deployment.
+	Served uint64 `protobuf:"varint,3,opt,name=served,proto3" json:"served,omitempty"`
+	// Requests refused because the queue was full.
+	Rejected uint64 `protobuf:"varint,4,opt,name=rejected,proto3" json:"rejected,omitempty"`
+	// Requests whose deadline (or max_wait_ms) passed while waiting.
+	Expired uint64 `protobuf:"varint,5,opt,name=expired,proto3" json:"expired,omitempty"`
+	// Mean and longest wait of served requests, ms.
+	MeanWaitMs    float64 `protobuf:"fixed64,6,opt,name=mean_wait_ms,json=meanWaitMs,proto3" json:"mean_wait_ms,omitempty"`
+	MaxWaitMs     float64 `protobuf:"fixed64,7,opt,name=max_wait_ms,json=maxWaitMs,proto3" json:"max_wait_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WaitQueueState) Reset() {
+	*x = WaitQueueState{}
+	mi := &file_switchyard_v1_admin_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WaitQueueState) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WaitQueueState) ProtoMessage() {}
+
+func (x *WaitQueueState) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_admin_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WaitQueueState.ProtoReflect.Descriptor instead.
+func (*WaitQueueState) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *WaitQueueState) GetModelGroup() string {
+	if x != nil {
+		return x.ModelGroup
+	}
+	return ""
+}
+
+func (x *WaitQueueState) GetDepth() uint32 {
+	if x != nil {
+		return x.Depth
+	}
+	return 0
+}
+
+func (x *WaitQueueState) GetServed() uint64 {
+	if x != nil {
+		return x.Served
+	}
+	return 0
+}
+
+func (x *WaitQueueState) GetRejected() uint64 {
+	if x != nil {
+		return x.Rejected
+	}
+	return 0
+}
+
+func (x *WaitQueueState) GetExpired() uint64 {
+	if x != nil {
+		return x.Expired
+	}
+	return 0
+}
+
+func (x *WaitQueueState) GetMeanWaitMs() float64 {
+	if x != nil {
+		return x.MeanWaitMs
+	}
+	return 0
+}
+
+func (x *WaitQueueState) GetMaxWaitMs() float64 {
+	if x != nil {
+		return x.MaxWaitMs
+	}
+	return 0
+}
+
 type DeploymentState struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	DeploymentId string                 `protobuf:"bytes,1,opt,name=deployment_id,json=deploymentId,proto3" json:"deployment_id,omitempty"`
@@ -200,14 +366,16 @@ type DeploymentState struct {
 	// Failures in the current failure window.
 	RecentFailures uint32 `protobuf:"varint,10,opt,name=recent_failures,json=recentFailures,proto3" json:"recent_failures,omitempty"`
 	// Last failure's kind name and message, when any.
-	LastError     string `protobuf:"bytes,11,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	LastError string `protobuf:"bytes,11,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	// Drained by SetDeploymentState: takes no new requests.
+	Drained       bool `protobuf:"varint,70,opt,name=drained,proto3" json:"drained,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DeploymentState) Reset() {
 	*x = DeploymentState{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[2]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -219,7 +387,7 @@ func (x *DeploymentState) String() string {
 func (*DeploymentState) ProtoMessage() {}
 
 func (x *DeploymentState) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[2]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -232,7 +400,7 @@ func (x *DeploymentState) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeploymentState.ProtoReflect.Descriptor instead.
 func (*DeploymentState) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{2}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *DeploymentState) GetDeploymentId() string {
@@ -312,6 +480,13 @@ func (x *DeploymentState) GetLastError() string {
 	return ""
 }
 
+func (x *DeploymentState) GetDrained() bool {
+	if x != nil {
+		return x.Drained
+	}
+	return false
+}
+
 type InvalidateCacheRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Types that are valid to be assigned to Target:
@@ -325,7 +500,7 @@ type InvalidateCacheRequest struct {
 
 func (x *InvalidateCacheRequest) Reset() {
 	*x = InvalidateCacheRequest{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[3]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -337,7 +512,7 @@ func (x *InvalidateCacheRequest) String() string {
 func (*InvalidateCacheRequest) ProtoMessage() {}
 
 func (x *InvalidateCacheRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[3]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -350,7 +525,7 @@ func (x *InvalidateCacheRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvalidateCacheRequest.ProtoReflect.Descriptor instead.
 func (*InvalidateCacheRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{3}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *InvalidateCacheRequest) GetTarget() isInvalidateCacheRequest_Target {
@@ -406,7 +581,7 @@ type InvalidateCacheResponse struct {
 
 func (x *InvalidateCacheResponse) Reset() {
 	*x = InvalidateCacheResponse{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[4]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -418,7 +593,7 @@ func (x *InvalidateCacheResponse) String() string {
 func (*InvalidateCacheResponse) ProtoMessage() {}
 
 func (x *InvalidateCacheResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[4]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -431,7 +606,7 @@ func (x *InvalidateCacheResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use InvalidateCacheResponse.ProtoReflect.Descriptor instead.
 func (*InvalidateCacheResponse) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{4}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *InvalidateCacheResponse) GetDeleted() uint64 {
@@ -449,7 +624,7 @@ type GetCacheStatsRequest struct {
 
 func (x *GetCacheStatsRequest) Reset() {
 	*x = GetCacheStatsRequest{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[5]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -461,7 +636,7 @@ func (x *GetCacheStatsRequest) String() string {
 func (*GetCacheStatsRequest) ProtoMessage() {}
 
 func (x *GetCacheStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[5]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -474,7 +649,7 @@ func (x *GetCacheStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCacheStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetCacheStatsRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{5}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{6}
 }
 
 type GetCacheStatsResponse struct {
@@ -486,7 +661,7 @@ type GetCacheStatsResponse struct {
 
 func (x *GetCacheStatsResponse) Reset() {
 	*x = GetCacheStatsResponse{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[6]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -498,7 +673,7 @@ func (x *GetCacheStatsResponse) String() string {
 func (*GetCacheStatsResponse) ProtoMessage() {}
 
 func (x *GetCacheStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[6]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -511,7 +686,7 @@ func (x *GetCacheStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetCacheStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetCacheStatsResponse) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{6}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetCacheStatsResponse) GetLayers() []*CacheLayerStats {
@@ -540,7 +715,7 @@ type CacheLayerStats struct {
 
 func (x *CacheLayerStats) Reset() {
 	*x = CacheLayerStats{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[7]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -552,7 +727,7 @@ func (x *CacheLayerStats) String() string {
 func (*CacheLayerStats) ProtoMessage() {}
 
 func (x *CacheLayerStats) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[7]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -565,7 +740,7 @@ func (x *CacheLayerStats) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CacheLayerStats.ProtoReflect.Descriptor instead.
 func (*CacheLayerStats) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{7}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *CacheLayerStats) GetLayer() string {
@@ -649,7 +824,7 @@ type CreateKeyRequest struct {
 
 func (x *CreateKeyRequest) Reset() {
 	*x = CreateKeyRequest{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[8]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -661,7 +836,7 @@ func (x *CreateKeyRequest) String() string {
 func (*CreateKeyRequest) ProtoMessage() {}
 
 func (x *CreateKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[8]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -674,7 +849,7 @@ func (x *CreateKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateKeyRequest.ProtoReflect.Descriptor instead.
 func (*CreateKeyRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{8}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *CreateKeyRequest) GetAlias() string {
@@ -745,7 +920,7 @@ type CreateKeyResponse struct {
 
 func (x *CreateKeyResponse) Reset() {
 	*x = CreateKeyResponse{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[9]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -757,7 +932,7 @@ func (x *CreateKeyResponse) String() string {
 func (*CreateKeyResponse) ProtoMessage() {}
 
 func (x *CreateKeyResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[9]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -770,7 +945,7 @@ func (x *CreateKeyResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateKeyResponse.ProtoReflect.Descriptor instead.
 func (*CreateKeyResponse) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{9}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *CreateKeyResponse) GetKey() string {
@@ -819,7 +994,7 @@ type KeyInfo struct {
 
 func (x *KeyInfo) Reset() {
 	*x = KeyInfo{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[10]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -831,7 +1006,7 @@ func (x *KeyInfo) String() string {
 func (*KeyInfo) ProtoMessage() {}
 
 func (x *KeyInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[10]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -844,7 +1019,7 @@ func (x *KeyInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyInfo.ProtoReflect.Descriptor instead.
 func (*KeyInfo) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{10}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *KeyInfo) GetKeyId() string {
@@ -953,7 +1128,7 @@ type ListKeysRequest struct {
 
 func (x *ListKeysRequest) Reset() {
 	*x = ListKeysRequest{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[11]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -965,7 +1140,7 @@ func (x *ListKeysRequest) String() string {
 func (*ListKeysRequest) ProtoMessage() {}
 
 func (x *ListKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[11]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -978,7 +1153,7 @@ func (x *ListKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKeysRequest.ProtoReflect.Descriptor instead.
 func (*ListKeysRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{11}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{12}
 }
 
 type ListKeysResponse struct {
@@ -990,7 +1165,7 @@ type ListKeysResponse struct {
 
 func (x *ListKeysResponse) Reset() {
 	*x = ListKeysResponse{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[12]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1002,7 +1177,7 @@ func (x *ListKeysResponse) String() string {
 func (*ListKeysResponse) ProtoMessage() {}
 
 func (x *ListKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[12]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1015,7 +1190,7 @@ func (x *ListKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListKeysResponse.ProtoReflect.Descriptor instead.
 func (*ListKeysResponse) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ListKeysResponse) GetKeys() []*KeyInfo {
@@ -1034,7 +1209,7 @@ type GetKeyRequest struct {
 
 func (x *GetKeyRequest) Reset() {
 	*x = GetKeyRequest{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[13]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1046,7 +1221,7 @@ func (x *GetKeyRequest) String() string {
 func (*GetKeyRequest) ProtoMessage() {}
 
 func (x *GetKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[13]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1059,7 +1234,7 @@ func (x *GetKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetKeyRequest.ProtoReflect.Descriptor instead.
 func (*GetKeyRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetKeyRequest) GetKeyId() string {
@@ -1090,7 +1265,7 @@ type UpdateKeyRequest struct {
 
 func (x *UpdateKeyRequest) Reset() {
 	*x = UpdateKeyRequest{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[14]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1102,7 +1277,7 @@ func (x *UpdateKeyRequest) String() string {
 func (*UpdateKeyRequest) ProtoMessage() {}
 
 func (x *UpdateKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[14]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1115,7 +1290,7 @@ func (x *UpdateKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateKeyRequest.ProtoReflect.Descriptor instead.
 func (*UpdateKeyRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{14}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *UpdateKeyRequest) GetKeyId() string {
@@ -1204,7 +1379,7 @@ type RevokeKeyRequest struct {
 
 func (x *RevokeKeyRequest) Reset() {
 	*x = RevokeKeyRequest{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[15]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1216,7 +1391,7 @@ func (x *RevokeKeyRequest) String() string {
 func (*RevokeKeyRequest) ProtoMessage() {}
 
 func (x *RevokeKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[15]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1229,7 +1404,7 @@ func (x *RevokeKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeKeyRequest.ProtoReflect.Descriptor instead.
 func (*RevokeKeyRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{15}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RevokeKeyRequest) GetKeyId() string {
@@ -1248,7 +1423,7 @@ type RotateKeyRequest struct {
 
 func (x *RotateKeyRequest) Reset() {
 	*x = RotateKeyRequest{}
-	mi := &file_switchyard_v1_admin_proto_msgTypes[16]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1260,7 +1435,7 @@ func (x *RotateKeyRequest) String() string {
 func (*RotateKeyRequest) ProtoMessage() {}
 
 func (x *RotateKeyRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_admin_proto_msgTypes[16]
+	mi := &file_switchyard_v1_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1273,7 +1448,7 @@ func (x *RotateKeyRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RotateKeyRequest.ProtoReflect.Descriptor instead.
 func (*RotateKeyRequest) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *RotateKeyRequest) GetKeyId() string {
@@ -1283,6 +1458,220 @@ func (x *RotateKeyRequest) GetKeyId() string {
 	return ""
 }
 
+type SetDeploymentStateRequest struct {
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	DeploymentId string                 `protobuf:"bytes,1,opt,name=deployment_id,json=deploymentId,proto3" json:"deployment_id,omitempty"`
+	Action       DeploymentAction       `protobuf:"varint,2,opt,name=action,proto3,enum=switchyard.v1.DeploymentAction" json:"action,omitempty"`
+	// FORCE_COOLDOWN: how long, ms; default router_settings.cooldown_time_ms.
+	CooldownMs    *uint32 `protobuf:"varint,3,opt,name=cooldown_ms,json=cooldownMs,proto3,oneof" json:"cooldown_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetDeploymentStateRequest) Reset() {
+	*x = SetDeploymentStateRequest{}
+	mi := &file_switchyard_v1_admin_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetDeploymentStateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetDeploymentStateRequest) ProtoMessage() {}
+
+func (x *SetDeploymentStateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_admin_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetDeploymentStateRequest.ProtoReflect.Descriptor instead.
+func (*SetDeploymentStateRequest) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *SetDeploymentStateRequest) GetDeploymentId() string {
+	if x != nil {
+		return x.DeploymentId
+	}
+	return ""
+}
+
+func (x *SetDeploymentStateRequest) GetAction() DeploymentAction {
+	if x != nil {
+		return x.Action
+	}
+	return DeploymentAction_DEPLOYMENT_ACTION_UNSPECIFIED
+}
+
+func (x *SetDeploymentStateRequest) GetCooldownMs() uint32 {
+	if x != nil && x.CooldownMs != nil {
+		return *x.CooldownMs
+	}
+	return 0
+}
+
+type SetDeploymentStateResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The deployment's state after the change.
+	Deployment    *DeploymentState `protobuf:"bytes,1,opt,name=deployment,proto3" json:"deployment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetDeploymentStateResponse) Reset() {
+	*x = SetDeploymentStateResponse{}
+	mi := &file_switchyard_v1_admin_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetDeploymentStateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetDeploymentStateResponse) ProtoMessage() {}
+
+func (x *SetDeploymentStateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_admin_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetDeploymentStateResponse.ProtoReflect.Descriptor instead.
+func (*SetDeploymentStateResponse) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *SetDeploymentStateResponse) GetDeployment() *DeploymentState {
+	if x != nil {
+		return x.Deployment
+	}
+	return nil
+}
+
+type ReloadConfigRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Config text (YAML or JSON); empty re-reads the gateway's config file.
+	ConfigText    string `protobuf:"bytes,1,opt,name=config_text,json=configText,proto3" json:"config_text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReloadConfigRequest) Reset() {
+	*x = ReloadConfigRequest{}
+	mi := &file_switchyard_v1_admin_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReloadConfigRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReloadConfigRequest) ProtoMessage() {}
+
+func (x *ReloadConfigRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_admin_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReloadConfigRequest.ProtoReflect.Descriptor instead.
+func (*ReloadConfigRequest) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ReloadConfigRequest) GetConfigText() string {
+	if x != nil {
+		return x.ConfigText
+	}
+	return ""
+}
+
+type ReloadConfigResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Deployment ids in the new config that were not in the old one.
+	AddedDeployments []string `protobuf:"bytes,1,rep,name=added_deployments,json=addedDeployments,proto3" json:"added_deployments,omitempty"`
+	// Deployment ids no longer configured; their adapters close once their in-flight requests end.
+	RemovedDeployments []string `protobuf:"bytes,2,rep,name=removed_deployments,json=removedDeployments,proto3" json:"removed_deployments,omitempty"`
+	// Deployment ids in both, whose state (health, usage, latency) carries over.
+	KeptDeployments []string `protobuf:"bytes,3,rep,name=kept_deployments,json=keptDeployments,proto3" json:"kept_deployments,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ReloadConfigResponse) Reset() {
+	*x = ReloadConfigResponse{}
+	mi := &file_switchyard_v1_admin_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReloadConfigResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReloadConfigResponse) ProtoMessage() {}
+
+func (x *ReloadConfigResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_admin_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReloadConfigResponse.ProtoReflect.Descriptor instead.
+func (*ReloadConfigResponse) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_admin_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ReloadConfigResponse) GetAddedDeployments() []string {
+	if x != nil {
+		return x.AddedDeployments
+	}
+	return nil
+}
+
+func (x *ReloadConfigResponse) GetRemovedDeployments() []string {
+	if x != nil {
+		return x.RemovedDeployments
+	}
+	return nil
+}
+
+func (x *ReloadConfigResponse) GetKeptDeployments() []string {
+	if x != nil {
+		return x.KeptDeployments
+	}
+	return nil
+}
+
 var File_switchyard_v1_admin_proto protoreflect.FileDescriptor
 
 const file_switchyard_v1_admin_proto_rawDesc = "" +
@@ -1290,10 +1679,22 @@ const file_switchyard_v1_admin_proto_rawDesc = "" +
 	"\x19switchyard/v1/admin.proto\x12\rswitchyard.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"8\n" +
 	"\x15GetRouterStateRequest\x12\x1f\n" +
 	"\vmodel_group\x18\x01 \x01(\tR\n" +
-	"modelGroup\"\x90\x01\n" +
+	"modelGroup\"\xd0\x01\n" +
 	"\x16GetRouterStateResponse\x12@\n" +
 	"\vdeployments\x18\x01 \x03(\v2\x1e.switchyard.v1.DeploymentStateR\vdeployments\x124\n" +
-	"\x16shared_state_available\x18\x02 \x01(\bR\x14sharedStateAvailable\"\xb5\x03\n" +
+	"\x16shared_state_available\x18\x02 \x01(\bR\x14sharedStateAvailable\x12>\n" +
+	"\vwait_queues\x18F \x03(\v2\x1d.switchyard.v1.WaitQueueStateR\n" +
+	"waitQueues\"\xd7\x01\n" +
+	"\x0eWaitQueueState\x12\x1f\n" +
+	"\vmodel_group\x18\x01 \x01(\tR\n" +
+	"modelGroup\x12\x14\n" +
+	"\x05depth\x18\x02 \x01(\rR\x05depth\x12\x16\n" +
+	"\x06served\x18\x03 \x01(\x04R\x06served\x12\x1a\n" +
+	"\brejected\x18\x04 \x01(\x04R\brejected\x12\x18\n" +
+	"\aexpired\x18\x05 \x01(\x04R\aexpired\x12 \n" +
+	"\fmean_wait_ms\x18\x06 \x01(\x01R\n" +
+	"meanWaitMs\x12\x1e\n" +
+	"\vmax_wait_ms\x18\a \x01(\x01R\tmaxWaitMs\"\xcf\x03\n" +
 	"\x0fDeploymentState\x12#\n" +
 	"\rdeployment_id\x18\x01 \x01(\tR\fdeploymentId\x12\x1f\n" +
 	"\vmodel_group\x18\x02 \x01(\tR\n" +
@@ -1311,7 +1712,8 @@ const file_switchyard_v1_admin_proto_rawDesc = "" +
 	"\x0frecent_failures\x18\n" +
 	" \x01(\rR\x0erecentFailures\x12\x1d\n" +
 	"\n" +
-	"last_error\x18\v \x01(\tR\tlastError\"V\n" +
+	"last_error\x18\v \x01(\tR\tlastError\x12\x18\n" +
+	"\adrained\x18F \x01(\bR\adrained\"V\n" +
 	"\x16InvalidateCacheRequest\x12\x12\n" +
 	"\x03key\x18\x01 \x01(\tH\x00R\x03key\x12\x1e\n" +
 	"\tnamespace\x18\x02 \x01(\tH\x00R\tnamespaceB\b\n" +
@@ -1399,13 +1801,36 @@ const file_switchyard_v1_admin_proto_rawDesc = "" +
 	"\x10RevokeKeyRequest\x12\x15\n" +
 	"\x06key_id\x18\x01 \x01(\tR\x05keyId\")\n" +
 	"\x10RotateKeyRequest\x12\x15\n" +
-	"\x06key_id\x18\x01 \x01(\tR\x05keyId*\xb6\x01\n" +
+	"\x06key_id\x18\x01 \x01(\tR\x05keyId\"\xaf\x01\n" +
+	"\x19SetDeploymentStateRequest\x12#\n" +
+	"\rdeployment_id\x18\x01 \x01(\tR\fdeploymentId\x127\n" +
+	"\x06action\x18\x02 \x01(\x0e2\x1f.switchyard.v1.DeploymentActionR\x06action\x12$\n" +
+	"\vcooldown_ms\x18\x03 \x01(\rH\x00R\n" +
+	"cooldownMs\x88\x01\x01B\x0e\n" +
+	"\f_cooldown_ms\"\\\n" +
+	"\x1aSetDeploymentStateResponse\x12>\n" +
+	"\n" +
+	"deployment\x18\x01 \x01(\v2\x1e.switchyard.v1.DeploymentStateR\n" +
+	"deployment\"6\n" +
+	"\x13ReloadConfigRequest\x12\x1f\n" +
+	"\vconfig_text\x18\x01 \x01(\tR\n" +
+	"configText\"\x9f\x01\n" +
+	"\x14ReloadConfigResponse\x12+\n" +
+	"\x11added_deployments\x18\x01 \x03(\tR\x10addedDeployments\x12/\n" +
+	"\x13removed_deployments\x18\x02 \x03(\tR\x12removedDeployments\x12)\n" +
+	"\x10kept_deployments\x18\x03 \x03(\tR\x0fkeptDeployments*\xb6\x01\n" +
 	"\x10DeploymentHealth\x12!\n" +
 	"\x1dDEPLOYMENT_HEALTH_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19DEPLOYMENT_HEALTH_HEALTHY\x10\x01\x12\x1e\n" +
 	"\x1aDEPLOYMENT_HEALTH_COOLDOWN\x10\x02\x12\x1f\n" +
 	"\x1bDEPLOYMENT_HEALTH_HALF_OPEN\x10\x03\x12\x1f\n" +
-	"\x1bDEPLOYMENT_HEALTH_UNHEALTHY\x10\x042\xe4\x05\n" +
+	"\x1bDEPLOYMENT_HEALTH_UNHEALTHY\x10\x04*\xbc\x01\n" +
+	"\x10DeploymentAction\x12!\n" +
+	"\x1dDEPLOYMENT_ACTION_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17DEPLOYMENT_ACTION_DRAIN\x10\x01\x12\x1c\n" +
+	"\x18DEPLOYMENT_ACTION_RESUME\x10\x02\x12$\n" +
+	" DEPLOYMENT_ACTION_CLEAR_COOLDOWN\x10\x03\x12$\n" +
+	" DEPLOYMENT_ACTION_FORCE_COOLDOWN\x10\x042\xa8\a\n" +
 	"\fAdminService\x12]\n" +
 	"\x0eGetRouterState\x12$.switchyard.v1.GetRouterStateRequest\x1a%.switchyard.v1.GetRouterStateResponse\x12`\n" +
 	"\x0fInvalidateCache\x12%.switchyard.v1.InvalidateCacheRequest\x1a&.switchyard.v1.InvalidateCacheResponse\x12Z\n" +
@@ -1415,7 +1840,9 @@ const file_switchyard_v1_admin_proto_rawDesc = "" +
 	"\x06GetKey\x12\x1c.switchyard.v1.GetKeyRequest\x1a\x16.switchyard.v1.KeyInfo\x12D\n" +
 	"\tUpdateKey\x12\x1f.switchyard.v1.UpdateKeyRequest\x1a\x16.switchyard.v1.KeyInfo\x12D\n" +
 	"\tRevokeKey\x12\x1f.switchyard.v1.RevokeKeyRequest\x1a\x16.switchyard.v1.KeyInfo\x12N\n" +
-	"\tRotateKey\x12\x1f.switchyard.v1.RotateKeyRequest\x1a .switchyard.v1.CreateKeyResponseBHZFgithub.com/switchyard-dev/switchyard/gen/go/switchyard/v1;switchyardv1b\x06proto3"
+	"\tRotateKey\x12\x1f.switchyard.v1.RotateKeyRequest\x1a .switchyard.v1.CreateKeyResponse\x12i\n" +
+	"\x12SetDeploymentState\x12(.switchyard.v1.SetDeploymentStateRequest\x1a).switchyard.v1.SetDeploymentStateResponse\x12W\n" +
+	"\fReloadConfig\x12\".switchyard.v1.ReloadConfigRequest\x1a#.switchyard.v1.ReloadConfigResponseBHZFgithub.com/switchyard-dev/switchyard/gen/go/switchyard/v1;switchyardv1b\x06proto3"
 
 var (
 	file_switchyard_v1_admin_proto_rawDescOnce sync.Once
@@ -1429,70 +1856,83 @@ func file_switchyard_v1_admin_proto_rawDescGZIP() []byte {
 	return file_switchyard_v1_admin_proto_rawDescData
 }
 
-var file_switchyard_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_switchyard_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_switchyard_v1_admin_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_switchyard_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_switchyard_v1_admin_proto_goTypes = []any{
-	(DeploymentHealth)(0),           // 0: switchyard.v1.DeploymentHealth
-	(*GetRouterStateRequest)(nil),   // 1: switchyard.v1.GetRouterStateRequest
-	(*GetRouterStateResponse)(nil),  // 2: switchyard.v1.GetRouterStateResponse
-	(*DeploymentState)(nil),         // 3: switchyard.v1.DeploymentState
-	(*InvalidateCacheRequest)(nil),  // 4: switchyard.v1.InvalidateCacheRequest
-	(*InvalidateCacheResponse)(nil), // 5: switchyard.v1.InvalidateCacheResponse
-	(*GetCacheStatsRequest)(nil),    // 6: switchyard.v1.GetCacheStatsRequest
-	(*GetCacheStatsResponse)(nil),   // 7: switchyard.v1.GetCacheStatsResponse
-	(*CacheLayerStats)(nil),         // 8: switchyard.v1.CacheLayerStats
-	(*CreateKeyRequest)(nil),        // 9: switchyard.v1.CreateKeyRequest
-	(*CreateKeyResponse)(nil),       // 10: switchyard.v1.CreateKeyResponse
-	(*KeyInfo)(nil),                 // 11: switchyard.v1.KeyInfo
-	(*ListKeysRequest)(nil),         // 12: switchyard.v1.ListKeysRequest
-	(*ListKeysResponse)(nil),        // 13: switchyard.v1.ListKeysResponse
-	(*GetKeyRequest)(nil),           // 14: switchyard.v1.GetKeyRequest
-	(*UpdateKeyRequest)(nil),        // 15: switchyard.v1.UpdateKeyRequest
-	(*RevokeKeyRequest)(nil),        // 16: switchyard.v1.RevokeKeyRequest
-	(*RotateKeyRequest)(nil),        // 17: switchyard.v1.RotateKeyRequest
-	nil,                             // 18: switchyard.v1.CreateKeyRequest.MetadataEntry
-	nil,                             // 19: switchyard.v1.KeyInfo.MetadataEntry
-	nil,                             // 20: switchyard.v1.UpdateKeyRequest.MetadataEntry
-	(*timestamppb.Timestamp)(nil),   // 21: google.protobuf.Timestamp
+	(DeploymentHealth)(0),              // 0: switchyard.v1.DeploymentHealth
+	(DeploymentAction)(0),              // 1: switchyard.v1.DeploymentAction
+	(*GetRouterStateRequest)(nil),      // 2: switchyard.v1.GetRouterStateRequest
+	(*GetRouterStateResponse)(nil),     // 3: switchyard.v1.GetRouterStateResponse
+	(*WaitQueueState)(nil),             // 4: switchyard.v1.WaitQueueState
+	(*DeploymentState)(nil),            // 5: switchyard.v1.DeploymentState
+	(*InvalidateCacheRequest)(nil),     // 6: switchyard.v1.InvalidateCacheRequest
+	(*InvalidateCacheResponse)(nil),    // 7: switchyard.v1.InvalidateCacheResponse
+	(*GetCacheStatsRequest)(nil),       // 8: switchyard.v1.GetCacheStatsRequest
+	(*GetCacheStatsResponse)(nil),      // 9: switchyard.v1.GetCacheStatsResponse
+	(*CacheLayerStats)(nil),            // 10: switchyard.v1.CacheLayerStats
+	(*CreateKeyRequest)(nil),           // 11: switchyard.v1.CreateKeyRequest
+	(*CreateKeyResponse)(nil),          // 12: switchyard.v1.CreateKeyResponse
+	(*KeyInfo)(nil),                    // 13: switchyard.v1.KeyInfo
+	(*ListKeysRequest)(nil),            // 14: switchyard.v1.ListKeysRequest
+	(*ListKeysResponse)(nil),           // 15: switchyard.v1.ListKeysResponse
+	(*GetKeyRequest)(nil),              // 16: switchyard.v1.GetKeyRequest
+	(*UpdateKeyRequest)(nil),           // 17: switchyard.v1.UpdateKeyRequest
+	(*RevokeKeyRequest)(nil),           // 18: switchyard.v1.RevokeKeyRequest
+	(*RotateKeyRequest)(nil),           // 19: switchyard.v1.RotateKeyRequest
+	(*SetDeploymentStateRequest)(nil),  // 20: switchyard.v1.SetDeploymentStateRequest
+	(*SetDeploymentStateResponse)(nil), // 21: switchyard.v1.SetDeploymentStateResponse
+	(*ReloadConfigRequest)(nil),        // 22: switchyard.v1.ReloadConfigRequest
+	(*ReloadConfigResponse)(nil),       // 23: switchyard.v1.ReloadConfigResponse
+	nil,                                // 24: switchyard.v1.CreateKeyRequest.MetadataEntry
+	nil,                                // 25: switchyard.v1.KeyInfo.MetadataEntry
+	nil,                                // 26: switchyard.v1.UpdateKeyRequest.MetadataEntry
+	(*timestamppb.Timestamp)(nil),      // 27: google.protobuf.Timestamp
 }
 var file_switchyard_v1_admin_proto_depIdxs = []int32{
-	3,  // 0: switchyard.v1.GetRouterStateResponse.deployments:type_name -> switchyard.v1.DeploymentState
-	0,  // 1: switchyard.v1.DeploymentState.health:type_name -> switchyard.v1.DeploymentHealth
-	21, // 2: switchyard.v1.DeploymentState.cooldown_until:type_name -> google.protobuf.Timestamp
-	8,  // 3: switchyard.v1.GetCacheStatsResponse.layers:type_name -> switchyard.v1.CacheLayerStats
-	21, // 4: switchyard.v1.CreateKeyRequest.expires_at:type_name -> google.protobuf.Timestamp
-	18, // 5: switchyard.v1.CreateKeyRequest.metadata:type_name -> switchyard.v1.CreateKeyRequest.MetadataEntry
-	11, // 6: switchyard.v1.CreateKeyResponse.info:type_name -> switchyard.v1.KeyInfo
-	21, // 7: switchyard.v1.KeyInfo.expires_at:type_name -> google.protobuf.Timestamp
-	19, // 8: switchyard.v1.KeyInfo.metadata:type_name -> switchyard.v1.KeyInfo.MetadataEntry
-	21, // 9: switchyard.v1.KeyInfo.created_at:type_name -> google.protobuf.Timestamp
-	21, // 10: switchyard.v1.KeyInfo.period_start:type_name -> google.protobuf.Timestamp
-	11, // 11: switchyard.v1.ListKeysResponse.keys:type_name -> switchyard.v1.KeyInfo
-	21, // 12: switchyard.v1.UpdateKeyRequest.expires_at:type_name -> google.protobuf.Timestamp
-	20, // 13: switchyard.v1.UpdateKeyRequest.metadata:type_name -> switchyard.v1.UpdateKeyRequest.MetadataEntry
-	1,  // 14: switchyard.v1.AdminService.GetRouterState:input_type -> switchyard.v1.GetRouterStateRequest
-	4,  // 15: switchyard.v1.AdminService.InvalidateCache:input_type -> switchyard.v1.InvalidateCacheRequest
-	6,  // 16: switchyard.v1.AdminService.GetCacheStats:input_type -> switchyard.v1.GetCacheStatsRequest
-	9,  // 17: switchyard.v1.AdminService.CreateKey:input_type -> switchyard.v1.CreateKeyRequest
-	12, // 18: switchyard.v1.AdminService.ListKeys:input_type -> switchyard.v1.ListKeysRequest
-	14, // 19: switchyard.v1.AdminService.GetKey:input_type -> switchyard.v1.GetKeyRequest
-	15, // 20: switchyard.v1.AdminService.UpdateKey:input_type -> switchyard.v1.UpdateKeyRequest
-	16, // 21: switchyard.v1.AdminService.RevokeKey:input_type -> switchyard.v1.RevokeKeyRequest
-	17, // 22: switchyard.v1.AdminService.RotateKey:input_type -> switchyard.v1.RotateKeyRequest
-	2,  // 23: switchyard.v1.AdminService.GetRouterState:output_type -> switchyard.v1.GetRouterStateResponse
-	5,  // 24: switchyard.v1.AdminService.InvalidateCache:output_type -> switchyard.v1.InvalidateCacheResponse
-	7,  // 25: switchyard.v1.AdminService.GetCacheStats:output_type -> switchyard.v1.GetCacheStatsResponse
-	10, // 26: switchyard.v1.AdminService.CreateKey:output_type -> switchyard.v1.CreateKeyResponse
-	13, // 27: switchyard.v1.AdminService.ListKeys:output_type -> switchyard.v1.ListKeysResponse
-	11, // 28: switchyard.v1.AdminService.GetKey:output_type -> switchyard.v1.KeyInfo
-	11, // 29: switchyard.v1.AdminService.UpdateKey:output_type -> switchyard.v1.KeyInfo
-	11, // 30: switchyard.v1.AdminService.RevokeKey:output_type -> switchyard.v1.KeyInfo
-	10, // 31: switchyard.v1.AdminService.RotateKey:output_type -> switchyard.v1.CreateKeyResponse
-	23, // [23:32] is the sub-list for method output_type
-	14, // [14:23] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	5,  // 0: switchyard.v1.GetRouterStateResponse.deployments:type_name -> switchyard.v1.DeploymentState
+	4,  // 1: switchyard.v1.GetRouterStateResponse.wait_queues:type_name -> switchyard.v1.WaitQueueState
+	0,  // 2: switchyard.v1.DeploymentState.health:type_name -> switchyard.v1.DeploymentHealth
+	27, // 3: switchyard.v1.DeploymentState.cooldown_until:type_name -> google.protobuf.Timestamp
+	10, // 4: switchyard.v1.GetCacheStatsResponse.layers:type_name -> switchyard.v1.CacheLayerStats
+	27, // 5: switchyard.v1.CreateKeyRequest.expires_at:type_name -> google.protobuf.Timestamp
+	24, // 6: switchyard.v1.CreateKeyRequest.metadata:type_name -> switchyard.v1.CreateKeyRequest.MetadataEntry
+	13, // 7: switchyard.v1.CreateKeyResponse.info:type_name -> switchyard.v1.KeyInfo
+	27, // 8: switchyard.v1.KeyInfo.expires_at:type_name -> google.protobuf.Timestamp
+	25, // 9: switchyard.v1.KeyInfo.metadata:type_name -> switchyard.v1.KeyInfo.MetadataEntry
+	27, // 10: switchyard.v1.KeyInfo.created_at:type_name -> google.protobuf.Timestamp
+	27, // 11: switchyard.v1.KeyInfo.period_start:type_name -> google.protobuf.Timestamp
+	13, // 12: switchyard.v1.ListKeysResponse.keys:type_name -> switchyard.v1.KeyInfo
+	27, // 13: switchyard.v1.UpdateKeyRequest.expires_at:type_name -> google.protobuf.Timestamp
+	26, // 14: switchyard.v1.UpdateKeyRequest.metadata:type_name -> switchyard.v1.UpdateKeyRequest.MetadataEntry
+	1,  // 15: switchyard.v1.SetDeploymentStateRequest.action:type_name -> switchyard.v1.DeploymentAction
+	5,  // 16: switchyard.v1.SetDeploymentStateResponse.deployment:type_name -> switchyard.v1.DeploymentState
+	2,  // 17: switchyard.v1.AdminService.GetRouterState:input_type -> switchyard.v1.GetRouterStateRequest
+	6,  // 18: switchyard.v1.AdminService.InvalidateCache:input_type -> switchyard.v1.InvalidateCacheRequest
+	8,  // 19: switchyard.v1.AdminService.GetCacheStats:input_type -> switchyard.v1.GetCacheStatsRequest
+	11, // 20: switchyard.v1.AdminService.CreateKey:input_type -> switchyard.v1.CreateKeyRequest
+	14, // 21: switchyard.v1.AdminService.ListKeys:input_type -> switchyard.v1.ListKeysRequest
+	16, // 22: switchyard.v1.AdminService.GetKey:input_type -> switchyard.v1.GetKeyRequest
+	17, // 23: switchyard.v1.AdminService.UpdateKey:input_type -> switchyard.v1.UpdateKeyRequest
+	18, // 24: switchyard.v1.AdminService.RevokeKey:input_type -> switchyard.v1.RevokeKeyRequest
+	19, // 25: switchyard.v1.AdminService.RotateKey:input_type -> switchyard.v1.RotateKeyRequest
+	20, // 26: switchyard.v1.AdminService.SetDeploymentState:input_type -> switchyard.v1.SetDeploymentStateRequest
+	22, // 27: switchyard.v1.AdminService.ReloadConfig:input_type -> switchyard.v1.ReloadConfigRequest
+	3,  // 28: switchyard.v1.AdminService.GetRouterState:output_type -> switchyard.v1.GetRouterStateResponse
+	7,  // 29: switchyard.v1.AdminService.InvalidateCache:output_type -> switchyard.v1.InvalidateCacheResponse
+	9,  // 30: switchyard.v1.AdminService.GetCacheStats:output_type -> switchyard.v1.GetCacheStatsResponse
+	12, // 31: switchyard.v1.AdminService.CreateKey:output_type -> switchyard.v1.CreateKeyResponse
+	15, // 32: switchyard.v1.AdminService.ListKeys:output_type -> switchyard.v1.ListKeysResponse
+	13, // 33: switchyard.v1.AdminService.GetKey:output_type -> switchyard.v1.KeyInfo
+	13, // 34: switchyard.v1.AdminService.UpdateKey:output_type -> switchyard.v1.KeyInfo
+	13, // 35: switchyard.v1.AdminService.RevokeKey:output_type -> switchyard.v1.KeyInfo
+	12, // 36: switchyard.v1.AdminService.RotateKey:output_type -> switchyard.v1.CreateKeyResponse
+	21, // 37: switchyard.v1.AdminService.SetDeploymentState:output_type -> switchyard.v1.SetDeploymentStateResponse
+	23, // 38: switchyard.v1.AdminService.ReloadConfig:output_type -> switchyard.v1.ReloadConfigResponse
+	28, // [28:39] is the sub-list for method output_type
+	17, // [17:28] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_switchyard_v1_admin_proto_init() }
@@ -1500,18 +1940,19 @@ func file_switchyard_v1_admin_proto_init() {
 	if File_switchyard_v1_admin_proto != nil {
 		return
 	}
-	file_switchyard_v1_admin_proto_msgTypes[3].OneofWrappers = []any{
+	file_switchyard_v1_admin_proto_msgTypes[4].OneofWrappers = []any{
 		(*InvalidateCacheRequest_Key)(nil),
 		(*InvalidateCacheRequest_Namespace)(nil),
 	}
-	file_switchyard_v1_admin_proto_msgTypes[14].OneofWrappers = []any{}
+	file_switchyard_v1_admin_proto_msgTypes[15].OneofWrappers = []any{}
+	file_switchyard_v1_admin_proto_msgTypes[18].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_switchyard_v1_admin_proto_rawDesc), len(file_switchyard_v1_admin_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   20,
+			NumEnums:      2,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

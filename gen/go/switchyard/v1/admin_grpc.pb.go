@@ -22,15 +22,17 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AdminService_GetRouterState_FullMethodName  = "/switchyard.v1.AdminService/GetRouterState"
-	AdminService_InvalidateCache_FullMethodName = "/switchyard.v1.AdminService/InvalidateCache"
-	AdminService_GetCacheStats_FullMethodName   = "/switchyard.v1.AdminService/GetCacheStats"
-	AdminService_CreateKey_FullMethodName       = "/switchyard.v1.AdminService/CreateKey"
-	AdminService_ListKeys_FullMethodName        = "/switchyard.v1.AdminService/ListKeys"
-	AdminService_GetKey_FullMethodName          = "/switchyard.v1.AdminService/GetKey"
-	AdminService_UpdateKey_FullMethodName       = "/switchyard.v1.AdminService/UpdateKey"
-	AdminService_RevokeKey_FullMethodName       = "/switchyard.v1.AdminService/RevokeKey"
-	AdminService_RotateKey_FullMethodName       = "/switchyard.v1.AdminService/RotateKey"
+	AdminService_GetRouterState_FullMethodName     = "/switchyard.v1.AdminService/GetRouterState"
+	AdminService_InvalidateCache_FullMethodName    = "/switchyard.v1.AdminService/InvalidateCache"
+	AdminService_GetCacheStats_FullMethodName      = "/switchyard.v1.AdminService/GetCacheStats"
+	AdminService_CreateKey_FullMethodName          = "/switchyard.v1.AdminService/CreateKey"
+	AdminService_ListKeys_FullMethodName           = "/switchyard.v1.AdminService/ListKeys"
+	AdminService_GetKey_FullMethodName             = "/switchyard.v1.AdminService/GetKey"
+	AdminService_UpdateKey_FullMethodName          = "/switchyard.v1.AdminService/UpdateKey"
+	AdminService_RevokeKey_FullMethodName          = "/switchyard.v1.AdminService/RevokeKey"
+	AdminService_RotateKey_FullMethodName          = "/switchyard.v1.AdminService/RotateKey"
+	AdminService_SetDeploymentState_FullMethodName = "/switchyard.v1.AdminService/SetDeploymentState"
+	AdminService_ReloadConfig_FullMethodName       = "/switchyard.v1.AdminService/ReloadConfig"
 )
 
 // AdminServiceClient is the client API for AdminService service.
@@ -55,6 +57,14 @@ type AdminServiceClient interface {
 	RevokeKey(ctx context.Context, in *RevokeKeyRequest, opts ...grpc.CallOption) (*KeyInfo, error)
 	// Issues a new secret for the key (same id, limits and spend); the old secret stops working.
 	RotateKey(ctx context.Context, in *RotateKeyRequest, opts ...grpc.CallOption) (*CreateKeyResponse, error)
+	// Drains a deployment (no new requests; in-flight ones finish), resumes
+	// it, clears or forces its cooldown. Shared with every instance through
+	// Redis when configured.
+	SetDeploymentState(ctx context.Context, in *SetDeploymentStateRequest, opts ...grpc.CallOption) (*SetDeploymentStateResponse, error)
+	// Loads the config again (from the file the gateway started with, or the
+	// text given). An invalid config is refused with validate-config's
+	// errors and the running one keeps serving.
+	ReloadConfig(ctx context.Context, in *ReloadConfigRequest, opts ...grpc.CallOption) (*ReloadConfigResponse, error)
 }
 
 type adminServiceClient struct {
@@ -155,6 +165,26 @@ func (c *adminServiceClient) RotateKey(ctx context.Context, in *RotateKeyRequest
 	return out, nil
 }
 
+func (c *adminServiceClient) SetDeploymentState(ctx context.Context, in *SetDeploymentStateRequest, opts ...grpc.CallOption) (*SetDeploymentStateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SetDeploymentStateResponse)
+	err := c.cc.Invoke(ctx, AdminService_SetDeploymentState_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) ReloadConfig(ctx context.Context, in *ReloadConfigRequest, opts ...grpc.CallOption) (*ReloadConfigResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReloadConfigResponse)
+	err := c.cc.Invoke(ctx, AdminService_ReloadConfig_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AdminServiceServer is the server API for AdminService service.
 // All implementations must embed UnimplementedAdminServiceServer
 // for forward compatibility.
@@ -177,6 +207,14 @@ type AdminServiceServer interface {
 	RevokeKey(context.Context, *RevokeKeyRequest) (*KeyInfo, error)
 	// Issues a new secret for the key (same id, limits and spend); the old secret stops working.
 	RotateKey(context.Context, *RotateKeyRequest) (*CreateKeyResponse, error)
+	// Drains a deployment (no new requests; in-flight ones finish), resumes
+	// it, clears or forces its cooldown. Shared with every instance through
+	// Redis when configured.
+	SetDeploymentState(context.Context, *SetDeploymentStateRequest) (*SetDeploymentStateResponse, error)
+	// Loads the config again (from the file the gateway started with, or the
+	// text given). An invalid config is refused with validate-config's
+	// errors and the running one keeps serving.
+	ReloadConfig(context.Context, *ReloadConfigRequest) (*ReloadConfigResponse, error)
 	mustEmbedUnimplementedAdminServiceServer()
 }
 
@@ -213,6 +251,12 @@ func (UnimplementedAdminServiceServer) RevokeKey(context.Context, *RevokeKeyRequ
 }
 func (UnimplementedAdminServiceServer) RotateKey(context.Context, *RotateKeyRequest) (*CreateKeyResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RotateKey not implemented")
+}
+func (UnimplementedAdminServiceServer) SetDeploymentState(context.Context, *SetDeploymentStateRequest) (*SetDeploymentStateResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SetDeploymentState not implemented")
+}
+func (UnimplementedAdminServiceServer) ReloadConfig(context.Context, *ReloadConfigRequest) (*ReloadConfigResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReloadConfig not implemented")
 }
 func (UnimplementedAdminServiceServer) mustEmbedUnimplementedAdminServiceServer() {}
 func (UnimplementedAdminServiceServer) testEmbeddedByValue()                      {}
@@ -397,6 +441,42 @@ func _AdminService_RotateKey_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_SetDeploymentState_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SetDeploymentStateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).SetDeploymentState(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_SetDeploymentState_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).SetDeploymentState(ctx, req.(*SetDeploymentStateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_ReloadConfig_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReloadConfigRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).ReloadConfig(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_ReloadConfig_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).ReloadConfig(ctx, req.(*ReloadConfigRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AdminService_ServiceDesc is the grpc.ServiceDesc for AdminService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -439,6 +519,14 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RotateKey",
 			Handler:    _AdminService_RotateKey_Handler,
+		},
+		{
+			MethodName: "SetDeploymentState",
+			Handler:    _AdminService_SetDeploymentState_Handler,
+		},
+		{
+			MethodName: "ReloadConfig",
+			Handler:    _AdminService_ReloadConfig_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -596,8 +596,13 @@ type MockParams struct {
 	// Streams fail with `failure_kind` after sending this many content
 	// chunks (every stream call), to exercise mid-stream failures.
 	FailStreamAfterChunks *uint32 `protobuf:"varint,9,opt,name=fail_stream_after_chunks,json=failStreamAfterChunks,proto3,oneof" json:"fail_stream_after_chunks,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// Fraction of calls, 0..1, that take slow_latency_ms instead of
+	// latency_ms: a tail-latency upstream for hedging benchmarks.
+	SlowRate *float64 `protobuf:"fixed64,70,opt,name=slow_rate,json=slowRate,proto3,oneof" json:"slow_rate,omitempty"`
+	// Delay of a slow call (slow_rate), ms.
+	SlowLatencyMs *uint32 `protobuf:"varint,71,opt,name=slow_latency_ms,json=slowLatencyMs,proto3,oneof" json:"slow_latency_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MockParams) Reset() {
@@ -693,6 +698,20 @@ func (x *MockParams) GetFailStreamAfterChunks() uint32 {
 	return 0
 }
 
+func (x *MockParams) GetSlowRate() float64 {
+	if x != nil && x.SlowRate != nil {
+		return *x.SlowRate
+	}
+	return 0
+}
+
+func (x *MockParams) GetSlowLatencyMs() uint32 {
+	if x != nil && x.SlowLatencyMs != nil {
+		return *x.SlowLatencyMs
+	}
+	return 0
+}
+
 type RouterSettings struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
 	RoutingStrategy RoutingStrategy        `protobuf:"varint,1,opt,name=routing_strategy,json=routingStrategy,proto3,enum=switchyard.v1.RoutingStrategy" json:"routing_strategy,omitempty"`
@@ -735,8 +754,12 @@ type RouterSettings struct {
 	// Longest silence allowed between two streamed chunks once the stream has
 	// started, ms; default: the deployment's stream timeout.
 	StreamIdleTimeoutMs *uint32 `protobuf:"varint,18,opt,name=stream_idle_timeout_ms,json=streamIdleTimeoutMs,proto3,oneof" json:"stream_idle_timeout_ms,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// Per-model-group overrides of these settings, at most one entry per group.
+	ModelGroupSettings []*ModelGroupSettings `protobuf:"bytes,70,rep,name=model_group_settings,json=modelGroupSettings,proto3" json:"model_group_settings,omitempty"`
+	// Waiting at the limits instead of failing at once.
+	WaitQueue     *WaitQueueSettings `protobuf:"bytes,71,opt,name=wait_queue,json=waitQueue,proto3" json:"wait_queue,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RouterSettings) Reset() {
@@ -895,6 +918,311 @@ func (x *RouterSettings) GetStreamIdleTimeoutMs() uint32 {
 	return 0
 }
 
+func (x *RouterSettings) GetModelGroupSettings() []*ModelGroupSettings {
+	if x != nil {
+		return x.ModelGroupSettings
+	}
+	return nil
+}
+
+func (x *RouterSettings) GetWaitQueue() *WaitQueueSettings {
+	if x != nil {
+		return x.WaitQueue
+	}
+	return nil
+}
+
+// When every deployment of a group that could serve a request is at its
+// rpm, tpm or max_parallel_requests, the request waits in a bounded
+// priority queue (options.priority, first come first served within a
+// priority) until capacity frees or its deadline passes.
+type WaitQueueSettings struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Enabled bool                   `protobuf:"varint,1,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	// Requests waiting per model group at most; one more is refused with
+	// RESOURCE_EXHAUSTED. Default 1000.
+	MaxDepth *uint32 `protobuf:"varint,2,opt,name=max_depth,json=maxDepth,proto3,oneof" json:"max_depth,omitempty"`
+	// Longest wait of a request without options.timeout_ms, ms; default 30000.
+	MaxWaitMs     *uint32 `protobuf:"varint,3,opt,name=max_wait_ms,json=maxWaitMs,proto3,oneof" json:"max_wait_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WaitQueueSettings) Reset() {
+	*x = WaitQueueSettings{}
+	mi := &file_switchyard_v1_config_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WaitQueueSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WaitQueueSettings) ProtoMessage() {}
+
+func (x *WaitQueueSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_config_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WaitQueueSettings.ProtoReflect.Descriptor instead.
+func (*WaitQueueSettings) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *WaitQueueSettings) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+func (x *WaitQueueSettings) GetMaxDepth() uint32 {
+	if x != nil && x.MaxDepth != nil {
+		return *x.MaxDepth
+	}
+	return 0
+}
+
+func (x *WaitQueueSettings) GetMaxWaitMs() uint32 {
+	if x != nil && x.MaxWaitMs != nil {
+		return *x.MaxWaitMs
+	}
+	return 0
+}
+
+// Settings of one model group overriding router_settings for that group.
+// Unset fields keep the router_settings value.
+type ModelGroupSettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The model group (a model_name in model_list).
+	Model string `protobuf:"bytes,1,opt,name=model,proto3" json:"model,omitempty"`
+	// Routing strategy for this group; unset keeps router_settings.routing_strategy.
+	RoutingStrategy RoutingStrategy `protobuf:"varint,2,opt,name=routing_strategy,json=routingStrategy,proto3,enum=switchyard.v1.RoutingStrategy" json:"routing_strategy,omitempty"`
+	// Retries within this group after the first attempt.
+	NumRetries *uint32 `protobuf:"varint,3,opt,name=num_retries,json=numRetries,proto3,oneof" json:"num_retries,omitempty"`
+	// Per-attempt timeout for unary calls, ms (a deployment's own timeout_ms still wins).
+	TimeoutMs *uint32 `protobuf:"varint,4,opt,name=timeout_ms,json=timeoutMs,proto3,oneof" json:"timeout_ms,omitempty"`
+	// Per-attempt timeout to the first streamed chunk, ms (a deployment's own value still wins).
+	StreamTimeoutMs *uint32 `protobuf:"varint,5,opt,name=stream_timeout_ms,json=streamTimeoutMs,proto3,oneof" json:"stream_timeout_ms,omitempty"`
+	// Hedged requests: a second attempt on another deployment when the first is slow.
+	Hedge *HedgeSettings `protobuf:"bytes,6,opt,name=hedge,proto3" json:"hedge,omitempty"`
+	// Cache-affinity routing: requests sharing an affinity key go to the same deployment.
+	Affinity      *AffinitySettings `protobuf:"bytes,7,opt,name=affinity,proto3" json:"affinity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ModelGroupSettings) Reset() {
+	*x = ModelGroupSettings{}
+	mi := &file_switchyard_v1_config_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ModelGroupSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ModelGroupSettings) ProtoMessage() {}
+
+func (x *ModelGroupSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_config_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ModelGroupSettings.ProtoReflect.Descriptor instead.
+func (*ModelGroupSettings) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ModelGroupSettings) GetModel() string {
+	if x != nil {
+		return x.Model
+	}
+	return ""
+}
+
+func (x *ModelGroupSettings) GetRoutingStrategy() RoutingStrategy {
+	if x != nil {
+		return x.RoutingStrategy
+	}
+	return RoutingStrategy_ROUTING_STRATEGY_UNSPECIFIED
+}
+
+func (x *ModelGroupSettings) GetNumRetries() uint32 {
+	if x != nil && x.NumRetries != nil {
+		return *x.NumRetries
+	}
+	return 0
+}
+
+func (x *ModelGroupSettings) GetTimeoutMs() uint32 {
+	if x != nil && x.TimeoutMs != nil {
+		return *x.TimeoutMs
+	}
+	return 0
+}
+
+func (x *ModelGroupSettings) GetStreamTimeoutMs() uint32 {
+	if x != nil && x.StreamTimeoutMs != nil {
+		return *x.StreamTimeoutMs
+	}
+	return 0
+}
+
+func (x *ModelGroupSettings) GetHedge() *HedgeSettings {
+	if x != nil {
+		return x.Hedge
+	}
+	return nil
+}
+
+func (x *ModelGroupSettings) GetAffinity() *AffinitySettings {
+	if x != nil {
+		return x.Affinity
+	}
+	return nil
+}
+
+// Hedging: when an attempt has not answered (unary) or sent its first chunk
+// (stream) after a delay, another attempt starts on another deployment; the
+// first answer wins and the others are cancelled upstream.
+type HedgeSettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Delay before a hedge, ms. Exclusive with after_latency_percentile.
+	AfterMs *uint32 `protobuf:"varint,1,opt,name=after_ms,json=afterMs,proto3,oneof" json:"after_ms,omitempty"`
+	// Delay before a hedge as this percentile (e.g. 95) of the group's recent
+	// successful attempt latencies (time to first chunk for streams); until
+	// 20 samples exist no hedge is sent.
+	AfterLatencyPercentile *float64 `protobuf:"fixed64,2,opt,name=after_latency_percentile,json=afterLatencyPercentile,proto3,oneof" json:"after_latency_percentile,omitempty"`
+	// Extra attempts at most per request; default 1.
+	MaxHedges     *uint32 `protobuf:"varint,3,opt,name=max_hedges,json=maxHedges,proto3,oneof" json:"max_hedges,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HedgeSettings) Reset() {
+	*x = HedgeSettings{}
+	mi := &file_switchyard_v1_config_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HedgeSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HedgeSettings) ProtoMessage() {}
+
+func (x *HedgeSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_config_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HedgeSettings.ProtoReflect.Descriptor instead.
+func (*HedgeSettings) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *HedgeSettings) GetAfterMs() uint32 {
+	if x != nil && x.AfterMs != nil {
+		return *x.AfterMs
+	}
+	return 0
+}
+
+func (x *HedgeSettings) GetAfterLatencyPercentile() float64 {
+	if x != nil && x.AfterLatencyPercentile != nil {
+		return *x.AfterLatencyPercentile
+	}
+	return 0
+}
+
+func (x *HedgeSettings) GetMaxHedges() uint32 {
+	if x != nil && x.MaxHedges != nil {
+		return *x.MaxHedges
+	}
+	return 0
+}
+
+// Cache-affinity routing with rendezvous (highest-random-weight) hashing.
+type AffinitySettings struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Enabled bool                   `protobuf:"varint,1,opt,name=enabled,proto3" json:"enabled,omitempty"`
+	// Without options.affinity_key, the key is a hash of the system prompt,
+	// the tools and the first this-many non-system messages; default 1.
+	PrefixMessages *uint32 `protobuf:"varint,2,opt,name=prefix_messages,json=prefixMessages,proto3,oneof" json:"prefix_messages,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *AffinitySettings) Reset() {
+	*x = AffinitySettings{}
+	mi := &file_switchyard_v1_config_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AffinitySettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AffinitySettings) ProtoMessage() {}
+
+func (x *AffinitySettings) ProtoReflect() protoreflect.Message {
+	mi := &file_switchyard_v1_config_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AffinitySettings.ProtoReflect.Descriptor instead.
+func (*AffinitySettings) Descriptor() ([]byte, []int) {
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *AffinitySettings) GetEnabled() bool {
+	if x != nil {
+		return x.Enabled
+	}
+	return false
+}
+
+func (x *AffinitySettings) GetPrefixMessages() uint32 {
+	if x != nil && x.PrefixMessages != nil {
+		return *x.PrefixMessages
+	}
+	return 0
+}
+
 type Fallback struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Model group that failed.
@@ -907,7 +1235,7 @@ type Fallback struct {
 
 func (x *Fallback) Reset() {
 	*x = Fallback{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[5]
+	mi := &file_switchyard_v1_config_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -919,7 +1247,7 @@ func (x *Fallback) String() string {
 func (*Fallback) ProtoMessage() {}
 
 func (x *Fallback) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[5]
+	mi := &file_switchyard_v1_config_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -932,7 +1260,7 @@ func (x *Fallback) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Fallback.ProtoReflect.Descriptor instead.
 func (*Fallback) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{5}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Fallback) GetModel() string {
@@ -967,7 +1295,7 @@ type RetryPolicy struct {
 
 func (x *RetryPolicy) Reset() {
 	*x = RetryPolicy{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[6]
+	mi := &file_switchyard_v1_config_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -979,7 +1307,7 @@ func (x *RetryPolicy) String() string {
 func (*RetryPolicy) ProtoMessage() {}
 
 func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[6]
+	mi := &file_switchyard_v1_config_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -992,7 +1320,7 @@ func (x *RetryPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RetryPolicy.ProtoReflect.Descriptor instead.
 func (*RetryPolicy) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{6}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *RetryPolicy) GetRateLimitedRetries() uint32 {
@@ -1053,7 +1381,7 @@ type AllowedFailsPolicy struct {
 
 func (x *AllowedFailsPolicy) Reset() {
 	*x = AllowedFailsPolicy{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[7]
+	mi := &file_switchyard_v1_config_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1065,7 +1393,7 @@ func (x *AllowedFailsPolicy) String() string {
 func (*AllowedFailsPolicy) ProtoMessage() {}
 
 func (x *AllowedFailsPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[7]
+	mi := &file_switchyard_v1_config_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1078,7 +1406,7 @@ func (x *AllowedFailsPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AllowedFailsPolicy.ProtoReflect.Descriptor instead.
 func (*AllowedFailsPolicy) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{7}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *AllowedFailsPolicy) GetRateLimitedAllowedFails() uint32 {
@@ -1136,7 +1464,7 @@ type HealthCheckSettings struct {
 
 func (x *HealthCheckSettings) Reset() {
 	*x = HealthCheckSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[8]
+	mi := &file_switchyard_v1_config_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1148,7 +1476,7 @@ func (x *HealthCheckSettings) String() string {
 func (*HealthCheckSettings) ProtoMessage() {}
 
 func (x *HealthCheckSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[8]
+	mi := &file_switchyard_v1_config_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1161,7 +1489,7 @@ func (x *HealthCheckSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HealthCheckSettings.ProtoReflect.Descriptor instead.
 func (*HealthCheckSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{8}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *HealthCheckSettings) GetEnabled() bool {
@@ -1211,7 +1539,7 @@ type CacheSettings struct {
 
 func (x *CacheSettings) Reset() {
 	*x = CacheSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[9]
+	mi := &file_switchyard_v1_config_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1223,7 +1551,7 @@ func (x *CacheSettings) String() string {
 func (*CacheSettings) ProtoMessage() {}
 
 func (x *CacheSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[9]
+	mi := &file_switchyard_v1_config_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1236,7 +1564,7 @@ func (x *CacheSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CacheSettings.ProtoReflect.Descriptor instead.
 func (*CacheSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{9}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CacheSettings) GetEnabled() bool {
@@ -1301,7 +1629,7 @@ type CacheLayerSettings struct {
 
 func (x *CacheLayerSettings) Reset() {
 	*x = CacheLayerSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[10]
+	mi := &file_switchyard_v1_config_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1313,7 +1641,7 @@ func (x *CacheLayerSettings) String() string {
 func (*CacheLayerSettings) ProtoMessage() {}
 
 func (x *CacheLayerSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[10]
+	mi := &file_switchyard_v1_config_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1326,7 +1654,7 @@ func (x *CacheLayerSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CacheLayerSettings.ProtoReflect.Descriptor instead.
 func (*CacheLayerSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{10}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CacheLayerSettings) GetLayer() isCacheLayerSettings_Layer {
@@ -1437,7 +1765,7 @@ type MemoryCacheSettings struct {
 
 func (x *MemoryCacheSettings) Reset() {
 	*x = MemoryCacheSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[11]
+	mi := &file_switchyard_v1_config_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1449,7 +1777,7 @@ func (x *MemoryCacheSettings) String() string {
 func (*MemoryCacheSettings) ProtoMessage() {}
 
 func (x *MemoryCacheSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[11]
+	mi := &file_switchyard_v1_config_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1462,7 +1790,7 @@ func (x *MemoryCacheSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemoryCacheSettings.ProtoReflect.Descriptor instead.
 func (*MemoryCacheSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{11}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *MemoryCacheSettings) GetMaxEntries() uint32 {
@@ -1505,7 +1833,7 @@ type RedisCacheSettings struct {
 
 func (x *RedisCacheSettings) Reset() {
 	*x = RedisCacheSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[12]
+	mi := &file_switchyard_v1_config_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1517,7 +1845,7 @@ func (x *RedisCacheSettings) String() string {
 func (*RedisCacheSettings) ProtoMessage() {}
 
 func (x *RedisCacheSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[12]
+	mi := &file_switchyard_v1_config_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1530,7 +1858,7 @@ func (x *RedisCacheSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedisCacheSettings.ProtoReflect.Descriptor instead.
 func (*RedisCacheSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{12}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *RedisCacheSettings) GetConnection() *RedisSettings {
@@ -1582,7 +1910,7 @@ type S3CacheSettings struct {
 
 func (x *S3CacheSettings) Reset() {
 	*x = S3CacheSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[13]
+	mi := &file_switchyard_v1_config_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1594,7 +1922,7 @@ func (x *S3CacheSettings) String() string {
 func (*S3CacheSettings) ProtoMessage() {}
 
 func (x *S3CacheSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[13]
+	mi := &file_switchyard_v1_config_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1607,7 +1935,7 @@ func (x *S3CacheSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use S3CacheSettings.ProtoReflect.Descriptor instead.
 func (*S3CacheSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{13}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *S3CacheSettings) GetBucket() string {
@@ -1676,7 +2004,7 @@ type GcsCacheSettings struct {
 
 func (x *GcsCacheSettings) Reset() {
 	*x = GcsCacheSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[14]
+	mi := &file_switchyard_v1_config_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1688,7 +2016,7 @@ func (x *GcsCacheSettings) String() string {
 func (*GcsCacheSettings) ProtoMessage() {}
 
 func (x *GcsCacheSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[14]
+	mi := &file_switchyard_v1_config_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1701,7 +2029,7 @@ func (x *GcsCacheSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GcsCacheSettings.ProtoReflect.Descriptor instead.
 func (*GcsCacheSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{14}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GcsCacheSettings) GetBucket() string {
@@ -1753,7 +2081,7 @@ type AzureBlobCacheSettings struct {
 
 func (x *AzureBlobCacheSettings) Reset() {
 	*x = AzureBlobCacheSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[15]
+	mi := &file_switchyard_v1_config_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1765,7 +2093,7 @@ func (x *AzureBlobCacheSettings) String() string {
 func (*AzureBlobCacheSettings) ProtoMessage() {}
 
 func (x *AzureBlobCacheSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[15]
+	mi := &file_switchyard_v1_config_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1778,7 +2106,7 @@ func (x *AzureBlobCacheSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AzureBlobCacheSettings.ProtoReflect.Descriptor instead.
 func (*AzureBlobCacheSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{15}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *AzureBlobCacheSettings) GetContainer() string {
@@ -1824,7 +2152,7 @@ type RedisSettings struct {
 
 func (x *RedisSettings) Reset() {
 	*x = RedisSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[16]
+	mi := &file_switchyard_v1_config_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1836,7 +2164,7 @@ func (x *RedisSettings) String() string {
 func (*RedisSettings) ProtoMessage() {}
 
 func (x *RedisSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[16]
+	mi := &file_switchyard_v1_config_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1849,7 +2177,7 @@ func (x *RedisSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RedisSettings.ProtoReflect.Descriptor instead.
 func (*RedisSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{16}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *RedisSettings) GetUrl() string {
@@ -1950,7 +2278,7 @@ type ServerSettings struct {
 
 func (x *ServerSettings) Reset() {
 	*x = ServerSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[17]
+	mi := &file_switchyard_v1_config_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1962,7 +2290,7 @@ func (x *ServerSettings) String() string {
 func (*ServerSettings) ProtoMessage() {}
 
 func (x *ServerSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[17]
+	mi := &file_switchyard_v1_config_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1975,7 +2303,7 @@ func (x *ServerSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServerSettings.ProtoReflect.Descriptor instead.
 func (*ServerSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{17}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ServerSettings) GetPort() uint32 {
@@ -2097,7 +2425,7 @@ type TlsSettings struct {
 
 func (x *TlsSettings) Reset() {
 	*x = TlsSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[18]
+	mi := &file_switchyard_v1_config_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2109,7 +2437,7 @@ func (x *TlsSettings) String() string {
 func (*TlsSettings) ProtoMessage() {}
 
 func (x *TlsSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[18]
+	mi := &file_switchyard_v1_config_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2122,7 +2450,7 @@ func (x *TlsSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TlsSettings.ProtoReflect.Descriptor instead.
 func (*TlsSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{18}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *TlsSettings) GetCertFile() string {
@@ -2165,7 +2493,7 @@ type AuthSettings struct {
 
 func (x *AuthSettings) Reset() {
 	*x = AuthSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[19]
+	mi := &file_switchyard_v1_config_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2177,7 +2505,7 @@ func (x *AuthSettings) String() string {
 func (*AuthSettings) ProtoMessage() {}
 
 func (x *AuthSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[19]
+	mi := &file_switchyard_v1_config_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2190,7 +2518,7 @@ func (x *AuthSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthSettings.ProtoReflect.Descriptor instead.
 func (*AuthSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{19}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *AuthSettings) GetMasterKey() string {
@@ -2226,7 +2554,7 @@ type ObservabilitySettings struct {
 
 func (x *ObservabilitySettings) Reset() {
 	*x = ObservabilitySettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[20]
+	mi := &file_switchyard_v1_config_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2238,7 +2566,7 @@ func (x *ObservabilitySettings) String() string {
 func (*ObservabilitySettings) ProtoMessage() {}
 
 func (x *ObservabilitySettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[20]
+	mi := &file_switchyard_v1_config_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2251,7 +2579,7 @@ func (x *ObservabilitySettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ObservabilitySettings.ProtoReflect.Descriptor instead.
 func (*ObservabilitySettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{20}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ObservabilitySettings) GetMetricsEnabled() bool {
@@ -2297,7 +2625,7 @@ type TracingSettings struct {
 
 func (x *TracingSettings) Reset() {
 	*x = TracingSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[21]
+	mi := &file_switchyard_v1_config_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2309,7 +2637,7 @@ func (x *TracingSettings) String() string {
 func (*TracingSettings) ProtoMessage() {}
 
 func (x *TracingSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[21]
+	mi := &file_switchyard_v1_config_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2322,7 +2650,7 @@ func (x *TracingSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TracingSettings.ProtoReflect.Descriptor instead.
 func (*TracingSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{21}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *TracingSettings) GetOtlpEndpoint() string {
@@ -2366,7 +2694,7 @@ type AccessLogSettings struct {
 
 func (x *AccessLogSettings) Reset() {
 	*x = AccessLogSettings{}
-	mi := &file_switchyard_v1_config_proto_msgTypes[22]
+	mi := &file_switchyard_v1_config_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2378,7 +2706,7 @@ func (x *AccessLogSettings) String() string {
 func (*AccessLogSettings) ProtoMessage() {}
 
 func (x *AccessLogSettings) ProtoReflect() protoreflect.Message {
-	mi := &file_switchyard_v1_config_proto_msgTypes[22]
+	mi := &file_switchyard_v1_config_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2391,7 +2719,7 @@ func (x *AccessLogSettings) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AccessLogSettings.ProtoReflect.Descriptor instead.
 func (*AccessLogSettings) Descriptor() ([]byte, []int) {
-	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{22}
+	return file_switchyard_v1_config_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *AccessLogSettings) GetEnabled() bool {
@@ -2473,7 +2801,7 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x04mock\x18\v \x01(\v2\x19.switchyard.v1.MockParamsR\x04mock\x1a:\n" +
 	"\fHeadersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x88\x04\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xf9\x04\n" +
 	"\n" +
 	"MockParams\x12\x1a\n" +
 	"\bresponse\x18\x01 \x01(\tR\bresponse\x12\"\n" +
@@ -2486,14 +2814,19 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\ffailure_kind\x18\x06 \x01(\x0e2\x1a.switchyard.v1.MockFailureR\vfailureKind\x12\x17\n" +
 	"\x04seed\x18\a \x01(\x04H\x04R\x04seed\x88\x01\x01\x12-\n" +
 	"\x10fail_first_calls\x18\b \x01(\rH\x05R\x0efailFirstCalls\x88\x01\x01\x12<\n" +
-	"\x18fail_stream_after_chunks\x18\t \x01(\rH\x06R\x15failStreamAfterChunks\x88\x01\x01B\r\n" +
+	"\x18fail_stream_after_chunks\x18\t \x01(\rH\x06R\x15failStreamAfterChunks\x88\x01\x01\x12 \n" +
+	"\tslow_rate\x18F \x01(\x01H\aR\bslowRate\x88\x01\x01\x12+\n" +
+	"\x0fslow_latency_ms\x18G \x01(\rH\bR\rslowLatencyMs\x88\x01\x01B\r\n" +
 	"\v_latency_msB\x11\n" +
 	"\x0f_chunk_delay_msB\x0e\n" +
 	"\f_chunk_countB\x0f\n" +
 	"\r_failure_rateB\a\n" +
 	"\x05_seedB\x13\n" +
 	"\x11_fail_first_callsB\x1b\n" +
-	"\x19_fail_stream_after_chunks\"\xef\t\n" +
+	"\x19_fail_stream_after_chunksB\f\n" +
+	"\n" +
+	"_slow_rateB\x12\n" +
+	"\x10_slow_latency_ms\"\x85\v\n" +
 	"\x0eRouterSettings\x12I\n" +
 	"\x10routing_strategy\x18\x01 \x01(\x0e2\x1e.switchyard.v1.RoutingStrategyR\x0froutingStrategy\x12$\n" +
 	"\vnum_retries\x18\x02 \x01(\rH\x00R\n" +
@@ -2515,7 +2848,10 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x14allowed_fails_policy\x18\x0f \x01(\v2!.switchyard.v1.AllowedFailsPolicyR\x12allowedFailsPolicy\x12/\n" +
 	"\x11failure_window_ms\x18\x10 \x01(\rH\aR\x0ffailureWindowMs\x88\x01\x01\x125\n" +
 	"\x14latency_buffer_ratio\x18\x11 \x01(\x01H\bR\x12latencyBufferRatio\x88\x01\x01\x128\n" +
-	"\x16stream_idle_timeout_ms\x18\x12 \x01(\rH\tR\x13streamIdleTimeoutMs\x88\x01\x01B\x0e\n" +
+	"\x16stream_idle_timeout_ms\x18\x12 \x01(\rH\tR\x13streamIdleTimeoutMs\x88\x01\x01\x12S\n" +
+	"\x14model_group_settings\x18F \x03(\v2!.switchyard.v1.ModelGroupSettingsR\x12modelGroupSettings\x12?\n" +
+	"\n" +
+	"wait_queue\x18G \x01(\v2 .switchyard.v1.WaitQueueSettingsR\twaitQueueB\x0e\n" +
 	"\f_num_retriesB\x10\n" +
 	"\x0e_allowed_failsB\x13\n" +
 	"\x11_cooldown_time_msB\r\n" +
@@ -2525,7 +2861,39 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x15_max_retry_backoff_msB\x14\n" +
 	"\x12_failure_window_msB\x17\n" +
 	"\x15_latency_buffer_ratioB\x19\n" +
-	"\x17_stream_idle_timeout_ms\"0\n" +
+	"\x17_stream_idle_timeout_ms\"\x92\x01\n" +
+	"\x11WaitQueueSettings\x12\x18\n" +
+	"\aenabled\x18\x01 \x01(\bR\aenabled\x12 \n" +
+	"\tmax_depth\x18\x02 \x01(\rH\x00R\bmaxDepth\x88\x01\x01\x12#\n" +
+	"\vmax_wait_ms\x18\x03 \x01(\rH\x01R\tmaxWaitMs\x88\x01\x01B\f\n" +
+	"\n" +
+	"_max_depthB\x0e\n" +
+	"\f_max_wait_ms\"\x96\x03\n" +
+	"\x12ModelGroupSettings\x12\x14\n" +
+	"\x05model\x18\x01 \x01(\tR\x05model\x12I\n" +
+	"\x10routing_strategy\x18\x02 \x01(\x0e2\x1e.switchyard.v1.RoutingStrategyR\x0froutingStrategy\x12$\n" +
+	"\vnum_retries\x18\x03 \x01(\rH\x00R\n" +
+	"numRetries\x88\x01\x01\x12\"\n" +
+	"\n" +
+	"timeout_ms\x18\x04 \x01(\rH\x01R\ttimeoutMs\x88\x01\x01\x12/\n" +
+	"\x11stream_timeout_ms\x18\x05 \x01(\rH\x02R\x0fstreamTimeoutMs\x88\x01\x01\x122\n" +
+	"\x05hedge\x18\x06 \x01(\v2\x1c.switchyard.v1.HedgeSettingsR\x05hedge\x12;\n" +
+	"\baffinity\x18\a \x01(\v2\x1f.switchyard.v1.AffinitySettingsR\baffinityB\x0e\n" +
+	"\f_num_retriesB\r\n" +
+	"\v_timeout_msB\x14\n" +
+	"\x12_stream_timeout_ms\"\xcb\x01\n" +
+	"\rHedgeSettings\x12\x1e\n" +
+	"\bafter_ms\x18\x01 \x01(\rH\x00R\aafterMs\x88\x01\x01\x12=\n" +
+	"\x18after_latency_percentile\x18\x02 \x01(\x01H\x01R\x16afterLatencyPercentile\x88\x01\x01\x12\"\n" +
+	"\n" +
+	"max_hedges\x18\x03 \x01(\rH\x02R\tmaxHedges\x88\x01\x01B\v\n" +
+	"\t_after_msB\x1b\n" +
+	"\x19_after_latency_percentileB\r\n" +
+	"\v_max_hedges\"n\n" +
+	"\x10AffinitySettings\x12\x18\n" +
+	"\aenabled\x18\x01 \x01(\bR\aenabled\x12,\n" +
+	"\x0fprefix_messages\x18\x02 \x01(\rH\x00R\x0eprefixMessages\x88\x01\x01B\x12\n" +
+	"\x10_prefix_messages\"0\n" +
 	"\bFallback\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12\x0e\n" +
 	"\x02to\x18\x02 \x03(\tR\x02to\"\x8d\x04\n" +
@@ -2722,7 +3090,7 @@ func file_switchyard_v1_config_proto_rawDescGZIP() []byte {
 }
 
 var file_switchyard_v1_config_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_switchyard_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_switchyard_v1_config_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_switchyard_v1_config_proto_goTypes = []any{
 	(MockFailure)(0),               // 0: switchyard.v1.MockFailure
 	(RoutingStrategy)(0),           // 1: switchyard.v1.RoutingStrategy
@@ -2731,60 +3099,69 @@ var file_switchyard_v1_config_proto_goTypes = []any{
 	(*ProviderParams)(nil),         // 4: switchyard.v1.ProviderParams
 	(*MockParams)(nil),             // 5: switchyard.v1.MockParams
 	(*RouterSettings)(nil),         // 6: switchyard.v1.RouterSettings
-	(*Fallback)(nil),               // 7: switchyard.v1.Fallback
-	(*RetryPolicy)(nil),            // 8: switchyard.v1.RetryPolicy
-	(*AllowedFailsPolicy)(nil),     // 9: switchyard.v1.AllowedFailsPolicy
-	(*HealthCheckSettings)(nil),    // 10: switchyard.v1.HealthCheckSettings
-	(*CacheSettings)(nil),          // 11: switchyard.v1.CacheSettings
-	(*CacheLayerSettings)(nil),     // 12: switchyard.v1.CacheLayerSettings
-	(*MemoryCacheSettings)(nil),    // 13: switchyard.v1.MemoryCacheSettings
-	(*RedisCacheSettings)(nil),     // 14: switchyard.v1.RedisCacheSettings
-	(*S3CacheSettings)(nil),        // 15: switchyard.v1.S3CacheSettings
-	(*GcsCacheSettings)(nil),       // 16: switchyard.v1.GcsCacheSettings
-	(*AzureBlobCacheSettings)(nil), // 17: switchyard.v1.AzureBlobCacheSettings
-	(*RedisSettings)(nil),          // 18: switchyard.v1.RedisSettings
-	(*ServerSettings)(nil),         // 19: switchyard.v1.ServerSettings
-	(*TlsSettings)(nil),            // 20: switchyard.v1.TlsSettings
-	(*AuthSettings)(nil),           // 21: switchyard.v1.AuthSettings
-	(*ObservabilitySettings)(nil),  // 22: switchyard.v1.ObservabilitySettings
-	(*TracingSettings)(nil),        // 23: switchyard.v1.TracingSettings
-	(*AccessLogSettings)(nil),      // 24: switchyard.v1.AccessLogSettings
-	nil,                            // 25: switchyard.v1.ProviderParams.HeadersEntry
+	(*WaitQueueSettings)(nil),      // 7: switchyard.v1.WaitQueueSettings
+	(*ModelGroupSettings)(nil),     // 8: switchyard.v1.ModelGroupSettings
+	(*HedgeSettings)(nil),          // 9: switchyard.v1.HedgeSettings
+	(*AffinitySettings)(nil),       // 10: switchyard.v1.AffinitySettings
+	(*Fallback)(nil),               // 11: switchyard.v1.Fallback
+	(*RetryPolicy)(nil),            // 12: switchyard.v1.RetryPolicy
+	(*AllowedFailsPolicy)(nil),     // 13: switchyard.v1.AllowedFailsPolicy
+	(*HealthCheckSettings)(nil),    // 14: switchyard.v1.HealthCheckSettings
+	(*CacheSettings)(nil),          // 15: switchyard.v1.CacheSettings
+	(*CacheLayerSettings)(nil),     // 16: switchyard.v1.CacheLayerSettings
+	(*MemoryCacheSettings)(nil),    // 17: switchyard.v1.MemoryCacheSettings
+	(*RedisCacheSettings)(nil),     // 18: switchyard.v1.RedisCacheSettings
+	(*S3CacheSettings)(nil),        // 19: switchyard.v1.S3CacheSettings
+	(*GcsCacheSettings)(nil),       // 20: switchyard.v1.GcsCacheSettings
+	(*AzureBlobCacheSettings)(nil), // 21: switchyard.v1.AzureBlobCacheSettings
+	(*RedisSettings)(nil),          // 22: switchyard.v1.RedisSettings
+	(*ServerSettings)(nil),         // 23: switchyard.v1.ServerSettings
+	(*TlsSettings)(nil),            // 24: switchyard.v1.TlsSettings
+	(*AuthSettings)(nil),           // 25: switchyard.v1.AuthSettings
+	(*ObservabilitySettings)(nil),  // 26: switchyard.v1.ObservabilitySettings
+	(*TracingSettings)(nil),        // 27: switchyard.v1.TracingSettings
+	(*AccessLogSettings)(nil),      // 28: switchyard.v1.AccessLogSettings
+	nil,                            // 29: switchyard.v1.ProviderParams.HeadersEntry
 }
 var file_switchyard_v1_config_proto_depIdxs = []int32{
 	3,  // 0: switchyard.v1.RouterConfig.model_list:type_name -> switchyard.v1.Deployment
 	6,  // 1: switchyard.v1.RouterConfig.router_settings:type_name -> switchyard.v1.RouterSettings
-	11, // 2: switchyard.v1.RouterConfig.cache_settings:type_name -> switchyard.v1.CacheSettings
-	19, // 3: switchyard.v1.RouterConfig.server_settings:type_name -> switchyard.v1.ServerSettings
-	18, // 4: switchyard.v1.RouterConfig.redis:type_name -> switchyard.v1.RedisSettings
-	21, // 5: switchyard.v1.RouterConfig.auth_settings:type_name -> switchyard.v1.AuthSettings
-	22, // 6: switchyard.v1.RouterConfig.observability:type_name -> switchyard.v1.ObservabilitySettings
+	15, // 2: switchyard.v1.RouterConfig.cache_settings:type_name -> switchyard.v1.CacheSettings
+	23, // 3: switchyard.v1.RouterConfig.server_settings:type_name -> switchyard.v1.ServerSettings
+	22, // 4: switchyard.v1.RouterConfig.redis:type_name -> switchyard.v1.RedisSettings
+	25, // 5: switchyard.v1.RouterConfig.auth_settings:type_name -> switchyard.v1.AuthSettings
+	26, // 6: switchyard.v1.RouterConfig.observability:type_name -> switchyard.v1.ObservabilitySettings
 	4,  // 7: switchyard.v1.Deployment.params:type_name -> switchyard.v1.ProviderParams
-	25, // 8: switchyard.v1.ProviderParams.headers:type_name -> switchyard.v1.ProviderParams.HeadersEntry
+	29, // 8: switchyard.v1.ProviderParams.headers:type_name -> switchyard.v1.ProviderParams.HeadersEntry
 	5,  // 9: switchyard.v1.ProviderParams.mock:type_name -> switchyard.v1.MockParams
 	0,  // 10: switchyard.v1.MockParams.failure_kind:type_name -> switchyard.v1.MockFailure
 	1,  // 11: switchyard.v1.RouterSettings.routing_strategy:type_name -> switchyard.v1.RoutingStrategy
-	8,  // 12: switchyard.v1.RouterSettings.retry_policy:type_name -> switchyard.v1.RetryPolicy
-	7,  // 13: switchyard.v1.RouterSettings.fallbacks:type_name -> switchyard.v1.Fallback
-	7,  // 14: switchyard.v1.RouterSettings.context_window_fallbacks:type_name -> switchyard.v1.Fallback
-	7,  // 15: switchyard.v1.RouterSettings.content_policy_fallbacks:type_name -> switchyard.v1.Fallback
-	10, // 16: switchyard.v1.RouterSettings.health_check:type_name -> switchyard.v1.HealthCheckSettings
-	9,  // 17: switchyard.v1.RouterSettings.allowed_fails_policy:type_name -> switchyard.v1.AllowedFailsPolicy
-	12, // 18: switchyard.v1.CacheSettings.layers:type_name -> switchyard.v1.CacheLayerSettings
-	13, // 19: switchyard.v1.CacheLayerSettings.memory:type_name -> switchyard.v1.MemoryCacheSettings
-	14, // 20: switchyard.v1.CacheLayerSettings.redis:type_name -> switchyard.v1.RedisCacheSettings
-	15, // 21: switchyard.v1.CacheLayerSettings.s3:type_name -> switchyard.v1.S3CacheSettings
-	16, // 22: switchyard.v1.CacheLayerSettings.gcs:type_name -> switchyard.v1.GcsCacheSettings
-	17, // 23: switchyard.v1.CacheLayerSettings.azure_blob:type_name -> switchyard.v1.AzureBlobCacheSettings
-	18, // 24: switchyard.v1.RedisCacheSettings.connection:type_name -> switchyard.v1.RedisSettings
-	20, // 25: switchyard.v1.ServerSettings.tls:type_name -> switchyard.v1.TlsSettings
-	23, // 26: switchyard.v1.ObservabilitySettings.tracing:type_name -> switchyard.v1.TracingSettings
-	24, // 27: switchyard.v1.ObservabilitySettings.access_log:type_name -> switchyard.v1.AccessLogSettings
-	28, // [28:28] is the sub-list for method output_type
-	28, // [28:28] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	12, // 12: switchyard.v1.RouterSettings.retry_policy:type_name -> switchyard.v1.RetryPolicy
+	11, // 13: switchyard.v1.RouterSettings.fallbacks:type_name -> switchyard.v1.Fallback
+	11, // 14: switchyard.v1.RouterSettings.context_window_fallbacks:type_name -> switchyard.v1.Fallback
+	11, // 15: switchyard.v1.RouterSettings.content_policy_fallbacks:type_name -> switchyard.v1.Fallback
+	14, // 16: switchyard.v1.RouterSettings.health_check:type_name -> switchyard.v1.HealthCheckSettings
+	13, // 17: switchyard.v1.RouterSettings.allowed_fails_policy:type_name -> switchyard.v1.AllowedFailsPolicy
+	8,  // 18: switchyard.v1.RouterSettings.model_group_settings:type_name -> switchyard.v1.ModelGroupSettings
+	7,  // 19: switchyard.v1.RouterSettings.wait_queue:type_name -> switchyard.v1.WaitQueueSettings
+	1,  // 20: switchyard.v1.ModelGroupSettings.routing_strategy:type_name -> switchyard.v1.RoutingStrategy
+	9,  // 21: switchyard.v1.ModelGroupSettings.hedge:type_name -> switchyard.v1.HedgeSettings
+	10, // 22: switchyard.v1.ModelGroupSettings.affinity:type_name -> switchyard.v1.AffinitySettings
+	16, // 23: switchyard.v1.CacheSettings.layers:type_name -> switchyard.v1.CacheLayerSettings
+	17, // 24: switchyard.v1.CacheLayerSettings.memory:type_name -> switchyard.v1.MemoryCacheSettings
+	18, // 25: switchyard.v1.CacheLayerSettings.redis:type_name -> switchyard.v1.RedisCacheSettings
+	19, // 26: switchyard.v1.CacheLayerSettings.s3:type_name -> switchyard.v1.S3CacheSettings
+	20, // 27: switchyard.v1.CacheLayerSettings.gcs:type_name -> switchyard.v1.GcsCacheSettings
+	21, // 28: switchyard.v1.CacheLayerSettings.azure_blob:type_name -> switchyard.v1.AzureBlobCacheSettings
+	22, // 29: switchyard.v1.RedisCacheSettings.connection:type_name -> switchyard.v1.RedisSettings
+	24, // 30: switchyard.v1.ServerSettings.tls:type_name -> switchyard.v1.TlsSettings
+	27, // 31: switchyard.v1.ObservabilitySettings.tracing:type_name -> switchyard.v1.TracingSettings
+	28, // 32: switchyard.v1.ObservabilitySettings.access_log:type_name -> switchyard.v1.AccessLogSettings
+	33, // [33:33] is the sub-list for method output_type
+	33, // [33:33] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_switchyard_v1_config_proto_init() }
@@ -2795,31 +3172,35 @@ func file_switchyard_v1_config_proto_init() {
 	file_switchyard_v1_config_proto_msgTypes[1].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[3].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[4].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[5].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[6].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[7].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[8].OneofWrappers = []any{}
-	file_switchyard_v1_config_proto_msgTypes[9].OneofWrappers = []any{}
-	file_switchyard_v1_config_proto_msgTypes[10].OneofWrappers = []any{
+	file_switchyard_v1_config_proto_msgTypes[10].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[11].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[12].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[13].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[14].OneofWrappers = []any{
 		(*CacheLayerSettings_Memory)(nil),
 		(*CacheLayerSettings_Redis)(nil),
 		(*CacheLayerSettings_S3)(nil),
 		(*CacheLayerSettings_Gcs)(nil),
 		(*CacheLayerSettings_AzureBlob)(nil),
 	}
-	file_switchyard_v1_config_proto_msgTypes[11].OneofWrappers = []any{}
-	file_switchyard_v1_config_proto_msgTypes[16].OneofWrappers = []any{}
-	file_switchyard_v1_config_proto_msgTypes[17].OneofWrappers = []any{}
-	file_switchyard_v1_config_proto_msgTypes[19].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[15].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[20].OneofWrappers = []any{}
 	file_switchyard_v1_config_proto_msgTypes[21].OneofWrappers = []any{}
-	file_switchyard_v1_config_proto_msgTypes[22].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[23].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[24].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[25].OneofWrappers = []any{}
+	file_switchyard_v1_config_proto_msgTypes[26].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_switchyard_v1_config_proto_rawDesc), len(file_switchyard_v1_config_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   24,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -254,19 +254,23 @@ const (
 	AttemptOutcome_ATTEMPT_OUTCOME_UNSPECIFIED AttemptOutcome = 0
 	AttemptOutcome_ATTEMPT_OUTCOME_SUCCESS     AttemptOutcome = 1
 	AttemptOutcome_ATTEMPT_OUTCOME_FAILURE     AttemptOutcome = 2
+	// A hedged attempt cancelled because another attempt of the request answered first.
+	AttemptOutcome_ATTEMPT_OUTCOME_HEDGE_LOST AttemptOutcome = 70
 )
 
 // Enum value maps for AttemptOutcome.
 var (
 	AttemptOutcome_name = map[int32]string{
-		0: "ATTEMPT_OUTCOME_UNSPECIFIED",
-		1: "ATTEMPT_OUTCOME_SUCCESS",
-		2: "ATTEMPT_OUTCOME_FAILURE",
+		0:  "ATTEMPT_OUTCOME_UNSPECIFIED",
+		1:  "ATTEMPT_OUTCOME_SUCCESS",
+		2:  "ATTEMPT_OUTCOME_FAILURE",
+		70: "ATTEMPT_OUTCOME_HEDGE_LOST",
 	}
 	AttemptOutcome_value = map[string]int32{
 		"ATTEMPT_OUTCOME_UNSPECIFIED": 0,
 		"ATTEMPT_OUTCOME_SUCCESS":     1,
 		"ATTEMPT_OUTCOME_FAILURE":     2,
+		"ATTEMPT_OUTCOME_HEDGE_LOST":  70,
 	}
 )
 
@@ -1390,8 +1394,17 @@ type RequestOptions struct {
 	NumRetries *uint32 `protobuf:"varint,5,opt,name=num_retries,json=numRetries,proto3,oneof" json:"num_retries,omitempty"`
 	// Provider-specific request fields merged into the upstream body as-is.
 	ProviderOptions *structpb.Struct `protobuf:"bytes,6,opt,name=provider_options,json=providerOptions,proto3" json:"provider_options,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Requests with the same affinity key go to the same deployment of a group
+	// with affinity enabled (to keep the provider's prompt cache warm), e.g. a
+	// session or conversation id. Only picks the deployment: not part of the
+	// response cache key.
+	AffinityKey string `protobuf:"bytes,70,opt,name=affinity_key,json=affinityKey,proto3" json:"affinity_key,omitempty"`
+	// When every deployment is at its limits and router_settings.wait_queue is
+	// enabled, waiting requests with a higher priority are served first
+	// (first come, first served within a priority); default 0.
+	Priority      *int32 `protobuf:"varint,71,opt,name=priority,proto3,oneof" json:"priority,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RequestOptions) Reset() {
@@ -1464,6 +1477,20 @@ func (x *RequestOptions) GetProviderOptions() *structpb.Struct {
 		return x.ProviderOptions
 	}
 	return nil
+}
+
+func (x *RequestOptions) GetAffinityKey() string {
+	if x != nil {
+		return x.AffinityKey
+	}
+	return ""
+}
+
+func (x *RequestOptions) GetPriority() int32 {
+	if x != nil && x.Priority != nil {
+		return *x.Priority
+	}
+	return 0
 }
 
 type CacheControl struct {
@@ -2318,7 +2345,11 @@ type Attempt struct {
 	// Upstream HTTP status, when there was one.
 	HttpStatus uint32 `protobuf:"varint,7,opt,name=http_status,json=httpStatus,proto3" json:"http_status,omitempty"`
 	// Duration of this attempt, ms.
-	LatencyMs     float64 `protobuf:"fixed64,8,opt,name=latency_ms,json=latencyMs,proto3" json:"latency_ms,omitempty"`
+	LatencyMs float64 `protobuf:"fixed64,8,opt,name=latency_ms,json=latencyMs,proto3" json:"latency_ms,omitempty"`
+	// What this attempt is estimated to have cost although its answer was not
+	// used (a hedge that lost: the prompt was sent), US dollars; included in
+	// the response's cost_usd.
+	CostUsd       float64 `protobuf:"fixed64,70,opt,name=cost_usd,json=costUsd,proto3" json:"cost_usd,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2405,6 +2436,13 @@ func (x *Attempt) GetHttpStatus() uint32 {
 func (x *Attempt) GetLatencyMs() float64 {
 	if x != nil {
 		return x.LatencyMs
+	}
+	return 0
+}
+
+func (x *Attempt) GetCostUsd() float64 {
+	if x != nil {
+		return x.CostUsd
 	}
 	return 0
 }
@@ -3506,7 +3544,7 @@ const file_switchyard_v1_inference_proto_rawDesc = "" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12/\n" +
 	"\x06schema\x18\x03 \x01(\v2\x17.google.protobuf.StructR\x06schema\x12\x1b\n" +
 	"\x06strict\x18\x04 \x01(\bH\x00R\x06strict\x88\x01\x01B\t\n" +
-	"\a_strict\"\xb1\x02\n" +
+	"\a_strict\"\x82\x03\n" +
 	"\x0eRequestOptions\x121\n" +
 	"\x05cache\x18\x01 \x01(\v2\x1b.switchyard.v1.CacheControlR\x05cache\x12\"\n" +
 	"\n" +
@@ -3515,9 +3553,12 @@ const file_switchyard_v1_inference_proto_rawDesc = "" +
 	"\x11disable_fallbacks\x18\x04 \x01(\bR\x10disableFallbacks\x12$\n" +
 	"\vnum_retries\x18\x05 \x01(\rH\x01R\n" +
 	"numRetries\x88\x01\x01\x12B\n" +
-	"\x10provider_options\x18\x06 \x01(\v2\x17.google.protobuf.StructR\x0fproviderOptionsB\r\n" +
+	"\x10provider_options\x18\x06 \x01(\v2\x17.google.protobuf.StructR\x0fproviderOptions\x12!\n" +
+	"\faffinity_key\x18F \x01(\tR\vaffinityKey\x12\x1f\n" +
+	"\bpriority\x18G \x01(\x05H\x02R\bpriority\x88\x01\x01B\r\n" +
 	"\v_timeout_msB\x0e\n" +
-	"\f_num_retries\"\xb5\x01\n" +
+	"\f_num_retriesB\v\n" +
+	"\t_priority\"\xb5\x01\n" +
 	"\fCacheControl\x12\x19\n" +
 	"\bno_cache\x18\x01 \x01(\bR\anoCache\x12\x19\n" +
 	"\bno_store\x18\x02 \x01(\bR\anoStore\x12\x18\n" +
@@ -3601,7 +3642,7 @@ const file_switchyard_v1_inference_proto_rawDesc = "" +
 	"\x03hit\x18\x01 \x01(\bR\x03hit\x12/\n" +
 	"\x05layer\x18\x02 \x01(\x0e2\x19.switchyard.v1.CacheLayerR\x05layer\x12\x13\n" +
 	"\x05age_s\x18\x03 \x01(\rR\x04ageS\x12\x10\n" +
-	"\x03key\x18\x04 \x01(\tR\x03key\"\xc2\x02\n" +
+	"\x03key\x18\x04 \x01(\tR\x03key\"\xdd\x02\n" +
 	"\aAttempt\x12#\n" +
 	"\rdeployment_id\x18\x01 \x01(\tR\fdeploymentId\x12\x1a\n" +
 	"\bprovider\x18\x02 \x01(\tR\bprovider\x12\x1f\n" +
@@ -3614,7 +3655,8 @@ const file_switchyard_v1_inference_proto_rawDesc = "" +
 	"\vhttp_status\x18\a \x01(\rR\n" +
 	"httpStatus\x12\x1d\n" +
 	"\n" +
-	"latency_ms\x18\b \x01(\x01R\tlatencyMs\"\xc9\x03\n" +
+	"latency_ms\x18\b \x01(\x01R\tlatencyMs\x12\x19\n" +
+	"\bcost_usd\x18F \x01(\x01R\acostUsd\"\xc9\x03\n" +
 	"\x12ModelResponseChunk\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
 	"\acreated\x18\x02 \x01(\x03R\acreated\x12\x14\n" +
@@ -3732,11 +3774,12 @@ const file_switchyard_v1_inference_proto_rawDesc = "" +
 	"\x11CACHE_LAYER_REDIS\x10\x02\x12\x12\n" +
 	"\x0eCACHE_LAYER_S3\x10\x03\x12\x13\n" +
 	"\x0fCACHE_LAYER_GCS\x10\x04\x12\x1a\n" +
-	"\x16CACHE_LAYER_AZURE_BLOB\x10\x05*k\n" +
+	"\x16CACHE_LAYER_AZURE_BLOB\x10\x05*\x8b\x01\n" +
 	"\x0eAttemptOutcome\x12\x1f\n" +
 	"\x1bATTEMPT_OUTCOME_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17ATTEMPT_OUTCOME_SUCCESS\x10\x01\x12\x1b\n" +
-	"\x17ATTEMPT_OUTCOME_FAILURE\x10\x02*\xdd\x03\n" +
+	"\x17ATTEMPT_OUTCOME_FAILURE\x10\x02\x12\x1e\n" +
+	"\x1aATTEMPT_OUTCOME_HEDGE_LOST\x10F*\xdd\x03\n" +
 	"\tErrorKind\x12\x1a\n" +
 	"\x16ERROR_KIND_UNSPECIFIED\x10\x00\x12\x1e\n" +
 	"\x1aERROR_KIND_INVALID_REQUEST\x10\x01\x12\x1d\n" +

@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/admin.proto.
  */
 export const file_switchyard_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("Chlzd2l0Y2h5YXJkL3YxL2FkbWluLnByb3RvEg1zd2l0Y2h5YXJkLnYxIiwKFUdldFJvdXRlclN0YXRlUmVxdWVzdBITCgttb2RlbF9ncm91cBgBIAEoCSJtChZHZXRSb3V0ZXJTdGF0ZVJlc3BvbnNlEjMKC2RlcGxveW1lbnRzGAEgAygLMh4uc3dpdGNoeWFyZC52MS5EZXBsb3ltZW50U3RhdGUSHgoWc2hhcmVkX3N0YXRlX2F2YWlsYWJsZRgCIAEoCCKyAgoPRGVwbG95bWVudFN0YXRlEhUKDWRlcGxveW1lbnRfaWQYASABKAkSEwoLbW9kZWxfZ3JvdXAYAiABKAkSEAoIcHJvdmlkZXIYAyABKAkSLwoGaGVhbHRoGAQgASgOMh8uc3dpdGNoeWFyZC52MS5EZXBsb3ltZW50SGVhbHRoEjIKDmNvb2xkb3duX3VudGlsGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglpbl9mbGlnaHQYBiABKA0SEwoLY3VycmVudF9ycG0YByABKA0SEwoLY3VycmVudF90cG0YCCABKA0SEgoKbGF0ZW5jeV9tcxgJIAEoARIXCg9yZWNlbnRfZmFpbHVyZXMYCiABKA0SEgoKbGFzdF9lcnJvchgLIAEoCSJGChZJbnZhbGlkYXRlQ2FjaGVSZXF1ZXN0Eg0KA2tleRgBIAEoCUgAEhMKCW5hbWVzcGFjZRgCIAEoCUgAQggKBnRhcmdldCIqChdJbnZhbGlkYXRlQ2FjaGVSZXNwb25zZRIPCgdkZWxldGVkGAEgASgEIhYKFEdldENhY2hlU3RhdHNSZXF1ZXN0IkcKFUdldENhY2hlU3RhdHNSZXNwb25zZRIuCgZsYXllcnMYASADKAsyHi5zd2l0Y2h5YXJkLnYxLkNhY2hlTGF5ZXJTdGF0cyKPAQoPQ2FjaGVMYXllclN0YXRzEg0KBWxheWVyGAEgASgJEgwKBGhpdHMYAiABKAQSDgoGbWlzc2VzGAMgASgEEgwKBHNldHMYBCABKAQSDgoGZXJyb3JzGAUgASgEEhEKCWV2aWN0aW9ucxgGIAEoBBINCgVieXRlcxgHIAEoBBIPCgdlbnRyaWVzGAggASgEIpwCChBDcmVhdGVLZXlSZXF1ZXN0Eg0KBWFsaWFzGAEgASgJEg4KBm1vZGVscxgCIAMoCRILCgNycG0YAyABKA0SCwoDdHBtGAQgASgNEhYKDm1heF9idWRnZXRfdXNkGAUgASgBEhUKDWJ1ZGdldF9wZXJpb2QYBiABKAkSLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPwoIbWV0YWRhdGEYCCADKAsyLS5zd2l0Y2h5YXJkLnYxLkNyZWF0ZUtleVJlcXVlc3QuTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiVgoRQ3JlYXRlS2V5UmVzcG9uc2USCwoDa2V5GAEgASgJEg4KBmtleV9pZBgCIAEoCRIkCgRpbmZvGAMgASgLMhYuc3dpdGNoeWFyZC52MS5LZXlJbmZvIrUDCgdLZXlJbmZvEg4KBmtleV9pZBgBIAEoCRINCgVhbGlhcxgCIAEoCRIOCgZtb2RlbHMYAyADKAkSCwoDcnBtGAQgASgNEgsKA3RwbRgFIAEoDRIWCg5tYXhfYnVkZ2V0X3VzZBgGIAEoARIVCg1idWRnZXRfcGVyaW9kGAcgASgJEi4KCmV4cGlyZXNfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjYKCG1ldGFkYXRhGAkgAygLMiQuc3dpdGNoeWFyZC52MS5LZXlJbmZvLk1ldGFkYXRhRW50cnkSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHcmV2b2tlZBgLIAEoCBIRCglzcGVuZF91c2QYDCABKAESMAoMcGVyaW9kX3N0YXJ0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtrZXlfcHJldmlldxgOIAEoCRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiEQoPTGlzdEtleXNSZXF1ZXN0IjgKEExpc3RLZXlzUmVzcG9uc2USJAoEa2V5cxgBIAMoCzIWLnN3aXRjaHlhcmQudjEuS2V5SW5mbyIfCg1HZXRLZXlSZXF1ZXN0Eg4KBmtleV9pZBgBIAEoCSK0AwoQVXBkYXRlS2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkSEgoFYWxpYXMYAiABKAlIAIgBARIOCgZtb2RlbHMYAyADKAkSFQoNdXBkYXRlX21vZGVscxgEIAEoCBIQCgNycG0YBSABKA1IAYgBARIQCgN0cG0YBiABKA1IAogBARIbCg5tYXhfYnVkZ2V0X3VzZBgHIAEoAUgDiAEBEhoKDWJ1ZGdldF9wZXJpb2QYCCABKAlIBIgBARIuCgpleHBpcmVzX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI/CghtZXRhZGF0YRgKIAMoCzItLnN3aXRjaHlhcmQudjEuVXBkYXRlS2V5UmVxdWVzdC5NZXRhZGF0YUVudHJ5EhcKD3VwZGF0ZV9tZXRhZGF0YRgLIAEoCBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCAoGX2FsaWFzQgYKBF9ycG1CBgoEX3RwbUIRCg9fbWF4X2J1ZGdldF91c2RCEAoOX2J1ZGdldF9wZXJpb2QiIgoQUmV2b2tlS2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkiIgoQUm90YXRlS2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkqtgEKEERlcGxveW1lbnRIZWFsdGgSIQodREVQTE9ZTUVOVF9IRUFMVEhfVU5TUEVDSUZJRUQQABIdChlERVBMT1lNRU5UX0hFQUxUSF9IRUFMVEhZEAESHgoaREVQTE9ZTUVOVF9IRUFMVEhfQ09PTERPV04QAhIfChtERVBMT1lNRU5UX0hFQUxUSF9IQUxGX09QRU4QAxIfChtERVBMT1lNRU5UX0hFQUxUSF9VTkhFQUxUSFkQBDLkBQoMQWRtaW5TZXJ2aWNlEl0KDkdldFJvdXRlclN0YXRlEiQuc3dpdGNoeWFyZC52MS5HZXRSb3V0ZXJTdGF0ZVJlcXVlc3QaJS5zd2l0Y2h5YXJkLnYxLkdldFJvdXRlclN0YXRlUmVzcG9uc2USYAoPSW52YWxpZGF0ZUNhY2hlEiUuc3dpdGNoeWFyZC52MS5JbnZhbGlkYXRlQ2FjaGVSZXF1ZXN0GiYuc3dpdGNoeWFyZC52MS5JbnZhbGlkYXRlQ2FjaGVSZXNwb25zZRJaCg1HZXRDYWNoZVN0YXRzEiMuc3dpdGNoeWFyZC52MS5HZXRDYWNoZVN0YXRzUmVxdWVzdBokLnN3aXRjaHlhcmQudjEuR2V0Q2FjaGVTdGF0c1Jlc3BvbnNlEk4KCUNyZWF0ZUtleRIfLnN3aXRjaHlhcmQudjEuQ3JlYXRlS2V5UmVxdWVzdBogLnN3aXRjaHlhcmQudjEuQ3JlYXRlS2V5UmVzcG9uc2USSwoITGlzdEtleXMSHi5zd2l0Y2h5YXJkLnYxLkxpc3RLZXlzUmVxdWVzdBofLnN3aXRjaHlhcmQudjEuTGlzdEtleXNSZXNwb25zZRI+CgZHZXRLZXkSHC5zd2l0Y2h5YXJkLnYxLkdldEtleVJlcXVlc3QaFi5zd2l0Y2h5YXJkLnYxLktleUluZm8SRAoJVXBkYXRlS2V5Eh8uc3dpdGNoeWFyZC52MS5VcGRhdGVLZXlSZXF1ZXN0GhYuc3dpdGNoeWFyZC52MS5LZXlJbmZvEkQKCVJldm9rZUtleRIfLnN3aXRjaHlhcmQudjEuUmV2b2tlS2V5UmVxdWVzdBoWLnN3aXRjaHlhcmQudjEuS2V5SW5mbxJOCglSb3RhdGVLZXkSHy5zd2l0Y2h5YXJkLnYxLlJvdGF0ZUtleVJlcXVlc3QaIC5zd2l0Y2h5YXJkLnYxLkNyZWF0ZUtleVJlc3BvbnNlQkhaRmdpdGh1Yi5jb20vc3dpdGNoeWFyZC1kZXYvc3dpdGNoeWFyZC9nZW4vZ28vc3dpdGNoeWFyZC92MTtzd2l0Y2h5YXJkdjFiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Chlzd2l0Y2h5YXJkL3YxL2FkbWluLnByb3RvEg1zd2l0Y2h5YXJkLnYxIiwKFUdldFJvdXRlclN0YXRlUmVxdWVzdBITCgttb2RlbF9ncm91cBgBIAEoCSKhAQoWR2V0Um91dGVyU3RhdGVSZXNwb25zZRIzCgtkZXBsb3ltZW50cxgBIAMoCzIeLnN3aXRjaHlhcmQudjEuRGVwbG95bWVudFN0YXRlEh4KFnNoYXJlZF9zdGF0ZV9hdmFpbGFibGUYAiABKAgSMgoLd2FpdF9xdWV1ZXMYRiADKAsyHS5zd2l0Y2h5YXJkLnYxLldhaXRRdWV1ZVN0YXRlIpIBCg5XYWl0UXVldWVTdGF0ZRITCgttb2RlbF9ncm91cBgBIAEoCRINCgVkZXB0aBgCIAEoDRIOCgZzZXJ2ZWQYAyABKAQSEAoIcmVqZWN0ZWQYBCABKAQSDwoHZXhwaXJlZBgFIAEoBBIUCgxtZWFuX3dhaXRfbXMYBiABKAESEwoLbWF4X3dhaXRfbXMYByABKAEiwwIKD0RlcGxveW1lbnRTdGF0ZRIVCg1kZXBsb3ltZW50X2lkGAEgASgJEhMKC21vZGVsX2dyb3VwGAIgASgJEhAKCHByb3ZpZGVyGAMgASgJEi8KBmhlYWx0aBgEIAEoDjIfLnN3aXRjaHlhcmQudjEuRGVwbG95bWVudEhlYWx0aBIyCg5jb29sZG93bl91bnRpbBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJaW5fZmxpZ2h0GAYgASgNEhMKC2N1cnJlbnRfcnBtGAcgASgNEhMKC2N1cnJlbnRfdHBtGAggASgNEhIKCmxhdGVuY3lfbXMYCSABKAESFwoPcmVjZW50X2ZhaWx1cmVzGAogASgNEhIKCmxhc3RfZXJyb3IYCyABKAkSDwoHZHJhaW5lZBhGIAEoCCJGChZJbnZhbGlkYXRlQ2FjaGVSZXF1ZXN0Eg0KA2tleRgBIAEoCUgAEhMKCW5hbWVzcGFjZRgCIAEoCUgAQggKBnRhcmdldCIqChdJbnZhbGlkYXRlQ2FjaGVSZXNwb25zZRIPCgdkZWxldGVkGAEgASgEIhYKFEdldENhY2hlU3RhdHNSZXF1ZXN0IkcKFUdldENhY2hlU3RhdHNSZXNwb25zZRIuCgZsYXllcnMYASADKAsyHi5zd2l0Y2h5YXJkLnYxLkNhY2hlTGF5ZXJTdGF0cyKPAQoPQ2FjaGVMYXllclN0YXRzEg0KBWxheWVyGAEgASgJEgwKBGhpdHMYAiABKAQSDgoGbWlzc2VzGAMgASgEEgwKBHNldHMYBCABKAQSDgoGZXJyb3JzGAUgASgEEhEKCWV2aWN0aW9ucxgGIAEoBBINCgVieXRlcxgHIAEoBBIPCgdlbnRyaWVzGAggASgEIpwCChBDcmVhdGVLZXlSZXF1ZXN0Eg0KBWFsaWFzGAEgASgJEg4KBm1vZGVscxgCIAMoCRILCgNycG0YAyABKA0SCwoDdHBtGAQgASgNEhYKDm1heF9idWRnZXRfdXNkGAUgASgBEhUKDWJ1ZGdldF9wZXJpb2QYBiABKAkSLgoKZXhwaXJlc19hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASPwoIbWV0YWRhdGEYCCADKAsyLS5zd2l0Y2h5YXJkLnYxLkNyZWF0ZUtleVJlcXVlc3QuTWV0YWRhdGFFbnRyeRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiVgoRQ3JlYXRlS2V5UmVzcG9uc2USCwoDa2V5GAEgASgJEg4KBmtleV9pZBgCIAEoCRIkCgRpbmZvGAMgASgLMhYuc3dpdGNoeWFyZC52MS5LZXlJbmZvIrUDCgdLZXlJbmZvEg4KBmtleV9pZBgBIAEoCRINCgVhbGlhcxgCIAEoCRIOCgZtb2RlbHMYAyADKAkSCwoDcnBtGAQgASgNEgsKA3RwbRgFIAEoDRIWCg5tYXhfYnVkZ2V0X3VzZBgGIAEoARIVCg1idWRnZXRfcGVyaW9kGAcgASgJEi4KCmV4cGlyZXNfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjYKCG1ldGFkYXRhGAkgAygLMiQuc3dpdGNoeWFyZC52MS5LZXlJbmZvLk1ldGFkYXRhRW50cnkSLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHcmV2b2tlZBgLIAEoCBIRCglzcGVuZF91c2QYDCABKAESMAoMcGVyaW9kX3N0YXJ0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgtrZXlfcHJldmlldxgOIAEoCRovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiEQoPTGlzdEtleXNSZXF1ZXN0IjgKEExpc3RLZXlzUmVzcG9uc2USJAoEa2V5cxgBIAMoCzIWLnN3aXRjaHlhcmQudjEuS2V5SW5mbyIfCg1HZXRLZXlSZXF1ZXN0Eg4KBmtleV9pZBgBIAEoCSK0AwoQVXBkYXRlS2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkSEgoFYWxpYXMYAiABKAlIAIgBARIOCgZtb2RlbHMYAyADKAkSFQoNdXBkYXRlX21vZGVscxgEIAEoCBIQCgNycG0YBSABKA1IAYgBARIQCgN0cG0YBiABKA1IAogBARIbCg5tYXhfYnVkZ2V0X3VzZBgHIAEoAUgDiAEBEhoKDWJ1ZGdldF9wZXJpb2QYCCABKAlIBIgBARIuCgpleHBpcmVzX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI/CghtZXRhZGF0YRgKIAMoCzItLnN3aXRjaHlhcmQudjEuVXBkYXRlS2V5UmVxdWVzdC5NZXRhZGF0YUVudHJ5EhcKD3VwZGF0ZV9tZXRhZGF0YRgLIAEoCBovCg1NZXRhZGF0YUVudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAFCCAoGX2FsaWFzQgYKBF9ycG1CBgoEX3RwbUIRCg9fbWF4X2J1ZGdldF91c2RCEAoOX2J1ZGdldF9wZXJpb2QiIgoQUmV2b2tlS2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkiIgoQUm90YXRlS2V5UmVxdWVzdBIOCgZrZXlfaWQYASABKAkijQEKGVNldERlcGxveW1lbnRTdGF0ZVJlcXVlc3QSFQoNZGVwbG95bWVudF9pZBgBIAEoCRIvCgZhY3Rpb24YAiABKA4yHy5zd2l0Y2h5YXJkLnYxLkRlcGxveW1lbnRBY3Rpb24SGAoLY29vbGRvd25fbXMYAyABKA1IAIgBAUIOCgxfY29vbGRvd25fbXMiUAoaU2V0RGVwbG95bWVudFN0YXRlUmVzcG9uc2USMgoKZGVwbG95bWVudBgBIAEoCzIeLnN3aXRjaHlhcmQudjEuRGVwbG95bWVudFN0YXRlIioKE1JlbG9hZENvbmZpZ1JlcXVlc3QSEwoLY29uZmlnX3RleHQYASABKAkiaAoUUmVsb2FkQ29uZmlnUmVzcG9uc2USGQoRYWRkZWRfZGVwbG95bWVudHMYASADKAkSGwoTcmVtb3ZlZF9kZXBsb3ltZW50cxgCIAMoCRIYChBrZXB0X2RlcGxveW1lbnRzGAMgAygJKrYBChBEZXBsb3ltZW50SGVhbHRoEiEKHURFUExPWU1FTlRfSEVBTFRIX1VOU1BFQ0lGSUVEEAASHQoZREVQTE9ZTUVOVF9IRUFMVEhfSEVBTFRIWRABEh4KGkRFUExPWU1FTlRfSEVBTFRIX0NPT0xET1dOEAISHwobREVQTE9ZTUVOVF9IRUFMVEhfSEFMRl9PUEVOEAMSHwobREVQTE9ZTUVOVF9IRUFMVEhfVU5IRUFMVEhZEAQqvAEKEERlcGxveW1lbnRBY3Rpb24SIQodREVQTE9ZTUVOVF9BQ1RJT05fVU5TUEVDSUZJRUQQABIbChdERVBMT1lNRU5UX0FDVElPTl9EUkFJThABEhwKGERFUExPWU1FTlRfQUNUSU9OX1JFU1VNRRACEiQKIERFUExPWU1FTlRfQUNUSU9OX0NMRUFSX0NPT0xET1dOEAMSJAogREVQTE9ZTUVOVF9BQ1RJT05fRk9SQ0VfQ09PTERPV04QBDKoBwoMQWRtaW5TZXJ2aWNlEl0KDkdldFJvdXRlclN0YXRlEiQuc3dpdGNoeWFyZC52MS5HZXRSb3V0ZXJTdGF0ZVJlcXVlc3QaJS5zd2l0Y2h5YXJkLnYxLkdldFJvdXRlclN0YXRlUmVzcG9uc2USYAoPSW52YWxpZGF0ZUNhY2hlEiUuc3dpdGNoeWFyZC52MS5JbnZhbGlkYXRlQ2FjaGVSZXF1ZXN0GiYuc3dpdGNoeWFyZC52MS5JbnZhbGlkYXRlQ2FjaGVSZXNwb25zZRJaCg1HZXRDYWNoZVN0YXRzEiMuc3dpdGNoeWFyZC52MS5HZXRDYWNoZVN0YXRzUmVxdWVzdBokLnN3aXRjaHlhcmQudjEuR2V0Q2FjaGVTdGF0c1Jlc3BvbnNlEk4KCUNyZWF0ZUtleRIfLnN3aXRjaHlhcmQudjEuQ3JlYXRlS2V5UmVxdWVzdBogLnN3aXRjaHlhcmQudjEuQ3JlYXRlS2V5UmVzcG9uc2USSwoITGlzdEtleXMSHi5zd2l0Y2h5YXJkLnYxLkxpc3RLZXlzUmVxdWVzdBofLnN3aXRjaHlhcmQudjEuTGlzdEtleXNSZXNwb25zZRI+CgZHZXRLZXkSHC5zd2l0Y2h5YXJkLnYxLkdldEtleVJlcXVlc3QaFi5zd2l0Y2h5YXJkLnYxLktleUluZm8SRAoJVXBkYXRlS2V5Eh8uc3dpdGNoeWFyZC52MS5VcGRhdGVLZXlSZXF1ZXN0GhYuc3dpdGNoeWFyZC52MS5LZXlJbmZvEkQKCVJldm9rZUtleRIfLnN3aXRjaHlhcmQudjEuUmV2b2tlS2V5UmVxdWVzdBoWLnN3aXRjaHlhcmQudjEuS2V5SW5mbxJOCglSb3RhdGVLZXkSHy5zd2l0Y2h5YXJkLnYxLlJvdGF0ZUtleVJlcXVlc3QaIC5zd2l0Y2h5YXJkLnYxLkNyZWF0ZUtleVJlc3BvbnNlEmkKElNldERlcGxveW1lbnRTdGF0ZRIoLnN3aXRjaHlhcmQudjEuU2V0RGVwbG95bWVudFN0YXRlUmVxdWVzdBopLnN3aXRjaHlhcmQudjEuU2V0RGVwbG95bWVudFN0YXRlUmVzcG9uc2USVwoMUmVsb2FkQ29uZmlnEiIuc3dpdGNoeWFyZC52MS5SZWxvYWRDb25maWdSZXF1ZXN0GiMuc3dpdGNoeWFyZC52MS5SZWxvYWRDb25maWdSZXNwb25zZUJIWkZnaXRodWIuY29tL3N3aXRjaHlhcmQtZGV2L3N3aXRjaHlhcmQvZ2VuL2dvL3N3aXRjaHlhcmQvdjE7c3dpdGNoeWFyZHYxYgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message switchyard.v1.GetRouterStateRequest
@@ -51,6 +51,14 @@ export type GetRouterStateResponse = Message<"switchyard.v1.GetRouterStateRespon
    * @generated from field: bool shared_state_available = 2;
    */
   sharedStateAvailable: boolean;
+
+  /**
+   * Wait queues at the limits (router_settings.wait_queue), one per model
+   * group that has had a request wait, as this gateway instance sees them.
+   *
+   * @generated from field: repeated switchyard.v1.WaitQueueState wait_queues = 70;
+   */
+  waitQueues: WaitQueueState[];
 };
 
 /**
@@ -59,6 +67,63 @@ export type GetRouterStateResponse = Message<"switchyard.v1.GetRouterStateRespon
  */
 export const GetRouterStateResponseSchema: GenMessage<GetRouterStateResponse> = /*@__PURE__*/
   messageDesc(file_switchyard_v1_admin, 1);
+
+/**
+ * @generated from message switchyard.v1.WaitQueueState
+ */
+export type WaitQueueState = Message<"switchyard.v1.WaitQueueState"> & {
+  /**
+   * @generated from field: string model_group = 1;
+   */
+  modelGroup: string;
+
+  /**
+   * Requests waiting now.
+   *
+   * @generated from field: uint32 depth = 2;
+   */
+  depth: number;
+
+  /**
+   * Requests that waited and then got a deployment.
+   *
+   * @generated from field: uint64 served = 3;
+   */
+  served: bigint;
+
+  /**
+   * Requests refused because the queue was full.
+   *
+   * @generated from field: uint64 rejected = 4;
+   */
+  rejected: bigint;
+
+  /**
+   * Requests whose deadline (or max_wait_ms) passed while waiting.
+   *
+   * @generated from field: uint64 expired = 5;
+   */
+  expired: bigint;
+
+  /**
+   * Mean and longest wait of served requests, ms.
+   *
+   * @generated from field: double mean_wait_ms = 6;
+   */
+  meanWaitMs: number;
+
+  /**
+   * @generated from field: double max_wait_ms = 7;
+   */
+  maxWaitMs: number;
+};
+
+/**
+ * Describes the message switchyard.v1.WaitQueueState.
+ * Use `create(WaitQueueStateSchema)` to create a new message.
+ */
+export const WaitQueueStateSchema: GenMessage<WaitQueueState> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_admin, 2);
 
 /**
  * @generated from message switchyard.v1.DeploymentState
@@ -132,6 +197,13 @@ export type DeploymentState = Message<"switchyard.v1.DeploymentState"> & {
    * @generated from field: string last_error = 11;
    */
   lastError: string;
+
+  /**
+   * Drained by SetDeploymentState: takes no new requests.
+   *
+   * @generated from field: bool drained = 70;
+   */
+  drained: boolean;
 };
 
 /**
@@ -139,7 +211,7 @@ export type DeploymentState = Message<"switchyard.v1.DeploymentState"> & {
  * Use `create(DeploymentStateSchema)` to create a new message.
  */
 export const DeploymentStateSchema: GenMessage<DeploymentState> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 2);
+  messageDesc(file_switchyard_v1_admin, 3);
 
 /**
  * @generated from message switchyard.v1.InvalidateCacheRequest
@@ -172,7 +244,7 @@ export type InvalidateCacheRequest = Message<"switchyard.v1.InvalidateCacheReque
  * Use `create(InvalidateCacheRequestSchema)` to create a new message.
  */
 export const InvalidateCacheRequestSchema: GenMessage<InvalidateCacheRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 3);
+  messageDesc(file_switchyard_v1_admin, 4);
 
 /**
  * @generated from message switchyard.v1.InvalidateCacheResponse
@@ -191,7 +263,7 @@ export type InvalidateCacheResponse = Message<"switchyard.v1.InvalidateCacheResp
  * Use `create(InvalidateCacheResponseSchema)` to create a new message.
  */
 export const InvalidateCacheResponseSchema: GenMessage<InvalidateCacheResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 4);
+  messageDesc(file_switchyard_v1_admin, 5);
 
 /**
  * @generated from message switchyard.v1.GetCacheStatsRequest
@@ -204,7 +276,7 @@ export type GetCacheStatsRequest = Message<"switchyard.v1.GetCacheStatsRequest">
  * Use `create(GetCacheStatsRequestSchema)` to create a new message.
  */
 export const GetCacheStatsRequestSchema: GenMessage<GetCacheStatsRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 5);
+  messageDesc(file_switchyard_v1_admin, 6);
 
 /**
  * @generated from message switchyard.v1.GetCacheStatsResponse
@@ -221,7 +293,7 @@ export type GetCacheStatsResponse = Message<"switchyard.v1.GetCacheStatsResponse
  * Use `create(GetCacheStatsResponseSchema)` to create a new message.
  */
 export const GetCacheStatsResponseSchema: GenMessage<GetCacheStatsResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 6);
+  messageDesc(file_switchyard_v1_admin, 7);
 
 /**
  * @generated from message switchyard.v1.CacheLayerStats
@@ -279,7 +351,7 @@ export type CacheLayerStats = Message<"switchyard.v1.CacheLayerStats"> & {
  * Use `create(CacheLayerStatsSchema)` to create a new message.
  */
 export const CacheLayerStatsSchema: GenMessage<CacheLayerStats> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 7);
+  messageDesc(file_switchyard_v1_admin, 8);
 
 /**
  * @generated from message switchyard.v1.CreateKeyRequest
@@ -348,7 +420,7 @@ export type CreateKeyRequest = Message<"switchyard.v1.CreateKeyRequest"> & {
  * Use `create(CreateKeyRequestSchema)` to create a new message.
  */
 export const CreateKeyRequestSchema: GenMessage<CreateKeyRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 8);
+  messageDesc(file_switchyard_v1_admin, 9);
 
 /**
  * @generated from message switchyard.v1.CreateKeyResponse
@@ -377,7 +449,7 @@ export type CreateKeyResponse = Message<"switchyard.v1.CreateKeyResponse"> & {
  * Use `create(CreateKeyResponseSchema)` to create a new message.
  */
 export const CreateKeyResponseSchema: GenMessage<CreateKeyResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 9);
+  messageDesc(file_switchyard_v1_admin, 10);
 
 /**
  * @generated from message switchyard.v1.KeyInfo
@@ -465,7 +537,7 @@ export type KeyInfo = Message<"switchyard.v1.KeyInfo"> & {
  * Use `create(KeyInfoSchema)` to create a new message.
  */
 export const KeyInfoSchema: GenMessage<KeyInfo> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 10);
+  messageDesc(file_switchyard_v1_admin, 11);
 
 /**
  * @generated from message switchyard.v1.ListKeysRequest
@@ -478,7 +550,7 @@ export type ListKeysRequest = Message<"switchyard.v1.ListKeysRequest"> & {
  * Use `create(ListKeysRequestSchema)` to create a new message.
  */
 export const ListKeysRequestSchema: GenMessage<ListKeysRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 11);
+  messageDesc(file_switchyard_v1_admin, 12);
 
 /**
  * @generated from message switchyard.v1.ListKeysResponse
@@ -495,7 +567,7 @@ export type ListKeysResponse = Message<"switchyard.v1.ListKeysResponse"> & {
  * Use `create(ListKeysResponseSchema)` to create a new message.
  */
 export const ListKeysResponseSchema: GenMessage<ListKeysResponse> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 12);
+  messageDesc(file_switchyard_v1_admin, 13);
 
 /**
  * @generated from message switchyard.v1.GetKeyRequest
@@ -512,7 +584,7 @@ export type GetKeyRequest = Message<"switchyard.v1.GetKeyRequest"> & {
  * Use `create(GetKeyRequestSchema)` to create a new message.
  */
 export const GetKeyRequestSchema: GenMessage<GetKeyRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 13);
+  messageDesc(file_switchyard_v1_admin, 14);
 
 /**
  * @generated from message switchyard.v1.UpdateKeyRequest
@@ -583,7 +655,7 @@ export type UpdateKeyRequest = Message<"switchyard.v1.UpdateKeyRequest"> & {
  * Use `create(UpdateKeyRequestSchema)` to create a new message.
  */
 export const UpdateKeyRequestSchema: GenMessage<UpdateKeyRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 14);
+  messageDesc(file_switchyard_v1_admin, 15);
 
 /**
  * @generated from message switchyard.v1.RevokeKeyRequest
@@ -600,7 +672,7 @@ export type RevokeKeyRequest = Message<"switchyard.v1.RevokeKeyRequest"> & {
  * Use `create(RevokeKeyRequestSchema)` to create a new message.
  */
 export const RevokeKeyRequestSchema: GenMessage<RevokeKeyRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 15);
+  messageDesc(file_switchyard_v1_admin, 16);
 
 /**
  * @generated from message switchyard.v1.RotateKeyRequest
@@ -617,7 +689,107 @@ export type RotateKeyRequest = Message<"switchyard.v1.RotateKeyRequest"> & {
  * Use `create(RotateKeyRequestSchema)` to create a new message.
  */
 export const RotateKeyRequestSchema: GenMessage<RotateKeyRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_admin, 16);
+  messageDesc(file_switchyard_v1_admin, 17);
+
+/**
+ * @generated from message switchyard.v1.SetDeploymentStateRequest
+ */
+export type SetDeploymentStateRequest = Message<"switchyard.v1.SetDeploymentStateRequest"> & {
+  /**
+   * @generated from field: string deployment_id = 1;
+   */
+  deploymentId: string;
+
+  /**
+   * @generated from field: switchyard.v1.DeploymentAction action = 2;
+   */
+  action: DeploymentAction;
+
+  /**
+   * FORCE_COOLDOWN: how long, ms; default router_settings.cooldown_time_ms.
+   *
+   * @generated from field: optional uint32 cooldown_ms = 3;
+   */
+  cooldownMs?: number | undefined;
+};
+
+/**
+ * Describes the message switchyard.v1.SetDeploymentStateRequest.
+ * Use `create(SetDeploymentStateRequestSchema)` to create a new message.
+ */
+export const SetDeploymentStateRequestSchema: GenMessage<SetDeploymentStateRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_admin, 18);
+
+/**
+ * @generated from message switchyard.v1.SetDeploymentStateResponse
+ */
+export type SetDeploymentStateResponse = Message<"switchyard.v1.SetDeploymentStateResponse"> & {
+  /**
+   * The deployment's state after the change.
+   *
+   * @generated from field: switchyard.v1.DeploymentState deployment = 1;
+   */
+  deployment?: DeploymentState | undefined;
+};
+
+/**
+ * Describes the message switchyard.v1.SetDeploymentStateResponse.
+ * Use `create(SetDeploymentStateResponseSchema)` to create a new message.
+ */
+export const SetDeploymentStateResponseSchema: GenMessage<SetDeploymentStateResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_admin, 19);
+
+/**
+ * @generated from message switchyard.v1.ReloadConfigRequest
+ */
+export type ReloadConfigRequest = Message<"switchyard.v1.ReloadConfigRequest"> & {
+  /**
+   * Config text (YAML or JSON); empty re-reads the gateway's config file.
+   *
+   * @generated from field: string config_text = 1;
+   */
+  configText: string;
+};
+
+/**
+ * Describes the message switchyard.v1.ReloadConfigRequest.
+ * Use `create(ReloadConfigRequestSchema)` to create a new message.
+ */
+export const ReloadConfigRequestSchema: GenMessage<ReloadConfigRequest> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_admin, 20);
+
+/**
+ * @generated from message switchyard.v1.ReloadConfigResponse
+ */
+export type ReloadConfigResponse = Message<"switchyard.v1.ReloadConfigResponse"> & {
+  /**
+   * Deployment ids in the new config that were not in the old one.
+   *
+   * @generated from field: repeated string added_deployments = 1;
+   */
+  addedDeployments: string[];
+
+  /**
+   * Deployment ids no longer configured; their adapters close once their in-flight requests end.
+   *
+   * @generated from field: repeated string removed_deployments = 2;
+   */
+  removedDeployments: string[];
+
+  /**
+   * Deployment ids in both, whose state (health, usage, latency) carries over.
+   *
+   * @generated from field: repeated string kept_deployments = 3;
+   */
+  keptDeployments: string[];
+};
+
+/**
+ * Describes the message switchyard.v1.ReloadConfigResponse.
+ * Use `create(ReloadConfigResponseSchema)` to create a new message.
+ */
+export const ReloadConfigResponseSchema: GenMessage<ReloadConfigResponse> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_admin, 21);
 
 /**
  * @generated from enum switchyard.v1.DeploymentHealth
@@ -660,6 +832,50 @@ export enum DeploymentHealth {
  */
 export const DeploymentHealthSchema: GenEnum<DeploymentHealth> = /*@__PURE__*/
   enumDesc(file_switchyard_v1_admin, 0);
+
+/**
+ * @generated from enum switchyard.v1.DeploymentAction
+ */
+export enum DeploymentAction {
+  /**
+   * @generated from enum value: DEPLOYMENT_ACTION_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * No new requests; requests in flight finish.
+   *
+   * @generated from enum value: DEPLOYMENT_ACTION_DRAIN = 1;
+   */
+  DRAIN = 1,
+
+  /**
+   * Undo DRAIN.
+   *
+   * @generated from enum value: DEPLOYMENT_ACTION_RESUME = 2;
+   */
+  RESUME = 2,
+
+  /**
+   * End a cooldown (and half-open state) now.
+   *
+   * @generated from enum value: DEPLOYMENT_ACTION_CLEAR_COOLDOWN = 3;
+   */
+  CLEAR_COOLDOWN = 3,
+
+  /**
+   * Cool the deployment down for cooldown_ms.
+   *
+   * @generated from enum value: DEPLOYMENT_ACTION_FORCE_COOLDOWN = 4;
+   */
+  FORCE_COOLDOWN = 4,
+}
+
+/**
+ * Describes the enum switchyard.v1.DeploymentAction.
+ */
+export const DeploymentActionSchema: GenEnum<DeploymentAction> = /*@__PURE__*/
+  enumDesc(file_switchyard_v1_admin, 1);
 
 /**
  * @generated from service switchyard.v1.AdminService
@@ -754,6 +970,30 @@ export const AdminService: GenService<{
     methodKind: "unary";
     input: typeof RotateKeyRequestSchema;
     output: typeof CreateKeyResponseSchema;
+  },
+  /**
+   * Drains a deployment (no new requests; in-flight ones finish), resumes
+   * it, clears or forces its cooldown. Shared with every instance through
+   * Redis when configured.
+   *
+   * @generated from rpc switchyard.v1.AdminService.SetDeploymentState
+   */
+  setDeploymentState: {
+    methodKind: "unary";
+    input: typeof SetDeploymentStateRequestSchema;
+    output: typeof SetDeploymentStateResponseSchema;
+  },
+  /**
+   * Loads the config again (from the file the gateway started with, or the
+   * text given). An invalid config is refused with validate-config's
+   * errors and the running one keeps serving.
+   *
+   * @generated from rpc switchyard.v1.AdminService.ReloadConfig
+   */
+  reloadConfig: {
+    methodKind: "unary";
+    input: typeof ReloadConfigRequestSchema;
+    output: typeof ReloadConfigResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_switchyard_v1_admin, 0);

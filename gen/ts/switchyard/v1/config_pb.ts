@@ -17,7 +17,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/config.proto.
  */
 export const file_switchyard_v1_config: GenFile = /*@__PURE__*/
-  fileDesc("Chpzd2l0Y2h5YXJkL3YxL2NvbmZpZy5wcm90bxINc3dpdGNoeWFyZC52MSKBAwoMUm91dGVyQ29uZmlnEi0KCm1vZGVsX2xpc3QYASADKAsyGS5zd2l0Y2h5YXJkLnYxLkRlcGxveW1lbnQSNgoPcm91dGVyX3NldHRpbmdzGAIgASgLMh0uc3dpdGNoeWFyZC52MS5Sb3V0ZXJTZXR0aW5ncxI0Cg5jYWNoZV9zZXR0aW5ncxgDIAEoCzIcLnN3aXRjaHlhcmQudjEuQ2FjaGVTZXR0aW5ncxI2Cg9zZXJ2ZXJfc2V0dGluZ3MYBCABKAsyHS5zd2l0Y2h5YXJkLnYxLlNlcnZlclNldHRpbmdzEisKBXJlZGlzGAUgASgLMhwuc3dpdGNoeWFyZC52MS5SZWRpc1NldHRpbmdzEjIKDWF1dGhfc2V0dGluZ3MYKCABKAsyGy5zd2l0Y2h5YXJkLnYxLkF1dGhTZXR0aW5ncxI7Cg1vYnNlcnZhYmlsaXR5GDIgASgLMiQuc3dpdGNoeWFyZC52MS5PYnNlcnZhYmlsaXR5U2V0dGluZ3Mi3QUKCkRlcGxveW1lbnQSEgoKbW9kZWxfbmFtZRgBIAEoCRIKCgJpZBgCIAEoCRIQCghwcm92aWRlchgDIAEoCRItCgZwYXJhbXMYBCABKAsyHS5zd2l0Y2h5YXJkLnYxLlByb3ZpZGVyUGFyYW1zEhAKA3JwbRgFIAEoDUgAiAEBEhAKA3RwbRgGIAEoDUgBiAEBEhMKBndlaWdodBgHIAEoAUgCiAEBEiIKFW1heF9wYXJhbGxlbF9yZXF1ZXN0cxgIIAEoDUgDiAEBEhcKCnRpbWVvdXRfbXMYCSABKA1IBIgBARIeChFzdHJlYW1fdGltZW91dF9tcxgKIAEoDUgFiAEBEgwKBHRhZ3MYCyADKAkSIQoUaW5wdXRfY29zdF9wZXJfdG9rZW4YDCABKAFIBogBARIiChVvdXRwdXRfY29zdF9wZXJfdG9rZW4YDSABKAFIB4gBARImChljYWNoZV9yZWFkX2Nvc3RfcGVyX3Rva2VuGBAgASgBSAiIAQESJwoaY2FjaGVfd3JpdGVfY29zdF9wZXJfdG9rZW4YESABKAFICYgBARIdChBtYXhfaW5wdXRfdG9rZW5zGA4gASgNSAqIAQESHgoRbWF4X291dHB1dF90b2tlbnMYDyABKA1IC4gBAUIGCgRfcnBtQgYKBF90cG1CCQoHX3dlaWdodEIYChZfbWF4X3BhcmFsbGVsX3JlcXVlc3RzQg0KC190aW1lb3V0X21zQhQKEl9zdHJlYW1fdGltZW91dF9tc0IXChVfaW5wdXRfY29zdF9wZXJfdG9rZW5CGAoWX291dHB1dF9jb3N0X3Blcl90b2tlbkIcChpfY2FjaGVfcmVhZF9jb3N0X3Blcl90b2tlbkIdChtfY2FjaGVfd3JpdGVfY29zdF9wZXJfdG9rZW5CEwoRX21heF9pbnB1dF90b2tlbnNCFAoSX21heF9vdXRwdXRfdG9rZW5zIugCCg5Qcm92aWRlclBhcmFtcxINCgVtb2RlbBgBIAEoCRIQCghhcGlfYmFzZRgCIAEoCRIPCgdhcGlfa2V5GAMgASgJEhMKC2FwaV92ZXJzaW9uGAQgASgJEg4KBnJlZ2lvbhgFIAEoCRIUCgxvcmdhbml6YXRpb24YBiABKAkSGQoRYXdzX2FjY2Vzc19rZXlfaWQYByABKAkSHQoVYXdzX3NlY3JldF9hY2Nlc3Nfa2V5GAggASgJEhkKEWF3c19zZXNzaW9uX3Rva2VuGAkgASgJEjsKB2hlYWRlcnMYCiADKAsyKi5zd2l0Y2h5YXJkLnYxLlByb3ZpZGVyUGFyYW1zLkhlYWRlcnNFbnRyeRInCgRtb2NrGAsgASgLMhkuc3dpdGNoeWFyZC52MS5Nb2NrUGFyYW1zGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIpIDCgpNb2NrUGFyYW1zEhAKCHJlc3BvbnNlGAEgASgJEhcKCmxhdGVuY3lfbXMYAiABKA1IAIgBARIbCg5jaHVua19kZWxheV9tcxgDIAEoDUgBiAEBEhgKC2NodW5rX2NvdW50GAQgASgNSAKIAQESGQoMZmFpbHVyZV9yYXRlGAUgASgBSAOIAQESMAoMZmFpbHVyZV9raW5kGAYgASgOMhouc3dpdGNoeWFyZC52MS5Nb2NrRmFpbHVyZRIRCgRzZWVkGAcgASgESASIAQESHQoQZmFpbF9maXJzdF9jYWxscxgIIAEoDUgFiAEBEiUKGGZhaWxfc3RyZWFtX2FmdGVyX2NodW5rcxgJIAEoDUgGiAEBQg0KC19sYXRlbmN5X21zQhEKD19jaHVua19kZWxheV9tc0IOCgxfY2h1bmtfY291bnRCDwoNX2ZhaWx1cmVfcmF0ZUIHCgVfc2VlZEITChFfZmFpbF9maXJzdF9jYWxsc0IbChlfZmFpbF9zdHJlYW1fYWZ0ZXJfY2h1bmtzIsAHCg5Sb3V0ZXJTZXR0aW5ncxI4ChByb3V0aW5nX3N0cmF0ZWd5GAEgASgOMh4uc3dpdGNoeWFyZC52MS5Sb3V0aW5nU3RyYXRlZ3kSGAoLbnVtX3JldHJpZXMYAiABKA1IAIgBARIwCgxyZXRyeV9wb2xpY3kYAyABKAsyGi5zd2l0Y2h5YXJkLnYxLlJldHJ5UG9saWN5EhoKDWFsbG93ZWRfZmFpbHMYBCABKA1IAYgBARIdChBjb29sZG93bl90aW1lX21zGAUgASgNSAKIAQESKgoJZmFsbGJhY2tzGAYgAygLMhcuc3dpdGNoeWFyZC52MS5GYWxsYmFjaxI5Chhjb250ZXh0X3dpbmRvd19mYWxsYmFja3MYByADKAsyFy5zd2l0Y2h5YXJkLnYxLkZhbGxiYWNrEjkKGGNvbnRlbnRfcG9saWN5X2ZhbGxiYWNrcxgIIAMoCzIXLnN3aXRjaHlhcmQudjEuRmFsbGJhY2sSGQoRZGVmYXVsdF9mYWxsYmFja3MYCSADKAkSFwoKdGltZW91dF9tcxgKIAEoDUgDiAEBEh4KEXN0cmVhbV90aW1lb3V0X21zGAsgASgNSASIAQESOAoMaGVhbHRoX2NoZWNrGAwgASgLMiIuc3dpdGNoeWFyZC52MS5IZWFsdGhDaGVja1NldHRpbmdzEh0KEHJldHJ5X2JhY2tvZmZfbXMYDSABKA1IBYgBARIhChRtYXhfcmV0cnlfYmFja29mZl9tcxgOIAEoDUgGiAEBEj8KFGFsbG93ZWRfZmFpbHNfcG9saWN5GA8gASgLMiEuc3dpdGNoeWFyZC52MS5BbGxvd2VkRmFpbHNQb2xpY3kSHgoRZmFpbHVyZV93aW5kb3dfbXMYECABKA1IB4gBARIhChRsYXRlbmN5X2J1ZmZlcl9yYXRpbxgRIAEoAUgIiAEBEiMKFnN0cmVhbV9pZGxlX3RpbWVvdXRfbXMYEiABKA1ICYgBAUIOCgxfbnVtX3JldHJpZXNCEAoOX2FsbG93ZWRfZmFpbHNCEwoRX2Nvb2xkb3duX3RpbWVfbXNCDQoLX3RpbWVvdXRfbXNCFAoSX3N0cmVhbV90aW1lb3V0X21zQhMKEV9yZXRyeV9iYWNrb2ZmX21zQhcKFV9tYXhfcmV0cnlfYmFja29mZl9tc0IUChJfZmFpbHVyZV93aW5kb3dfbXNCFwoVX2xhdGVuY3lfYnVmZmVyX3JhdGlvQhkKF19zdHJlYW1faWRsZV90aW1lb3V0X21zIiUKCEZhbGxiYWNrEg0KBW1vZGVsGAEgASgJEgoKAnRvGAIgAygJIokDCgtSZXRyeVBvbGljeRIhChRyYXRlX2xpbWl0ZWRfcmV0cmllcxgBIAEoDUgAiAEBEhwKD3RpbWVvdXRfcmV0cmllcxgCIAEoDUgBiAEBEikKHHVwc3RyZWFtX3VuYXZhaWxhYmxlX3JldHJpZXMYAyABKA1IAogBARIjChZhdXRoZW50aWNhdGlvbl9yZXRyaWVzGAQgASgNSAOIAQESJAoXaW52YWxpZF9yZXF1ZXN0X3JldHJpZXMYBSABKA1IBIgBARIjChZjb250ZW50X3BvbGljeV9yZXRyaWVzGAYgASgNSAWIAQFCFwoVX3JhdGVfbGltaXRlZF9yZXRyaWVzQhIKEF90aW1lb3V0X3JldHJpZXNCHwodX3Vwc3RyZWFtX3VuYXZhaWxhYmxlX3JldHJpZXNCGQoXX2F1dGhlbnRpY2F0aW9uX3JldHJpZXNCGgoYX2ludmFsaWRfcmVxdWVzdF9yZXRyaWVzQhkKF19jb250ZW50X3BvbGljeV9yZXRyaWVzIsgDChJBbGxvd2VkRmFpbHNQb2xpY3kSJwoacmF0ZV9saW1pdGVkX2FsbG93ZWRfZmFpbHMYASABKA1IAIgBARIiChV0aW1lb3V0X2FsbG93ZWRfZmFpbHMYAiABKA1IAYgBARIvCiJ1cHN0cmVhbV91bmF2YWlsYWJsZV9hbGxvd2VkX2ZhaWxzGAMgASgNSAKIAQESKQocYXV0aGVudGljYXRpb25fYWxsb3dlZF9mYWlscxgEIAEoDUgDiAEBEiQKF25vdF9mb3VuZF9hbGxvd2VkX2ZhaWxzGAUgASgNSASIAQESJwoaYmFkX3Jlc3BvbnNlX2FsbG93ZWRfZmFpbHMYBiABKA1IBYgBAUIdChtfcmF0ZV9saW1pdGVkX2FsbG93ZWRfZmFpbHNCGAoWX3RpbWVvdXRfYWxsb3dlZF9mYWlsc0IlCiNfdXBzdHJlYW1fdW5hdmFpbGFibGVfYWxsb3dlZF9mYWlsc0IfCh1fYXV0aGVudGljYXRpb25fYWxsb3dlZF9mYWlsc0IaChhfbm90X2ZvdW5kX2FsbG93ZWRfZmFpbHNCHQobX2JhZF9yZXNwb25zZV9hbGxvd2VkX2ZhaWxzIngKE0hlYWx0aENoZWNrU2V0dGluZ3MSDwoHZW5hYmxlZBgBIAEoCBIYCgtpbnRlcnZhbF9tcxgCIAEoDUgAiAEBEhcKCnRpbWVvdXRfbXMYAyABKA1IAYgBAUIOCgxfaW50ZXJ2YWxfbXNCDQoLX3RpbWVvdXRfbXMi4AEKDUNhY2hlU2V0dGluZ3MSDwoHZW5hYmxlZBgBIAEoCBIxCgZsYXllcnMYAiADKAsyIS5zd2l0Y2h5YXJkLnYxLkNhY2hlTGF5ZXJTZXR0aW5ncxIaCg1kZWZhdWx0X3R0bF9zGAMgASgNSACIAQESEQoJbmFtZXNwYWNlGAQgASgJEhIKCmNhbGxfdHlwZXMYBSADKAkSHwoSbWF4X3BlbmRpbmdfd3JpdGVzGAYgASgNSAGIAQFCEAoOX2RlZmF1bHRfdHRsX3NCFQoTX21heF9wZW5kaW5nX3dyaXRlcyLKAgoSQ2FjaGVMYXllclNldHRpbmdzEjQKBm1lbW9yeRgBIAEoCzIiLnN3aXRjaHlhcmQudjEuTWVtb3J5Q2FjaGVTZXR0aW5nc0gAEjIKBXJlZGlzGAIgASgLMiEuc3dpdGNoeWFyZC52MS5SZWRpc0NhY2hlU2V0dGluZ3NIABIsCgJzMxgDIAEoCzIeLnN3aXRjaHlhcmQudjEuUzNDYWNoZVNldHRpbmdzSAASLgoDZ2NzGAQgASgLMh8uc3dpdGNoeWFyZC52MS5HY3NDYWNoZVNldHRpbmdzSAASOwoKYXp1cmVfYmxvYhgFIAEoCzIlLnN3aXRjaHlhcmQudjEuQXp1cmVCbG9iQ2FjaGVTZXR0aW5nc0gAEhcKCnRpbWVvdXRfbXMYBiABKA1IAYgBAUIHCgVsYXllckINCgtfdGltZW91dF9tcyKLAQoTTWVtb3J5Q2FjaGVTZXR0aW5ncxIYCgttYXhfZW50cmllcxgBIAEoDUgAiAEBEhYKCW1heF9ieXRlcxgCIAEoBEgBiAEBEhYKCW1heF90dGxfcxgDIAEoDUgCiAEBQg4KDF9tYXhfZW50cmllc0IMCgpfbWF4X2J5dGVzQgwKCl9tYXhfdHRsX3MijgEKElJlZGlzQ2FjaGVTZXR0aW5ncxIwCgpjb25uZWN0aW9uGAEgASgLMhwuc3dpdGNoeWFyZC52MS5SZWRpc1NldHRpbmdzEhUKDWNsdXN0ZXJfbm9kZXMYAiADKAkSEQoJc2VudGluZWxzGAMgAygJEhwKFHNlbnRpbmVsX21hc3Rlcl9uYW1lGAQgASgJIp8BCg9TM0NhY2hlU2V0dGluZ3MSDgoGYnVja2V0GAEgASgJEg4KBnByZWZpeBgCIAEoCRIOCgZyZWdpb24YAyABKAkSEAoIZW5kcG9pbnQYBCABKAkSFQoNYWNjZXNzX2tleV9pZBgFIAEoCRIZChFzZWNyZXRfYWNjZXNzX2tleRgGIAEoCRIYChBmb3JjZV9wYXRoX3N0eWxlGAcgASgIInIKEEdjc0NhY2hlU2V0dGluZ3MSDgoGYnVja2V0GAEgASgJEg4KBnByZWZpeBgCIAEoCRISCgpwcm9qZWN0X2lkGAMgASgJEhAKCGVuZHBvaW50GAQgASgJEhgKEGNyZWRlbnRpYWxzX2ZpbGUYBSABKAkiVgoWQXp1cmVCbG9iQ2FjaGVTZXR0aW5ncxIRCgljb250YWluZXIYASABKAkSDgoGcHJlZml4GAIgASgJEhkKEWNvbm5lY3Rpb25fc3RyaW5nGAMgASgJIrsBCg1SZWRpc1NldHRpbmdzEgsKA3VybBgBIAEoCRIMCgRob3N0GAIgASgJEhEKBHBvcnQYAyABKA1IAIgBARIQCghwYXNzd29yZBgEIAEoCRISCgprZXlfcHJlZml4GAUgASgJEh8KEmNvbW1hbmRfdGltZW91dF9tcxgGIAEoDUgBiAEBEhUKDWNsdXN0ZXJfbm9kZXMYUCADKAlCBwoFX3BvcnRCFQoTX2NvbW1hbmRfdGltZW91dF9tcyLVBQoOU2VydmVyU2V0dGluZ3MSEQoEcG9ydBgBIAEoDUgAiAEBEgwKBGhvc3QYAiABKAkSHgoRbWF4X3JlcXVlc3RfYnl0ZXMYAyABKA1IAYgBARIeChFzaHV0ZG93bl9ncmFjZV9tcxgEIAEoDUgCiAEBEhcKCnJlZmxlY3Rpb24YBSABKAhIA4gBARInCgN0bHMYKCABKAsyGi5zd2l0Y2h5YXJkLnYxLlRsc1NldHRpbmdzEhQKB3dvcmtlcnMYHiABKA1IBIgBARIZCgxtYXhfbWVzc2FnZXMYFCABKA1IBYgBARIeChFtYXhfbWVzc2FnZV9ieXRlcxgVIAEoDUgGiAEBEiEKFG1heF9tb2RlbF9uYW1lX2J5dGVzGBYgASgNSAeIAQESJQoYZmlyc3RfcmVxdWVzdF90aW1lb3V0X21zGBcgASgNSAiIAQESIgoVaHR0cDFfaWRsZV90aW1lb3V0X21zGBggASgNSAmIAQESIgoVaHR0cDJfaWRsZV90aW1lb3V0X21zGBkgASgNSAqIAQESHAoPbWF4X2Nvbm5lY3Rpb25zGBogASgNSAuIAQESGQoMbWV0cmljc19wb3J0GDIgASgNSAyIAQFCBwoFX3BvcnRCFAoSX21heF9yZXF1ZXN0X2J5dGVzQhQKEl9zaHV0ZG93bl9ncmFjZV9tc0INCgtfcmVmbGVjdGlvbkIKCghfd29ya2Vyc0IPCg1fbWF4X21lc3NhZ2VzQhQKEl9tYXhfbWVzc2FnZV9ieXRlc0IXChVfbWF4X21vZGVsX25hbWVfYnl0ZXNCGwoZX2ZpcnN0X3JlcXVlc3RfdGltZW91dF9tc0IYChZfaHR0cDFfaWRsZV90aW1lb3V0X21zQhgKFl9odHRwMl9pZGxlX3RpbWVvdXRfbXNCEgoQX21heF9jb25uZWN0aW9uc0IPCg1fbWV0cmljc19wb3J0IkoKC1Rsc1NldHRpbmdzEhEKCWNlcnRfZmlsZRgBIAEoCRIQCghrZXlfZmlsZRgCIAEoCRIWCg5jbGllbnRfY2FfZmlsZRgDIAEoCSJqCgxBdXRoU2V0dGluZ3MSEgoKbWFzdGVyX2tleRgBIAEoCRISCgpzdG9yZV9maWxlGAIgASgJEh0KEGtleV9jYWNoZV90dGxfbXMYAyABKA1IAIgBAUITChFfa2V5X2NhY2hlX3R0bF9tcyKwAQoVT2JzZXJ2YWJpbGl0eVNldHRpbmdzEhwKD21ldHJpY3NfZW5hYmxlZBgBIAEoCEgAiAEBEi8KB3RyYWNpbmcYAiABKAsyHi5zd2l0Y2h5YXJkLnYxLlRyYWNpbmdTZXR0aW5ncxI0CgphY2Nlc3NfbG9nGAMgASgLMiAuc3dpdGNoeWFyZC52MS5BY2Nlc3NMb2dTZXR0aW5nc0ISChBfbWV0cmljc19lbmFibGVkIoYBCg9UcmFjaW5nU2V0dGluZ3MSFQoNb3RscF9lbmRwb2ludBgBIAEoCRIUCgxzZXJ2aWNlX25hbWUYAiABKAkSGwoOc2FtcGxpbmdfcmF0aW8YAyABKAFIAIgBARIWCg5yZWNvcmRfY29udGVudBgEIAEoCEIRCg9fc2FtcGxpbmdfcmF0aW8iYQoRQWNjZXNzTG9nU2V0dGluZ3MSFAoHZW5hYmxlZBgBIAEoCEgAiAEBEhkKDHNhbXBsZV9yYXRpbxgCIAEoAUgBiAEBQgoKCF9lbmFibGVkQg8KDV9zYW1wbGVfcmF0aW8q9wEKC01vY2tGYWlsdXJlEhwKGE1PQ0tfRkFJTFVSRV9VTlNQRUNJRklFRBAAEiUKIU1PQ0tfRkFJTFVSRV9VUFNUUkVBTV9VTkFWQUlMQUJMRRABEh0KGU1PQ0tfRkFJTFVSRV9SQVRFX0xJTUlURUQQAhIYChRNT0NLX0ZBSUxVUkVfVElNRU9VVBADEigKJE1PQ0tfRkFJTFVSRV9DT05URVhUX1dJTkRPV19FWENFRURFRBAEEh8KG01PQ0tfRkFJTFVSRV9DT05URU5UX1BPTElDWRAFEh8KG01PQ0tfRkFJTFVSRV9BVVRIRU5USUNBVElPThAGKuABCg9Sb3V0aW5nU3RyYXRlZ3kSIAocUk9VVElOR19TVFJBVEVHWV9VTlNQRUNJRklFRBAAEiMKH1JPVVRJTkdfU1RSQVRFR1lfU0lNUExFX1NIVUZGTEUQARIfChtST1VUSU5HX1NUUkFURUdZX0xFQVNUX0JVU1kQAhIgChxST1VUSU5HX1NUUkFURUdZX1VTQUdFX0JBU0VEEAMSIgoeUk9VVElOR19TVFJBVEVHWV9MQVRFTkNZX0JBU0VEEAQSHwobUk9VVElOR19TVFJBVEVHWV9DT1NUX0JBU0VEEAVCSFpGZ2l0aHViLmNvbS9zd2l0Y2h5YXJkLWRldi9zd2l0Y2h5YXJkL2dlbi9nby9zd2l0Y2h5YXJkL3YxO3N3aXRjaHlhcmR2MWIGcHJvdG8z");
+  fileDesc("Chpzd2l0Y2h5YXJkL3YxL2NvbmZpZy5wcm90bxINc3dpdGNoeWFyZC52MSKBAwoMUm91dGVyQ29uZmlnEi0KCm1vZGVsX2xpc3QYASADKAsyGS5zd2l0Y2h5YXJkLnYxLkRlcGxveW1lbnQSNgoPcm91dGVyX3NldHRpbmdzGAIgASgLMh0uc3dpdGNoeWFyZC52MS5Sb3V0ZXJTZXR0aW5ncxI0Cg5jYWNoZV9zZXR0aW5ncxgDIAEoCzIcLnN3aXRjaHlhcmQudjEuQ2FjaGVTZXR0aW5ncxI2Cg9zZXJ2ZXJfc2V0dGluZ3MYBCABKAsyHS5zd2l0Y2h5YXJkLnYxLlNlcnZlclNldHRpbmdzEisKBXJlZGlzGAUgASgLMhwuc3dpdGNoeWFyZC52MS5SZWRpc1NldHRpbmdzEjIKDWF1dGhfc2V0dGluZ3MYKCABKAsyGy5zd2l0Y2h5YXJkLnYxLkF1dGhTZXR0aW5ncxI7Cg1vYnNlcnZhYmlsaXR5GDIgASgLMiQuc3dpdGNoeWFyZC52MS5PYnNlcnZhYmlsaXR5U2V0dGluZ3Mi3QUKCkRlcGxveW1lbnQSEgoKbW9kZWxfbmFtZRgBIAEoCRIKCgJpZBgCIAEoCRIQCghwcm92aWRlchgDIAEoCRItCgZwYXJhbXMYBCABKAsyHS5zd2l0Y2h5YXJkLnYxLlByb3ZpZGVyUGFyYW1zEhAKA3JwbRgFIAEoDUgAiAEBEhAKA3RwbRgGIAEoDUgBiAEBEhMKBndlaWdodBgHIAEoAUgCiAEBEiIKFW1heF9wYXJhbGxlbF9yZXF1ZXN0cxgIIAEoDUgDiAEBEhcKCnRpbWVvdXRfbXMYCSABKA1IBIgBARIeChFzdHJlYW1fdGltZW91dF9tcxgKIAEoDUgFiAEBEgwKBHRhZ3MYCyADKAkSIQoUaW5wdXRfY29zdF9wZXJfdG9rZW4YDCABKAFIBogBARIiChVvdXRwdXRfY29zdF9wZXJfdG9rZW4YDSABKAFIB4gBARImChljYWNoZV9yZWFkX2Nvc3RfcGVyX3Rva2VuGBAgASgBSAiIAQESJwoaY2FjaGVfd3JpdGVfY29zdF9wZXJfdG9rZW4YESABKAFICYgBARIdChBtYXhfaW5wdXRfdG9rZW5zGA4gASgNSAqIAQESHgoRbWF4X291dHB1dF90b2tlbnMYDyABKA1IC4gBAUIGCgRfcnBtQgYKBF90cG1CCQoHX3dlaWdodEIYChZfbWF4X3BhcmFsbGVsX3JlcXVlc3RzQg0KC190aW1lb3V0X21zQhQKEl9zdHJlYW1fdGltZW91dF9tc0IXChVfaW5wdXRfY29zdF9wZXJfdG9rZW5CGAoWX291dHB1dF9jb3N0X3Blcl90b2tlbkIcChpfY2FjaGVfcmVhZF9jb3N0X3Blcl90b2tlbkIdChtfY2FjaGVfd3JpdGVfY29zdF9wZXJfdG9rZW5CEwoRX21heF9pbnB1dF90b2tlbnNCFAoSX21heF9vdXRwdXRfdG9rZW5zIugCCg5Qcm92aWRlclBhcmFtcxINCgVtb2RlbBgBIAEoCRIQCghhcGlfYmFzZRgCIAEoCRIPCgdhcGlfa2V5GAMgASgJEhMKC2FwaV92ZXJzaW9uGAQgASgJEg4KBnJlZ2lvbhgFIAEoCRIUCgxvcmdhbml6YXRpb24YBiABKAkSGQoRYXdzX2FjY2Vzc19rZXlfaWQYByABKAkSHQoVYXdzX3NlY3JldF9hY2Nlc3Nfa2V5GAggASgJEhkKEWF3c19zZXNzaW9uX3Rva2VuGAkgASgJEjsKB2hlYWRlcnMYCiADKAsyKi5zd2l0Y2h5YXJkLnYxLlByb3ZpZGVyUGFyYW1zLkhlYWRlcnNFbnRyeRInCgRtb2NrGAsgASgLMhkuc3dpdGNoeWFyZC52MS5Nb2NrUGFyYW1zGi4KDEhlYWRlcnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIuoDCgpNb2NrUGFyYW1zEhAKCHJlc3BvbnNlGAEgASgJEhcKCmxhdGVuY3lfbXMYAiABKA1IAIgBARIbCg5jaHVua19kZWxheV9tcxgDIAEoDUgBiAEBEhgKC2NodW5rX2NvdW50GAQgASgNSAKIAQESGQoMZmFpbHVyZV9yYXRlGAUgASgBSAOIAQESMAoMZmFpbHVyZV9raW5kGAYgASgOMhouc3dpdGNoeWFyZC52MS5Nb2NrRmFpbHVyZRIRCgRzZWVkGAcgASgESASIAQESHQoQZmFpbF9maXJzdF9jYWxscxgIIAEoDUgFiAEBEiUKGGZhaWxfc3RyZWFtX2FmdGVyX2NodW5rcxgJIAEoDUgGiAEBEhYKCXNsb3dfcmF0ZRhGIAEoAUgHiAEBEhwKD3Nsb3dfbGF0ZW5jeV9tcxhHIAEoDUgIiAEBQg0KC19sYXRlbmN5X21zQhEKD19jaHVua19kZWxheV9tc0IOCgxfY2h1bmtfY291bnRCDwoNX2ZhaWx1cmVfcmF0ZUIHCgVfc2VlZEITChFfZmFpbF9maXJzdF9jYWxsc0IbChlfZmFpbF9zdHJlYW1fYWZ0ZXJfY2h1bmtzQgwKCl9zbG93X3JhdGVCEgoQX3Nsb3dfbGF0ZW5jeV9tcyK3CAoOUm91dGVyU2V0dGluZ3MSOAoQcm91dGluZ19zdHJhdGVneRgBIAEoDjIeLnN3aXRjaHlhcmQudjEuUm91dGluZ1N0cmF0ZWd5EhgKC251bV9yZXRyaWVzGAIgASgNSACIAQESMAoMcmV0cnlfcG9saWN5GAMgASgLMhouc3dpdGNoeWFyZC52MS5SZXRyeVBvbGljeRIaCg1hbGxvd2VkX2ZhaWxzGAQgASgNSAGIAQESHQoQY29vbGRvd25fdGltZV9tcxgFIAEoDUgCiAEBEioKCWZhbGxiYWNrcxgGIAMoCzIXLnN3aXRjaHlhcmQudjEuRmFsbGJhY2sSOQoYY29udGV4dF93aW5kb3dfZmFsbGJhY2tzGAcgAygLMhcuc3dpdGNoeWFyZC52MS5GYWxsYmFjaxI5Chhjb250ZW50X3BvbGljeV9mYWxsYmFja3MYCCADKAsyFy5zd2l0Y2h5YXJkLnYxLkZhbGxiYWNrEhkKEWRlZmF1bHRfZmFsbGJhY2tzGAkgAygJEhcKCnRpbWVvdXRfbXMYCiABKA1IA4gBARIeChFzdHJlYW1fdGltZW91dF9tcxgLIAEoDUgEiAEBEjgKDGhlYWx0aF9jaGVjaxgMIAEoCzIiLnN3aXRjaHlhcmQudjEuSGVhbHRoQ2hlY2tTZXR0aW5ncxIdChByZXRyeV9iYWNrb2ZmX21zGA0gASgNSAWIAQESIQoUbWF4X3JldHJ5X2JhY2tvZmZfbXMYDiABKA1IBogBARI/ChRhbGxvd2VkX2ZhaWxzX3BvbGljeRgPIAEoCzIhLnN3aXRjaHlhcmQudjEuQWxsb3dlZEZhaWxzUG9saWN5Eh4KEWZhaWx1cmVfd2luZG93X21zGBAgASgNSAeIAQESIQoUbGF0ZW5jeV9idWZmZXJfcmF0aW8YESABKAFICIgBARIjChZzdHJlYW1faWRsZV90aW1lb3V0X21zGBIgASgNSAmIAQESPwoUbW9kZWxfZ3JvdXBfc2V0dGluZ3MYRiADKAsyIS5zd2l0Y2h5YXJkLnYxLk1vZGVsR3JvdXBTZXR0aW5ncxI0Cgp3YWl0X3F1ZXVlGEcgASgLMiAuc3dpdGNoeWFyZC52MS5XYWl0UXVldWVTZXR0aW5nc0IOCgxfbnVtX3JldHJpZXNCEAoOX2FsbG93ZWRfZmFpbHNCEwoRX2Nvb2xkb3duX3RpbWVfbXNCDQoLX3RpbWVvdXRfbXNCFAoSX3N0cmVhbV90aW1lb3V0X21zQhMKEV9yZXRyeV9iYWNrb2ZmX21zQhcKFV9tYXhfcmV0cnlfYmFja29mZl9tc0IUChJfZmFpbHVyZV93aW5kb3dfbXNCFwoVX2xhdGVuY3lfYnVmZmVyX3JhdGlvQhkKF19zdHJlYW1faWRsZV90aW1lb3V0X21zInQKEVdhaXRRdWV1ZVNldHRpbmdzEg8KB2VuYWJsZWQYASABKAgSFgoJbWF4X2RlcHRoGAIgASgNSACIAQESGAoLbWF4X3dhaXRfbXMYAyABKA1IAYgBAUIMCgpfbWF4X2RlcHRoQg4KDF9tYXhfd2FpdF9tcyLFAgoSTW9kZWxHcm91cFNldHRpbmdzEg0KBW1vZGVsGAEgASgJEjgKEHJvdXRpbmdfc3RyYXRlZ3kYAiABKA4yHi5zd2l0Y2h5YXJkLnYxLlJvdXRpbmdTdHJhdGVneRIYCgtudW1fcmV0cmllcxgDIAEoDUgAiAEBEhcKCnRpbWVvdXRfbXMYBCABKA1IAYgBARIeChFzdHJlYW1fdGltZW91dF9tcxgFIAEoDUgCiAEBEisKBWhlZGdlGAYgASgLMhwuc3dpdGNoeWFyZC52MS5IZWRnZVNldHRpbmdzEjEKCGFmZmluaXR5GAcgASgLMh8uc3dpdGNoeWFyZC52MS5BZmZpbml0eVNldHRpbmdzQg4KDF9udW1fcmV0cmllc0INCgtfdGltZW91dF9tc0IUChJfc3RyZWFtX3RpbWVvdXRfbXMinwEKDUhlZGdlU2V0dGluZ3MSFQoIYWZ0ZXJfbXMYASABKA1IAIgBARIlChhhZnRlcl9sYXRlbmN5X3BlcmNlbnRpbGUYAiABKAFIAYgBARIXCgptYXhfaGVkZ2VzGAMgASgNSAKIAQFCCwoJX2FmdGVyX21zQhsKGV9hZnRlcl9sYXRlbmN5X3BlcmNlbnRpbGVCDQoLX21heF9oZWRnZXMiVQoQQWZmaW5pdHlTZXR0aW5ncxIPCgdlbmFibGVkGAEgASgIEhwKD3ByZWZpeF9tZXNzYWdlcxgCIAEoDUgAiAEBQhIKEF9wcmVmaXhfbWVzc2FnZXMiJQoIRmFsbGJhY2sSDQoFbW9kZWwYASABKAkSCgoCdG8YAiADKAkiiQMKC1JldHJ5UG9saWN5EiEKFHJhdGVfbGltaXRlZF9yZXRyaWVzGAEgASgNSACIAQESHAoPdGltZW91dF9yZXRyaWVzGAIgASgNSAGIAQESKQocdXBzdHJlYW1fdW5hdmFpbGFibGVfcmV0cmllcxgDIAEoDUgCiAEBEiMKFmF1dGhlbnRpY2F0aW9uX3JldHJpZXMYBCABKA1IA4gBARIkChdpbnZhbGlkX3JlcXVlc3RfcmV0cmllcxgFIAEoDUgEiAEBEiMKFmNvbnRlbnRfcG9saWN5X3JldHJpZXMYBiABKA1IBYgBAUIXChVfcmF0ZV9saW1pdGVkX3JldHJpZXNCEgoQX3RpbWVvdXRfcmV0cmllc0IfCh1fdXBzdHJlYW1fdW5hdmFpbGFibGVfcmV0cmllc0IZChdfYXV0aGVudGljYXRpb25fcmV0cmllc0IaChhfaW52YWxpZF9yZXF1ZXN0X3JldHJpZXNCGQoXX2NvbnRlbnRfcG9saWN5X3JldHJpZXMiyAMKEkFsbG93ZWRGYWlsc1BvbGljeRInChpyYXRlX2xpbWl0ZWRfYWxsb3dlZF9mYWlscxgBIAEoDUgAiAEBEiIKFXRpbWVvdXRfYWxsb3dlZF9mYWlscxgCIAEoDUgBiAEBEi8KInVwc3RyZWFtX3VuYXZhaWxhYmxlX2FsbG93ZWRfZmFpbHMYAyABKA1IAogBARIpChxhdXRoZW50aWNhdGlvbl9hbGxvd2VkX2ZhaWxzGAQgASgNSAOIAQESJAoXbm90X2ZvdW5kX2FsbG93ZWRfZmFpbHMYBSABKA1IBIgBARInChpiYWRfcmVzcG9uc2VfYWxsb3dlZF9mYWlscxgGIAEoDUgFiAEBQh0KG19yYXRlX2xpbWl0ZWRfYWxsb3dlZF9mYWlsc0IYChZfdGltZW91dF9hbGxvd2VkX2ZhaWxzQiUKI191cHN0cmVhbV91bmF2YWlsYWJsZV9hbGxvd2VkX2ZhaWxzQh8KHV9hdXRoZW50aWNhdGlvbl9hbGxvd2VkX2ZhaWxzQhoKGF9ub3RfZm91bmRfYWxsb3dlZF9mYWlsc0IdChtfYmFkX3Jlc3BvbnNlX2FsbG93ZWRfZmFpbHMieAoTSGVhbHRoQ2hlY2tTZXR0aW5ncxIPCgdlbmFibGVkGAEgASgIEhgKC2ludGVydmFsX21zGAIgASgNSACIAQESFwoKdGltZW91dF9tcxgDIAEoDUgBiAEBQg4KDF9pbnRlcnZhbF9tc0INCgtfdGltZW91dF9tcyLgAQoNQ2FjaGVTZXR0aW5ncxIPCgdlbmFibGVkGAEgASgIEjEKBmxheWVycxgCIAMoCzIhLnN3aXRjaHlhcmQudjEuQ2FjaGVMYXllclNldHRpbmdzEhoKDWRlZmF1bHRfdHRsX3MYAyABKA1IAIgBARIRCgluYW1lc3BhY2UYBCABKAkSEgoKY2FsbF90eXBlcxgFIAMoCRIfChJtYXhfcGVuZGluZ193cml0ZXMYBiABKA1IAYgBAUIQCg5fZGVmYXVsdF90dGxfc0IVChNfbWF4X3BlbmRpbmdfd3JpdGVzIsoCChJDYWNoZUxheWVyU2V0dGluZ3MSNAoGbWVtb3J5GAEgASgLMiIuc3dpdGNoeWFyZC52MS5NZW1vcnlDYWNoZVNldHRpbmdzSAASMgoFcmVkaXMYAiABKAsyIS5zd2l0Y2h5YXJkLnYxLlJlZGlzQ2FjaGVTZXR0aW5nc0gAEiwKAnMzGAMgASgLMh4uc3dpdGNoeWFyZC52MS5TM0NhY2hlU2V0dGluZ3NIABIuCgNnY3MYBCABKAsyHy5zd2l0Y2h5YXJkLnYxLkdjc0NhY2hlU2V0dGluZ3NIABI7CgphenVyZV9ibG9iGAUgASgLMiUuc3dpdGNoeWFyZC52MS5BenVyZUJsb2JDYWNoZVNldHRpbmdzSAASFwoKdGltZW91dF9tcxgGIAEoDUgBiAEBQgcKBWxheWVyQg0KC190aW1lb3V0X21zIosBChNNZW1vcnlDYWNoZVNldHRpbmdzEhgKC21heF9lbnRyaWVzGAEgASgNSACIAQESFgoJbWF4X2J5dGVzGAIgASgESAGIAQESFgoJbWF4X3R0bF9zGAMgASgNSAKIAQFCDgoMX21heF9lbnRyaWVzQgwKCl9tYXhfYnl0ZXNCDAoKX21heF90dGxfcyKOAQoSUmVkaXNDYWNoZVNldHRpbmdzEjAKCmNvbm5lY3Rpb24YASABKAsyHC5zd2l0Y2h5YXJkLnYxLlJlZGlzU2V0dGluZ3MSFQoNY2x1c3Rlcl9ub2RlcxgCIAMoCRIRCglzZW50aW5lbHMYAyADKAkSHAoUc2VudGluZWxfbWFzdGVyX25hbWUYBCABKAkinwEKD1MzQ2FjaGVTZXR0aW5ncxIOCgZidWNrZXQYASABKAkSDgoGcHJlZml4GAIgASgJEg4KBnJlZ2lvbhgDIAEoCRIQCghlbmRwb2ludBgEIAEoCRIVCg1hY2Nlc3Nfa2V5X2lkGAUgASgJEhkKEXNlY3JldF9hY2Nlc3Nfa2V5GAYgASgJEhgKEGZvcmNlX3BhdGhfc3R5bGUYByABKAgicgoQR2NzQ2FjaGVTZXR0aW5ncxIOCgZidWNrZXQYASABKAkSDgoGcHJlZml4GAIgASgJEhIKCnByb2plY3RfaWQYAyABKAkSEAoIZW5kcG9pbnQYBCABKAkSGAoQY3JlZGVudGlhbHNfZmlsZRgFIAEoCSJWChZBenVyZUJsb2JDYWNoZVNldHRpbmdzEhEKCWNvbnRhaW5lchgBIAEoCRIOCgZwcmVmaXgYAiABKAkSGQoRY29ubmVjdGlvbl9zdHJpbmcYAyABKAkiuwEKDVJlZGlzU2V0dGluZ3MSCwoDdXJsGAEgASgJEgwKBGhvc3QYAiABKAkSEQoEcG9ydBgDIAEoDUgAiAEBEhAKCHBhc3N3b3JkGAQgASgJEhIKCmtleV9wcmVmaXgYBSABKAkSHwoSY29tbWFuZF90aW1lb3V0X21zGAYgASgNSAGIAQESFQoNY2x1c3Rlcl9ub2RlcxhQIAMoCUIHCgVfcG9ydEIVChNfY29tbWFuZF90aW1lb3V0X21zItUFCg5TZXJ2ZXJTZXR0aW5ncxIRCgRwb3J0GAEgASgNSACIAQESDAoEaG9zdBgCIAEoCRIeChFtYXhfcmVxdWVzdF9ieXRlcxgDIAEoDUgBiAEBEh4KEXNodXRkb3duX2dyYWNlX21zGAQgASgNSAKIAQESFwoKcmVmbGVjdGlvbhgFIAEoCEgDiAEBEicKA3RscxgoIAEoCzIaLnN3aXRjaHlhcmQudjEuVGxzU2V0dGluZ3MSFAoHd29ya2VycxgeIAEoDUgEiAEBEhkKDG1heF9tZXNzYWdlcxgUIAEoDUgFiAEBEh4KEW1heF9tZXNzYWdlX2J5dGVzGBUgASgNSAaIAQESIQoUbWF4X21vZGVsX25hbWVfYnl0ZXMYFiABKA1IB4gBARIlChhmaXJzdF9yZXF1ZXN0X3RpbWVvdXRfbXMYFyABKA1ICIgBARIiChVodHRwMV9pZGxlX3RpbWVvdXRfbXMYGCABKA1ICYgBARIiChVodHRwMl9pZGxlX3RpbWVvdXRfbXMYGSABKA1ICogBARIcCg9tYXhfY29ubmVjdGlvbnMYGiABKA1IC4gBARIZCgxtZXRyaWNzX3BvcnQYMiABKA1IDIgBAUIHCgVfcG9ydEIUChJfbWF4X3JlcXVlc3RfYnl0ZXNCFAoSX3NodXRkb3duX2dyYWNlX21zQg0KC19yZWZsZWN0aW9uQgoKCF93b3JrZXJzQg8KDV9tYXhfbWVzc2FnZXNCFAoSX21heF9tZXNzYWdlX2J5dGVzQhcKFV9tYXhfbW9kZWxfbmFtZV9ieXRlc0IbChlfZmlyc3RfcmVxdWVzdF90aW1lb3V0X21zQhgKFl9odHRwMV9pZGxlX3RpbWVvdXRfbXNCGAoWX2h0dHAyX2lkbGVfdGltZW91dF9tc0ISChBfbWF4X2Nvbm5lY3Rpb25zQg8KDV9tZXRyaWNzX3BvcnQiSgoLVGxzU2V0dGluZ3MSEQoJY2VydF9maWxlGAEgASgJEhAKCGtleV9maWxlGAIgASgJEhYKDmNsaWVudF9jYV9maWxlGAMgASgJImoKDEF1dGhTZXR0aW5ncxISCgptYXN0ZXJfa2V5GAEgASgJEhIKCnN0b3JlX2ZpbGUYAiABKAkSHQoQa2V5X2NhY2hlX3R0bF9tcxgDIAEoDUgAiAEBQhMKEV9rZXlfY2FjaGVfdHRsX21zIrABChVPYnNlcnZhYmlsaXR5U2V0dGluZ3MSHAoPbWV0cmljc19lbmFibGVkGAEgASgISACIAQESLwoHdHJhY2luZxgCIAEoCzIeLnN3aXRjaHlhcmQudjEuVHJhY2luZ1NldHRpbmdzEjQKCmFjY2Vzc19sb2cYAyABKAsyIC5zd2l0Y2h5YXJkLnYxLkFjY2Vzc0xvZ1NldHRpbmdzQhIKEF9tZXRyaWNzX2VuYWJsZWQihgEKD1RyYWNpbmdTZXR0aW5ncxIVCg1vdGxwX2VuZHBvaW50GAEgASgJEhQKDHNlcnZpY2VfbmFtZRgCIAEoCRIbCg5zYW1wbGluZ19yYXRpbxgDIAEoAUgAiAEBEhYKDnJlY29yZF9jb250ZW50GAQgASgIQhEKD19zYW1wbGluZ19yYXRpbyJhChFBY2Nlc3NMb2dTZXR0aW5ncxIUCgdlbmFibGVkGAEgASgISACIAQESGQoMc2FtcGxlX3JhdGlvGAIgASgBSAGIAQFCCgoIX2VuYWJsZWRCDwoNX3NhbXBsZV9yYXRpbyr3AQoLTW9ja0ZhaWx1cmUSHAoYTU9DS19GQUlMVVJFX1VOU1BFQ0lGSUVEEAASJQohTU9DS19GQUlMVVJFX1VQU1RSRUFNX1VOQVZBSUxBQkxFEAESHQoZTU9DS19GQUlMVVJFX1JBVEVfTElNSVRFRBACEhgKFE1PQ0tfRkFJTFVSRV9USU1FT1VUEAMSKAokTU9DS19GQUlMVVJFX0NPTlRFWFRfV0lORE9XX0VYQ0VFREVEEAQSHwobTU9DS19GQUlMVVJFX0NPTlRFTlRfUE9MSUNZEAUSHwobTU9DS19GQUlMVVJFX0FVVEhFTlRJQ0FUSU9OEAYq4AEKD1JvdXRpbmdTdHJhdGVneRIgChxST1VUSU5HX1NUUkFURUdZX1VOU1BFQ0lGSUVEEAASIwofUk9VVElOR19TVFJBVEVHWV9TSU1QTEVfU0hVRkZMRRABEh8KG1JPVVRJTkdfU1RSQVRFR1lfTEVBU1RfQlVTWRACEiAKHFJPVVRJTkdfU1RSQVRFR1lfVVNBR0VfQkFTRUQQAxIiCh5ST1VUSU5HX1NUUkFURUdZX0xBVEVOQ1lfQkFTRUQQBBIfChtST1VUSU5HX1NUUkFURUdZX0NPU1RfQkFTRUQQBUJIWkZnaXRodWIuY29tL3N3aXRjaHlhcmQtZGV2L3N3aXRjaHlhcmQvZ2VuL2dvL3N3aXRjaHlhcmQvdjE7c3dpdGNoeWFyZHYxYgZwcm90bzM");
 
 /**
  * @generated from message switchyard.v1.RouterConfig
@@ -361,6 +361,21 @@ export type MockParams = Message<"switchyard.v1.MockParams"> & {
    * @generated from field: optional uint32 fail_stream_after_chunks = 9;
    */
   failStreamAfterChunks?: number | undefined;
+
+  /**
+   * Fraction of calls, 0..1, that take slow_latency_ms instead of
+   * latency_ms: a tail-latency upstream for hedging benchmarks.
+   *
+   * @generated from field: optional double slow_rate = 70;
+   */
+  slowRate?: number | undefined;
+
+  /**
+   * Delay of a slow call (slow_rate), ms.
+   *
+   * @generated from field: optional uint32 slow_latency_ms = 71;
+   */
+  slowLatencyMs?: number | undefined;
 };
 
 /**
@@ -502,6 +517,20 @@ export type RouterSettings = Message<"switchyard.v1.RouterSettings"> & {
    * @generated from field: optional uint32 stream_idle_timeout_ms = 18;
    */
   streamIdleTimeoutMs?: number | undefined;
+
+  /**
+   * Per-model-group overrides of these settings, at most one entry per group.
+   *
+   * @generated from field: repeated switchyard.v1.ModelGroupSettings model_group_settings = 70;
+   */
+  modelGroupSettings: ModelGroupSettings[];
+
+  /**
+   * Waiting at the limits instead of failing at once.
+   *
+   * @generated from field: switchyard.v1.WaitQueueSettings wait_queue = 71;
+   */
+  waitQueue?: WaitQueueSettings | undefined;
 };
 
 /**
@@ -510,6 +539,173 @@ export type RouterSettings = Message<"switchyard.v1.RouterSettings"> & {
  */
 export const RouterSettingsSchema: GenMessage<RouterSettings> = /*@__PURE__*/
   messageDesc(file_switchyard_v1_config, 4);
+
+/**
+ * When every deployment of a group that could serve a request is at its
+ * rpm, tpm or max_parallel_requests, the request waits in a bounded
+ * priority queue (options.priority, first come first served within a
+ * priority) until capacity frees or its deadline passes.
+ *
+ * @generated from message switchyard.v1.WaitQueueSettings
+ */
+export type WaitQueueSettings = Message<"switchyard.v1.WaitQueueSettings"> & {
+  /**
+   * @generated from field: bool enabled = 1;
+   */
+  enabled: boolean;
+
+  /**
+   * Requests waiting per model group at most; one more is refused with
+   * RESOURCE_EXHAUSTED. Default 1000.
+   *
+   * @generated from field: optional uint32 max_depth = 2;
+   */
+  maxDepth?: number | undefined;
+
+  /**
+   * Longest wait of a request without options.timeout_ms, ms; default 30000.
+   *
+   * @generated from field: optional uint32 max_wait_ms = 3;
+   */
+  maxWaitMs?: number | undefined;
+};
+
+/**
+ * Describes the message switchyard.v1.WaitQueueSettings.
+ * Use `create(WaitQueueSettingsSchema)` to create a new message.
+ */
+export const WaitQueueSettingsSchema: GenMessage<WaitQueueSettings> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_config, 5);
+
+/**
+ * Settings of one model group overriding router_settings for that group.
+ * Unset fields keep the router_settings value.
+ *
+ * @generated from message switchyard.v1.ModelGroupSettings
+ */
+export type ModelGroupSettings = Message<"switchyard.v1.ModelGroupSettings"> & {
+  /**
+   * The model group (a model_name in model_list).
+   *
+   * @generated from field: string model = 1;
+   */
+  model: string;
+
+  /**
+   * Routing strategy for this group; unset keeps router_settings.routing_strategy.
+   *
+   * @generated from field: switchyard.v1.RoutingStrategy routing_strategy = 2;
+   */
+  routingStrategy: RoutingStrategy;
+
+  /**
+   * Retries within this group after the first attempt.
+   *
+   * @generated from field: optional uint32 num_retries = 3;
+   */
+  numRetries?: number | undefined;
+
+  /**
+   * Per-attempt timeout for unary calls, ms (a deployment's own timeout_ms still wins).
+   *
+   * @generated from field: optional uint32 timeout_ms = 4;
+   */
+  timeoutMs?: number | undefined;
+
+  /**
+   * Per-attempt timeout to the first streamed chunk, ms (a deployment's own value still wins).
+   *
+   * @generated from field: optional uint32 stream_timeout_ms = 5;
+   */
+  streamTimeoutMs?: number | undefined;
+
+  /**
+   * Hedged requests: a second attempt on another deployment when the first is slow.
+   *
+   * @generated from field: switchyard.v1.HedgeSettings hedge = 6;
+   */
+  hedge?: HedgeSettings | undefined;
+
+  /**
+   * Cache-affinity routing: requests sharing an affinity key go to the same deployment.
+   *
+   * @generated from field: switchyard.v1.AffinitySettings affinity = 7;
+   */
+  affinity?: AffinitySettings | undefined;
+};
+
+/**
+ * Describes the message switchyard.v1.ModelGroupSettings.
+ * Use `create(ModelGroupSettingsSchema)` to create a new message.
+ */
+export const ModelGroupSettingsSchema: GenMessage<ModelGroupSettings> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_config, 6);
+
+/**
+ * Hedging: when an attempt has not answered (unary) or sent its first chunk
+ * (stream) after a delay, another attempt starts on another deployment; the
+ * first answer wins and the others are cancelled upstream.
+ *
+ * @generated from message switchyard.v1.HedgeSettings
+ */
+export type HedgeSettings = Message<"switchyard.v1.HedgeSettings"> & {
+  /**
+   * Delay before a hedge, ms. Exclusive with after_latency_percentile.
+   *
+   * @generated from field: optional uint32 after_ms = 1;
+   */
+  afterMs?: number | undefined;
+
+  /**
+   * Delay before a hedge as this percentile (e.g. 95) of the group's recent
+   * successful attempt latencies (time to first chunk for streams); until
+   * 20 samples exist no hedge is sent.
+   *
+   * @generated from field: optional double after_latency_percentile = 2;
+   */
+  afterLatencyPercentile?: number | undefined;
+
+  /**
+   * Extra attempts at most per request; default 1.
+   *
+   * @generated from field: optional uint32 max_hedges = 3;
+   */
+  maxHedges?: number | undefined;
+};
+
+/**
+ * Describes the message switchyard.v1.HedgeSettings.
+ * Use `create(HedgeSettingsSchema)` to create a new message.
+ */
+export const HedgeSettingsSchema: GenMessage<HedgeSettings> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_config, 7);
+
+/**
+ * Cache-affinity routing with rendezvous (highest-random-weight) hashing.
+ *
+ * @generated from message switchyard.v1.AffinitySettings
+ */
+export type AffinitySettings = Message<"switchyard.v1.AffinitySettings"> & {
+  /**
+   * @generated from field: bool enabled = 1;
+   */
+  enabled: boolean;
+
+  /**
+   * Without options.affinity_key, the key is a hash of the system prompt,
+   * the tools and the first this-many non-system messages; default 1.
+   *
+   * @generated from field: optional uint32 prefix_messages = 2;
+   */
+  prefixMessages?: number | undefined;
+};
+
+/**
+ * Describes the message switchyard.v1.AffinitySettings.
+ * Use `create(AffinitySettingsSchema)` to create a new message.
+ */
+export const AffinitySettingsSchema: GenMessage<AffinitySettings> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_config, 8);
 
 /**
  * @generated from message switchyard.v1.Fallback
@@ -535,7 +731,7 @@ export type Fallback = Message<"switchyard.v1.Fallback"> & {
  * Use `create(FallbackSchema)` to create a new message.
  */
 export const FallbackSchema: GenMessage<Fallback> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 5);
+  messageDesc(file_switchyard_v1_config, 9);
 
 /**
  * Retries within a model group per error kind, overriding num_retries for
@@ -582,7 +778,7 @@ export type RetryPolicy = Message<"switchyard.v1.RetryPolicy"> & {
  * Use `create(RetryPolicySchema)` to create a new message.
  */
 export const RetryPolicySchema: GenMessage<RetryPolicy> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 6);
+  messageDesc(file_switchyard_v1_config, 10);
 
 /**
  * Failures within failure_window_ms that cool a deployment down, per
@@ -627,7 +823,7 @@ export type AllowedFailsPolicy = Message<"switchyard.v1.AllowedFailsPolicy"> & {
  * Use `create(AllowedFailsPolicySchema)` to create a new message.
  */
 export const AllowedFailsPolicySchema: GenMessage<AllowedFailsPolicy> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 7);
+  messageDesc(file_switchyard_v1_config, 11);
 
 /**
  * @generated from message switchyard.v1.HealthCheckSettings
@@ -658,7 +854,7 @@ export type HealthCheckSettings = Message<"switchyard.v1.HealthCheckSettings"> &
  * Use `create(HealthCheckSettingsSchema)` to create a new message.
  */
 export const HealthCheckSettingsSchema: GenMessage<HealthCheckSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 8);
+  messageDesc(file_switchyard_v1_config, 12);
 
 /**
  * @generated from message switchyard.v1.CacheSettings
@@ -718,7 +914,7 @@ export type CacheSettings = Message<"switchyard.v1.CacheSettings"> & {
  * Use `create(CacheSettingsSchema)` to create a new message.
  */
 export const CacheSettingsSchema: GenMessage<CacheSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 9);
+  messageDesc(file_switchyard_v1_config, 13);
 
 /**
  * @generated from message switchyard.v1.CacheLayerSettings
@@ -774,7 +970,7 @@ export type CacheLayerSettings = Message<"switchyard.v1.CacheLayerSettings"> & {
  * Use `create(CacheLayerSettingsSchema)` to create a new message.
  */
 export const CacheLayerSettingsSchema: GenMessage<CacheLayerSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 10);
+  messageDesc(file_switchyard_v1_config, 14);
 
 /**
  * @generated from message switchyard.v1.MemoryCacheSettings
@@ -808,7 +1004,7 @@ export type MemoryCacheSettings = Message<"switchyard.v1.MemoryCacheSettings"> &
  * Use `create(MemoryCacheSettingsSchema)` to create a new message.
  */
 export const MemoryCacheSettingsSchema: GenMessage<MemoryCacheSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 11);
+  messageDesc(file_switchyard_v1_config, 15);
 
 /**
  * @generated from message switchyard.v1.RedisCacheSettings
@@ -851,7 +1047,7 @@ export type RedisCacheSettings = Message<"switchyard.v1.RedisCacheSettings"> & {
  * Use `create(RedisCacheSettingsSchema)` to create a new message.
  */
 export const RedisCacheSettingsSchema: GenMessage<RedisCacheSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 12);
+  messageDesc(file_switchyard_v1_config, 16);
 
 /**
  * @generated from message switchyard.v1.S3CacheSettings
@@ -910,7 +1106,7 @@ export type S3CacheSettings = Message<"switchyard.v1.S3CacheSettings"> & {
  * Use `create(S3CacheSettingsSchema)` to create a new message.
  */
 export const S3CacheSettingsSchema: GenMessage<S3CacheSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 13);
+  messageDesc(file_switchyard_v1_config, 17);
 
 /**
  * @generated from message switchyard.v1.GcsCacheSettings
@@ -955,7 +1151,7 @@ export type GcsCacheSettings = Message<"switchyard.v1.GcsCacheSettings"> & {
  * Use `create(GcsCacheSettingsSchema)` to create a new message.
  */
 export const GcsCacheSettingsSchema: GenMessage<GcsCacheSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 14);
+  messageDesc(file_switchyard_v1_config, 18);
 
 /**
  * @generated from message switchyard.v1.AzureBlobCacheSettings
@@ -988,7 +1184,7 @@ export type AzureBlobCacheSettings = Message<"switchyard.v1.AzureBlobCacheSettin
  * Use `create(AzureBlobCacheSettingsSchema)` to create a new message.
  */
 export const AzureBlobCacheSettingsSchema: GenMessage<AzureBlobCacheSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 15);
+  messageDesc(file_switchyard_v1_config, 19);
 
 /**
  * @generated from message switchyard.v1.RedisSettings
@@ -1046,7 +1242,7 @@ export type RedisSettings = Message<"switchyard.v1.RedisSettings"> & {
  * Use `create(RedisSettingsSchema)` to create a new message.
  */
 export const RedisSettingsSchema: GenMessage<RedisSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 16);
+  messageDesc(file_switchyard_v1_config, 20);
 
 /**
  * @generated from message switchyard.v1.ServerSettings
@@ -1174,7 +1370,7 @@ export type ServerSettings = Message<"switchyard.v1.ServerSettings"> & {
  * Use `create(ServerSettingsSchema)` to create a new message.
  */
 export const ServerSettingsSchema: GenMessage<ServerSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 17);
+  messageDesc(file_switchyard_v1_config, 21);
 
 /**
  * @generated from message switchyard.v1.TlsSettings
@@ -1207,7 +1403,7 @@ export type TlsSettings = Message<"switchyard.v1.TlsSettings"> & {
  * Use `create(TlsSettingsSchema)` to create a new message.
  */
 export const TlsSettingsSchema: GenMessage<TlsSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 18);
+  messageDesc(file_switchyard_v1_config, 22);
 
 /**
  * @generated from message switchyard.v1.AuthSettings
@@ -1245,7 +1441,7 @@ export type AuthSettings = Message<"switchyard.v1.AuthSettings"> & {
  * Use `create(AuthSettingsSchema)` to create a new message.
  */
 export const AuthSettingsSchema: GenMessage<AuthSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 19);
+  messageDesc(file_switchyard_v1_config, 23);
 
 /**
  * @generated from message switchyard.v1.ObservabilitySettings
@@ -1274,7 +1470,7 @@ export type ObservabilitySettings = Message<"switchyard.v1.ObservabilitySettings
  * Use `create(ObservabilitySettingsSchema)` to create a new message.
  */
 export const ObservabilitySettingsSchema: GenMessage<ObservabilitySettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 20);
+  messageDesc(file_switchyard_v1_config, 24);
 
 /**
  * OpenTelemetry traces, exported over OTLP/HTTP (protobuf). Tracing is on
@@ -1321,7 +1517,7 @@ export type TracingSettings = Message<"switchyard.v1.TracingSettings"> & {
  * Use `create(TracingSettingsSchema)` to create a new message.
  */
 export const TracingSettingsSchema: GenMessage<TracingSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 21);
+  messageDesc(file_switchyard_v1_config, 25);
 
 /**
  * One structured log line per request (pino, level info, msg "access").
@@ -1349,7 +1545,7 @@ export type AccessLogSettings = Message<"switchyard.v1.AccessLogSettings"> & {
  * Use `create(AccessLogSettingsSchema)` to create a new message.
  */
 export const AccessLogSettingsSchema: GenMessage<AccessLogSettings> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_config, 22);
+  messageDesc(file_switchyard_v1_config, 26);
 
 /**
  * @generated from enum switchyard.v1.MockFailure

@@ -57,6 +57,12 @@ const (
 	AdminServiceRevokeKeyProcedure = "/switchyard.v1.AdminService/RevokeKey"
 	// AdminServiceRotateKeyProcedure is the fully-qualified name of the AdminService's RotateKey RPC.
 	AdminServiceRotateKeyProcedure = "/switchyard.v1.AdminService/RotateKey"
+	// AdminServiceSetDeploymentStateProcedure is the fully-qualified name of the AdminService's
+	// SetDeploymentState RPC.
+	AdminServiceSetDeploymentStateProcedure = "/switchyard.v1.AdminService/SetDeploymentState"
+	// AdminServiceReloadConfigProcedure is the fully-qualified name of the AdminService's ReloadConfig
+	// RPC.
+	AdminServiceReloadConfigProcedure = "/switchyard.v1.AdminService/ReloadConfig"
 )
 
 // AdminServiceClient is a client for the switchyard.v1.AdminService service.
@@ -79,6 +85,14 @@ type AdminServiceClient interface {
 	RevokeKey(context.Context, *connect.Request[v1.RevokeKeyRequest]) (*connect.Response[v1.KeyInfo], error)
 	// Issues a new secret for the key (same id, limits and spend); the old secret stops working.
 	RotateKey(context.Context, *connect.Request[v1.RotateKeyRequest]) (*connect.Response[v1.CreateKeyResponse], error)
+	// Drains a deployment (no new requests; in-flight ones finish), resumes
+	// it, clears or forces its cooldown. Shared with every instance through
+	// Redis when configured.
+	SetDeploymentState(context.Context, *connect.Request[v1.SetDeploymentStateRequest]) (*connect.Response[v1.SetDeploymentStateResponse], error)
+	// Loads the config again (from the file the gateway started with, or the
+	// text given). An invalid config is refused with validate-config's
+	// errors and the running one keeps serving.
+	ReloadConfig(context.Context, *connect.Request[v1.ReloadConfigRequest]) (*connect.Response[v1.ReloadConfigResponse], error)
 }
 
 // NewAdminServiceClient constructs a client for the switchyard.v1.AdminService service. By default,
@@ -146,20 +160,34 @@ func NewAdminServiceClient(httpClient connect.HTTPClient, baseURL string, opts .
 			connect.WithSchema(adminServiceMethods.ByName("RotateKey")),
 			connect.WithClientOptions(opts...),
 		),
+		setDeploymentState: connect.NewClient[v1.SetDeploymentStateRequest, v1.SetDeploymentStateResponse](
+			httpClient,
+			baseURL+AdminServiceSetDeploymentStateProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("SetDeploymentState")),
+			connect.WithClientOptions(opts...),
+		),
+		reloadConfig: connect.NewClient[v1.ReloadConfigRequest, v1.ReloadConfigResponse](
+			httpClient,
+			baseURL+AdminServiceReloadConfigProcedure,
+			connect.WithSchema(adminServiceMethods.ByName("ReloadConfig")),
+			connect.WithClientOptions(opts...),
+		),
 	}
 }
 
 // adminServiceClient implements AdminServiceClient.
 type adminServiceClient struct {
-	getRouterState  *connect.Client[v1.GetRouterStateRequest, v1.GetRouterStateResponse]
-	invalidateCache *connect.Client[v1.InvalidateCacheRequest, v1.InvalidateCacheResponse]
-	getCacheStats   *connect.Client[v1.GetCacheStatsRequest, v1.GetCacheStatsResponse]
-	createKey       *connect.Client[v1.CreateKeyRequest, v1.CreateKeyResponse]
-	listKeys        *connect.Client[v1.ListKeysRequest, v1.ListKeysResponse]
-	getKey          *connect.Client[v1.GetKeyRequest, v1.KeyInfo]
-	updateKey       *connect.Client[v1.UpdateKeyRequest, v1.KeyInfo]
-	revokeKey       *connect.Client[v1.RevokeKeyRequest, v1.KeyInfo]
-	rotateKey       *connect.Client[v1.RotateKeyRequest, v1.CreateKeyResponse]
+	getRouterState     *connect.Client[v1.GetRouterStateRequest, v1.GetRouterStateResponse]
+	invalidateCache    *connect.Client[v1.InvalidateCacheRequest, v1.InvalidateCacheResponse]
+	getCacheStats      *connect.Client[v1.GetCacheStatsRequest, v1.GetCacheStatsResponse]
+	createKey          *connect.Client[v1.CreateKeyRequest, v1.CreateKeyResponse]
+	listKeys           *connect.Client[v1.ListKeysRequest, v1.ListKeysResponse]
+	getKey             *connect.Client[v1.GetKeyRequest, v1.KeyInfo]
+	updateKey          *connect.Client[v1.UpdateKeyRequest, v1.KeyInfo]
+	revokeKey          *connect.Client[v1.RevokeKeyRequest, v1.KeyInfo]
+	rotateKey          *connect.Client[v1.RotateKeyRequest, v1.CreateKeyResponse]
+	setDeploymentState *connect.Client[v1.SetDeploymentStateRequest, v1.SetDeploymentStateResponse]
+	reloadConfig       *connect.Client[v1.ReloadConfigRequest, v1.ReloadConfigResponse]
 }
 
 // GetRouterState calls switchyard.v1.AdminService.GetRouterState.
@@ -207,6 +235,16 @@ func (c *adminServiceClient) RotateKey(ctx context.Context, req *connect.Request
 	return c.rotateKey.CallUnary(ctx, req)
 }
 
+// SetDeploymentState calls switchyard.v1.AdminService.SetDeploymentState.
+func (c *adminServiceClient) SetDeploymentState(ctx context.Context, req *connect.Request[v1.SetDeploymentStateRequest]) (*connect.Response[v1.SetDeploymentStateResponse], error) {
+	return c.setDeploymentState.CallUnary(ctx, req)
+}
+
+// ReloadConfig calls switchyard.v1.AdminService.ReloadConfig.
+func (c *adminServiceClient) ReloadConfig(ctx context.Context, req *connect.Request[v1.ReloadConfigRequest]) (*connect.Response[v1.ReloadConfigResponse], error) {
+	return c.reloadConfig.CallUnary(ctx, req)
+}
+
 // AdminServiceHandler is an implementation of the switchyard.v1.AdminService service.
 type AdminServiceHandler interface {
 	// Every deployment's live state as this gateway (and, with Redis, the fleet) sees it.
@@ -227,6 +265,14 @@ type AdminServiceHandler interface {
 	RevokeKey(context.Context, *connect.Request[v1.RevokeKeyRequest]) (*connect.Response[v1.KeyInfo], error)
 	// Issues a new secret for the key (same id, limits and spend); the old secret stops working.
 	RotateKey(context.Context, *connect.Request[v1.RotateKeyRequest]) (*connect.Response[v1.CreateKeyResponse], error)
+	// Drains a deployment (no new requests; in-flight ones finish), resumes
+	// it, clears or forces its cooldown. Shared with every instance through
+	// Redis when configured.
+	SetDeploymentState(context.Context, *connect.Request[v1.SetDeploymentStateRequest]) (*connect.Response[v1.SetDeploymentStateResponse], error)
+	// Loads the config again (from the file the gateway started with, or the
+	// text given). An invalid config is refused with validate-config's
+	// errors and the running one keeps serving.
+	ReloadConfig(context.Context, *connect.Request[v1.ReloadConfigRequest]) (*connect.Response[v1.ReloadConfigResponse], error)
 }
 
 // NewAdminServiceHandler builds an HTTP handler from the service implementation. It returns the
@@ -290,6 +336,18 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 		connect.WithSchema(adminServiceMethods.ByName("RotateKey")),
 		connect.WithHandlerOptions(opts...),
 	)
+	adminServiceSetDeploymentStateHandler := connect.NewUnaryHandler(
+		AdminServiceSetDeploymentStateProcedure,
+		svc.SetDeploymentState,
+		connect.WithSchema(adminServiceMethods.ByName("SetDeploymentState")),
+		connect.WithHandlerOptions(opts...),
+	)
+	adminServiceReloadConfigHandler := connect.NewUnaryHandler(
+		AdminServiceReloadConfigProcedure,
+		svc.ReloadConfig,
+		connect.WithSchema(adminServiceMethods.ByName("ReloadConfig")),
+		connect.WithHandlerOptions(opts...),
+	)
 	return "/switchyard.v1.AdminService/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case AdminServiceGetRouterStateProcedure:
@@ -310,6 +368,10 @@ func NewAdminServiceHandler(svc AdminServiceHandler, opts ...connect.HandlerOpti
 			adminServiceRevokeKeyHandler.ServeHTTP(w, r)
 		case AdminServiceRotateKeyProcedure:
 			adminServiceRotateKeyHandler.ServeHTTP(w, r)
+		case AdminServiceSetDeploymentStateProcedure:
+			adminServiceSetDeploymentStateHandler.ServeHTTP(w, r)
+		case AdminServiceReloadConfigProcedure:
+			adminServiceReloadConfigHandler.ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)
 		}
@@ -353,4 +415,12 @@ func (UnimplementedAdminServiceHandler) RevokeKey(context.Context, *connect.Requ
 
 func (UnimplementedAdminServiceHandler) RotateKey(context.Context, *connect.Request[v1.RotateKeyRequest]) (*connect.Response[v1.CreateKeyResponse], error) {
 	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchyard.v1.AdminService.RotateKey is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) SetDeploymentState(context.Context, *connect.Request[v1.SetDeploymentStateRequest]) (*connect.Response[v1.SetDeploymentStateResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchyard.v1.AdminService.SetDeploymentState is not implemented"))
+}
+
+func (UnimplementedAdminServiceHandler) ReloadConfig(context.Context, *connect.Request[v1.ReloadConfigRequest]) (*connect.Response[v1.ReloadConfigResponse], error) {
+	return nil, connect.NewError(connect.CodeUnimplemented, errors.New("switchyard.v1.AdminService.ReloadConfig is not implemented"))
 }

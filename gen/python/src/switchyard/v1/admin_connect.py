@@ -44,6 +44,12 @@ class AdminService(Protocol):
     async def rotate_key(self, request: switchyard_dot_v1_dot_admin__pb2.RotateKeyRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
+    async def set_deployment_state(self, request: switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
+    async def reload_config(self, request: switchyard_dot_v1_dot_admin__pb2.ReloadConfigRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.ReloadConfigResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+
 
 class AdminServiceASGIApplication(ConnectASGIApplication[AdminService]):
     def __init__(self, service: AdminService | AsyncGenerator[AdminService], *, interceptors: Iterable[Interceptor]=(), read_max_bytes: int | None = None, compressions: Iterable[Compression] | None = None) -> None:
@@ -139,6 +145,26 @@ class AdminServiceASGIApplication(ConnectASGIApplication[AdminService]):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=svc.rotate_key,
+                ),
+                "/switchyard.v1.AdminService/SetDeploymentState": Endpoint.unary(
+                    method=MethodInfo(
+                        name="SetDeploymentState",
+                        service_name="switchyard.v1.AdminService",
+                        input=switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateRequest,
+                        output=switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.set_deployment_state,
+                ),
+                "/switchyard.v1.AdminService/ReloadConfig": Endpoint.unary(
+                    method=MethodInfo(
+                        name="ReloadConfig",
+                        service_name="switchyard.v1.AdminService",
+                        input=switchyard_dot_v1_dot_admin__pb2.ReloadConfigRequest,
+                        output=switchyard_dot_v1_dot_admin__pb2.ReloadConfigResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=svc.reload_config,
                 ),
             },
             interceptors=interceptors,
@@ -333,6 +359,46 @@ class AdminServiceClient(ConnectClient):
             timeout_ms=timeout_ms,
         )
 
+    async def set_deployment_state(
+        self,
+        request: switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="SetDeploymentState",
+                service_name="switchyard.v1.AdminService",
+                input=switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateRequest,
+                output=switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    async def reload_config(
+        self,
+        request: switchyard_dot_v1_dot_admin__pb2.ReloadConfigRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> switchyard_dot_v1_dot_admin__pb2.ReloadConfigResponse:
+        return await self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ReloadConfig",
+                service_name="switchyard.v1.AdminService",
+                input=switchyard_dot_v1_dot_admin__pb2.ReloadConfigRequest,
+                output=switchyard_dot_v1_dot_admin__pb2.ReloadConfigResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
 
 class AdminServiceSync(Protocol):
     def get_router_state(self, request: switchyard_dot_v1_dot_admin__pb2.GetRouterStateRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.GetRouterStateResponse:
@@ -352,6 +418,10 @@ class AdminServiceSync(Protocol):
     def revoke_key(self, request: switchyard_dot_v1_dot_admin__pb2.RevokeKeyRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.KeyInfo:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
     def rotate_key(self, request: switchyard_dot_v1_dot_admin__pb2.RotateKeyRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def set_deployment_state(self, request: switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateResponse:
+        raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
+    def reload_config(self, request: switchyard_dot_v1_dot_admin__pb2.ReloadConfigRequest, ctx: RequestContext) -> switchyard_dot_v1_dot_admin__pb2.ReloadConfigResponse:
         raise ConnectError(Code.UNIMPLEMENTED, "Not implemented")
 
 
@@ -448,6 +518,26 @@ class AdminServiceWSGIApplication(ConnectWSGIApplication):
                         idempotency_level=IdempotencyLevel.UNKNOWN,
                     ),
                     function=service.rotate_key,
+                ),
+                "/switchyard.v1.AdminService/SetDeploymentState": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="SetDeploymentState",
+                        service_name="switchyard.v1.AdminService",
+                        input=switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateRequest,
+                        output=switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.set_deployment_state,
+                ),
+                "/switchyard.v1.AdminService/ReloadConfig": EndpointSync.unary(
+                    method=MethodInfo(
+                        name="ReloadConfig",
+                        service_name="switchyard.v1.AdminService",
+                        input=switchyard_dot_v1_dot_admin__pb2.ReloadConfigRequest,
+                        output=switchyard_dot_v1_dot_admin__pb2.ReloadConfigResponse,
+                        idempotency_level=IdempotencyLevel.UNKNOWN,
+                    ),
+                    function=service.reload_config,
                 ),
             },
             interceptors=interceptors,
@@ -636,6 +726,46 @@ class AdminServiceClientSync(ConnectClientSync):
                 service_name="switchyard.v1.AdminService",
                 input=switchyard_dot_v1_dot_admin__pb2.RotateKeyRequest,
                 output=switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def set_deployment_state(
+        self,
+        request: switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="SetDeploymentState",
+                service_name="switchyard.v1.AdminService",
+                input=switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateRequest,
+                output=switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateResponse,
+                idempotency_level=IdempotencyLevel.UNKNOWN,
+            ),
+            headers=headers,
+            timeout_ms=timeout_ms,
+        )
+
+    def reload_config(
+        self,
+        request: switchyard_dot_v1_dot_admin__pb2.ReloadConfigRequest,
+        *,
+        headers: Headers | Mapping[str, str] | None = None,
+        timeout_ms: int | None = None,
+    ) -> switchyard_dot_v1_dot_admin__pb2.ReloadConfigResponse:
+        return self.execute_unary(
+            request=request,
+            method=MethodInfo(
+                name="ReloadConfig",
+                service_name="switchyard.v1.AdminService",
+                input=switchyard_dot_v1_dot_admin__pb2.ReloadConfigRequest,
+                output=switchyard_dot_v1_dot_admin__pb2.ReloadConfigResponse,
                 idempotency_level=IdempotencyLevel.UNKNOWN,
             ),
             headers=headers,

@@ -17,11 +17,24 @@ class DeploymentHealth(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     DEPLOYMENT_HEALTH_COOLDOWN: _ClassVar[DeploymentHealth]
     DEPLOYMENT_HEALTH_HALF_OPEN: _ClassVar[DeploymentHealth]
     DEPLOYMENT_HEALTH_UNHEALTHY: _ClassVar[DeploymentHealth]
+
+class DeploymentAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    DEPLOYMENT_ACTION_UNSPECIFIED: _ClassVar[DeploymentAction]
+    DEPLOYMENT_ACTION_DRAIN: _ClassVar[DeploymentAction]
+    DEPLOYMENT_ACTION_RESUME: _ClassVar[DeploymentAction]
+    DEPLOYMENT_ACTION_CLEAR_COOLDOWN: _ClassVar[DeploymentAction]
+    DEPLOYMENT_ACTION_FORCE_COOLDOWN: _ClassVar[DeploymentAction]
 DEPLOYMENT_HEALTH_UNSPECIFIED: DeploymentHealth
 DEPLOYMENT_HEALTH_HEALTHY: DeploymentHealth
 DEPLOYMENT_HEALTH_COOLDOWN: DeploymentHealth
 DEPLOYMENT_HEALTH_HALF_OPEN: DeploymentHealth
 DEPLOYMENT_HEALTH_UNHEALTHY: DeploymentHealth
+DEPLOYMENT_ACTION_UNSPECIFIED: DeploymentAction
+DEPLOYMENT_ACTION_DRAIN: DeploymentAction
+DEPLOYMENT_ACTION_RESUME: DeploymentAction
+DEPLOYMENT_ACTION_CLEAR_COOLDOWN: DeploymentAction
+DEPLOYMENT_ACTION_FORCE_COOLDOWN: DeploymentAction
 
 class GetRouterStateRequest(_message.Message):
     __slots__ = ("model_group",)
@@ -30,15 +43,35 @@ class GetRouterStateRequest(_message.Message):
     def __init__(self, model_group: _Optional[str] = ...) -> None: ...
 
 class GetRouterStateResponse(_message.Message):
-    __slots__ = ("deployments", "shared_state_available")
+    __slots__ = ("deployments", "shared_state_available", "wait_queues")
     DEPLOYMENTS_FIELD_NUMBER: _ClassVar[int]
     SHARED_STATE_AVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    WAIT_QUEUES_FIELD_NUMBER: _ClassVar[int]
     deployments: _containers.RepeatedCompositeFieldContainer[DeploymentState]
     shared_state_available: bool
-    def __init__(self, deployments: _Optional[_Iterable[_Union[DeploymentState, _Mapping]]] = ..., shared_state_available: _Optional[bool] = ...) -> None: ...
+    wait_queues: _containers.RepeatedCompositeFieldContainer[WaitQueueState]
+    def __init__(self, deployments: _Optional[_Iterable[_Union[DeploymentState, _Mapping]]] = ..., shared_state_available: _Optional[bool] = ..., wait_queues: _Optional[_Iterable[_Union[WaitQueueState, _Mapping]]] = ...) -> None: ...
+
+class WaitQueueState(_message.Message):
+    __slots__ = ("model_group", "depth", "served", "rejected", "expired", "mean_wait_ms", "max_wait_ms")
+    MODEL_GROUP_FIELD_NUMBER: _ClassVar[int]
+    DEPTH_FIELD_NUMBER: _ClassVar[int]
+    SERVED_FIELD_NUMBER: _ClassVar[int]
+    REJECTED_FIELD_NUMBER: _ClassVar[int]
+    EXPIRED_FIELD_NUMBER: _ClassVar[int]
+    MEAN_WAIT_MS_FIELD_NUMBER: _ClassVar[int]
+    MAX_WAIT_MS_FIELD_NUMBER: _ClassVar[int]
+    model_group: str
+    depth: int
+    served: int
+    rejected: int
+    expired: int
+    mean_wait_ms: float
+    max_wait_ms: float
+    def __init__(self, model_group: _Optional[str] = ..., depth: _Optional[int] = ..., served: _Optional[int] = ..., rejected: _Optional[int] = ..., expired: _Optional[int] = ..., mean_wait_ms: _Optional[float] = ..., max_wait_ms: _Optional[float] = ...) -> None: ...
 
 class DeploymentState(_message.Message):
-    __slots__ = ("deployment_id", "model_group", "provider", "health", "cooldown_until", "in_flight", "current_rpm", "current_tpm", "latency_ms", "recent_failures", "last_error")
+    __slots__ = ("deployment_id", "model_group", "provider", "health", "cooldown_until", "in_flight", "current_rpm", "current_tpm", "latency_ms", "recent_failures", "last_error", "drained")
     DEPLOYMENT_ID_FIELD_NUMBER: _ClassVar[int]
     MODEL_GROUP_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
@@ -50,6 +83,7 @@ class DeploymentState(_message.Message):
     LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
     RECENT_FAILURES_FIELD_NUMBER: _ClassVar[int]
     LAST_ERROR_FIELD_NUMBER: _ClassVar[int]
+    DRAINED_FIELD_NUMBER: _ClassVar[int]
     deployment_id: str
     model_group: str
     provider: str
@@ -61,7 +95,8 @@ class DeploymentState(_message.Message):
     latency_ms: float
     recent_failures: int
     last_error: str
-    def __init__(self, deployment_id: _Optional[str] = ..., model_group: _Optional[str] = ..., provider: _Optional[str] = ..., health: _Optional[_Union[DeploymentHealth, str]] = ..., cooldown_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., in_flight: _Optional[int] = ..., current_rpm: _Optional[int] = ..., current_tpm: _Optional[int] = ..., latency_ms: _Optional[float] = ..., recent_failures: _Optional[int] = ..., last_error: _Optional[str] = ...) -> None: ...
+    drained: bool
+    def __init__(self, deployment_id: _Optional[str] = ..., model_group: _Optional[str] = ..., provider: _Optional[str] = ..., health: _Optional[_Union[DeploymentHealth, str]] = ..., cooldown_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., in_flight: _Optional[int] = ..., current_rpm: _Optional[int] = ..., current_tpm: _Optional[int] = ..., latency_ms: _Optional[float] = ..., recent_failures: _Optional[int] = ..., last_error: _Optional[str] = ..., drained: _Optional[bool] = ...) -> None: ...
 
 class InvalidateCacheRequest(_message.Message):
     __slots__ = ("key", "namespace")
@@ -243,3 +278,35 @@ class RotateKeyRequest(_message.Message):
     KEY_ID_FIELD_NUMBER: _ClassVar[int]
     key_id: str
     def __init__(self, key_id: _Optional[str] = ...) -> None: ...
+
+class SetDeploymentStateRequest(_message.Message):
+    __slots__ = ("deployment_id", "action", "cooldown_ms")
+    DEPLOYMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTION_FIELD_NUMBER: _ClassVar[int]
+    COOLDOWN_MS_FIELD_NUMBER: _ClassVar[int]
+    deployment_id: str
+    action: DeploymentAction
+    cooldown_ms: int
+    def __init__(self, deployment_id: _Optional[str] = ..., action: _Optional[_Union[DeploymentAction, str]] = ..., cooldown_ms: _Optional[int] = ...) -> None: ...
+
+class SetDeploymentStateResponse(_message.Message):
+    __slots__ = ("deployment",)
+    DEPLOYMENT_FIELD_NUMBER: _ClassVar[int]
+    deployment: DeploymentState
+    def __init__(self, deployment: _Optional[_Union[DeploymentState, _Mapping]] = ...) -> None: ...
+
+class ReloadConfigRequest(_message.Message):
+    __slots__ = ("config_text",)
+    CONFIG_TEXT_FIELD_NUMBER: _ClassVar[int]
+    config_text: str
+    def __init__(self, config_text: _Optional[str] = ...) -> None: ...
+
+class ReloadConfigResponse(_message.Message):
+    __slots__ = ("added_deployments", "removed_deployments", "kept_deployments")
+    ADDED_DEPLOYMENTS_FIELD_NUMBER: _ClassVar[int]
+    REMOVED_DEPLOYMENTS_FIELD_NUMBER: _ClassVar[int]
+    KEPT_DEPLOYMENTS_FIELD_NUMBER: _ClassVar[int]
+    added_deployments: _containers.RepeatedScalarFieldContainer[str]
+    removed_deployments: _containers.RepeatedScalarFieldContainer[str]
+    kept_deployments: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, added_deployments: _Optional[_Iterable[str]] = ..., removed_deployments: _Optional[_Iterable[str]] = ..., kept_deployments: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -79,6 +79,16 @@ class AdminServiceStub:
                 request_serializer=switchyard_dot_v1_dot_admin__pb2.RotateKeyRequest.SerializeToString,
                 response_deserializer=switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse.FromString,
                 _registered_method=True)
+        self.SetDeploymentState = channel.unary_unary(
+                '/switchyard.v1.AdminService/SetDeploymentState',
+                request_serializer=switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateRequest.SerializeToString,
+                response_deserializer=switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateResponse.FromString,
+                _registered_method=True)
+        self.ReloadConfig = channel.unary_unary(
+                '/switchyard.v1.AdminService/ReloadConfig',
+                request_serializer=switchyard_dot_v1_dot_admin__pb2.ReloadConfigRequest.SerializeToString,
+                response_deserializer=switchyard_dot_v1_dot_admin__pb2.ReloadConfigResponse.FromString,
+                _registered_method=True)
 
 
 class AdminServiceServicer:
@@ -147,6 +157,24 @@ class AdminServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetDeploymentState(self, request, context):
+        """Drains a deployment (no new requests; in-flight ones finish), resumes
+        it, clears or forces its cooldown. Shared with every instance through
+        Redis when configured.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReloadConfig(self, request, context):
+        """Loads the config again (from the file the gateway started with, or the
+        text given). An invalid config is refused with validate-config's
+        errors and the running one keeps serving.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_AdminServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -194,6 +222,16 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.RotateKey,
                     request_deserializer=switchyard_dot_v1_dot_admin__pb2.RotateKeyRequest.FromString,
                     response_serializer=switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse.SerializeToString,
+            ),
+            'SetDeploymentState': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetDeploymentState,
+                    request_deserializer=switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateRequest.FromString,
+                    response_serializer=switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateResponse.SerializeToString,
+            ),
+            'ReloadConfig': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReloadConfig,
+                    request_deserializer=switchyard_dot_v1_dot_admin__pb2.ReloadConfigRequest.FromString,
+                    response_serializer=switchyard_dot_v1_dot_admin__pb2.ReloadConfigResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -439,6 +477,60 @@ class AdminService:
             '/switchyard.v1.AdminService/RotateKey',
             switchyard_dot_v1_dot_admin__pb2.RotateKeyRequest.SerializeToString,
             switchyard_dot_v1_dot_admin__pb2.CreateKeyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetDeploymentState(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/switchyard.v1.AdminService/SetDeploymentState',
+            switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateRequest.SerializeToString,
+            switchyard_dot_v1_dot_admin__pb2.SetDeploymentStateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReloadConfig(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/switchyard.v1.AdminService/ReloadConfig',
+            switchyard_dot_v1_dot_admin__pb2.ReloadConfigRequest.SerializeToString,
+            switchyard_dot_v1_dot_admin__pb2.ReloadConfigResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -129,7 +129,7 @@ class ProviderParams(_message.Message):
     def __init__(self, model: _Optional[str] = ..., api_base: _Optional[str] = ..., api_key: _Optional[str] = ..., api_version: _Optional[str] = ..., region: _Optional[str] = ..., organization: _Optional[str] = ..., aws_access_key_id: _Optional[str] = ..., aws_secret_access_key: _Optional[str] = ..., aws_session_token: _Optional[str] = ..., headers: _Optional[_Mapping[str, str]] = ..., mock: _Optional[_Union[MockParams, _Mapping]] = ...) -> None: ...
 
 class MockParams(_message.Message):
-    __slots__ = ("response", "latency_ms", "chunk_delay_ms", "chunk_count", "failure_rate", "failure_kind", "seed", "fail_first_calls", "fail_stream_after_chunks")
+    __slots__ = ("response", "latency_ms", "chunk_delay_ms", "chunk_count", "failure_rate", "failure_kind", "seed", "fail_first_calls", "fail_stream_after_chunks", "slow_rate", "slow_latency_ms")
     RESPONSE_FIELD_NUMBER: _ClassVar[int]
     LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
     CHUNK_DELAY_MS_FIELD_NUMBER: _ClassVar[int]
@@ -139,6 +139,8 @@ class MockParams(_message.Message):
     SEED_FIELD_NUMBER: _ClassVar[int]
     FAIL_FIRST_CALLS_FIELD_NUMBER: _ClassVar[int]
     FAIL_STREAM_AFTER_CHUNKS_FIELD_NUMBER: _ClassVar[int]
+    SLOW_RATE_FIELD_NUMBER: _ClassVar[int]
+    SLOW_LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
     response: str
     latency_ms: int
     chunk_delay_ms: int
@@ -148,10 +150,12 @@ class MockParams(_message.Message):
     seed: int
     fail_first_calls: int
     fail_stream_after_chunks: int
-    def __init__(self, response: _Optional[str] = ..., latency_ms: _Optional[int] = ..., chunk_delay_ms: _Optional[int] = ..., chunk_count: _Optional[int] = ..., failure_rate: _Optional[float] = ..., failure_kind: _Optional[_Union[MockFailure, str]] = ..., seed: _Optional[int] = ..., fail_first_calls: _Optional[int] = ..., fail_stream_after_chunks: _Optional[int] = ...) -> None: ...
+    slow_rate: float
+    slow_latency_ms: int
+    def __init__(self, response: _Optional[str] = ..., latency_ms: _Optional[int] = ..., chunk_delay_ms: _Optional[int] = ..., chunk_count: _Optional[int] = ..., failure_rate: _Optional[float] = ..., failure_kind: _Optional[_Union[MockFailure, str]] = ..., seed: _Optional[int] = ..., fail_first_calls: _Optional[int] = ..., fail_stream_after_chunks: _Optional[int] = ..., slow_rate: _Optional[float] = ..., slow_latency_ms: _Optional[int] = ...) -> None: ...
 
 class RouterSettings(_message.Message):
-    __slots__ = ("routing_strategy", "num_retries", "retry_policy", "allowed_fails", "cooldown_time_ms", "fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "default_fallbacks", "timeout_ms", "stream_timeout_ms", "health_check", "retry_backoff_ms", "max_retry_backoff_ms", "allowed_fails_policy", "failure_window_ms", "latency_buffer_ratio", "stream_idle_timeout_ms")
+    __slots__ = ("routing_strategy", "num_retries", "retry_policy", "allowed_fails", "cooldown_time_ms", "fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "default_fallbacks", "timeout_ms", "stream_timeout_ms", "health_check", "retry_backoff_ms", "max_retry_backoff_ms", "allowed_fails_policy", "failure_window_ms", "latency_buffer_ratio", "stream_idle_timeout_ms", "model_group_settings", "wait_queue")
     ROUTING_STRATEGY_FIELD_NUMBER: _ClassVar[int]
     NUM_RETRIES_FIELD_NUMBER: _ClassVar[int]
     RETRY_POLICY_FIELD_NUMBER: _ClassVar[int]
@@ -170,6 +174,8 @@ class RouterSettings(_message.Message):
     FAILURE_WINDOW_MS_FIELD_NUMBER: _ClassVar[int]
     LATENCY_BUFFER_RATIO_FIELD_NUMBER: _ClassVar[int]
     STREAM_IDLE_TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
+    MODEL_GROUP_SETTINGS_FIELD_NUMBER: _ClassVar[int]
+    WAIT_QUEUE_FIELD_NUMBER: _ClassVar[int]
     routing_strategy: RoutingStrategy
     num_retries: int
     retry_policy: RetryPolicy
@@ -188,7 +194,55 @@ class RouterSettings(_message.Message):
     failure_window_ms: int
     latency_buffer_ratio: float
     stream_idle_timeout_ms: int
-    def __init__(self, routing_strategy: _Optional[_Union[RoutingStrategy, str]] = ..., num_retries: _Optional[int] = ..., retry_policy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., allowed_fails: _Optional[int] = ..., cooldown_time_ms: _Optional[int] = ..., fallbacks: _Optional[_Iterable[_Union[Fallback, _Mapping]]] = ..., context_window_fallbacks: _Optional[_Iterable[_Union[Fallback, _Mapping]]] = ..., content_policy_fallbacks: _Optional[_Iterable[_Union[Fallback, _Mapping]]] = ..., default_fallbacks: _Optional[_Iterable[str]] = ..., timeout_ms: _Optional[int] = ..., stream_timeout_ms: _Optional[int] = ..., health_check: _Optional[_Union[HealthCheckSettings, _Mapping]] = ..., retry_backoff_ms: _Optional[int] = ..., max_retry_backoff_ms: _Optional[int] = ..., allowed_fails_policy: _Optional[_Union[AllowedFailsPolicy, _Mapping]] = ..., failure_window_ms: _Optional[int] = ..., latency_buffer_ratio: _Optional[float] = ..., stream_idle_timeout_ms: _Optional[int] = ...) -> None: ...
+    model_group_settings: _containers.RepeatedCompositeFieldContainer[ModelGroupSettings]
+    wait_queue: WaitQueueSettings
+    def __init__(self, routing_strategy: _Optional[_Union[RoutingStrategy, str]] = ..., num_retries: _Optional[int] = ..., retry_policy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., allowed_fails: _Optional[int] = ..., cooldown_time_ms: _Optional[int] = ..., fallbacks: _Optional[_Iterable[_Union[Fallback, _Mapping]]] = ..., context_window_fallbacks: _Optional[_Iterable[_Union[Fallback, _Mapping]]] = ..., content_policy_fallbacks: _Optional[_Iterable[_Union[Fallback, _Mapping]]] = ..., default_fallbacks: _Optional[_Iterable[str]] = ..., timeout_ms: _Optional[int] = ..., stream_timeout_ms: _Optional[int] = ..., health_check: _Optional[_Union[HealthCheckSettings, _Mapping]] = ..., retry_backoff_ms: _Optional[int] = ..., max_retry_backoff_ms: _Optional[int] = ..., allowed_fails_policy: _Optional[_Union[AllowedFailsPolicy, _Mapping]] = ..., failure_window_ms: _Optional[int] = ..., latency_buffer_ratio: _Optional[float] = ..., stream_idle_timeout_ms: _Optional[int] = ..., model_group_settings: _Optional[_Iterable[_Union[ModelGroupSettings, _Mapping]]] = ..., wait_queue: _Optional[_Union[WaitQueueSettings, _Mapping]] = ...) -> None: ...
+
+class WaitQueueSettings(_message.Message):
+    __slots__ = ("enabled", "max_depth", "max_wait_ms")
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    MAX_DEPTH_FIELD_NUMBER: _ClassVar[int]
+    MAX_WAIT_MS_FIELD_NUMBER: _ClassVar[int]
+    enabled: bool
+    max_depth: int
+    max_wait_ms: int
+    def __init__(self, enabled: _Optional[bool] = ..., max_depth: _Optional[int] = ..., max_wait_ms: _Optional[int] = ...) -> None: ...
+
+class ModelGroupSettings(_message.Message):
+    __slots__ = ("model", "routing_strategy", "num_retries", "timeout_ms", "stream_timeout_ms", "hedge", "affinity")
+    MODEL_FIELD_NUMBER: _ClassVar[int]
+    ROUTING_STRATEGY_FIELD_NUMBER: _ClassVar[int]
+    NUM_RETRIES_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
+    STREAM_TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
+    HEDGE_FIELD_NUMBER: _ClassVar[int]
+    AFFINITY_FIELD_NUMBER: _ClassVar[int]
+    model: str
+    routing_strategy: RoutingStrategy
+    num_retries: int
+    timeout_ms: int
+    stream_timeout_ms: int
+    hedge: HedgeSettings
+    affinity: AffinitySettings
+    def __init__(self, model: _Optional[str] = ..., routing_strategy: _Optional[_Union[RoutingStrategy, str]] = ..., num_retries: _Optional[int] = ..., timeout_ms: _Optional[int] = ..., stream_timeout_ms: _Optional[int] = ..., hedge: _Optional[_Union[HedgeSettings, _Mapping]] = ..., affinity: _Optional[_Union[AffinitySettings, _Mapping]] = ...) -> None: ...
+
+class HedgeSettings(_message.Message):
+    __slots__ = ("after_ms", "after_latency_percentile", "max_hedges")
+    AFTER_MS_FIELD_NUMBER: _ClassVar[int]
+    AFTER_LATENCY_PERCENTILE_FIELD_NUMBER: _ClassVar[int]
+    MAX_HEDGES_FIELD_NUMBER: _ClassVar[int]
+    after_ms: int
+    after_latency_percentile: float
+    max_hedges: int
+    def __init__(self, after_ms: _Optional[int] = ..., after_latency_percentile: _Optional[float] = ..., max_hedges: _Optional[int] = ...) -> None: ...
+
+class AffinitySettings(_message.Message):
+    __slots__ = ("enabled", "prefix_messages")
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    PREFIX_MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    enabled: bool
+    prefix_messages: int
+    def __init__(self, enabled: _Optional[bool] = ..., prefix_messages: _Optional[int] = ...) -> None: ...
 
 class Fallback(_message.Message):
     __slots__ = ("model", "to")

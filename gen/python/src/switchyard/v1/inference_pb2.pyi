@@ -47,6 +47,7 @@ class AttemptOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     ATTEMPT_OUTCOME_UNSPECIFIED: _ClassVar[AttemptOutcome]
     ATTEMPT_OUTCOME_SUCCESS: _ClassVar[AttemptOutcome]
     ATTEMPT_OUTCOME_FAILURE: _ClassVar[AttemptOutcome]
+    ATTEMPT_OUTCOME_HEDGE_LOST: _ClassVar[AttemptOutcome]
 
 class ErrorKind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -87,6 +88,7 @@ CACHE_LAYER_AZURE_BLOB: CacheLayer
 ATTEMPT_OUTCOME_UNSPECIFIED: AttemptOutcome
 ATTEMPT_OUTCOME_SUCCESS: AttemptOutcome
 ATTEMPT_OUTCOME_FAILURE: AttemptOutcome
+ATTEMPT_OUTCOME_HEDGE_LOST: AttemptOutcome
 ERROR_KIND_UNSPECIFIED: ErrorKind
 ERROR_KIND_INVALID_REQUEST: ErrorKind
 ERROR_KIND_AUTHENTICATION: ErrorKind
@@ -261,20 +263,24 @@ class JsonSchema(_message.Message):
     def __init__(self, name: _Optional[str] = ..., description: _Optional[str] = ..., schema: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., strict: _Optional[bool] = ...) -> None: ...
 
 class RequestOptions(_message.Message):
-    __slots__ = ("cache", "timeout_ms", "tags", "disable_fallbacks", "num_retries", "provider_options")
+    __slots__ = ("cache", "timeout_ms", "tags", "disable_fallbacks", "num_retries", "provider_options", "affinity_key", "priority")
     CACHE_FIELD_NUMBER: _ClassVar[int]
     TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
     TAGS_FIELD_NUMBER: _ClassVar[int]
     DISABLE_FALLBACKS_FIELD_NUMBER: _ClassVar[int]
     NUM_RETRIES_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    AFFINITY_KEY_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
     cache: CacheControl
     timeout_ms: int
     tags: _containers.RepeatedScalarFieldContainer[str]
     disable_fallbacks: bool
     num_retries: int
     provider_options: _struct_pb2.Struct
-    def __init__(self, cache: _Optional[_Union[CacheControl, _Mapping]] = ..., timeout_ms: _Optional[int] = ..., tags: _Optional[_Iterable[str]] = ..., disable_fallbacks: _Optional[bool] = ..., num_retries: _Optional[int] = ..., provider_options: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    affinity_key: str
+    priority: int
+    def __init__(self, cache: _Optional[_Union[CacheControl, _Mapping]] = ..., timeout_ms: _Optional[int] = ..., tags: _Optional[_Iterable[str]] = ..., disable_fallbacks: _Optional[bool] = ..., num_retries: _Optional[int] = ..., provider_options: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., affinity_key: _Optional[str] = ..., priority: _Optional[int] = ...) -> None: ...
 
 class CacheControl(_message.Message):
     __slots__ = ("no_cache", "no_store", "ttl_s", "max_age_s", "namespace")
@@ -448,7 +454,7 @@ class CacheInfo(_message.Message):
     def __init__(self, hit: _Optional[bool] = ..., layer: _Optional[_Union[CacheLayer, str]] = ..., age_s: _Optional[int] = ..., key: _Optional[str] = ...) -> None: ...
 
 class Attempt(_message.Message):
-    __slots__ = ("deployment_id", "provider", "model_group", "outcome", "error_kind", "error_message", "http_status", "latency_ms")
+    __slots__ = ("deployment_id", "provider", "model_group", "outcome", "error_kind", "error_message", "http_status", "latency_ms", "cost_usd")
     DEPLOYMENT_ID_FIELD_NUMBER: _ClassVar[int]
     PROVIDER_FIELD_NUMBER: _ClassVar[int]
     MODEL_GROUP_FIELD_NUMBER: _ClassVar[int]
@@ -457,6 +463,7 @@ class Attempt(_message.Message):
     ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     HTTP_STATUS_FIELD_NUMBER: _ClassVar[int]
     LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
+    COST_USD_FIELD_NUMBER: _ClassVar[int]
     deployment_id: str
     provider: str
     model_group: str
@@ -465,7 +472,8 @@ class Attempt(_message.Message):
     error_message: str
     http_status: int
     latency_ms: float
-    def __init__(self, deployment_id: _Optional[str] = ..., provider: _Optional[str] = ..., model_group: _Optional[str] = ..., outcome: _Optional[_Union[AttemptOutcome, str]] = ..., error_kind: _Optional[_Union[ErrorKind, str]] = ..., error_message: _Optional[str] = ..., http_status: _Optional[int] = ..., latency_ms: _Optional[float] = ...) -> None: ...
+    cost_usd: float
+    def __init__(self, deployment_id: _Optional[str] = ..., provider: _Optional[str] = ..., model_group: _Optional[str] = ..., outcome: _Optional[_Union[AttemptOutcome, str]] = ..., error_kind: _Optional[_Union[ErrorKind, str]] = ..., error_message: _Optional[str] = ..., http_status: _Optional[int] = ..., latency_ms: _Optional[float] = ..., cost_usd: _Optional[float] = ...) -> None: ...
 
 class ModelResponseChunk(_message.Message):
     __slots__ = ("id", "created", "model", "model_group", "provider", "deployment_id", "choices", "usage", "cost_usd", "timings", "cache", "attempts")

@@ -1,0 +1,210 @@
+import { create } from "@bufbuild/protobuf";
+import { WaitQueueStateSchema, type WaitQueueState } from "../../gen/ts/switchyard/v1/admin_pb.js";
+import { ErrorKind } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import type { ResolvedDeployment } from "../config/resolve.js";
+import { GatewayError } from "../errors/gateway-error.js";
+import type { Clock, TimerHandle } from "../util/clock.js";
+import type { DeploymentStats } from "./state/state-store.js";
+
+export interface WaitQueuePolicy {
+  readonly maxDepth: number;
+  /** Longest wait of a request without a deadline of its own, ms. */
+  readonly maxWaitMs: number;
+}
+
+/**
+ * Capacity also frees where this instance cannot see it (another gateway's
+ * request ends, a new clock minute resets rpm/tpm): the head of each queue
+ * re-checks this often even without a local wake-up.
+ */
+export const RECHECK_INTERVAL_MS = 100;
+
+/** A request's place in its group's queue; it keeps it across re-checks, so FIFO order holds within a priority. */
+export interface Ticket {
+  readonly group: string;
+  readonly priority: number;
+  readonly seq: number;
+  readonly enqueuedMs: number;
+}
+
+interface Waiter {
+  ticket: Ticket;
+  wake(): void;
+}
+
+interface GroupQueue {
+  waiters: Waiter[];
+  served: number;
+  rejected: number;
+  expired: number;
+  totalWaitMs: number;
+  maxWaitMs: number;
+}
+
+/**
+ * Bounded per-group priority queues of requests waiting for a deployment
+ * at its limits. Only the head of a queue is woken (when a request of the
+ * group ends here, or every RECHECK_INTERVAL_MS); if it gets a deployment
+ * it passes the wake-up on to the next, if not it waits again in its place.
+ * Queues are short and usually empty, so a sorted array is enough.
+ */
+export class WaitQueue {
+  private readonly queues = new Map<string, GroupQueue>();
+  private seq = 0;
+  private recheck?: TimerHandle;
+
+  constructor(
+    private readonly policy: WaitQueuePolicy,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A place in `group`'s queue; RESOURCE_EXHAUSTED when the queue is full. */
+  enter(group: string, priority: number): Ticket {
+    const queue = this.queue(group);
+    if (queue.waiters.length >= this.policy.maxDepth) {
+      queue.rejected++;
+      throw new GatewayError(
+        ErrorKind.RATE_LIMITED,
+        `every deployment of "${group}" is at its limits and ${queue.waiters.length} requests are already waiting (wait_queue.max_depth ${this.policy.maxDepth})`,
+      );
+    }
+    return { group, priority, seq: this.seq++, enqueuedMs: this.clock.now() };
+  }
+
+  /** Whether requests of `group` are waiting: a newcomer queues behind them instead of taking freed capacity. */
+  hasWaiters(group: string): boolean {
+    return (this.queues.get(group)?.waiters.length ?? 0) > 0;
+  }
+
+  /**
+   * Waits in the ticket's place until woken (capacity may have freed: try
+   * again), or rejects when `signal` aborts or the wait exceeds the
+   * request's deadline (`remainingMs`, else max_wait_ms).
+   */
+  wait(ticket: Ticket, signal: AbortSignal, remainingMs: number, onExpired: () => unknown): Promise<void> {
+    const queue = this.queue(ticket.group);
+    const limitMs = Math.min(remainingMs, ticket.enqueuedMs + this.policy.maxWaitMs - this.clock.now());
+    return new Promise<void>((resolve, reject) => {
+      const leave = () => {
+        const i = queue.waiters.indexOf(waiter);
+        if (i >= 0) queue.waiters.splice(i, 1);
+        expiry.cancel();
+        signal.removeEventListener("abort", onAbort);
+      };
+      const waiter: Waiter = {
+        ticket,
+        wake: () => {
+          leave();
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        leave();
+        queue.expired++;
+        reject(signal.reason);
+      };
+      const expiry = this.clock.setTimer(Math.max(0, limitMs), () => {
+        leave();
+        queue.expired++;
+        reject(onExpired());
+      });
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      insertInOrder(queue.waiters, waiter);
+      this.armRecheck();
+    });
+  }
+
+  /** The ticket's request got a deployment. */
+  served(ticket: Ticket): void {
+    const queue = this.queue(ticket.group);
+    const waited = this.clock.now() - ticket.enqueuedMs;
+    queue.served++;
+    queue.totalWaitMs += waited;
+    queue.maxWaitMs = Math.max(queue.maxWaitMs, waited);
+    this.wakeHead(ticket.group); // capacity may be left for the next one
+  }
+
+  /** Capacity of `group` may have freed (a request of it ended here): the head tries again. */
+  wakeHead(group: string): void {
+    this.queues.get(group)?.waiters[0]?.wake();
+  }
+
+  state(): WaitQueueState[] {
+    return [...this.queues].map(([group, q]) =>
+      create(WaitQueueStateSchema, {
+        modelGroup: group,
+        depth: q.waiters.length,
+        served: BigInt(q.served),
+        rejected: BigInt(q.rejected),
+        expired: BigInt(q.expired),
+        meanWaitMs: q.served > 0 ? q.totalWaitMs / q.served : 0,
+        maxWaitMs: q.maxWaitMs,
+      }),
+    );
+  }
+
+  close(): void {
+    this.recheck?.cancel();
+    this.recheck = undefined;
+  }
+
+  private armRecheck(): void {
+    if (this.recheck) return;
+    this.recheck = this.clock.setTimer(RECHECK_INTERVAL_MS, () => {
+      this.recheck = undefined;
+      let waiting = false;
+      for (const group of this.queues.keys()) {
+        if (this.hasWaiters(group)) {
+          waiting = true;
+          this.wakeHead(group);
+        }
+      }
+      if (waiting) this.armRecheck();
+    });
+  }
+
+  private queue(group: string): GroupQueue {
+    let queue = this.queues.get(group);
+    if (!queue) {
+      queue = { waiters: [], served: 0, rejected: 0, expired: 0, totalWaitMs: 0, maxWaitMs: 0 };
+      this.queues.set(group, queue);
+    }
+    return queue;
+  }
+}
+
+/** Higher priority first, then the older ticket: a re-queued head goes back to the front. */
+function insertInOrder(waiters: Waiter[], waiter: Waiter): void {
+  const before = (a: Ticket, b: Ticket) => a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq);
+  let i = waiters.length;
+  while (i > 0 && before(waiter.ticket, waiters[i - 1]!.ticket)) i--;
+  waiters.splice(i, 0, waiter);
+}
+
+/**
+ * Whether waiting can help: some deployment is ruled out only by a limit
+ * that frees with time (in-flight requests, this minute's rpm/tpm), not by
+ * health, a cooldown or its context window.
+ */
+export function anyAtLimitOnly(deployments: readonly ResolvedDeployment[], stats: ReadonlyMap<string, DeploymentStats>, nowMs: number): boolean {
+  for (const d of deployments) {
+    const s = stats.get(d.id);
+    if (!s || s.unhealthy || s.cooldownUntilMs > nowMs) continue;
+    const atLimit =
+      (d.maxParallelRequests !== undefined && s.inFlight >= d.maxParallelRequests) ||
+      (d.rpmLimit !== undefined && s.rpm >= d.rpmLimit) ||
+      (d.tpmLimit !== undefined && s.tpm >= d.tpmLimit);
+    if (atLimit) return true;
+  }
+  return false;
+}
+
+const DEFAULT_MAX_DEPTH = 1000;
+const DEFAULT_MAX_WAIT_MS = 30_000;
+
+/** router_settings.wait_queue resolved, or undefined when waiting is off. */
+export function waitQueuePolicy(settings: { enabled: boolean; maxDepth?: number; maxWaitMs?: number } | undefined): WaitQueuePolicy | undefined {
+  if (!settings?.enabled) return undefined;
+  return { maxDepth: settings.maxDepth ?? DEFAULT_MAX_DEPTH, maxWaitMs: settings.maxWaitMs ?? DEFAULT_MAX_WAIT_MS };
+}

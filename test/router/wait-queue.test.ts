@@ -1,0 +1,158 @@
+import { describe, expect, it } from "vitest";
+import { ErrorKind, type ModelResponse } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import { GatewayError } from "../../src/errors/gateway-error.js";
+import { RECHECK_INTERVAL_MS } from "../../src/router/queue.js";
+import { routerStateReader } from "../../src/router/router-state.js";
+import { FakeClock } from "../support/fake-clock.js";
+import { chat, ctx, mockDeployment, routerFor, runOnClock } from "./support.js";
+
+/** One deployment taking one request at a time, each for 100 ms, with waiting at the limits on. */
+function oneAtATime(waitQueue: Record<string, unknown> = {}, deployment: Record<string, unknown> = { max_parallel_requests: 1 }) {
+  const clock = new FakeClock();
+  const under = routerFor(
+    { model_list: [mockDeployment("chat", "only", { latency_ms: 100 }, deployment)], router_settings: { wait_queue: { enabled: true, ...waitQueue }, num_retries: 0 } },
+    { clock },
+  );
+  return under;
+}
+
+interface Outcome {
+  label: string;
+  at: number;
+  error?: unknown;
+}
+
+/** Starts each call one after the other (so each is queued before the next arrives) and records when each settles. */
+async function startInOrder(clock: FakeClock, calls: Array<[label: string, start: () => Promise<ModelResponse>]>, done: Outcome[]): Promise<Promise<void>[]> {
+  const settled: Promise<void>[] = [];
+  for (const [label, start] of calls) {
+    settled.push(
+      start().then(
+        () => void done.push({ label, at: clock.now() }),
+        (error) => void done.push({ label, at: clock.now(), error }),
+      ),
+    );
+    await clock.advance(0);
+  }
+  return settled;
+}
+
+async function drive(clock: FakeClock, settled: Promise<void>[]) {
+  await runOnClock(clock, Promise.all(settled));
+}
+
+describe("waiting at the limits", () => {
+  it("serves waiting requests by priority, first come first served within a priority", async () => {
+    const { router, clock } = oneAtATime();
+    const done: Outcome[] = [];
+    const call = (priority: number) => () => router.complete(chat("chat", "q", { priority }), ctx());
+    const settled = await startInOrder(
+      clock,
+      [
+        ["busy", call(0)],
+        ["low-1", call(0)],
+        ["high-1", call(5)],
+        ["low-2", call(0)],
+        ["high-2", call(5)],
+        ["mid", call(1)],
+      ],
+      done,
+    );
+    await drive(clock, settled);
+    expect(done.map((o) => o.label)).toEqual(["busy", "high-1", "high-2", "mid", "low-1", "low-2"]);
+    expect(done.every((o) => o.error === undefined)).toBe(true);
+    // One at a time, back to back: the queue loses no time between them.
+    expect(done.map((o) => o.at - done[0]!.at)).toEqual([0, 100, 200, 300, 400, 500]);
+  });
+
+  it("does not starve equal priorities: a steady stream of newcomers queues behind earlier waiters", async () => {
+    const { router, clock } = oneAtATime();
+    const done: Outcome[] = [];
+    const settled: Promise<void>[] = [];
+    for (let i = 0; i < 12; i++) {
+      settled.push(...(await startInOrder(clock, [[`r${i}`, () => router.complete(chat("chat"), ctx())]], done)));
+      await clock.advance(30); // newcomers arrive faster than they are served
+    }
+    await drive(clock, settled);
+    expect(done.map((o) => o.label)).toEqual(Array.from({ length: 12 }, (_, i) => `r${i}`));
+  });
+
+  it("honours each request's deadline while it waits", async () => {
+    const { router, clock } = oneAtATime({ max_wait_ms: 250 });
+    const done: Outcome[] = [];
+    const settled = await startInOrder(
+      clock,
+      [
+        ["busy", () => router.complete(chat("chat"), ctx())],
+        ["busy-2", () => router.complete(chat("chat"), ctx())],
+        ["impatient", () => router.complete(chat("chat", "q", { timeoutMs: 150 }), ctx())],
+        ["default-wait", () => router.complete(chat("chat"), ctx())],
+      ],
+      done,
+    );
+    const start = clock.now();
+    await drive(clock, settled);
+    const impatient = done.find((o) => o.label === "impatient")!;
+    expect((impatient.error as GatewayError).kind).toBe(ErrorKind.TIMEOUT);
+    expect(impatient.at - start).toBe(150);
+    // busy-2 is served at 100 and ends at 200; default-wait is next and served, well within its 250 ms.
+    expect(done.find((o) => o.label === "default-wait")!.error).toBeUndefined();
+  });
+
+  it("gives up after max_wait_ms when the request sets no deadline", async () => {
+    const { router, clock } = oneAtATime({ max_wait_ms: 50 });
+    const done: Outcome[] = [];
+    const settled = await startInOrder(clock, [["busy", () => router.complete(chat("chat"), ctx())], ["waiter", () => router.complete(chat("chat"), ctx())]], done);
+    await drive(clock, settled);
+    const waiter = done.find((o) => o.label === "waiter")!;
+    expect((waiter.error as GatewayError).kind).toBe(ErrorKind.NO_DEPLOYMENT_AVAILABLE);
+    expect(waiter.at).toBeLessThan(done.find((o) => o.label === "busy")!.at);
+  });
+
+  it("refuses with RESOURCE_EXHAUSTED when the queue is full", async () => {
+    const { router, clock } = oneAtATime({ max_depth: 2 });
+    const done: Outcome[] = [];
+    const settled = await startInOrder(
+      clock,
+      ["busy", "w1", "w2", "overflow"].map((label) => [label, () => router.complete(chat("chat"), ctx())] as [string, () => Promise<ModelResponse>]),
+      done,
+    );
+    expect(done.map((o) => o.label)).toEqual(["overflow"]);
+    const error = done[0]!.error as GatewayError;
+    expect(error.kind).toBe(ErrorKind.RATE_LIMITED); // gRPC RESOURCE_EXHAUSTED
+    expect(error.message).toMatch(/max_depth 2/);
+    await drive(clock, settled);
+    expect(done.filter((o) => !o.error).map((o) => o.label)).toEqual(["busy", "w1", "w2"]);
+  });
+
+  it("waits for the next minute when the rpm limit is reached", async () => {
+    const { router, clock } = oneAtATime({ max_wait_ms: 120_000 }, { rpm: 1 });
+    await runOnClock(clock, router.complete(chat("chat"), ctx()));
+    const minuteEnds = Math.ceil((clock.now() + 1) / 60_000) * 60_000;
+    await runOnClock(clock, router.complete(chat("chat"), ctx()));
+    // Served once the minute rolled over (found by the periodic re-check), then 100 ms of latency.
+    expect(clock.now()).toBeGreaterThanOrEqual(minuteEnds + 100);
+    expect(clock.now()).toBeLessThanOrEqual(minuteEnds + 100 + RECHECK_INTERVAL_MS);
+  });
+
+  it("shows queue depth and wait times in GetRouterState", async () => {
+    const { router, clock, config } = oneAtATime();
+    const read = routerStateReader(config, router.store, clock, () => router.waitQueueState());
+    const done: Outcome[] = [];
+    const settled = await startInOrder(clock, ["a", "b", "c"].map((l) => [l, () => router.complete(chat("chat"), ctx())] as [string, () => Promise<ModelResponse>]), done);
+    const waiting = await read({ modelGroup: "" } as never);
+    expect(waiting.waitQueues).toHaveLength(1);
+    expect(waiting.waitQueues[0]).toMatchObject({ modelGroup: "chat", depth: 2, served: 0n });
+    await drive(clock, settled);
+    const after = await read({ modelGroup: "chat" } as never);
+    expect(after.waitQueues[0]).toMatchObject({ depth: 0, served: 2n, rejected: 0n, expired: 0n, meanWaitMs: 150, maxWaitMs: 200 });
+  });
+
+  it("fails at once, without waiting, when the deployments are cooling down rather than at a limit", async () => {
+    const { router, clock } = oneAtATime();
+    await router.store.coolDown("only", clock.now() + 60_000, "RATE_LIMITED: test");
+    const started = clock.now();
+    await expect(router.complete(chat("chat"), ctx())).rejects.toMatchObject({ kind: ErrorKind.NO_DEPLOYMENT_AVAILABLE });
+    expect(clock.now()).toBe(started);
+  });
+});
