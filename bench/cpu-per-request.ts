@@ -11,8 +11,13 @@
  * least contended round and the median over rounds are reported, with every round's figure, plus one
  * open-loop streaming run per Switchyard at --stream-rate for time to first token.
  *
- * Options: --before=DIR, --rounds=N (5), --duration=S (3), --concurrency=N (16),
- * --stream-rate=N (1000, 0 = skip), --workdir=DIR, --out=NAME (results file stem).
+ * The before checkout runs on its own runtime: --before-node (default /usr/bin/node, the system Node)
+ * and, with --before-source=tsx (default), its TypeScript through its own tsx, as its `npm start` did;
+ * --before-source=dist runs its compiled dist/. This checkout (after) runs compiled dist/ on the Node
+ * that runs this script (run it with node_modules/.bin/node, the pinned runtime), and so do the floors.
+ *
+ * Options: --before=DIR, --before-node=PATH, --before-source=tsx|dist, --rounds=N (5), --duration=S (3), --concurrency=N (16),
+ * --stream-rate=N (1000, 0 = skip), --stream-rounds=N (3), --workdir=DIR, --out=NAME (results file stem).
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -23,17 +28,20 @@ import { install } from "./lib/install.js";
 import { runLoad, type LoadContext, type Target } from "./lib/load.js";
 import { ProcessSampler } from "./lib/proc.js";
 import { run } from "./lib/process.js";
-import type { SwitchyardVariant } from "./lib/switchyard-config.js";
-import { startFloor, startSwitchyard, startUpstream, type Dirs, type RunningSystem } from "./lib/systems.js";
-import { switchyardBinaryBody, switchyardJsonBody } from "./lib/workload.js";
+import { variantId, type SwitchyardVariant } from "./lib/switchyard-config.js";
+import { startFloor, startSwitchyard, startUpstream, type Dirs, type RunningSystem, type SwitchyardRuntime } from "./lib/systems.js";
+import { openAiBody, switchyardBinaryBody, switchyardJsonBody, UPSTREAM, UPSTREAM_MODEL } from "./lib/workload.js";
 
 const { values: args } = parseArgs({
   options: {
     before: { type: "string" },
+    "before-node": { type: "string", default: "/usr/bin/node" },
+    "before-source": { type: "string", default: "tsx" },
     rounds: { type: "string", default: "5" },
     duration: { type: "string", default: "3" },
     concurrency: { type: "string", default: "16" },
     "stream-rate": { type: "string", default: "1000" },
+    "stream-rounds": { type: "string", default: "3" },
     workdir: { type: "string" },
     out: { type: "string" },
   },
@@ -42,16 +50,44 @@ const rounds = Number(args.rounds);
 const durationS = Number(args.duration);
 const concurrency = Number(args.concurrency);
 const streamRate = Number(args["stream-rate"]);
+const streamRounds = Number(args["stream-rounds"]);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const workdir = path.resolve(args.workdir ?? process.env.BENCH_WORKDIR ?? path.join(os.tmpdir(), "switchyard-bench"));
 const runDir = path.join(workdir, "runs", `cpu-${new Date().toISOString().replace(/[:.]/g, "-")}`);
 const started = Date.now();
+const loadAtStart = os.loadavg();
 const log = (line: string) => process.stdout.write(`[cpu +${((Date.now() - started) / 1000).toFixed(0)}s] ${line}\n`);
 
 interface Case {
   name: string;
   system: RunningSystem;
   target: Target;
+}
+
+interface Checkout {
+  label: string;
+  root: string;
+  runtime: SwitchyardRuntime;
+  nodeVersion?: string;
+}
+
+interface Memory {
+  name: string;
+  idleRssMb: number;
+  peakRssMb: number;
+}
+
+interface TtftRound {
+  ok: number;
+  errors: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuPercent: number;
+}
+
+interface TtftRow {
+  name: string;
+  rounds: TtftRound[];
 }
 
 interface Row {
@@ -65,7 +101,15 @@ const grpcUnary = (sy: RunningSystem): Target => ({ kind: "grpc", address: `127.
 const grpcStream = (sy: RunningSystem): Target => ({ kind: "stream", mode: "grpc", url: `${sy.url}/switchyard.v1.InferenceService/StreamComplete`, body: switchyardBinaryBody() });
 
 async function main(): Promise<void> {
-  const checkouts: Array<{ label: string; root: string }> = [...(args.before ? [{ label: "before", root: path.resolve(args.before) }] : []), { label: "after", root: repoRoot }];
+  const beforeSource = args["before-source"] === "dist" ? "dist" : "tsx";
+  const checkouts: Checkout[] = [
+    ...(args.before ? [{ label: "before", root: path.resolve(args.before), runtime: { node: args["before-node"]!, source: beforeSource } as SwitchyardRuntime }] : []),
+    { label: "after", root: repoRoot, runtime: { node: process.execPath, source: "dist" } },
+  ];
+  for (const c of checkouts) {
+    c.nodeVersion = (await run(c.runtime.node, ["--version"])).trim();
+    if (c.runtime.source === "dist") await run(c.runtime.node, [path.join(c.root, "scripts", "build-if-stale.mjs")], { cwd: c.root });
+  }
   const installed = await install(workdir, repoRoot, log);
   const loadCtx: LoadContext = { tools: installed.tools, repoRoot, scratch: runDir };
   const dirsOf = (root: string, label: string): Dirs => ({ repoRoot: root, scratch: path.join(runDir, label), logs: path.join(runDir, label, "logs") });
@@ -75,18 +119,20 @@ async function main(): Promise<void> {
   const systems: RunningSystem[] = [];
   const cases: Case[] = [];
   const streams: Case[] = [];
+  const memoryOf = new Map<RunningSystem, Memory>();
   try {
-    const start = async (label: string, root: string, variant: SwitchyardVariant) => {
-      const sy = await startSwitchyard(dirsOf(root, label), variant, "openai", upstream.url);
+    const start = async (c: Checkout, variant: SwitchyardVariant) => {
+      const sy = await startSwitchyard(dirsOf(c.root, c.label), variant, "openai", upstream.url, { runtime: c.runtime });
       systems.push(sy);
+      memoryOf.set(sy, { name: `Switchyard ${c.label} (${variantId(variant)}, Node ${c.nodeVersion}, ${c.runtime.source})`, idleRssMb: 0, peakRssMb: 0 });
       return sy;
     };
     for (const c of checkouts) {
-      const plain = await start(c.label, c.root, { kind: "plain" });
+      const plain = await start(c, { kind: "plain" });
       cases.push({ name: `Switchyard ${c.label}: gRPC unary via provider`, system: plain, target: grpcUnary(plain) });
       cases.push({ name: `Switchyard ${c.label}: gRPC stream via provider`, system: plain, target: grpcStream(plain) });
       streams.push({ name: `Switchyard ${c.label}: gRPC stream @ ${streamRate}/s`, system: plain, target: grpcStream(plain) });
-      const cached = await start(c.label, c.root, { kind: "cache", layer: "memory" });
+      const cached = await start(c, { kind: "cache", layer: "memory" });
       // One call stores the answer; every measured call is then a memory hit.
       await fetch(`${cached.url}/switchyard.v1.InferenceService/Complete`, { method: "POST", headers: { "content-type": "application/json" }, body: switchyardJsonBody() }).then((r) => r.text());
       cases.push({ name: `Switchyard ${c.label}: gRPC unary memory-cache hit`, system: cached, target: grpcUnary(cached) });
@@ -98,6 +144,17 @@ async function main(): Promise<void> {
     const constant = await startFloor(here, "constant");
     systems.push(constant);
     cases.push({ name: "Floor connect-node constant answer: gRPC unary", system: constant, target: grpcUnary(constant) });
+    memoryOf.set(floor, { name: `Floor connect-node + undici (Node ${process.version})`, idleRssMb: 0, peakRssMb: 0 });
+    memoryOf.set(constant, { name: `Floor connect-node constant answer (Node ${process.version})`, idleRssMb: 0, peakRssMb: 0 });
+
+    // Idle RSS: every system started, before any load (the cache-hit systems have answered one call).
+    await new Promise((r) => setTimeout(r, 2000));
+    for (const [sy, m] of memoryOf) {
+      const sampler = new ProcessSampler(sy.pid);
+      await sampler.start();
+      await new Promise((r) => setTimeout(r, 300));
+      m.idleRssMb = (await sampler.stop()).peakRssMb;
+    }
 
     for (const c of cases) await runLoad(loadCtx, c.target, { rate: null, durationS: 1, concurrency: 8, timeoutS: 10 });
     const rows = new Map<string, Row>(cases.map((c) => [c.name, { name: c.name, cpuMsPerRequest: [], okPerS: [], errors: 0 }]));
@@ -107,6 +164,8 @@ async function main(): Promise<void> {
         await sampler.start();
         const load = await runLoad(loadCtx, c.target, { rate: null, durationS, concurrency, timeoutS: 10 });
         const usage = await sampler.stop();
+        const mem = memoryOf.get(c.system);
+        if (mem) mem.peakRssMb = Math.max(mem.peakRssMb, usage.peakRssMb);
         const row = rows.get(c.name)!;
         row.cpuMsPerRequest.push(usage.cpuMs / Math.max(1, load.ok));
         row.okPerS.push(load.ok / durationS);
@@ -114,18 +173,27 @@ async function main(): Promise<void> {
         log(`round ${round + 1}: ${c.name}: ${(usage.cpuMs / Math.max(1, load.ok)).toFixed(3)} ms CPU/req, ${(load.ok / durationS).toFixed(0)} req/s, ${load.errors} errors`);
       }
     }
-    const ttft: Array<{ name: string; ok: number; errors: number; p50Ms?: number; p99Ms?: number; cpuPercent: number }> = [];
+    // Open loop: each Switchyard's stream, the floor's and the upstream straight (the baseline "added"
+    // is measured against, as in run.ts), in interleaved rounds so background load hits them alike.
+    const baseline: Case = { name: `Baseline (upstream direct, OpenAI SSE) @ ${streamRate}/s`, system: upstream, target: { kind: "stream", mode: "sse", url: `${upstream.url}/v1/chat/completions`, body: openAiBody(UPSTREAM_MODEL, true) } };
+    streams.push({ name: `Floor connect-node + undici: gRPC stream @ ${streamRate}/s`, system: floor, target: grpcStream(floor) });
+    const ttftCases = [baseline, ...streams];
+    const ttft = new Map<string, TtftRow>(ttftCases.map((c) => [c.name, { name: c.name, rounds: [] }]));
     if (streamRate > 0) {
-      for (const c of streams) {
-        const sampler = new ProcessSampler(c.system.pid);
-        await sampler.start();
-        const load = await runLoad(loadCtx, c.target, { rate: streamRate, durationS, concurrency: 256, timeoutS: 10 });
-        const usage = await sampler.stop();
-        ttft.push({ name: c.name, ok: load.ok, errors: load.errors, p50Ms: load.ttft?.p50Ms, p99Ms: load.ttft?.p99Ms, cpuPercent: usage.cpuPercent });
-        log(`${c.name}: TTFT p50 ${load.ttft?.p50Ms.toFixed(2)} p99 ${load.ttft?.p99Ms.toFixed(2)} ms, ${load.errors} errors, gateway CPU ${usage.cpuPercent.toFixed(0)}%`);
+      for (let round = 0; round < streamRounds; round++) {
+        for (const c of round % 2 === 0 ? ttftCases : [...ttftCases].reverse()) {
+          const sampler = new ProcessSampler(c.system.pid);
+          await sampler.start();
+          const load = await runLoad(loadCtx, c.target, { rate: streamRate, durationS, concurrency: 256, timeoutS: 10 });
+          const usage = await sampler.stop();
+          const mem = memoryOf.get(c.system);
+          if (mem) mem.peakRssMb = Math.max(mem.peakRssMb, usage.peakRssMb);
+          ttft.get(c.name)!.rounds.push({ ok: load.ok, errors: load.errors, p50Ms: load.ttft?.p50Ms ?? NaN, p99Ms: load.ttft?.p99Ms ?? NaN, cpuPercent: usage.cpuPercent });
+          log(`stream round ${round + 1}: ${c.name}: TTFT p50 ${load.ttft?.p50Ms.toFixed(2)} p99 ${load.ttft?.p99Ms.toFixed(2)} ms, ${load.ok} ok, ${load.errors} errors, CPU ${usage.cpuPercent.toFixed(0)}%`);
+        }
       }
     }
-    await report([...rows.values()], ttft, checkouts);
+    await report([...rows.values()], streamRate > 0 ? [...ttft.values()] : [], baseline.name, checkouts, [...memoryOf.values()]);
   } finally {
     for (const s of systems) await s.stop().catch(() => undefined);
     await upstream.stop();
@@ -138,13 +206,16 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-async function report(rows: Row[], ttft: Array<{ name: string; ok: number; errors: number; p50Ms?: number; p99Ms?: number; cpuPercent: number }>, checkouts: Array<{ label: string; root: string }>): Promise<void> {
+async function report(rows: Row[], ttft: TtftRow[], baselineName: string, checkouts: Checkout[], memory: Memory[]): Promise<void> {
   const commit = async (root: string) => (await run("git", ["-C", root, "rev-parse", "--short", "HEAD"]).catch(() => "?")).trim();
   const lines = [
     `# CPU per request, before/after in one run (${new Date(started).toISOString()})`,
     "",
-    `Machine: ${os.cpus()[0]?.model ?? "?"} × ${os.cpus().length}, Node ${process.version}, load average at end ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} (shared machine).`,
-    ...(await Promise.all(checkouts.map(async (c) => `- ${c.label}: ${c.root} @ ${await commit(c.root)}`))),
+    `Machine: ${os.cpus()[0]?.model ?? "?"} × ${os.cpus().length}, load average at start ${loadAtStart.map((l) => l.toFixed(1)).join(" ")}, at end ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} (shared machine).`,
+    ...(await Promise.all(
+      checkouts.map(async (c) => `- ${c.label}: ${c.root} @ ${await commit(c.root)}, Node ${c.nodeVersion} (${c.runtime.node}), ${c.runtime.source === "dist" ? "compiled dist/src/main.js" : "TypeScript via its own tsx (src/main.ts)"}`),
+    )),
+    `- floors, mock upstream and load driver scripts: Node ${process.version} (${process.execPath})`,
     "",
     `Closed loop, ${concurrency} callers, ${durationS} s per measurement, ${rounds} interleaved rounds; CPU = utime+stime of the system's process tree from /proc per answered request. Contention from other processes only ever adds CPU per request (cache misses, less batching per event-loop turn), so the least contended round is the best estimate of the gateway's own cost; the median shows the spread.`,
     "",
@@ -170,14 +241,31 @@ async function report(rows: Row[], ttft: Array<{ name: string; ok: number; error
   lines.push(`| gRPC stream: after / floor | ${ratio("Switchyard after: gRPC stream via provider", "Floor connect-node + undici: gRPC stream")} |`);
   lines.push(`| memory-cache hit: after / constant floor | ${ratio("Switchyard after: gRPC unary memory-cache hit", "Floor connect-node constant answer: gRPC unary")} |`);
   if (ttft.length > 0) {
-    lines.push("", `Open loop, streaming at ${streamRate} req/s for ${durationS} s (time to first token; the mock upstream waits 10 ms before its first chunk):`, "");
-    lines.push("| system | TTFT p50 ms | TTFT p99 ms | ok | errors | gateway CPU % |", "|---|---:|---:|---:|---:|---:|");
-    for (const t of ttft) lines.push(`| ${t.name} | ${t.p50Ms?.toFixed(2) ?? "–"} | ${t.p99Ms?.toFixed(2) ?? "–"} | ${t.ok} | ${t.errors} | ${t.cpuPercent.toFixed(0)} |`);
+    const base = ttft.find((t) => t.name === baselineName)!;
+    lines.push(
+      "",
+      `Open loop, streaming at ${streamRate} req/s for ${durationS} s, ${streamRounds} interleaved rounds (time to first token; the mock upstream waits ${UPSTREAM.latencyMs} ms before its first chunk). Added TTFT p99 = the system's TTFT p99 − the baseline's (upstream direct) in the same round.`,
+      "",
+    );
+    lines.push(
+      "| system | TTFT p50 ms, median | TTFT p99 ms, median | TTFT p99 every round | added TTFT p99 ms, least contended round | added p99, median | ok / sent, every round | errors | CPU %, median |",
+      "|---|---:|---:|---|---:|---:|---|---:|---:|",
+    );
+    for (const t of ttft) {
+      const added = t === base ? [] : t.rounds.map((r, i) => r.p99Ms - (base.rounds[i]?.p99Ms ?? NaN));
+      const sent = streamRate * durationS;
+      lines.push(
+        `| ${t.name} | ${median(t.rounds.map((r) => r.p50Ms)).toFixed(2)} | ${median(t.rounds.map((r) => r.p99Ms)).toFixed(2)} | ${t.rounds.map((r) => r.p99Ms.toFixed(2)).join(", ")} | ${added.length ? Math.min(...added).toFixed(2) : "–"} | ${added.length ? median(added).toFixed(2) : "–"} | ${t.rounds.map((r) => `${r.ok}/${sent}`).join(", ")} | ${t.rounds.reduce((a, r) => a + r.errors, 0)} | ${median(t.rounds.map((r) => r.cpuPercent)).toFixed(0)} |`,
+      );
+    }
   }
+  lines.push("", "Memory (RSS of the process tree): idle = after start-up, before load; peak = highest sample during this run's load.", "");
+  lines.push("| system | idle RSS MB | peak RSS MB |", "|---|---:|---:|");
+  for (const m of memory) lines.push(`| ${m.name} | ${m.idleRssMb.toFixed(0)} | ${m.peakRssMb.toFixed(0)} |`);
   const resultsDir = path.join(repoRoot, "bench", "results");
   const stem = args.out ?? `${new Date(started).toISOString().slice(0, 10)}-cpu-per-request`;
   await writeFile(path.join(resultsDir, `${stem}.md`), lines.join("\n") + "\n");
-  await writeFile(path.join(resultsDir, `${stem}.json`), JSON.stringify({ startedAt: new Date(started).toISOString(), rounds, durationS, concurrency, streamRate, checkouts, rows, ttft }, null, 2) + "\n");
+  await writeFile(path.join(resultsDir, `${stem}.json`), JSON.stringify({ startedAt: new Date(started).toISOString(), rounds, durationS, concurrency, streamRate, streamRounds, loadAtStart, loadAtEnd: os.loadavg(), checkouts, rows, ttft, memory }, null, 2) + "\n");
   log(`wrote bench/results/${stem}.md`);
   process.stdout.write(lines.join("\n") + "\n");
 }

@@ -22,6 +22,12 @@ export interface Dirs {
 
 const NODE = process.execPath;
 
+/** Which Node binary runs a Switchyard checkout, and whether from compiled dist/ or TypeScript via the checkout's own tsx. */
+export interface SwitchyardRuntime {
+  node: string;
+  source: "dist" | "tsx";
+}
+
 export async function startUpstream(dirs: Dirs): Promise<RunningSystem> {
   const port = await freePort();
   const proc = startProcess({
@@ -50,18 +56,24 @@ export async function startSwitchyard(
   variant: SwitchyardVariant,
   mode: UpstreamMode,
   upstreamUrl: string,
-  options: { cpuProfileDir?: string } = {},
+  options: { cpuProfileDir?: string; runtime?: SwitchyardRuntime } = {},
 ): Promise<RunningSystem> {
   const port = await freePort();
   const id = variantId(variant);
+  const runtime = options.runtime ?? { node: NODE, source: "dist" };
   const configFile = path.join(dirs.scratch, `${id}.json`);
-  await writeFile(configFile, JSON.stringify(switchyardConfig(variant, mode, upstreamUrl), null, 2));
+  const config = switchyardConfig(variant, mode, upstreamUrl);
+  // A checkout from before server_settings.workers existed rejects the unknown key; it only ever had one loop.
+  if (runtime.source === "tsx") delete (config.server_settings as Record<string, unknown>).workers;
+  await writeFile(configFile, JSON.stringify(config, null, 2));
   const profileArgs = options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : [];
+  // "dist": the compiled gateway, as `npm start` runs it (run.ts builds dist/ first); "tsx": an older
+  // checkout that ran TypeScript through its own tsx (`npm start` was `tsx src/main.ts serve`).
+  const entry = runtime.source === "dist" ? ["dist/src/main.js"] : ["--import", "tsx", "src/main.ts"];
   const proc = startProcess({
     name: id,
-    command: NODE,
-    // The compiled gateway, as `npm start` runs it (run.ts builds dist/ first).
-    args: [...profileArgs, "dist/src/main.js", "serve", "--config", configFile, "--port", String(port), "--host", "127.0.0.1"],
+    command: runtime.node,
+    args: [...profileArgs, ...entry, "serve", "--config", configFile, "--port", String(port), "--host", "127.0.0.1"],
     cwd: dirs.repoRoot,
     env: { LOG_LEVEL: "warn" },
     logFile: path.join(dirs.logs, `${id}.log`),
