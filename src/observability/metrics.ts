@@ -18,22 +18,28 @@ export interface DeploymentStateSample {
   state: DeploymentStateName;
 }
 
+export interface MetricsOptions {
+  /**
+   * Adds key_alias to the request, token and cost counters. Off by default:
+   * aliases are operator-chosen and bounded by the number of keys, but each
+   * one multiplies those series.
+   */
+  keyAliasLabel?: boolean;
+}
+
 /**
  * Every Prometheus metric the gateway exports, in a registry of its own
  * (not prom-client's global one, so two gateways in one process, as in
  * tests, do not share counters). Names and labels are the public contract
  * listed in the README; labels stay low-cardinality (no user ids, keys or
- * prompts).
+ * prompts; a key's alias only when MetricsOptions.keyAliasLabel is on).
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
-
-  readonly requests = new Counter({
-    name: "switchyard_requests_total",
-    help: "Requests handled, by requested model group, call type, protocol and gRPC status code name.",
-    labelNames: ["model_group", "call_type", "protocol", "code"] as const,
-    registers: [this.registry],
-  });
+  readonly keyAliasLabel: boolean;
+  readonly requests: Counter<"model_group" | "call_type" | "protocol" | "code" | "key_alias">;
+  readonly tokens: Counter<"model_group" | "deployment" | "kind" | "key_alias">;
+  readonly cost: Counter<"model_group" | "deployment" | "key_alias">;
 
   readonly requestDuration = new Histogram({
     name: "switchyard_request_duration_seconds",
@@ -62,20 +68,6 @@ export class GatewayMetrics {
     name: "switchyard_upstream_attempts_total",
     help: "Calls to upstream deployments, by outcome (success, failure, cancelled).",
     labelNames: ["model_group", "deployment", "provider", "outcome"] as const,
-    registers: [this.registry],
-  });
-
-  readonly tokens = new Counter({
-    name: "switchyard_tokens_total",
-    help: "Tokens reported by upstreams (cache hits excluded), by kind: prompt, completion, cached_prompt.",
-    labelNames: ["model_group", "deployment", "kind"] as const,
-    registers: [this.registry],
-  });
-
-  readonly cost = new Counter({
-    name: "switchyard_cost_usd_total",
-    help: "Spend in US dollars from the price table.",
-    labelNames: ["model_group", "deployment"] as const,
     registers: [this.registry],
   });
 
@@ -111,7 +103,26 @@ export class GatewayMetrics {
    *   with Redis it is the fleet's view); one series per deployment and
    *   state, 1 for the current state and 0 for the others.
    */
-  constructor(deploymentStates?: () => Promise<DeploymentStateSample[]>) {
+  constructor(deploymentStates?: () => Promise<DeploymentStateSample[]>, options: MetricsOptions = {}) {
+    this.keyAliasLabel = options.keyAliasLabel ?? false;
+    this.requests = new Counter({
+      name: "switchyard_requests_total",
+      help: "Requests handled, by requested model group, call type, protocol and gRPC status code name.",
+      labelNames: this.withKeyAlias(["model_group", "call_type", "protocol", "code"] as const),
+      registers: [this.registry],
+    });
+    this.tokens = new Counter({
+      name: "switchyard_tokens_total",
+      help: "Tokens reported by upstreams (cache hits excluded), by kind: prompt, completion, cached_prompt.",
+      labelNames: this.withKeyAlias(["model_group", "deployment", "kind"] as const),
+      registers: [this.registry],
+    });
+    this.cost = new Counter({
+      name: "switchyard_cost_usd_total",
+      help: "Spend in US dollars from the price table.",
+      labelNames: this.withKeyAlias(["model_group", "deployment"] as const),
+      registers: [this.registry],
+    });
     new Gauge({
       name: "switchyard_deployment_state",
       help: "1 for each deployment's current state (healthy, cooldown, half_open, unhealthy), 0 for the others.",
@@ -125,6 +136,11 @@ export class GatewayMetrics {
         }
       },
     });
+  }
+
+  /** The label names, plus key_alias when that label is on (without it the series carry no key_alias at all). */
+  private withKeyAlias<L extends string>(names: readonly L[]): Array<L | "key_alias"> {
+    return this.keyAliasLabel ? [...names, "key_alias"] : [...names];
   }
 
   /** The text exposition format, for GET /metrics. */

@@ -4,6 +4,7 @@ import { context, SpanKind, SpanStatusCode, trace, type Span } from "@openteleme
 import type { Logger } from "./logger.js";
 import type { GatewayMetrics } from "./metrics.js";
 import { kRequestId, kRequestObserver } from "./context-keys.js";
+import { keyAliasOf } from "./key-alias.js";
 import { GEN_AI_OPERATION, RequestObservation } from "./request-observation.js";
 import { extractTraceContext } from "./trace-context.js";
 import type { Tracing } from "./tracing.js";
@@ -103,16 +104,17 @@ export function observabilityInterceptor(deps: ObservabilityDeps): Interceptor {
       const m = deps.metrics;
       if (m) {
         m.inFlight.dec({ model_group: requested });
-        m.requests.inc({ model_group, call_type: callType, protocol, code });
+        const byKey = m.keyAliasLabel ? { key_alias: keyAliasOf(req.contextValues) } : {};
+        m.requests.inc({ model_group, call_type: callType, protocol, code, ...byKey });
         m.requestDuration.observe({ model_group, call_type: callType }, (endedAt - startedAt) / 1000);
         if (answer?.timings) m.gatewayOverhead.observe(answer.timings.gatewayOverheadMs / 1000);
         if (firstChunkAt !== undefined) m.timeToFirstToken.observe({ model_group }, (firstChunkAt - startedAt) / 1000);
         if (answer && !cacheHit && deployment) {
           const u = answer.usage;
-          if (u?.promptTokens) m.tokens.inc({ model_group, deployment, kind: "prompt" }, u.promptTokens);
-          if (u?.completionTokens) m.tokens.inc({ model_group, deployment, kind: "completion" }, u.completionTokens);
-          if (u?.cachedPromptTokens) m.tokens.inc({ model_group, deployment, kind: "cached_prompt" }, u.cachedPromptTokens);
-          if (answer.costUsd) m.cost.inc({ model_group, deployment }, answer.costUsd);
+          if (u?.promptTokens) m.tokens.inc({ model_group, deployment, kind: "prompt", ...byKey }, u.promptTokens);
+          if (u?.completionTokens) m.tokens.inc({ model_group, deployment, kind: "completion", ...byKey }, u.completionTokens);
+          if (u?.cachedPromptTokens) m.tokens.inc({ model_group, deployment, kind: "cached_prompt", ...byKey }, u.cachedPromptTokens);
+          if (answer.costUsd) m.cost.inc({ model_group, deployment, ...byKey }, answer.costUsd);
         }
       }
       if (span) endSpans(span, observation, answer, error, code, deps.tracing!.settings.recordContent);

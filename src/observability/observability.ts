@@ -52,7 +52,9 @@ export class Observability {
 
   static create(config: RouterConfig, resolved: ResolvedConfig, deps: ObservabilityDeps): Observability {
     const settings = resolveObservability(config, deps.env);
-    const metrics = settings.metricsEnabled ? new GatewayMetrics(deploymentStates(resolved, deps.store, deps.clock)) : undefined;
+    const metrics = settings.metricsEnabled
+      ? new GatewayMetrics(deploymentStates(resolved, deps.store, deps.clock), { keyAliasLabel: settings.keyAliasLabel })
+      : undefined;
     const tracingSettings =
       settings.tracing ?? (deps.spanExporter ? { otlpEndpoint: "", serviceName: "switchyard", samplingRatio: 1, recordContent: false } : undefined);
     const tracing = tracingSettings ? Tracing.create(tracingSettings, deps.spanExporter) : undefined;

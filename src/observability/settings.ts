@@ -9,6 +9,8 @@ export interface ResolvedObservability {
   /** Undefined when tracing is off (no endpoint in the config or OTEL_EXPORTER_OTLP_ENDPOINT). */
   tracing?: ResolvedTracing;
   accessLog: { enabled: boolean; sampleRatio: number };
+  /** A key_alias label on the request, token and cost counters; off by default (cardinality). */
+  keyAliasLabel: boolean;
 }
 
 export interface ResolvedTracing {
@@ -37,6 +39,7 @@ export function resolveObservability(config: RouterConfig, env: NodeJS.ProcessEn
       enabled: o?.accessLog?.enabled ?? true,
       sampleRatio: ratio(o?.accessLog?.sampleRatio ?? 1, "observability.access_log.sample_ratio"),
     },
+    keyAliasLabel: o?.keyAliasLabel ?? false,
   };
 }
 

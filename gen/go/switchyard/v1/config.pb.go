@@ -2548,8 +2548,13 @@ type ObservabilitySettings struct {
 	MetricsEnabled *bool              `protobuf:"varint,1,opt,name=metrics_enabled,json=metricsEnabled,proto3,oneof" json:"metrics_enabled,omitempty"`
 	Tracing        *TracingSettings   `protobuf:"bytes,2,opt,name=tracing,proto3" json:"tracing,omitempty"`
 	AccessLog      *AccessLogSettings `protobuf:"bytes,3,opt,name=access_log,json=accessLog,proto3" json:"access_log,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Adds a key_alias label to switchyard_requests_total, switchyard_tokens_total
+	// and switchyard_cost_usd_total: the virtual key's alias, "master" for the
+	// master key, "" when unauthenticated or auth is off. Never the key id or
+	// secret. Default false: one series per alias multiplies those metrics.
+	KeyAliasLabel *bool `protobuf:"varint,4,opt,name=key_alias_label,json=keyAliasLabel,proto3,oneof" json:"key_alias_label,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ObservabilitySettings) Reset() {
@@ -2601,6 +2606,13 @@ func (x *ObservabilitySettings) GetAccessLog() *AccessLogSettings {
 		return x.AccessLog
 	}
 	return nil
+}
+
+func (x *ObservabilitySettings) GetKeyAliasLabel() bool {
+	if x != nil && x.KeyAliasLabel != nil {
+		return *x.KeyAliasLabel
+	}
+	return false
 }
 
 // OpenTelemetry traces, exported over OTLP/HTTP (protobuf). Tracing is on
@@ -3042,13 +3054,15 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\n" +
 	"store_file\x18\x02 \x01(\tR\tstoreFile\x12,\n" +
 	"\x10key_cache_ttl_ms\x18\x03 \x01(\rH\x00R\rkeyCacheTtlMs\x88\x01\x01B\x13\n" +
-	"\x11_key_cache_ttl_ms\"\xd4\x01\n" +
+	"\x11_key_cache_ttl_ms\"\x95\x02\n" +
 	"\x15ObservabilitySettings\x12,\n" +
 	"\x0fmetrics_enabled\x18\x01 \x01(\bH\x00R\x0emetricsEnabled\x88\x01\x01\x128\n" +
 	"\atracing\x18\x02 \x01(\v2\x1e.switchyard.v1.TracingSettingsR\atracing\x12?\n" +
 	"\n" +
-	"access_log\x18\x03 \x01(\v2 .switchyard.v1.AccessLogSettingsR\taccessLogB\x12\n" +
-	"\x10_metrics_enabled\"\xbf\x01\n" +
+	"access_log\x18\x03 \x01(\v2 .switchyard.v1.AccessLogSettingsR\taccessLog\x12+\n" +
+	"\x0fkey_alias_label\x18\x04 \x01(\bH\x01R\rkeyAliasLabel\x88\x01\x01B\x12\n" +
+	"\x10_metrics_enabledB\x12\n" +
+	"\x10_key_alias_label\"\xbf\x01\n" +
 	"\x0fTracingSettings\x12#\n" +
 	"\rotlp_endpoint\x18\x01 \x01(\tR\fotlpEndpoint\x12!\n" +
 	"\fservice_name\x18\x02 \x01(\tR\vserviceName\x12*\n" +

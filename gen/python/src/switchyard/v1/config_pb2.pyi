@@ -463,14 +463,16 @@ class AuthSettings(_message.Message):
     def __init__(self, master_key: _Optional[str] = ..., store_file: _Optional[str] = ..., key_cache_ttl_ms: _Optional[int] = ...) -> None: ...
 
 class ObservabilitySettings(_message.Message):
-    __slots__ = ("metrics_enabled", "tracing", "access_log")
+    __slots__ = ("metrics_enabled", "tracing", "access_log", "key_alias_label")
     METRICS_ENABLED_FIELD_NUMBER: _ClassVar[int]
     TRACING_FIELD_NUMBER: _ClassVar[int]
     ACCESS_LOG_FIELD_NUMBER: _ClassVar[int]
+    KEY_ALIAS_LABEL_FIELD_NUMBER: _ClassVar[int]
     metrics_enabled: bool
     tracing: TracingSettings
     access_log: AccessLogSettings
-    def __init__(self, metrics_enabled: _Optional[bool] = ..., tracing: _Optional[_Union[TracingSettings, _Mapping]] = ..., access_log: _Optional[_Union[AccessLogSettings, _Mapping]] = ...) -> None: ...
+    key_alias_label: bool
+    def __init__(self, metrics_enabled: _Optional[bool] = ..., tracing: _Optional[_Union[TracingSettings, _Mapping]] = ..., access_log: _Optional[_Union[AccessLogSettings, _Mapping]] = ..., key_alias_label: _Optional[bool] = ...) -> None: ...
 
 class TracingSettings(_message.Message):
     __slots__ = ("otlp_endpoint", "service_name", "sampling_ratio", "record_content")
