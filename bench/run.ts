@@ -8,7 +8,8 @@
  * memory from /proc, and writes bench/results/<date>[-quick].{md,json,png}.
  *
  * Options: --quick; --only=baseline,switchyard,floor,cache,router,workers,peers,profile
- * (run a subset while developing); --workdir=DIR; --before=DIR (another
+ * (run a subset while developing); --rates=R1,R2 (open-loop rates in place of
+ * the profile's); --workdir=DIR; --before=DIR (another
  * checkout, e.g. a worktree of main, whose Switchyard is also measured in the
  * switchyard and cache parts, right before this one, as "before" rows: a
  * before/after ratio from one run on one machine).
@@ -39,10 +40,16 @@ const PROFILES = {
 const WARMUP_CONCURRENCY = 8;
 
 const { values: args } = parseArgs({
-  options: { quick: { type: "boolean", default: false }, only: { type: "string" }, workdir: { type: "string" }, before: { type: "string" } },
+  options: { quick: { type: "boolean", default: false }, only: { type: "string" }, workdir: { type: "string" }, before: { type: "string" }, rates: { type: "string" } },
 });
 const profileName = args.quick ? "quick" : "full";
-const profile = PROFILES[profileName];
+/** --rates=200,1000 replaces the profile's open-loop rates, e.g. a rate a busy shared machine can still serve. */
+const rates = args.rates?.split(",").map((r) => {
+  const n = Number(r);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--rates: "${r}" is not a positive whole number of requests per second`);
+  return n;
+});
+const profile = { ...PROFILES[profileName], ...(rates ? { rates } : {}) };
 const PARTS = ["baseline", "switchyard", "floor", "cache", "router", "workers", "peers", "profile"];
 const only = args.only ? new Set(args.only.split(",")) : undefined;
 for (const part of only ?? []) if (!PARTS.includes(part)) throw new Error(`--only: unknown part "${part}" (parts: ${PARTS.join(", ")})`);

@@ -75,6 +75,38 @@ describe("benchmark report", () => {
     expect(checks["ahead of Portkey on every latency figure at 1000 req/s (Switchyard over gRPC)"]).toMatchObject({ met: true, measured: "ahead on 3 of 3" });
   });
 
+  it("compares Switchyard's /v1/chat/completions with Portkey on the same wire (added p50 and p99, TTFT for SSE)", () => {
+    const withOpenAi = runData([
+      ...data.measurements,
+      // Unary: adds 0.5 / 3 ms where Portkey adds 2 / 8 ms → met.
+      m("switchyard/openai/unary", "switchyard", "Switchyard", "unary", load(1000, 10.5, 12, 15)),
+      // SSE TTFT: p50 better than LiteLLM's, p99 (14 - 11 = 3 ms) worse than LiteLLM's 1.5 ms.
+      m("switchyard/openai/stream", "switchyard", "Switchyard", "stream", load(1000, 51, 53, 57, { ttft: ttft(10.4, 11, 14) })),
+    ]);
+    const checks = Object.fromEntries(checkTargets(withOpenAi).map((c) => [c.target, c]));
+    expect(checks["Switchyard /v1/chat/completions unary added p50 and p99 < Portkey's at 1000 req/s (same run, same wire)"]).toMatchObject({
+      met: true,
+      measured: "p50 0.500 vs 2.000 ms, p99 3.000 vs 8.000 ms",
+    });
+    // Portkey's streams all failed in this data: no comparison, not a win.
+    expect(checks["Switchyard /v1/chat/completions SSE TTFT added p50 and p99 < Portkey's at 1000 req/s (same run, same wire)"]).toMatchObject({
+      met: undefined,
+      measured: "not measured (Portkey)",
+    });
+    expect(checks["ahead of LiteLLM 1.82.6 on every latency figure at 1000 req/s (Switchyard over OpenAI HTTP/SSE)"]).toMatchObject({ met: false, measured: "ahead on 5 of 6" });
+    // Without the OpenAI rows the target is reported as not measured rather than met.
+    const without = Object.fromEntries(checkTargets(data).map((c) => [c.target, c]));
+    expect(without["Switchyard /v1/chat/completions unary added p50 and p99 < Portkey's at 1000 req/s (same run, same wire)"]).toMatchObject({
+      met: undefined,
+      measured: "not measured (Switchyard)",
+    });
+
+    const md = renderReport(withOpenAi, "x.png");
+    expect(md).toMatch(/\| Portkey \| unary added p99 ms \(vs Switchyard OpenAI HTTP, same wire\) \| 8\.000 \| 3\.000 \| 2\.67× \|/);
+    expect(md).toMatch(/\| LiteLLM 1\.82\.6 \| stream added TTFT p50 ms \(vs Switchyard OpenAI SSE, same wire\) \| 5\.000 \| 0\.400 \| 12\.50× \|/);
+    expect(md).toMatch(/\| Switchyard \/v1\/chat\/completions unary added p50 and p99 < Portkey's at 1000 req\/s \(same run, same wire\) \| p50 0\.500 vs 2\.000 ms, p99 3\.000 vs 8\.000 ms \| yes \|/);
+  });
+
   it("prints ratios against the baseline and against each peer, and why a peer is missing", () => {
     const md = renderReport(data, "2026-11-25-quick.png", "## Analysis\n\nWritten by hand.");
     expect(md).toContain("## Analysis\n\nWritten by hand.\n\n## Machine and versions");
