@@ -25,8 +25,6 @@ const SCALE = QUICK ? { load: 200, leak: 2_000, idle: 300, sigterm: 3, s3: 200, 
 const FIRST_REQUEST_TIMEOUT_MS = 1_000;
 const S3_SCENARIO = "S3 emulator killed and restarted mid-load (cache layer)";
 const S3_LAYER_TIMEOUT_MS = 500;
-/** The upstream answer, the gateway's own time and moto's (one Python process) on top of one timed-out layer read. */
-const S3_P99_ALLOWANCE_MS = 500;
 const S3_OUTAGE_MS = 1_000;
 
 interface Row {
@@ -272,7 +270,7 @@ async function main(): Promise<number> {
       const view = (l: Awaited<ReturnType<typeof s3Stats>>) => (l ? `${l.hits} hits / ${l.misses} misses / ${l.sets} sets / ${l.errors} errors` : "no s3 layer");
       await measured(
         S3_SCENARIO,
-        `0 failures; p99 < layer timeout_ms (${S3_LAYER_TIMEOUT_MS}) + ${S3_P99_ALLOWANCE_MS} ms; s3 hits again after the restart`,
+        `0 failures; p99 during the outage ≤ p99 before it + the layer's timeout_ms (${S3_LAYER_TIMEOUT_MS}); s3 errors counted; s3 hits again after the restart`,
         async () => {
           // Open-ended until S3 is back; then SCALE.s3 more calls.
           const progress = { done: 0, total: Number.MAX_SAFE_INTEGER };
@@ -292,9 +290,8 @@ async function main(): Promise<number> {
           const after = await s3Stats();
           const total = latencies.length + failures.length;
           if (failures.length > 0) process.stdout.write(`     e.g. ${failures[0]}\n`);
-          const p99 = summarize(latencies).p99Ms;
           // Latencies are in completion order (no failures expected), so the phases are slices of them.
-          const phaseP99 = [latencies.slice(0, doneAtKill), latencies.slice(doneAtKill, doneAtBack), latencies.slice(doneAtBack)].map((l) => summarize(l).p99Ms.toFixed(0));
+          const phaseP99 = [latencies.slice(0, doneAtKill), latencies.slice(doneAtKill, doneAtBack), latencies.slice(doneAtBack)].map((l) => summarize(l).p99Ms);
           const delta = (field: "hits" | "errors", from: typeof before, to: typeof before) => Number(to?.[field] ?? 0) - Number(from?.[field] ?? 0);
           const errorsInOutage = delta("errors", before, back);
           const hitsAfter = delta("hits", back, after);
@@ -305,8 +302,8 @@ async function main(): Promise<number> {
             operator:
               `GetCacheStats s3: before the kill ${view(before)}; down ${downMs} ms: +${errorsInOutage} errors; ` +
               `after the restart +${hitsAfter} hits, +${delta("errors", back, after)} errors; ` +
-              `p99 before / during / after the outage ${phaseP99.join(" / ")} ms, max ${Math.max(...latencies).toFixed(0)} ms`,
-            ok: (f) => f === 0 && p99 < S3_LAYER_TIMEOUT_MS + S3_P99_ALLOWANCE_MS && errorsInOutage > 0 && hitsAfter > 0,
+              `p99 before / during / after the outage ${phaseP99.map((p) => p.toFixed(0)).join(" / ")} ms, max ${Math.max(...latencies).toFixed(0)} ms`,
+            ok: (f) => f === 0 && phaseP99[1]! <= phaseP99[0]! + S3_LAYER_TIMEOUT_MS && errorsInOutage > 0 && hitsAfter > 0,
           };
         },
         cached,
@@ -391,7 +388,12 @@ function writeReport(rows: Row[]): void {
     "The Redis and S3 rows allow error log lines: an operator should see a store going",
     "away. The S3 row's gateway caches in S3 alone (no memory layer in front), so every",
     `call reads S3 and writes it; moto (in memory) comes back empty and the bucket is`,
-    "created again, so hits after the restart are entries written after it.",
+    "created again, so hits after the restart are entries written after it. Its latency",
+    "bound is relative: with every call going through one Python moto process, p99 with",
+    "S3 healthy already depends on the machine, and what the outage may add is the",
+    "layer's timeout_ms (a refused or hung S3 call is cut there; writes never delay an",
+    "answer). The phases are: before the kill, from the kill until moto listens again",
+    "with its bucket, and after.",
     "",
   ];
   writeFileSync(path.resolve(import.meta.dirname, "../docs/reliability.md"), lines.join("\n"));
