@@ -7,7 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
-    // Start shared external services (Redis, emulators) once per run; each file here exports setup/teardown.
-    globalSetup: ["test/support/global-redis.ts", "test/support/global-emulators.ts"],
+    // Build dist/ and start shared external services (Redis, emulators) once per run; each file here exports setup/teardown.
+    globalSetup: ["test/support/global-build.ts", "test/support/global-redis.ts", "test/support/global-emulators.ts"],
   },
 });

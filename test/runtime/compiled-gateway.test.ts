@@ -4,18 +4,14 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { REPO_ROOT } from "../clients/client-gateway.js";
 import { call, complete, eventually, inFlight } from "../support/fresh-connection.js";
 
 const run = promisify(execFile);
 let child: ChildProcess | undefined;
 
-beforeAll(async () => {
-  // What `npm start` does first: compile to dist/ when a source changed.
-  await run(process.execPath, ["scripts/build-if-stale.mjs"], { cwd: REPO_ROOT });
-}, 180_000);
-
+// dist/ is built once for the run by test/support/global-build.ts, as `npm start` builds it first.
 afterEach(() => {
   if (child?.exitCode === null) child.kill("SIGKILL");
   child = undefined;
