@@ -106,6 +106,9 @@ export class DualProtocolServer {
   /** Counts a new connection and gives it first_request_timeout_ms to complete its first request. */
   private track(socket: net.Socket): void {
     this.sockets.add(socket);
+    // What http.createServer does for the sockets it accepts itself (noDelay), but not for sockets handed to it:
+    // without it, Nagle holds each small SSE event back until the client's delayed ACK (tens of ms per chunk).
+    socket.setNoDelay(true);
     this.awaitingFirstRequest.set(
       socket,
       systemClock.setTimer(this.limits.firstRequestTimeoutMs, () => socket.destroy()),
