@@ -39,26 +39,33 @@ describe("client cancellations", () => {
     const connect = createClient(InferenceService, createConnectTransport({ baseUrl: gateway.url, httpVersion: "1.1" }));
     const admin = createClient(AdminService, createGrpcTransport({ baseUrl: gateway.url }));
     const parkedInFlight = async () => (await admin.getRouterState({ modelGroup: "parked" })).deployments[0]!.inFlight;
-    const cancelOne = async (unary: boolean, client: typeof grpc, parkedBefore: number) => {
+    /** A call the gateway is working on (a unary one that would take a minute, or a stream that has begun), and its cancel. */
+    const startOne = async (unary: boolean, client: typeof grpc) => {
       const abort = new AbortController();
       const request = { model: unary ? "parked" : "slow", messages: [{ role: "user", content: "a long answer please" }] };
       if (unary) {
-        // Cancelled once the gateway is working on it (the call would take a minute).
         const call = client.complete(request, { signal: abort.signal }).catch(() => undefined);
-        const deadline = Date.now() + 10_000;
-        while ((await parkedInFlight()) < parkedBefore + 25 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-        abort.abort();
-        return call;
+        return { cancel: () => (abort.abort(), call) };
       }
       const stream = client.streamComplete(request, { signal: abort.signal })[Symbol.asyncIterator]();
       await stream.next();
-      abort.abort();
-      await stream.next().catch(() => undefined);
+      return { cancel: () => (abort.abort(), stream.next().catch(() => undefined)) };
     };
     for (let batch = 0; batch < 3; batch++) {
-      const parkedBefore = await parkedInFlight();
-      await Promise.all(Array.from({ length: 50 }, (_, i) => cancelOne(i % 2 === 0, i % 4 < 2 ? grpc : connect, parkedBefore)));
+      const calls = await Promise.all(Array.from({ length: 50 }, (_, i) => startOne(i % 2 === 0, i % 4 < 2 ? grpc : connect)));
+      // Cancel only once the gateway holds every unary call (25 parked upstream), all at once: a call that
+      // saw the count before a sibling's cancel lowered it would otherwise wait for a count never reached again.
+      for (const deadline = Date.now() + 10_000; (await parkedInFlight()) < 25 && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(await parkedInFlight()).toBe(25);
+      await Promise.all(calls.map((c) => c.cancel()));
       await waitUntil(() => gateway.callCounters.cancelled >= 50 * (batch + 1));
+      // The cancels reached the upstream calls: their slots are free before the next batch counts its own.
+      for (const deadline = Date.now() + 10_000; (await parkedInFlight()) > 0 && Date.now() < deadline; ) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(await parkedInFlight()).toBe(0);
     }
 
     const errors = lines.filter((l) => (l.level as number) >= 50);
