@@ -10,8 +10,15 @@ export interface RequestContext {
   startedAt: number;
   /** Where the router and cache report attempts, fallbacks and cache lookups; absent when not observed. */
   observer?: RequestObserver;
+  /** The caller's key may reach only these model groups (fallbacks included); absent or empty: any. */
+  allowedGroups?: readonly string[];
 }
 
-export function newRequestContext(signal: AbortSignal, observer?: RequestObserver, receivedAtMs = Date.now()): RequestContext {
-  return { signal, receivedAtMs, startedAt: performance.now(), observer };
+export function newRequestContext(
+  signal: AbortSignal,
+  observer?: RequestObserver,
+  receivedAtMs = Date.now(),
+  allowedGroups?: readonly string[],
+): RequestContext {
+  return { signal, receivedAtMs, startedAt: performance.now(), observer, allowedGroups };
 }

@@ -328,7 +328,10 @@ export class Router {
         } catch (err) {
           if (!(err instanceof GatewayError) || deadline.signal.aborted) throw err;
           if (route.options?.disableFallbacks) throw err;
-          chain ??= fallbackGroups(route.model, err.kind, this.config.router);
+          // A key limited to some model groups reaches no other group through a fallback either.
+          chain ??= fallbackGroups(route.model, err.kind, this.config.router).filter(
+            (g) => !ctx.allowedGroups?.length || ctx.allowedGroups.includes(g),
+          );
           const fallback = chain[next];
           if (fallback === undefined) throw err;
           ctx.observer?.fallback(group, fallback);

@@ -72,7 +72,7 @@ export function inferenceService(router: InferenceBackend, { guard, limits }: Re
   };
 }
 
-/** The router's view of a call: its signal and the observer the observability interceptor left in its context. */
+/** The router's view of a call: its signal, the observer the observability interceptor left and the key's allowed groups. */
 function requestContext(context: HandlerContext): RequestContext {
-  return newRequestContext(context.signal, context.values.get(kRequestObserver));
+  return newRequestContext(context.signal, context.values.get(kRequestObserver), Date.now(), context.values.get(authIdentityKey)?.models);
 }
