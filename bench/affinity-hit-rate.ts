@@ -18,6 +18,7 @@ import { parseConfig } from "../src/config/load.js";
 import { resolveConfig } from "../src/config/resolve.js";
 import { builtinProviders } from "../src/providers/registry.js";
 import { newRequestContext } from "../src/router/request-context.js";
+import { DeploymentRuntime } from "../src/router/deployment-runtime.js";
 import { Router } from "../src/router/router.js";
 import { systemClock } from "../src/util/clock.js";
 import { seededRandom } from "../src/util/random.js";
@@ -31,7 +32,7 @@ async function hitRate(affinity: boolean): Promise<{ prefix: number; history: nu
     model_list: ["a", "b", "c"].map((id) => ({ model_name: "chat", id, provider: "mock", params: { model: "mock-1" } })),
     router_settings: { model_group_settings: affinity ? [{ model: "chat", affinity: { enabled: true, prefix_messages: 1 } }] : [] },
   });
-  const router = new Router(resolveConfig(parseConfig(text, "bench", { providers }), providers, { clock: systemClock }), { random: seededRandom(1) });
+  const router = new Router(new DeploymentRuntime(resolveConfig(parseConfig(text, "bench", { providers }), providers), providers, { clock: systemClock }), { random: seededRandom(1) });
   const cached = new Map<string, Set<number>>();
   const lastServedBy = new Map<number, string>();
   let hits = 0;

@@ -14,6 +14,7 @@ import { parseConfig } from "../src/config/load.js";
 import { resolveConfig } from "../src/config/resolve.js";
 import { builtinProviders } from "../src/providers/registry.js";
 import { newRequestContext } from "../src/router/request-context.js";
+import { DeploymentRuntime } from "../src/router/deployment-runtime.js";
 import { Router } from "../src/router/router.js";
 import { seededRandom } from "../src/util/random.js";
 import { FakeClock } from "../test/support/fake-clock.js";
@@ -29,7 +30,7 @@ async function latencies(hedge: boolean): Promise<number[]> {
     model_list: ["a", "b"].map((id) => ({ model_name: "chat", id, provider: "mock", params: { model: "mock-1", mock } })),
     router_settings: { model_group_settings: hedge ? [{ model: "chat", hedge: { after_ms: 100 } }] : [] },
   });
-  const router = new Router(resolveConfig(parseConfig(text, "bench", { providers }), providers, { clock }), { clock, random: seededRandom(3) });
+  const router = new Router(new DeploymentRuntime(resolveConfig(parseConfig(text, "bench", { providers }), providers), providers, { clock }), { clock, random: seededRandom(3) });
   const out: number[] = [];
   for (let i = 0; i < CALLS; i++) {
     const start = clock.now();

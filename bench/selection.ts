@@ -17,6 +17,7 @@ import { parseConfig } from "../src/config/load.js";
 import { resolveConfig, type ResolvedDeployment } from "../src/config/resolve.js";
 import { builtinProviders } from "../src/providers/registry.js";
 import type { Eligible } from "../src/router/eligibility.js";
+import { DeploymentRuntime } from "../src/router/deployment-runtime.js";
 import { Router } from "../src/router/router.js";
 import type { PickRequest } from "../src/router/strategy.js";
 import { seededRandom } from "../src/util/random.js";
@@ -55,8 +56,8 @@ function configFor(size: number, strategy: string): string {
 
 async function bench(size: number, strategy: string): Promise<number> {
   const providers = builtinProviders();
-  const config = resolveConfig(parseConfig(configFor(size, strategy), "bench", { providers }), providers, { clock: systemClock });
-  const router = new Router(config, { random: seededRandom(1) });
+  const config = resolveConfig(parseConfig(configFor(size, strategy), "bench", { providers }), providers);
+  const router = new Router(new DeploymentRuntime(config, providers, { clock: systemClock }), { random: seededRandom(1) });
   const deployments = config.groups.get("g")!;
   // Live-looking stats: every deployment has served calls with its own latency.
   const dice = seededRandom(2);

@@ -1,8 +1,8 @@
 import { accessSync, constants } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
-import type { PathSegments, SemanticProblem } from "../config/validate.js";
-import type { RedisDefaults } from "../config/resolve.js";
+import type { PathSegments, SemanticProblem } from "../config/problems.js";
+import type { RedisDefaults } from "../config/resolved.js";
 import type { Logger } from "../observability/logger.js";
 import type { Clock } from "../util/clock.js";
 import { Authenticator } from "./authenticator.js";

@@ -7,17 +7,16 @@ import {
   type InvalidateCacheRequest,
   type InvalidateCacheResponse,
 } from "../../gen/ts/switchyard/v1/admin_pb.js";
-import type { RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
-import { ConfigError } from "../config/config-error.js";
+import type { ResolvedCacheSettings } from "../config/resolved.js";
 import type { Logger } from "../observability/logger.js";
+import type { InferenceBackend } from "../router/inference-backend.js";
 import type { Clock } from "../util/clock.js";
-import { CachingRouter, type InferenceBackend } from "./caching-router.js";
+import { CachedBackend } from "./cached-backend.js";
 import { createLayers } from "./create-layers.js";
 import { CacheKeys, DEFAULT_NAMESPACE, isValidNamespace } from "./key.js";
-import { cacheSettingsProblems, resolveCacheSettings, type ResolvedCacheSettings } from "./settings.js";
 import { CacheInvalidationError, TieredCache } from "./tiered-cache.js";
 
-/** The cache as the gateway sees it: wraps the router, answers the admin RPCs, closes with the server. */
+/** The cache as the gateway sees it: decorates the router, answers the admin RPCs, closes with the server. */
 export class GatewayCache {
   constructor(
     readonly tiers: TieredCache,
@@ -25,9 +24,9 @@ export class GatewayCache {
     readonly settings: ResolvedCacheSettings,
   ) {}
 
-  /** The router with the cache in front of it. */
-  wrap(router: InferenceBackend): InferenceBackend {
-    return new CachingRouter(router, this.tiers, this.keys, this.settings);
+  /** `backend` (the router) with the cache in front of it. */
+  inFrontOf(backend: InferenceBackend): InferenceBackend {
+    return new CachedBackend(backend, this.tiers, this.keys, this.settings);
   }
 
   /** AdminService.InvalidateCache: one key, or a whole request namespace, in every layer. */
@@ -63,25 +62,16 @@ export class GatewayCache {
 }
 
 /**
- * Builds the cache from cache_settings, or undefined when caching is off.
- * Settings are checked and resolved here, once; layers that cannot be
- * reached yet do not stop the gateway from starting.
+ * Builds the cache from the resolved cache settings (ResolvedConfig.cache),
+ * or undefined when caching is off. Layers that cannot be reached yet do
+ * not stop the gateway from starting.
  */
-export async function createGatewayCache(config: RouterConfig, deps: { clock: Clock; logger: Logger }): Promise<GatewayCache | undefined> {
-  const problems = cacheSettingsProblems(config);
-  if (problems.length > 0) {
-    throw new ConfigError(
-      "config",
-      problems.map((p) => ({ path: formatPath(p.segments), message: p.message })),
-    );
-  }
-  const settings = resolveCacheSettings(config);
+export async function createGatewayCache(
+  settings: ResolvedCacheSettings | undefined,
+  deps: { clock: Clock; logger: Logger },
+): Promise<GatewayCache | undefined> {
   if (!settings) return undefined;
-  const tiers = new TieredCache(await createLayers(settings, config, deps.clock), deps.clock, deps.logger, settings.maxPendingWrites);
+  const tiers = new TieredCache(await createLayers(settings, deps.clock), deps.clock, deps.logger, settings.maxPendingWrites);
   await tiers.open();
   return new GatewayCache(tiers, new CacheKeys(settings.namespace), settings);
-}
-
-function formatPath(segments: Array<string | number>): string {
-  return segments.map((s, i) => (typeof s === "number" ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
 }

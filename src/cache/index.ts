@@ -1,3 +1,2 @@
 export { createGatewayCache, GatewayCache } from "./gateway-cache.js";
-export type { InferenceBackend } from "./caching-router.js";
-export { cacheSettingsProblems } from "./settings.js";
+export { CachedBackend } from "./cached-backend.js";

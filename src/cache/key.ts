@@ -12,13 +12,14 @@ import {
 } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { invalidField } from "../errors/gateway-error.js";
 import { shown } from "../util/cap.js";
+import type { CachedCallType } from "../config/resolved.js";
 
 /** Namespaces become key (and object name) segments, so they are kept to a safe alphabet. */
 const NAMESPACE_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 /** The partition of requests that name none. */
 export const DEFAULT_NAMESPACE = "default";
 
-export type CachedCallType = "completion" | "embedding" | "moderation" | "image_generation";
+export type { CachedCallType } from "../config/resolved.js";
 
 export function isValidNamespace(namespace: string): boolean {
   return NAMESPACE_PATTERN.test(namespace);

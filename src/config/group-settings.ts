@@ -1,35 +1,11 @@
 import type { RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
-import type { RouterDefaults } from "./resolve.js";
-import type { PathSegments, SemanticProblem } from "./validate.js";
+import { DEFAULTS } from "./defaults.js";
+import type { PathSegments, SemanticProblem } from "./problems.js";
+import type { GroupRouting, RouterDefaults } from "./resolved.js";
 
-/** Hedging of one group, resolved: exactly one of afterMs / afterPercentile is set. */
-export interface HedgePolicy {
-  readonly afterMs?: number;
-  readonly afterPercentile?: number;
-  readonly maxHedges: number;
-}
-
-/** Cache affinity of one group, resolved. */
-export interface AffinityPolicy {
-  /** Non-system messages hashed into the key when the request has no options.affinity_key. */
-  readonly prefixMessages: number;
-}
-
-/**
- * What one model group routes with: router_settings with the group's
- * overrides applied. (The group's timeouts are applied to its deployments
- * in resolve.ts, so the hot path reads them where it always did.)
- */
-export interface GroupRouting {
-  readonly router: RouterDefaults;
-  readonly hedge?: HedgePolicy;
-  readonly affinity?: AffinityPolicy;
-}
+export type { AffinityPolicy, GroupRouting, HedgePolicy } from "./resolved.js";
 
 type GroupSettings = NonNullable<RouterConfig["routerSettings"]>["modelGroupSettings"][number];
-
-const DEFAULT_PREFIX_MESSAGES = 1;
-const DEFAULT_MAX_HEDGES = 1;
 
 /** Resolves router_settings.model_group_settings once at load; groups without an entry get `defaults` as they are. */
 export function resolveGroupRouting(config: RouterConfig, defaults: RouterDefaults): Map<string, GroupRouting> {
@@ -48,9 +24,9 @@ function groupRouting(s: GroupSettings, defaults: RouterDefaults): GroupRouting 
     numRetries: s.numRetries ?? defaults.numRetries,
   };
   const hedge = s.hedge && (s.hedge.afterMs !== undefined || s.hedge.afterLatencyPercentile !== undefined)
-    ? { afterMs: s.hedge.afterMs, afterPercentile: s.hedge.afterLatencyPercentile, maxHedges: s.hedge.maxHedges ?? DEFAULT_MAX_HEDGES }
+    ? { afterMs: s.hedge.afterMs, afterPercentile: s.hedge.afterLatencyPercentile, maxHedges: s.hedge.maxHedges ?? DEFAULTS.modelGroup.maxHedges }
     : undefined;
-  const affinity = s.affinity?.enabled ? { prefixMessages: s.affinity.prefixMessages ?? DEFAULT_PREFIX_MESSAGES } : undefined;
+  const affinity = s.affinity?.enabled ? { prefixMessages: s.affinity.prefixMessages ?? DEFAULTS.modelGroup.affinityPrefixMessages } : undefined;
   return { router, hedge, affinity };
 }
 

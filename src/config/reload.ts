@@ -4,6 +4,7 @@ import { ReloadConfigResponseSchema, type ReloadConfigResponse } from "../../gen
 import type { RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
 import type { Logger } from "../observability/logger.js";
 import type { ProviderRegistry } from "../providers/registry.js";
+import { DeploymentRuntime } from "../router/deployment-runtime.js";
 import type { LiveRouter } from "../router/live-router.js";
 import { Router } from "../router/router.js";
 import type { Clock } from "../util/clock.js";
@@ -29,8 +30,9 @@ const WATCH_SETTLE_MS = 200;
  * Hot reload of the routing config (model_list, router_settings): parses
  * and validates exactly like validate-config, so a bad config is refused
  * with the same errors and the running one keeps serving; a good one gets
- * a new Router over the same state store (deployment state carries over by
- * id) and the old one finishes its in-flight calls. Settings read only at
+ * a new DeploymentRuntime (new adapters) and a new Router over the same
+ * state store (deployment state carries over by id), and the old one
+ * finishes its in-flight calls before its runtime closes. Settings read only at
  * start (server, cache, auth, redis) need a restart.
  */
 export class ConfigReloader {
@@ -85,7 +87,8 @@ export class ConfigReloader {
       throw new ConfigError("ReloadConfig", [{ path: "", message: "the gateway was started without a config file: send config_text" }]);
     }
     const old = live.config;
-    const next = new Router(resolveConfig(source, providers, { clock }), { clock, store: live.router.store, logger });
+    const runtime = new DeploymentRuntime(resolveConfig(source, providers), providers, { clock });
+    const next = new Router(runtime, { clock, store: live.router.store, logger });
     live.swap(next);
     const before = new Set(old.deployments.map((d) => d.id));
     const after = new Set(next.config.deployments.map((d) => d.id));

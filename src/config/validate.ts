@@ -1,14 +1,11 @@
 import type { RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
-import { cacheSettingsProblems } from "../cache/settings.js";
 import { authSettingsProblems } from "../auth/settings.js";
-import { groupSettingsProblems } from "./group-settings.js";
 import type { ProviderRegistry } from "../providers/registry.js";
+import { cacheSettingsProblems } from "./cache-settings.js";
+import { groupSettingsProblems } from "./group-settings.js";
+import type { PathSegments, SemanticProblem } from "./problems.js";
 
-export type PathSegments = Array<string | number>;
-export interface SemanticProblem {
-  segments: PathSegments;
-  message: string;
-}
+export type { PathSegments, SemanticProblem } from "./problems.js";
 
 /**
  * Checks what the schema cannot express: references between fields,

@@ -1,6 +1,5 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { invalidField } from "../errors/gateway-error.js";
-import type { ProviderRegistry } from "./registry.js";
 
 /** The four call types whose requests carry options.provider_options. */
 export type WireCallType = "completion" | "embedding" | "image" | "moderation";
@@ -32,7 +31,8 @@ interface Owner {
 export class ProviderOptionsGuard {
   private readonly owned = new Map<WireCallType, Map<string, Owner>>();
 
-  constructor(registry: ProviderRegistry) {
+  /** `registry`: the ProviderRegistry (named by shape, so this module does not import the registry, which imports every provider). */
+  constructor(registry: { names(): string[]; get(name: string): { readonly ownedWireFields?: OwnedWireFields } | undefined }) {
     for (const name of registry.names()) {
       const fields = registry.get(name)?.ownedWireFields ?? {};
       for (const [callType, paths] of Object.entries(fields) as Array<[WireCallType, readonly string[]]>) {

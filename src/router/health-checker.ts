@@ -10,6 +10,7 @@ import { kindName } from "../errors/status.js";
 import type { Logger } from "../observability/logger.js";
 import { clockTimeout, type Clock } from "../util/clock.js";
 import { redactSecrets } from "../util/redact.js";
+import type { DeploymentRuntime } from "./deployment-runtime.js";
 import type { DeploymentStateStore } from "./state/state-store.js";
 
 export interface HealthCheckSettings {
@@ -26,17 +27,21 @@ export interface HealthCheckSettings {
  */
 export class HealthChecker {
   private readonly stopped = new AbortController();
+  private started = false;
 
   constructor(
-    private readonly deployments: readonly ResolvedDeployment[],
+    private readonly runtime: DeploymentRuntime,
     private readonly store: DeploymentStateStore,
     private readonly clock: Clock,
     private readonly settings: HealthCheckSettings,
     private readonly logger: Logger,
   ) {}
 
+  /** Begins probing every deployment; once only, and not after stop(). */
   start(): void {
-    for (const deployment of this.deployments) void this.loop(deployment);
+    if (this.started || this.stopped.signal.aborted) return;
+    this.started = true;
+    for (const deployment of this.runtime.config.deployments) void this.loop(deployment);
   }
 
   stop(): void {
@@ -48,7 +53,7 @@ export class HealthChecker {
     const timeout = clockTimeout(this.clock, this.settings.timeoutMs, () => new Error(`health check timed out after ${this.settings.timeoutMs} ms`));
     const signal = AbortSignal.any([timeout.signal, this.stopped.signal]);
     try {
-      const probed = await probe(deployment, signal);
+      const probed = await probe(this.runtime, deployment, signal);
       if (probed) await this.store.setHealth(deployment.id, true, "");
       return true;
     } catch (err) {
@@ -76,16 +81,22 @@ export class HealthChecker {
 }
 
 /** The cheapest call the deployment supports; false when it has none worth probing. */
-async function probe(deployment: ResolvedDeployment, signal: AbortSignal): Promise<boolean> {
-  const { adapter, modelGroup: model } = deployment;
-  if (adapter.complete) {
-    await adapter.complete(create(CompletionRequestSchema, { model, messages: [{ role: "user", content: "ping" }], maxTokens: 1 }), { signal });
-  } else if (adapter.embed) {
-    await adapter.embed(create(EmbeddingRequestSchema, { model, input: ["ping"] }), { signal });
-  } else if (adapter.moderate) {
-    await adapter.moderate(create(ModerationRequestSchema, { model, input: ["ping"] }), { signal });
-  } else {
-    return false;
+async function probe(runtime: DeploymentRuntime, deployment: ResolvedDeployment, signal: AbortSignal): Promise<boolean> {
+  const model = deployment.modelGroup;
+  const complete = runtime.call("complete", deployment);
+  if (complete) {
+    await complete(create(CompletionRequestSchema, { model, messages: [{ role: "user", content: "ping" }], maxTokens: 1 }), { signal });
+    return true;
   }
-  return true;
+  const embed = runtime.call("embed", deployment);
+  if (embed) {
+    await embed(create(EmbeddingRequestSchema, { model, input: ["ping"] }), { signal });
+    return true;
+  }
+  const moderate = runtime.call("moderate", deployment);
+  if (moderate) {
+    await moderate(create(ModerationRequestSchema, { model, input: ["ping"] }), { signal });
+    return true;
+  }
+  return false;
 }

@@ -10,7 +10,7 @@ import type { ResolvedConfig } from "../config/resolve.js";
 import type { RequestContext } from "./request-context.js";
 import type { Router } from "./router.js";
 
-/** One config's router and the calls still running on it. */
+/** One config's router (with its deployment runtime) and the calls still running on it. */
 interface Generation {
   readonly router: Router;
   inFlight: number;
@@ -22,13 +22,16 @@ interface Generation {
  * The router the services call, swappable at runtime (hot reload). Each
  * call runs start to finish on the generation it started on, so in-flight
  * requests finish on the deployments they began with; a replaced
- * generation is retired, and its adapters closed, once its last call ends.
- * Every generation shares one state store, so deployment state (health,
- * usage, latency) carries over for deployment ids that stay.
+ * generation is stopped, and its DeploymentRuntime (the adapters) closed,
+ * once its last call ends. Every generation shares one state store, so
+ * deployment state (health, usage, latency) carries over for deployment
+ * ids that stay. Background work (health checks) runs between start() and
+ * close(), on the current generation only.
  */
 export class LiveRouter {
   private current: Generation;
   private readonly retiring = new Set<Generation>();
+  private started = false;
 
   constructor(router: Router) {
     this.current = { router, inFlight: 0 };
@@ -42,15 +45,22 @@ export class LiveRouter {
     return this.current.router.config;
   }
 
-  /** New calls go to `next`; the previous router retires after its in-flight calls. */
+  /** Starts the current router's background work, and that of every router swapped in later. */
+  start(): void {
+    this.started = true;
+    this.current.router.start();
+  }
+
+  /** New calls go to `next`; the previous router stops, and its runtime closes, after its in-flight calls. */
   swap(next: Router): void {
     const previous = this.current;
     this.current = { router: next, inFlight: 0 };
+    if (this.started) next.start();
     this.retiring.add(previous);
     previous.onIdle = () => {
       this.retiring.delete(previous);
-      previous.router.retire();
-      void closeAdapters(previous.router.config);
+      previous.router.stop();
+      void previous.router.runtime.close();
     };
     if (previous.inFlight === 0) previous.onIdle();
   }
@@ -84,12 +94,12 @@ export class LiveRouter {
     }
   }
 
-  /** Closes the current router (and the shared store) and every adapter, retiring or not. */
+  /** Closes the current router (and the shared store) and every generation's runtime, retiring or not. */
   async close(): Promise<void> {
     const all = [this.current, ...this.retiring];
     this.retiring.clear();
-    for (const g of all) g.router.retire();
-    await Promise.all(all.map((g) => closeAdapters(g.router.config)));
+    for (const g of all) g.router.stop();
+    await Promise.all(all.map((g) => g.router.runtime.close()));
     await this.current.router.close();
   }
 
@@ -112,8 +122,4 @@ export class LiveRouter {
     generation.inFlight--;
     if (generation.inFlight === 0) generation.onIdle?.();
   }
-}
-
-async function closeAdapters(config: ResolvedConfig): Promise<void> {
-  await Promise.all(config.deployments.map((d) => d.adapter.close?.()));
 }

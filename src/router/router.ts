@@ -25,7 +25,6 @@ import type { ResolvedConfig, ResolvedDeployment } from "../config/resolve.js";
 import { GatewayError } from "../errors/gateway-error.js";
 import { kindName } from "../errors/status.js";
 import { silentLogger, type Logger } from "../observability/logger.js";
-import type { ProviderAdapter } from "../providers/provider.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import type { Random } from "../util/random.js";
 import { estimatePromptTokens } from "../util/tokens.js";
@@ -47,8 +46,7 @@ import type { DeploymentStateStore, Lease, SuccessSample } from "./state/state-s
 import { strategyFor } from "./strategies/index.js";
 import type { PickRequest, RoutingStrategy } from "./strategy.js";
 import { buildTimings, type TimingMarks } from "./timings.js";
-
-type CallType = "complete" | "stream" | "embed" | "generateImage" | "moderate";
+import type { AdapterCalls, CallType, DeploymentRuntime } from "./deployment-runtime.js";
 
 const CALL_TYPE_LABEL: Record<CallType, string> = {
   complete: "completions",
@@ -71,6 +69,9 @@ export interface RouterDeps {
   strategy?: RoutingStrategy;
   logger?: Logger;
 }
+
+/** One attempt's upstream call on the chosen deployment. */
+type AttemptCall<T> = (deployment: ResolvedDeployment, signal: AbortSignal) => Promise<T>;
 
 /** What the router needs to know about a call to route it. */
 interface RouteRequest {
@@ -115,8 +116,12 @@ interface OpenAttempt<T> {
  * cools deployments down, retries with backoff and falls back to other
  * groups, all within the request's deadline. Every attempt is recorded in
  * the answer's `attempts`.
+ *
+ * Constructing a router starts nothing: start() begins its background work
+ * (health checks), stop() ends it.
  */
 export class Router {
+  readonly config: ResolvedConfig;
   readonly store: DeploymentStateStore;
   private readonly logger: Logger;
   readonly strategy: RoutingStrategy;
@@ -141,9 +146,12 @@ export class Router {
   private readonly waitQueue?: WaitQueue;
 
   constructor(
-    readonly config: ResolvedConfig,
+    /** The deployments' adapters (and the resolved config they were built from). */
+    readonly runtime: DeploymentRuntime,
     deps: RouterDeps = {},
   ) {
+    const config = runtime.config;
+    this.config = config;
     this.clock = deps.clock ?? systemClock;
     this.random = deps.random ?? Math.random;
     this.store = deps.store ?? new MemoryStateStore(this.clock);
@@ -156,9 +164,13 @@ export class Router {
     this.cooldowns = new Cooldowns(this.store, config.router, this.clock);
     this.logger = deps.logger ?? silentLogger;
     if (config.router.healthCheck.enabled) {
-      this.healthChecker = new HealthChecker(config.deployments, this.store, this.clock, config.router.healthCheck, this.logger);
-      this.healthChecker.start();
+      this.healthChecker = new HealthChecker(runtime, this.store, this.clock, config.router.healthCheck, this.logger);
     }
+  }
+
+  /** Starts background work: health checks, when router_settings.health_check is enabled. */
+  start(): void {
+    this.healthChecker?.start();
   }
 
   listModels(): ModelGroup[] {
@@ -174,7 +186,7 @@ export class Router {
   }
 
   async complete(request: CompletionRequest, ctx: RequestContext): Promise<ModelResponse> {
-    const open = await this.route(completionRoute(request, "complete"), ctx, (a, signal) => a.complete!(request, { signal }));
+    const open = await this.route(completionRoute(request, "complete"), ctx, (d, signal) => this.method("complete", d)(request, { signal }));
     const value = open.value;
     await this.settle(open, {
       totalTokens: value.usage?.totalTokens ?? 0,
@@ -185,11 +197,11 @@ export class Router {
   }
 
   embed(request: EmbeddingRequest, ctx: RequestContext): Promise<EmbeddingResponse> {
-    return this.callPriced(request.model, request.options, "embed", ctx, (a, signal) => a.embed!(request, { signal }));
+    return this.callPriced(request.model, request.options, "embed", ctx, (d, signal) => this.method("embed", d)(request, { signal }));
   }
 
   generateImage(request: ImageGenerationRequest, ctx: RequestContext): Promise<ImageGenerationResponse> {
-    return this.callPriced(request.model, request.options, "generateImage", ctx, (a, signal) => a.generateImage!(request, { signal }));
+    return this.callPriced(request.model, request.options, "generateImage", ctx, (d, signal) => this.method("generateImage", d)(request, { signal }));
   }
 
   /** Embeddings and images: route, settle on the usage, stamp where it came from, cost and timings. */
@@ -198,7 +210,7 @@ export class Router {
     options: RequestOptions | undefined,
     callType: "embed" | "generateImage",
     ctx: RequestContext,
-    call: (adapter: ProviderAdapter, signal: AbortSignal) => Promise<T>,
+    call: AttemptCall<T>,
   ): Promise<T> {
     const open = await this.route(otherRoute(model, options, callType), ctx, call);
     await this.settle(open, { totalTokens: open.value.usage?.totalTokens ?? 0, latencyPerTokenMs: this.clock.now() - open.startedMs });
@@ -210,7 +222,7 @@ export class Router {
 
   async moderate(request: ModerationRequest, ctx: RequestContext): Promise<ModerationResponse> {
     const route = otherRoute(request.model, request.options, "moderate");
-    const open = await this.route(route, ctx, (a, signal) => a.moderate!(request, { signal }));
+    const open = await this.route(route, ctx, (d, signal) => this.method("moderate", d)(request, { signal }));
     await this.settle(open, { totalTokens: 0, latencyPerTokenMs: this.clock.now() - open.startedMs });
     return Object.assign(open.value, routedMeta(open), { timings: buildTimings(ctx, open.marks) });
   }
@@ -226,8 +238,8 @@ export class Router {
   async *stream(request: CompletionRequest, ctx: RequestContext): AsyncGenerator<ModelResponseChunk> {
     const route = completionRoute(request, "stream");
     route.release = (value) => void (value as { iterator: AsyncIterator<unknown> }).iterator.return?.();
-    const open = await this.route(route, ctx, async (adapter, signal) => {
-      const iterator = adapter.stream!(request, { signal })[Symbol.asyncIterator]();
+    const open = await this.route(route, ctx, async (deployment, signal) => {
+      const iterator = this.method("stream", deployment)(request, { signal })[Symbol.asyncIterator]();
       return { iterator, first: await iterator.next() };
     });
     const { deployment, timer, marks } = open;
@@ -291,14 +303,14 @@ export class Router {
     }
   }
 
-  /** Stops health checks and disconnects shared state. */
+  /** Stops background work and disconnects shared state (the runtime's adapters are its owner's to close). */
   async close(): Promise<void> {
-    this.retire();
+    this.stop();
     await this.store.close();
   }
 
   /** Stops background work but keeps the state store, which a hot reload hands to the next router. */
-  retire(): void {
+  stop(): void {
     this.healthChecker?.stop();
     this.waitQueue?.close();
   }
@@ -307,7 +319,7 @@ export class Router {
   private async route<T>(
     route: RouteRequest,
     ctx: RequestContext,
-    call: (adapter: ProviderAdapter, signal: AbortSignal) => Promise<T>,
+    call: AttemptCall<T>,
   ): Promise<OpenAttempt<T>> {
     if (!this.config.groups.has(route.model)) {
       throw new GatewayError(
@@ -351,7 +363,7 @@ export class Router {
     deadline: RequestDeadline,
     attempts: Attempt[],
     marks: TimingMarks,
-    call: (adapter: ProviderAdapter, signal: AbortSignal) => Promise<T>,
+    call: AttemptCall<T>,
     observer: RequestObserver | undefined,
   ): Promise<OpenAttempt<T>> {
     const method = route.callType;
@@ -412,7 +424,7 @@ export class Router {
     deadline: RequestDeadline,
     attempts: Attempt[],
     marks: TimingMarks,
-    call: (adapter: ProviderAdapter, signal: AbortSignal) => Promise<T>,
+    call: AttemptCall<T>,
     failedHere: Set<string>,
     observing: Observing,
     cancel?: AbortSignal,
@@ -441,7 +453,7 @@ export class Router {
       retry: observing.retry,
     });
     try {
-      const value = await (observed ? observed.run(() => call(deployment.adapter, signal)) : call(deployment.adapter, signal));
+      const value = await (observed ? observed.run(() => call(deployment, signal)) : call(deployment, signal));
       timer.cancel();
       observed?.succeeded();
       marks.upstreamMs += performance.now() - startedPerf;
@@ -480,7 +492,7 @@ export class Router {
     deadline: RequestDeadline,
     attempts: Attempt[],
     marks: TimingMarks,
-    call: (adapter: ProviderAdapter, signal: AbortSignal) => Promise<T>,
+    call: AttemptCall<T>,
     failedHere: Set<string>,
     observing: Observing,
   ): Promise<OpenAttempt<T>> {
@@ -620,15 +632,22 @@ export class Router {
     return this.waitQueue?.state() ?? [];
   }
 
-  /** The group's deployments whose adapter supports `method`, computed once per group and method (groups can be large). */
-  private capableOf(group: string, method: CallType): readonly ResolvedDeployment[] {
-    const key = `${method}\u0000${group}`;
+  /** The group's deployments whose adapter offers `callType`, computed once per group and call type (groups can be large). */
+  private capableOf(group: string, callType: CallType): readonly ResolvedDeployment[] {
+    const key = `${callType}\u0000${group}`;
     let capable = this.capable.get(key);
     if (!capable) {
-      capable = this.config.groups.get(group)!.filter((d) => typeof d.adapter[method] === "function");
+      capable = (this.config.groups.get(group) ?? []).filter((d) => this.runtime.call(callType, d) !== undefined);
       this.capable.set(key, capable);
     }
     return capable;
+  }
+
+  /** The deployment's method for `callType`; routing picks only deployments that offer it (capableOf). */
+  private method<C extends CallType>(callType: C, deployment: ResolvedDeployment): AdapterCalls[C] {
+    const method = this.runtime.call(callType, deployment);
+    if (!method) throw new GatewayError(ErrorKind.INTERNAL, `deployment ${deployment.id} does not offer ${CALL_TYPE_LABEL[callType]}`);
+    return method;
   }
 
   private groupRouting(group: string): GroupRouting {

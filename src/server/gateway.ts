@@ -19,6 +19,7 @@ import { builtinProviders, type ProviderRegistry } from "../providers/registry.j
 import { ProviderOptionsGuard } from "../providers/owned-fields.js";
 import { decodeErrorCodesGate } from "./decode-error-codes.js";
 import { Router } from "../router/router.js";
+import { DeploymentRuntime } from "../router/deployment-runtime.js";
 import { routerStateReader } from "../router/router-state.js";
 import { deploymentController } from "../router/deployment-control.js";
 import { LiveRouter } from "../router/live-router.js";
@@ -141,11 +142,12 @@ const SERVED_FILES = [
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const logger = options.logger ?? silentLogger;
   const providers = options.providers ?? builtinProviders();
-  const config = resolveConfig(options.config, providers, { clock: options.clock ?? systemClock });
   const clock = options.clock ?? systemClock;
-  const router = new LiveRouter(new Router(config, { clock, store: options.stateStore ?? createStateStore(config, clock, logger), logger }));
+  const config = resolveConfig(options.config, providers);
+  const runtime = new DeploymentRuntime(config, providers, { clock });
+  const router = new LiveRouter(new Router(runtime, { clock, store: options.stateStore ?? createStateStore(config, clock, logger), logger }));
   const reloader = new ConfigReloader({ live: router, providers, clock, logger, file: options.configFile });
-  const cache = await createGatewayCache(options.config, { clock, logger });
+  const cache = await createGatewayCache(config.cache, { clock, logger });
   const auth = createAuthenticator(options.config, config.redis, { clock, logger });
   try {
     await auth?.store.start();
@@ -166,7 +168,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const adminCache = cache && options.adminCache ? options.adminCache(cache) : cache;
   const routes = (r: ConnectRouter) => {
-    r.service(InferenceService, inferenceService(cache ? cache.wrap(router) : router, { guard: new ProviderOptionsGuard(providers), limits: config.server.limits }));
+    r.service(InferenceService, inferenceService(cache ? cache.inFrontOf(router) : router, { guard: new ProviderOptionsGuard(providers), limits: config.server.limits }));
     r.service(
       AdminService,
       adminService({
@@ -222,6 +224,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const port = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host, { reusePort: options.reusePort });
   const metricsPort = await observability.listenMetrics(options.host ?? config.server.host, options.metricsPort);
 
+  router.start(); // health checks, when enabled
   health.set("", ServingStatus.SERVING);
   for (const service of services) health.set(service.typeName, ServingStatus.SERVING);
   logger.info({ port, modelGroups: [...config.groups.keys()] }, "switchyard listening");

@@ -5,7 +5,7 @@ import { newRequestContext, type RequestContext } from "../router/request-contex
 import { authIdentityKey } from "../auth/interceptor.js";
 import type { HandlerContext } from "@connectrpc/connect";
 import { kRequestObserver } from "../observability/context-keys.js";
-import type { InferenceBackend } from "../cache/index.js";
+import type { InferenceBackend } from "../router/inference-backend.js";
 import type { ProviderOptionsGuard } from "../providers/owned-fields.js";
 import type { RequestLimits } from "../config/resolve.js";
 import {
@@ -17,8 +17,8 @@ import {
 
 /**
  * The InferenceService: validate (including that provider_options sets
- * no field the unified API owns, before any routing), then hand to the router (or the cache
- * in front of it) with the call's AbortSignal (client cancel and
+ * no field the unified API owns, before any routing), then hand to the
+ * backend (the router, or the cache in front of it) with the call's AbortSignal (client cancel and
  * deadline). Errors are mapped to status codes by the error interceptor,
  * not here.
  */
@@ -28,45 +28,45 @@ export interface RequestChecks {
   limits: RequestLimits;
 }
 
-export function inferenceService(router: InferenceBackend, { guard, limits }: RequestChecks): ServiceImpl<typeof InferenceService> {
+export function inferenceService(backend: InferenceBackend, { guard, limits }: RequestChecks): ServiceImpl<typeof InferenceService> {
   return {
     async complete(request, context) {
       const ctx = requestContext(context);
       validateCompletionRequest(request, limits);
       guard.check("completion", request.options?.providerOptions);
-      return router.complete(request, ctx);
+      return backend.complete(request, ctx);
     },
-    // Not a generator of its own: connect iterates the router's (or the cache's) stream directly,
+    // Not a generator of its own: connect iterates the backend's stream directly,
     // one async-generator layer less per chunk. A validation error still reaches the client as the
     // call's error (connect invokes this inside its own async handler).
     streamComplete(request, context) {
       const ctx = requestContext(context);
       validateCompletionRequest(request, limits);
       guard.check("completion", request.options?.providerOptions);
-      return router.stream(request, ctx);
+      return backend.stream(request, ctx);
     },
     async embed(request, context) {
       const ctx = requestContext(context);
       validateEmbeddingRequest(request, limits);
       guard.check("embedding", request.options?.providerOptions);
-      return router.embed(request, ctx);
+      return backend.embed(request, ctx);
     },
     async generateImage(request, context) {
       const ctx = requestContext(context);
       validateImageGenerationRequest(request, limits);
       guard.check("image", request.options?.providerOptions);
-      return router.generateImage(request, ctx);
+      return backend.generateImage(request, ctx);
     },
     async moderate(request, context) {
       const ctx = requestContext(context);
       validateModerationRequest(request, limits);
       guard.check("moderation", request.options?.providerOptions);
-      return router.moderate(request, ctx);
+      return backend.moderate(request, ctx);
     },
     listModels(_request, context) {
       // A key limited to some model groups sees only those.
       const allowed = context.values.get(authIdentityKey)?.models ?? [];
-      const models = router.listModels();
+      const models = backend.listModels();
       return create(ListModelsResponseSchema, { models: allowed.length === 0 ? models : models.filter((m) => allowed.includes(m.name)) });
     },
   };

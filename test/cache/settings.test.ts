@@ -1,7 +1,7 @@
 import { fromJsonString } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { RouterConfigSchema } from "../../gen/ts/switchyard/v1/config_pb.js";
-import { cacheSettingsProblems } from "../../src/cache/settings.js";
+import { cacheSettingsProblems } from "../../src/config/cache-settings.js";
 import { startTestGateway } from "../support/gateway.js";
 
 /** The config as protobuf parses it, before the loader's semantic checks (which include these). */

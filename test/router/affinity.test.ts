@@ -93,7 +93,7 @@ describe("cache-affinity routing", () => {
   });
 
   it("gives each deployment a share of keys that follows its weight", () => {
-    const config = resolved({ model_list: [mockDeployment("g", "light", {}, { weight: 1 }), mockDeployment("g", "heavy", {}, { weight: 3 })] }, new FakeClock());
+    const config = resolved({ model_list: [mockDeployment("g", "light", {}, { weight: 1 }), mockDeployment("g", "heavy", {}, { weight: 3 })] });
     const deployments = config.groups.get("g")!;
     let heavy = 0;
     for (let i = 0; i < 4000; i++) if (rendezvousPick(`key-${i}`, deployments)!.id === "heavy") heavy++;

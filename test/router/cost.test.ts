@@ -6,7 +6,6 @@ import { costOf } from "../../src/router/cost.js";
 import { configFromYaml } from "../support/gateway.js";
 import { resolveConfig } from "../../src/config/resolve.js";
 import { builtinProviders } from "../../src/providers/registry.js";
-import { systemClock } from "../../src/util/clock.js";
 
 const prices = { inputCostPerToken: 3e-6, outputCostPerToken: 15e-6, cacheReadCostPerToken: 0.3e-6, cacheWriteCostPerToken: 3.75e-6 };
 
@@ -30,7 +29,6 @@ model_list:
   - { model_name: custom, provider: mock, input_cost_per_token: 0.000002 }
 `),
       builtinProviders(),
-      { clock: systemClock },
     );
     const [claude, tuned, custom] = config.deployments;
     expect(claude?.cacheReadCostPerToken).toBeCloseTo(ANTHROPIC_PRICES["claude-sonnet-4-5"]!.inputCostPerToken * 0.1, 15);

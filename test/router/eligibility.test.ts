@@ -60,6 +60,9 @@ describe("active health checks", () => {
       router_settings: { health_check: { enabled: true, interval_ms: 1_000, timeout_ms: 500 } },
     });
     const state = routerStateReader(t.config, t.router.store, t.clock);
+    await t.clock.advance(0);
+    expect(t.clock.pending).toBe(0); // constructed, not started: no probe is scheduled
+    t.router.start();
     await t.clock.advance(0); // first probe round
     let sick = (await state(create(GetRouterStateRequestSchema, {}))).deployments.find((d) => d.deploymentId === "sick")!;
     expect(sick.health).toBe(DeploymentHealth.UNHEALTHY);

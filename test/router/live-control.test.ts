@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, inject, it, vi } from "vitest";
 import { AdminService, DeploymentAction, DeploymentHealth } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import { InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import { mockProvider } from "../../src/providers/mock/index.js";
 import { builtinProviders } from "../../src/providers/registry.js";
 import { startGateway, type Gateway } from "../../src/server/gateway.js";
 import { MASTER_KEY, authConfig } from "../auth/support.js";
@@ -112,22 +113,24 @@ describe("hot reload", () => {
 
   it("lets in-flight requests finish on the deployments they started on, then closes the old adapters", async () => {
     const clock = new FakeClock();
-    const providers = builtinProviders();
+    // The mock provider, with adapters that report their close by deployment id.
+    const closed: string[] = [];
+    const providers = builtinProviders().register({
+      ...mockProvider,
+      create: (deployment, deps) => Object.assign(mockProvider.create(deployment, deps), { close: async () => void closed.push(deployment.id) }),
+    });
     const slow = JSON.stringify({ model_list: [{ model_name: "chat", id: "old", provider: "mock", params: { mock: { latency_ms: 5_000 } } }] });
     const gateway = await startGateway({ config: configFromYaml(slow, providers), port: 0, host: "127.0.0.1", providers, clock });
     gateways.push(gateway);
     const { admin, inference } = clients(gateway);
-    const oldAdapter = (gateway as unknown as { router: { config: { deployments: Array<{ adapter: { close?: () => Promise<void> } }> } } }).router.config.deployments[0]!.adapter;
-    let closed = 0;
-    oldAdapter.close = async () => void closed++;
     const inFlight = inference.complete(ask);
     await vi.waitFor(() => expect(clock.pending).toBeGreaterThan(0)); // parked in the slow upstream
     await admin.reloadConfig({ configText: twoGroups(["new"]) });
     expect((await inference.complete(ask)).deploymentId).toBe("new");
-    expect(closed).toBe(0); // still serving the call that started before the reload
+    expect(closed).toEqual([]); // still serving the call that started before the reload
     await clock.advance(5_000);
     expect((await inFlight).deploymentId).toBe("old");
-    await vi.waitFor(() => expect(closed).toBe(1));
+    await vi.waitFor(() => expect(closed).toEqual(["old"]));
   });
 
   it("reloads the file on ReloadConfig without text, and on a change when watched", async () => {

@@ -3,6 +3,7 @@ import { CompletionRequestSchema, RequestOptionsSchema, type CompletionRequest }
 import { resolveConfig, type ResolvedConfig } from "../../src/config/resolve.js";
 import { builtinProviders } from "../../src/providers/registry.js";
 import { newRequestContext, type RequestContext } from "../../src/router/request-context.js";
+import { DeploymentRuntime } from "../../src/router/deployment-runtime.js";
 import { Router, type RouterDeps } from "../../src/router/router.js";
 import { idleStats, type DeploymentStats } from "../../src/router/state/state-store.js";
 import type { Candidate } from "../../src/router/strategy.js";
@@ -10,11 +11,11 @@ import { seededRandom } from "../../src/util/random.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { configFromYaml } from "../support/gateway.js";
 
-/** A config (YAML/JSON text, parsed and validated like the CLI does) resolved with the real providers on `clock`. */
-export function resolved(config: unknown, clock: FakeClock = new FakeClock()): ResolvedConfig {
+/** A config (YAML/JSON text, parsed and validated like the CLI does) resolved with the real providers. */
+export function resolved(config: unknown): ResolvedConfig {
   const providers = builtinProviders();
   const text = typeof config === "string" ? config : JSON.stringify(config);
-  return resolveConfig(configFromYaml(text, providers), providers, { clock });
+  return resolveConfig(configFromYaml(text, providers), providers);
 }
 
 export interface RouterUnderTest {
@@ -23,11 +24,11 @@ export interface RouterUnderTest {
   clock: FakeClock;
 }
 
-/** A Router over the real mock provider, a fake clock and seeded dice. */
+/** A Router (not started: no health checks run) over the real providers' adapters on a fake clock, with seeded dice. */
 export function routerFor(config: unknown, deps: RouterDeps & { clock?: FakeClock; seed?: number } = {}): RouterUnderTest {
   const clock = deps.clock ?? new FakeClock();
-  const resolvedConfig = resolved(config, clock);
-  const router = new Router(resolvedConfig, { random: seededRandom(deps.seed ?? 7), ...deps, clock });
+  const resolvedConfig = resolved(config);
+  const router = new Router(new DeploymentRuntime(resolvedConfig, builtinProviders(), { clock }), { random: seededRandom(deps.seed ?? 7), ...deps, clock });
   return { router, config: resolvedConfig, clock };
 }
 

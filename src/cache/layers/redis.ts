@@ -3,17 +3,10 @@ import { CacheLayer as CacheLayerKind } from "../../../gen/ts/switchyard/v1/infe
 import { decodeEntry, encodeEntry, expiresAtMs, type CacheEntry } from "../entry.js";
 import type { CacheLayer, DeleteTarget } from "../layer.js";
 import type { Clock } from "../../util/clock.js";
+import type { RedisTopology } from "../../config/resolved.js";
 
-/** Where the layer's Redis is: one server, a Cluster, or a master found through Sentinel. */
-export type RedisTopology =
-  | { kind: "standalone"; url: string }
-  | { kind: "cluster"; nodes: HostPort[] }
-  | { kind: "sentinel"; sentinels: HostPort[]; masterName: string };
-
-export interface HostPort {
-  host: string;
-  port: number;
-}
+export type { HostPort, RedisTopology } from "../../config/resolved.js";
+export { parseHostPort } from "../../config/redis-settings.js";
 
 export interface RedisLayerOptions {
   topology: RedisTopology;
@@ -54,10 +47,10 @@ export class RedisLayer implements CacheLayer {
         this.redis = new Redis(topology.url, { ...common, lazyConnect: true });
         break;
       case "sentinel":
-        this.redis = new Redis({ ...common, lazyConnect: true, sentinels: topology.sentinels, name: topology.masterName });
+        this.redis = new Redis({ ...common, lazyConnect: true, sentinels: [...topology.sentinels], name: topology.masterName });
         break;
       case "cluster":
-        this.redis = new Cluster(topology.nodes, {
+        this.redis = new Cluster([...topology.nodes], {
           lazyConnect: true,
           enableOfflineQueue: false,
           clusterRetryStrategy: (attempt) => Math.min(attempt * 200, 2000),
@@ -113,10 +106,4 @@ async function deleteMatching(server: Redis, pattern: string): Promise<number> {
 
 function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`);
-}
-
-/** "host:port" → HostPort; the config check reports malformed entries first. */
-export function parseHostPort(address: string): HostPort {
-  const at = address.lastIndexOf(":");
-  return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
 }

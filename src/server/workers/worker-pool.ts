@@ -7,7 +7,6 @@ import { resolveConfig } from "../../config/resolve.js";
 import { silentLogger, type Logger } from "../../observability/logger.js";
 import { builtinProviders } from "../../providers/registry.js";
 import { allocateSharedStateMemory, clearWorkerSlot, type SharedStateMemory } from "../../router/state/shared-memory-store.js";
-import { systemClock } from "../../util/clock.js";
 import type { FromWorker, ToWorker, WorkerStartData } from "./protocol.js";
 
 export interface WorkerPoolOptions {
@@ -58,8 +57,7 @@ export class WorkerPool {
   static async start(options: WorkerPoolOptions): Promise<WorkerPool> {
     const logger = options.logger ?? silentLogger;
     // Resolved here only to validate and to learn the deployment ids; the workers build their own runtimes.
-    const resolved = resolveConfig(options.config, builtinProviders(), { clock: systemClock });
-    await Promise.all(resolved.deployments.map((d) => d.adapter.close?.()));
+    const resolved = resolveConfig(options.config, builtinProviders());
     const stateMemory = resolved.redis
       ? undefined // Redis already shares state across workers and instances.
       : allocateSharedStateMemory(

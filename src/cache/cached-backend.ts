@@ -22,25 +22,23 @@ import {
   type ModerationResponse,
   type Timings,
 } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import type { ResolvedCacheSettings } from "../config/resolved.js";
+import type { InferenceBackend } from "../router/inference-backend.js";
 import type { RequestContext } from "../router/request-context.js";
-import type { Router } from "../router/router.js";
 import { CacheKeys, requestNamespace } from "./key.js";
-import type { ResolvedCacheSettings } from "./settings.js";
 import { SharedStream } from "./shared-stream.js";
 import { SingleFlight } from "./single-flight.js";
 import { replayAsChunks, StreamAssembler } from "./stream-replay.js";
 import type { CacheHit, TieredCache } from "./tiered-cache.js";
 
-/** What the InferenceService calls: the Router's API, which the cache wraps unchanged. */
-export type InferenceBackend = Pick<Router, "complete" | "stream" | "embed" | "generateImage" | "moderate" | "listModels">;
-
 /**
- * The cache between the server and the router. Per call type it looks the
+ * A backend (the router) with the response cache in front of it: it routes
+ * nothing itself, and offers the same API as what it decorates. Per call type it looks the
  * request up (unless no_cache), answers hits with cost 0 and CacheInfo,
  * sends misses upstream (identical concurrent misses share one call), and
  * stores the answer (unless no_store) without waiting for slow layers.
  */
-export class CachingRouter implements InferenceBackend {
+export class CachedBackend implements InferenceBackend {
   private readonly completions = new SingleFlight<ModelResponse>();
   private readonly embeddings = new SingleFlight<EmbeddingResponse>();
   private readonly moderations = new SingleFlight<ModerationResponse>();

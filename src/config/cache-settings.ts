@@ -1,48 +1,74 @@
-import type { CacheLayerSettings, RedisSettings, RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
-import type { SemanticProblem } from "../config/validate.js";
-import { isValidNamespace, type CachedCallType } from "./key.js";
+import type { CacheLayerSettings, RedisCacheSettings, RedisSettings, RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
+import { isValidNamespace } from "../cache/key.js";
+import { DEFAULTS } from "./defaults.js";
+import type { SemanticProblem } from "./problems.js";
+import { parseHostPort, redisCommandTimeoutOf, redisKeyPrefixOf, redisUrlOf } from "./redis-settings.js";
+import type { CachedCallType, RedisTopology, ResolvedCacheLayer, ResolvedCacheSettings } from "./resolved.js";
 
 const CALL_TYPES: readonly CachedCallType[] = ["completion", "embedding", "moderation", "image_generation"];
 const HOST_PORT = /^[^\s:]+:\d{1,5}$/;
-const DEFAULT_CALL_TYPES: readonly CachedCallType[] = ["completion", "embedding"];
 
-export const CACHE_DEFAULTS = {
-  ttlS: 3600,
-  maxPendingWrites: 1000,
-  memory: { maxEntries: 10_000, maxBytes: 256 * 1024 * 1024, timeoutMs: 50 },
-  redis: { timeoutMs: 200, keyPrefix: "switchyard:" },
-  objectStore: { timeoutMs: 2000, region: "us-east-1" },
-} as const;
-
-/** cache_settings turned, once at startup, into what the request path reads. */
-export interface ResolvedCacheSettings {
-  defaultTtlS: number;
-  namespace: string;
-  callTypes: ReadonlySet<CachedCallType>;
-  maxPendingWrites: number;
-  layers: readonly CacheLayerSettings[];
-}
-
+/** cache_settings with its defaults applied, or undefined when caching is off. The config was checked by cacheSettingsProblems. */
 export function resolveCacheSettings(config: RouterConfig): ResolvedCacheSettings | undefined {
   const settings = config.cacheSettings;
   if (!settings?.enabled) return undefined;
+  const defaults = DEFAULTS.cache;
   return {
-    defaultTtlS: settings.defaultTtlS ?? CACHE_DEFAULTS.ttlS,
+    defaultTtlS: settings.defaultTtlS ?? defaults.ttlS,
     namespace: settings.namespace,
-    callTypes: new Set(settings.callTypes.length > 0 ? (settings.callTypes as CachedCallType[]) : DEFAULT_CALL_TYPES),
-    maxPendingWrites: settings.maxPendingWrites ?? CACHE_DEFAULTS.maxPendingWrites,
-    layers: settings.layers,
+    callTypes: new Set(settings.callTypes.length > 0 ? (settings.callTypes as CachedCallType[]) : defaults.callTypes),
+    maxPendingWrites: settings.maxPendingWrites ?? defaults.maxPendingWrites,
+    layers: settings.layers.map((layer) => resolveLayer(layer, config)),
   };
 }
 
+function resolveLayer(settings: CacheLayerSettings, config: RouterConfig): ResolvedCacheLayer {
+  const { layer } = settings;
+  const objectStoreTimeoutMs = settings.timeoutMs ?? DEFAULTS.cache.objectStore.timeoutMs;
+  switch (layer.case) {
+    case "memory": {
+      const memory = DEFAULTS.cache.memory;
+      return {
+        kind: "memory",
+        timeoutMs: settings.timeoutMs ?? memory.timeoutMs,
+        maxEntries: layer.value.maxEntries ?? memory.maxEntries,
+        maxBytes: Number(layer.value.maxBytes ?? memory.maxBytes),
+        maxTtlS: layer.value.maxTtlS,
+      };
+    }
+    case "redis": {
+      const connection = redisConnectionOf(settings, config);
+      return {
+        kind: "redis",
+        timeoutMs: settings.timeoutMs ?? redisCommandTimeoutOf(connection),
+        topology: redisTopologyOf(layer.value, connection),
+        password: connection?.password,
+        keyPrefix: `${redisKeyPrefixOf(connection)}cache:`,
+      };
+    }
+    case "s3":
+      return { kind: "s3", timeoutMs: objectStoreTimeoutMs, settings: layer.value, region: layer.value.region || DEFAULTS.cache.objectStore.region };
+    case "gcs":
+      return { kind: "gcs", timeoutMs: objectStoreTimeoutMs, settings: layer.value };
+    case "azureBlob":
+      return { kind: "azureBlob", timeoutMs: objectStoreTimeoutMs, settings: layer.value };
+    case undefined:
+      throw new Error("cache layer without a backend"); // cacheSettingsProblems reports this first
+  }
+}
+
 /** The Redis connection a redis layer uses: its own, else the top-level `redis`. */
-export function redisConnectionOf(layer: CacheLayerSettings, config: RouterConfig): RedisSettings | undefined {
+function redisConnectionOf(layer: CacheLayerSettings, config: RouterConfig): RedisSettings | undefined {
   return layer.layer.case === "redis" ? (layer.layer.value.connection ?? config.redis) : undefined;
 }
 
-/** Redis URL from url, or host and port. */
-export function redisUrlOf(connection: RedisSettings): string {
-  return connection.url || `redis://${connection.host || "127.0.0.1"}:${connection.port ?? 6379}`;
+function redisTopologyOf(layer: RedisCacheSettings, connection: RedisSettings | undefined): RedisTopology {
+  if (layer.clusterNodes.length > 0) return { kind: "cluster", nodes: layer.clusterNodes.map(parseHostPort) };
+  if (layer.sentinels.length > 0) {
+    return { kind: "sentinel", sentinels: layer.sentinels.map(parseHostPort), masterName: layer.sentinelMasterName };
+  }
+  // cacheSettingsProblems requires a url or host for a standalone layer.
+  return { kind: "standalone", url: connection ? redisUrlOf(connection) : "" };
 }
 
 /**
