@@ -1,6 +1,7 @@
 import { accessSync, constants } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
+import { DEFAULTS } from "../config/defaults.js";
 import type { PathSegments, SemanticProblem } from "../config/problems.js";
 import type { RedisDefaults } from "../config/resolved.js";
 import type { Logger } from "../observability/logger.js";
@@ -9,8 +10,6 @@ import { Authenticator } from "./authenticator.js";
 import { FileKeyStore } from "./file-key-store.js";
 import { RedisKeyStore } from "./redis-key-store.js";
 
-export const DEFAULT_STORE_FILE = "switchyard-keys.json";
-const DEFAULT_KEY_CACHE_TTL_MS = 30_000;
 /** Shorter master keys are guessable; the generated virtual keys have 43 random characters. */
 const MIN_MASTER_KEY_LENGTH = 16;
 /**
@@ -93,12 +92,12 @@ export function createAuthenticator(
   }
   const store = redis
     ? new RedisKeyStore({ ...redis, commandTimeoutMs: Math.max(redis.commandTimeoutMs, MIN_AUTH_COMMAND_TIMEOUT_MS), logger: deps.logger })
-    : new FileKeyStore(settings.storeFile || DEFAULT_STORE_FILE);
+    : new FileKeyStore(settings.storeFile || DEFAULTS.auth.storeFile);
   return new Authenticator({
     masterKey: settings.masterKey,
     store,
     clock: deps.clock,
     logger: deps.logger,
-    cacheTtlMs: settings.keyCacheTtlMs ?? DEFAULT_KEY_CACHE_TTL_MS,
+    cacheTtlMs: settings.keyCacheTtlMs ?? DEFAULTS.auth.keyCacheTtlMs,
   });
 }

@@ -25,6 +25,7 @@ export const DEFAULTS = {
     healthCheck: { enabled: false, intervalMs: 30_000, timeoutMs: 5_000 },
     /** A deployment's weight in weighted picks. */
     weight: 1,
+    waitQueue: { maxDepth: 1000, maxWaitMs: 30_000 },
   },
   modelGroup: {
     /** Non-system messages hashed into the affinity key. */
@@ -51,6 +52,10 @@ export const DEFAULTS = {
     keyPrefix: "switchyard:",
     /** A Redis slower than this is treated as down. */
     commandTimeoutMs: 200,
+  },
+  auth: {
+    storeFile: "switchyard-keys.json",
+    keyCacheTtlMs: 30_000,
   },
   cache: {
     ttlS: 3600,

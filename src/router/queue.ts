@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { WaitQueueStateSchema, type WaitQueueState } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import { ErrorKind } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import { DEFAULTS } from "../config/defaults.js";
 import type { ResolvedDeployment } from "../config/resolve.js";
 import { GatewayError } from "../errors/gateway-error.js";
 import type { Clock, TimerHandle } from "../util/clock.js";
@@ -200,11 +201,9 @@ export function anyAtLimitOnly(deployments: readonly ResolvedDeployment[], stats
   return false;
 }
 
-const DEFAULT_MAX_DEPTH = 1000;
-const DEFAULT_MAX_WAIT_MS = 30_000;
-
 /** router_settings.wait_queue resolved, or undefined when waiting is off. */
 export function waitQueuePolicy(settings: { enabled: boolean; maxDepth?: number; maxWaitMs?: number } | undefined): WaitQueuePolicy | undefined {
   if (!settings?.enabled) return undefined;
-  return { maxDepth: settings.maxDepth ?? DEFAULT_MAX_DEPTH, maxWaitMs: settings.maxWaitMs ?? DEFAULT_MAX_WAIT_MS };
+  const defaults = DEFAULTS.router.waitQueue;
+  return { maxDepth: settings.maxDepth ?? defaults.maxDepth, maxWaitMs: settings.maxWaitMs ?? defaults.maxWaitMs };
 }
