@@ -1,7 +1,7 @@
 import { fromJsonString } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { RouterConfigSchema } from "../../gen/ts/switchyard/v1/config_pb.js";
-import { cacheSettingsProblems } from "../../src/config/cache-settings.js";
+import { cacheSettingsProblems, resolveCacheSettings } from "../../src/config/cache-settings.js";
 import { startTestGateway } from "../support/gateway.js";
 
 /** The config as protobuf parses it, before the loader's semantic checks (which include these). */
@@ -72,5 +72,47 @@ describe("cache_settings checks", () => {
     await expect(startTestGateway(withCache({ enabled: true, layers: [{ gcs: {} }] }))).rejects.toThrow(
       "test-config.yaml: cache_settings.layers[0].gcs.bucket (line 1): is required",
     );
+  });
+});
+
+describe("resolved cache_settings", () => {
+  it("is undefined when the cache is off", () => {
+    expect(resolveCacheSettings(configFromYaml(withCache({ enabled: false, layers: [{ memory: {} }] })))).toBeUndefined();
+  });
+
+  it("applies every layer's defaults once, with the top-level redis as the layer's connection", () => {
+    const settings = resolveCacheSettings(
+      configFromYaml(
+        JSON.stringify({
+          model_list: [{ model_name: "m", provider: "mock", params: { model: "mock-1" } }],
+          redis: { host: "cache.internal", password: "p@ss", command_timeout_ms: 80 },
+          cache_settings: {
+            enabled: true,
+            layers: [
+              { memory: {} },
+              { redis: {} },
+              { redis: { connection: { url: "redis://other:6400", key_prefix: "team:" } }, timeout_ms: 30 },
+              { redis: { sentinels: ["10.0.0.1:26379"], sentinel_master_name: "main" } },
+              { s3: { bucket: "b" } },
+            ],
+          },
+        }),
+      ),
+    );
+    expect(settings).toMatchObject({ defaultTtlS: 3600, maxPendingWrites: 1000, callTypes: new Set(["completion", "embedding"]) });
+    expect(settings?.layers).toEqual([
+      { kind: "memory", timeoutMs: 50, maxEntries: 10_000, maxBytes: 256 * 1024 * 1024, maxTtlS: undefined },
+      // The same URL builder as the top-level redis: password in the URL, port 6379 when none is set.
+      { kind: "redis", timeoutMs: 80, topology: { kind: "standalone", url: "redis://:p%40ss@cache.internal:6379" }, password: "p@ss", keyPrefix: "switchyard:cache:" },
+      { kind: "redis", timeoutMs: 30, topology: { kind: "standalone", url: "redis://other:6400" }, password: "", keyPrefix: "team:cache:" },
+      {
+        kind: "redis",
+        timeoutMs: 80,
+        topology: { kind: "sentinel", sentinels: [{ host: "10.0.0.1", port: 26379 }], masterName: "main" },
+        password: "p@ss",
+        keyPrefix: "switchyard:cache:",
+      },
+      expect.objectContaining({ kind: "s3", timeoutMs: 2000, region: "us-east-1" }),
+    ]);
   });
 });
