@@ -96,6 +96,12 @@ export function resolveConfig(source: RouterConfig, providers: ProviderRegistry)
       intervalMs: settings?.healthCheck?.intervalMs ?? defaults.healthCheck.intervalMs,
       timeoutMs: settings?.healthCheck?.timeoutMs ?? defaults.healthCheck.timeoutMs,
     },
+    waitQueue: settings?.waitQueue?.enabled
+      ? {
+          maxDepth: settings.waitQueue.maxDepth ?? defaults.waitQueue.maxDepth,
+          maxWaitMs: settings.waitQueue.maxWaitMs ?? defaults.waitQueue.maxWaitMs,
+        }
+      : undefined,
   };
   const limits = DEFAULTS.requestLimits;
   const connections = DEFAULTS.connectionLimits;

@@ -58,6 +58,15 @@ export interface RouterDefaults {
   /** Longest gap between streamed chunks, ms; undefined = each deployment's stream timeout. */
   readonly streamIdleTimeoutMs?: number;
   readonly healthCheck: { readonly enabled: boolean; readonly intervalMs: number; readonly timeoutMs: number };
+  /** Requests wait for a deployment at its limits (wait_queue); undefined when waiting is off. */
+  readonly waitQueue?: WaitQueuePolicy;
+}
+
+/** router_settings.wait_queue with its defaults applied. */
+export interface WaitQueuePolicy {
+  readonly maxDepth: number;
+  /** Longest wait of a request without a deadline of its own, ms. */
+  readonly maxWaitMs: number;
 }
 
 /** Hedging of one group, resolved: exactly one of afterMs / afterPercentile is set. */

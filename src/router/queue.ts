@@ -1,17 +1,12 @@
 import { create } from "@bufbuild/protobuf";
 import { WaitQueueStateSchema, type WaitQueueState } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import { ErrorKind } from "../../gen/ts/switchyard/v1/inference_pb.js";
-import { DEFAULTS } from "../config/defaults.js";
-import type { ResolvedDeployment } from "../config/resolve.js";
+import type { ResolvedDeployment, WaitQueuePolicy } from "../config/resolved.js";
 import { GatewayError } from "../errors/gateway-error.js";
 import type { Clock, TimerHandle } from "../util/clock.js";
 import type { DeploymentStats } from "./state/state-store.js";
 
-export interface WaitQueuePolicy {
-  readonly maxDepth: number;
-  /** Longest wait of a request without a deadline of its own, ms. */
-  readonly maxWaitMs: number;
-}
+export type { WaitQueuePolicy } from "../config/resolved.js";
 
 /**
  * Capacity also frees where this instance cannot see it (another gateway's
@@ -199,11 +194,4 @@ export function anyAtLimitOnly(deployments: readonly ResolvedDeployment[], stats
     if (atLimit) return true;
   }
   return false;
-}
-
-/** router_settings.wait_queue resolved, or undefined when waiting is off. */
-export function waitQueuePolicy(settings: { enabled: boolean; maxDepth?: number; maxWaitMs?: number } | undefined): WaitQueuePolicy | undefined {
-  if (!settings?.enabled) return undefined;
-  const defaults = DEFAULTS.router.waitQueue;
-  return { maxDepth: settings.maxDepth ?? defaults.maxDepth, maxWaitMs: settings.maxWaitMs ?? defaults.maxWaitMs };
 }

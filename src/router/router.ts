@@ -37,7 +37,7 @@ import { eligibleDeployments, type Eligible } from "./eligibility.js";
 import { fallbackGroups } from "./fallbacks.js";
 import { HealthChecker } from "./health-checker.js";
 import type { RequestObserver } from "../observability/request-observer.js";
-import { anyAtLimitOnly, waitQueuePolicy, WaitQueue, type Ticket } from "./queue.js";
+import { anyAtLimitOnly, WaitQueue, type Ticket } from "./queue.js";
 import { hedgeDelayMs, LatencyWindow, NoHedgeTarget, raceWithHedges, type RacingAttempt } from "./hedging.js";
 import type { RequestContext } from "./request-context.js";
 import { backoffMs, retriesAllowed } from "./retry-policy.js";
@@ -159,7 +159,7 @@ export class Router {
     for (const [group, routing] of config.groupRouting) {
       this.strategies.set(group, deps.strategy ?? (routing.router === config.router ? this.strategy : strategyFor(routing.router, this.random)));
     }
-    const queuePolicy = waitQueuePolicy(config.source.routerSettings?.waitQueue);
+    const queuePolicy = config.router.waitQueue;
     if (queuePolicy) this.waitQueue = new WaitQueue(queuePolicy, this.clock);
     this.cooldowns = new Cooldowns(this.store, config.router, this.clock);
     this.logger = deps.logger ?? silentLogger;
