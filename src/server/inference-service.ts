@@ -18,9 +18,9 @@ import {
 /**
  * The InferenceService: validate (including that provider_options sets
  * no field the unified API owns, before any routing), then hand to the
- * backend (the router, or the cache in front of it) with the call's AbortSignal (client cancel and
- * deadline). Errors are mapped to status codes by the error interceptor,
- * not here.
+ * backend (the router, or the cache in front of it) with the call's
+ * AbortSignal (client cancel and deadline). Errors are mapped to status
+ * codes by the error interceptor, not here.
  */
 /** What the service checks requests against before routing. */
 export interface RequestChecks {
