@@ -1,26 +1,21 @@
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it, vi } from "vitest";
-import { AdminService, DeploymentAction, DeploymentHealth } from "../../gen/ts/switchyard/v1/admin_pb.js";
-import { InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
-import { builtinProviders } from "../../src/providers/registry.js";
-import { startGateway, type Gateway } from "../../src/server/gateway.js";
+import { DeploymentAction, DeploymentHealth } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import { MASTER_KEY, authConfig } from "../auth/support.js";
 import { FakeClock } from "../support/fake-clock.js";
-import { configFromYaml, startTestGateway } from "../support/gateway.js";
+import { startInMemoryGateway, type InMemoryGateway } from "../support/in-memory-gateway.js";
 
-const gateways: Gateway[] = [];
+const gateways: InMemoryGateway[] = [];
 afterAll(async () => {
-  await Promise.all(gateways.map((g) => g.close(1_000)));
+  await Promise.all(gateways.map((g) => g.close()));
 });
 
-function clients(g: Gateway, headers: Record<string, string> = {}) {
-  const transport = createGrpcTransport({ baseUrl: g.url, interceptors: [(next) => (req) => (Object.entries(headers).forEach(([k, v]) => req.header.set(k, v)), next(req))] });
-  return { inference: createClient(InferenceService, transport), admin: createClient(AdminService, transport) };
+function clients(g: InMemoryGateway, headers: Record<string, string> = {}) {
+  return g.clientsWith(headers);
 }
 
 const ask = { model: "chat", messages: [{ role: "user", content: "hi" }] };
@@ -35,7 +30,7 @@ describe("AdminService.SetDeploymentState", () => {
       redis: { url: inject("redisUrl"), key_prefix: `live-${randomUUID()}:`, command_timeout_ms: 500 },
     });
     const clock = new FakeClock();
-    const [a, b] = [await startTestGateway(config, { clock }), await startTestGateway(config, { clock })];
+    const [a, b] = [await startInMemoryGateway(config, { clock }), await startInMemoryGateway(config, { clock })];
     gateways.push(a!, b!);
     const [ca, cb] = [clients(a!), clients(b!)];
     await vi.waitFor(async () => {
@@ -62,7 +57,7 @@ describe("AdminService.SetDeploymentState", () => {
   });
 
   it("needs the master key, like every admin RPC", async () => {
-    const gateway = await startTestGateway(authConfig());
+    const gateway = await startInMemoryGateway(authConfig());
     gateways.push(gateway);
     const denied = await clients(gateway).admin.setDeploymentState({ deploymentId: "chat/0", action: DeploymentAction.DRAIN }).catch((e: unknown) => e);
     expect(ConnectError.from(denied).code).toBe(Code.Unauthenticated);
@@ -81,7 +76,7 @@ describe("hot reload", () => {
     });
 
   it("swaps the config: new deployments serve, removed ones stop, kept ones keep their state", async () => {
-    const gateway = await startTestGateway(twoGroups(["keep", "drop"]));
+    const gateway = await startInMemoryGateway(twoGroups(["keep", "drop"]));
     gateways.push(gateway);
     const { admin, inference } = clients(gateway);
     for (let i = 0; i < 10; i++) await inference.complete(ask);
@@ -99,7 +94,7 @@ describe("hot reload", () => {
   });
 
   it("refuses an invalid config with validate-config's errors and keeps serving the old one", async () => {
-    const gateway = await startTestGateway(twoGroups(["a"]));
+    const gateway = await startInMemoryGateway(twoGroups(["a"]));
     gateways.push(gateway);
     const { admin, inference } = clients(gateway);
     const bad = JSON.stringify({ model_list: [{ model_name: "chat", provider: "nope" }], router_settings: { model_group_settings: [{ model: "ghost" }] } });
@@ -112,12 +107,11 @@ describe("hot reload", () => {
 
   it("lets in-flight requests finish on the deployments they started on, then closes the old adapters", async () => {
     const clock = new FakeClock();
-    const providers = builtinProviders();
     const slow = JSON.stringify({ model_list: [{ model_name: "chat", id: "old", provider: "mock", params: { mock: { latency_ms: 5_000 } } }] });
-    const gateway = await startGateway({ config: configFromYaml(slow, providers), port: 0, host: "127.0.0.1", providers, clock });
+    const gateway = await startInMemoryGateway(slow, { clock });
     gateways.push(gateway);
     const { admin, inference } = clients(gateway);
-    const oldAdapter = (gateway as unknown as { router: { config: { deployments: Array<{ adapter: { close?: () => Promise<void> } }> } } }).router.config.deployments[0]!.adapter;
+    const oldAdapter = gateway.router.config.deployments[0]!.adapter;
     let closed = 0;
     oldAdapter.close = async () => void closed++;
     const inFlight = inference.complete(ask);
@@ -134,8 +128,7 @@ describe("hot reload", () => {
     const dir = await mkdtemp(join(tmpdir(), "switchyard-reload-"));
     const file = join(dir, "config.yaml");
     await writeFile(file, twoGroups(["first"]));
-    const providers = builtinProviders();
-    const gateway = await startGateway({ config: configFromYaml(twoGroups(["first"]), providers), port: 0, host: "127.0.0.1", providers, configFile: file, watchConfig: true });
+    const gateway = await startInMemoryGateway(twoGroups(["first"]), { configFile: file, watchConfig: true });
     gateways.push(gateway);
     const { admin, inference } = clients(gateway);
     await writeFile(file, twoGroups(["second"]));
