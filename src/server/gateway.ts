@@ -277,7 +277,6 @@ export class Gateway {
   /** Key checks, when auth_settings.master_key is set. */
   readonly auth?: Authenticator;
   readonly observability: Observability;
-  private readonly router: LiveRouter;
   private readonly server: DualProtocolServer;
   private readonly parts: GatewayParts;
 
@@ -291,7 +290,6 @@ export class Gateway {
     this.cache = deps.cache;
     this.auth = deps.auth;
     this.observability = deps.observability;
-    this.router = deps.router;
     this.server = deps.server;
     this.parts = deps;
   }
