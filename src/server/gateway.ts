@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
-import { Code, ConnectError, createRouterTransport, type ConnectRouter } from "@connectrpc/connect";
+import { Code, ConnectError, createRouterTransport, type ConnectRouter, type Interceptor, type Transport } from "@connectrpc/connect";
+import type { CommonTransportOptions } from "@connectrpc/connect/protocol";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { file_google_rpc_error_details } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { file_grpc_health_v1_health, Health } from "../../gen/ts/grpc/health/v1/health_pb.js";
@@ -45,11 +46,9 @@ export interface CallCounters {
   cancelled: number;
 }
 
-export interface GatewayOptions {
+/** What the gateway serves with: everything but the socket. */
+export interface GatewayPartsOptions {
   config: RouterConfig;
-  /** Overrides server_settings.port; 0 picks a free port. */
-  port?: number;
-  host?: string;
   providers?: ProviderRegistry;
   clock?: Clock;
   logger?: Logger;
@@ -57,89 +56,57 @@ export interface GatewayOptions {
   stateStore?: DeploymentStateStore;
   /** Wraps what the cache admin RPCs reach, e.g. so a worker thread's InvalidateCache and GetCacheStats cover its sibling workers. */
   adminCache?: (cache: GatewayCache) => AdminCache;
-  /** Listen with SO_REUSEPORT, so sibling worker threads can each listen on the same port. */
-  reusePort?: boolean;
   /** Metrics, tracing and access log; tests pass a span exporter here. */
   observability?: Pick<ObservabilityDeps, "spanExporter" | "random" | "env">;
-  /** Overrides server_settings.metrics_port; 0 picks a free port. */
-  metricsPort?: number;
   /** The file `config` came from: ReloadConfig with no text, SIGHUP and the file watch re-read it. */
   configFile?: string;
-  /** Reload when configFile changes. */
-  watchConfig?: boolean;
   /** False in a worker thread: a reload there would change one worker's config only (README, "Runtime"). */
   reloadable?: boolean;
 }
 
-/** After draining, how long connections may take to flush their last bytes before being cut, ms. */
-const FLUSH_MS = 1_000;
-
-/** A running gateway: one port serving Connect, gRPC and gRPC-Web. */
-export class Gateway {
-  private closing?: Promise<void>;
-
-  constructor(
-    readonly port: number,
-    readonly config: ResolvedConfig,
-    readonly health: HealthStatus,
-    private readonly server: DualProtocolServer,
-    private readonly shutdown: AbortController,
-    private readonly logger: Logger,
-    private readonly router: LiveRouter,
-    /** Calls by how they ended, beyond what GetRouterState shows. */
-    readonly callCounters: Readonly<CallCounters>,
-    /** Hot reload of model_list and router_settings (ReloadConfig, SIGHUP, file watch). */
-    readonly reloader: ConfigReloader,
-    /** The response cache, when cache_settings.enabled. */
-    readonly cache?: GatewayCache,
-    /** Key checks, when auth_settings.master_key is set. */
-    readonly auth?: Authenticator,
-    readonly observability?: Observability,
-    /** The metrics-only listener's port, when server_settings.metrics_port is set. */
-    readonly metricsPort?: number,
-  ) {}
-
-  get url(): string {
-    return `${this.config.source.serverSettings?.tls ? "https" : "http"}://127.0.0.1:${this.port}`;
-  }
-
-  /**
-   * Graceful stop: report NOT_SERVING, stop accepting, let in-flight calls
-   * finish for up to `graceMs`, then cancel the rest with UNAVAILABLE and
-   * close every connection.
-   */
-  close(graceMs = this.config.server.shutdownGraceMs): Promise<void> {
-    this.closing ??= (async () => {
-      this.health.setAllNotServing();
-      const remaining = await this.server.drain(graceMs);
-      if (remaining > 0) {
-        this.logger.warn({ remaining }, "grace period over; cancelling in-flight calls");
-        this.shutdown.abort(new ConnectError("the gateway is shutting down", Code.Unavailable));
-        await this.server.drain(Math.min(1000, graceMs));
-      }
-      await this.server.close(FLUSH_MS);
-      this.reloader.close();
-      await this.router.close(); // adapters of the current config and of any still retiring, then the router
-      await this.cache?.close();
-      await this.auth?.store.close();
-      await this.observability?.close();
-    })();
-    return this.closing;
-  }
+export interface GatewayOptions extends GatewayPartsOptions {
+  /** Overrides server_settings.port; 0 picks a free port. */
+  port?: number;
+  host?: string;
+  /** Listen with SO_REUSEPORT, so sibling worker threads can each listen on the same port. */
+  reusePort?: boolean;
+  /** Overrides server_settings.metrics_port; 0 picks a free port. */
+  metricsPort?: number;
+  /** Reload when configFile changes. */
+  watchConfig?: boolean;
 }
 
-const SERVED_FILES = [
-  file_switchyard_v1_inference,
-  file_switchyard_v1_admin,
-  file_switchyard_v1_config,
-  file_grpc_health_v1_health,
-  file_grpc_reflection_v1_reflection,
-  file_grpc_reflection_v1alpha_reflection,
-  // Not a service, but clients need it to decode the error details we send.
-  file_google_rpc_error_details,
-];
+/**
+ * The gateway's working parts, built from its options: the services'
+ * dependencies and the interceptors' state. A listening gateway and an
+ * in-memory one (tests) are the same parts behind different transports.
+ */
+export interface GatewayParts {
+  config: ResolvedConfig;
+  providers: ProviderRegistry;
+  clock: Clock;
+  logger: Logger;
+  router: LiveRouter;
+  /** Hot reload of model_list and router_settings (ReloadConfig, SIGHUP, file watch). */
+  reloader: ConfigReloader;
+  /** False in a worker thread: ReloadConfig is refused there. */
+  reloadable: boolean;
+  /** The response cache, when cache_settings.enabled. */
+  cache?: GatewayCache;
+  /** What the cache admin RPCs reach: the cache, or the cache and its sibling workers'. */
+  adminCache?: AdminCache;
+  /** Key checks, when auth_settings.master_key is set. */
+  auth?: Authenticator;
+  observability: Observability;
+  health: HealthStatus;
+  /** Aborted when the grace period of a drain runs out: cancels the calls still in flight. */
+  shutdown: AbortController;
+  /** Calls by how they ended, beyond what GetRouterState shows. */
+  callCounters: CallCounters;
+}
 
-export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+/** Builds the gateway's parts from its options; opens upstream pools and stores but no listening socket. */
+export async function buildGatewayParts(options: GatewayPartsOptions): Promise<GatewayParts> {
   const logger = options.logger ?? silentLogger;
   const providers = options.providers ?? builtinProviders();
   const clock = options.clock ?? systemClock;
@@ -156,78 +123,229 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     throw err;
   }
   const observability = Observability.create(options.config, config, { logger, clock, store: router.router.store, ...options.observability });
-  const health = new HealthStatus();
   const shutdown = new AbortController();
   // connect links every call's signal to this one; thousands of concurrent calls are normal, not a leak.
   setMaxListeners(0, shutdown.signal);
+  return {
+    config,
+    providers,
+    clock,
+    logger,
+    router,
+    reloader,
+    reloadable: options.reloadable !== false,
+    cache,
+    adminCache: cache && options.adminCache ? options.adminCache(cache) : cache,
+    auth,
+    observability,
+    health: new HealthStatus(),
+    shutdown,
+    callCounters: { cancelled: 0 },
+  };
+}
 
-  const services = [InferenceService, AdminService, Health, ReflectionV1, ReflectionV1alpha];
+/** Stops what the parts own: the reload watch, the router and its adapters, the cache, the key store, the tracer and metrics listener. */
+export async function closeGatewayParts(parts: GatewayParts): Promise<void> {
+  parts.reloader.close();
+  await parts.router.close(); // adapters of the current config and of any still retiring, then the router
+  await parts.cache?.close();
+  await parts.auth?.store.close();
+  await parts.observability.close();
+}
+
+const SERVED_FILES = [
+  file_switchyard_v1_inference,
+  file_switchyard_v1_admin,
+  file_switchyard_v1_config,
+  file_grpc_health_v1_health,
+  file_grpc_reflection_v1_reflection,
+  file_grpc_reflection_v1alpha_reflection,
+  // Not a service, but clients need it to decode the error details we send.
+  file_google_rpc_error_details,
+];
+
+const SERVICES = [InferenceService, AdminService, Health, ReflectionV1, ReflectionV1alpha];
+
+/** What the services need. */
+export type RouteDeps = Pick<GatewayParts, "config" | "providers" | "clock" | "router" | "reloader" | "reloadable" | "cache" | "adminCache" | "auth" | "health">;
+
+/** Registers every service of the gateway on a connect router, given its dependencies. */
+export function createRoutes(deps: RouteDeps): (r: ConnectRouter) => void {
+  const { config, router, cache, clock } = deps;
   const reflection = new ReflectionIndex(
     registryOf(SERVED_FILES),
-    services.map((s) => s.typeName),
+    SERVICES.map((s) => s.typeName),
   );
-  const adminCache = cache && options.adminCache ? options.adminCache(cache) : cache;
-  const routes = (r: ConnectRouter) => {
-    r.service(InferenceService, inferenceService(cache ? cache.inFrontOf(router) : router, { guard: new ProviderOptionsGuard(providers), limits: config.server.limits }));
+  return (r: ConnectRouter) => {
+    r.service(InferenceService, inferenceService(cache ? cache.inFrontOf(router) : router, { guard: new ProviderOptionsGuard(deps.providers), limits: config.server.limits }));
     r.service(
       AdminService,
       adminService({
         routerState: routerStateReader(() => router.config, router.router.store, clock, () => router.router.waitQueueState()),
         deploymentControl: deploymentController(() => router.config, router.router.store, clock),
-        reloadConfig:
-          options.reloadable === false
-            ? () => {
-                throw new ConnectError("ReloadConfig needs server_settings.workers: 1; with several workers, restart to apply a new config", Code.FailedPrecondition);
-              }
-            : (request) => reloader.reload(request.configText),
-        cache: adminCache,
-        keys: keyAdmin(auth),
+        reloadConfig: !deps.reloadable
+          ? () => {
+              throw new ConnectError("ReloadConfig needs server_settings.workers: 1; with several workers, restart to apply a new config", Code.FailedPrecondition);
+            }
+          : (request) => deps.reloader.reload(request.configText),
+        cache: deps.adminCache,
+        keys: keyAdmin(deps.auth),
       }),
     );
-    r.service(Health, healthService(health));
+    r.service(Health, healthService(deps.health));
     if (config.server.reflection) {
       r.service(ReflectionV1, reflectionServiceV1(reflection));
       r.service(ReflectionV1alpha, reflectionServiceV1alpha(reflection));
     }
   };
-  const callCounters: CallCounters = { cancelled: 0 };
-  const interceptors = [
-    observability.interceptor(),
-      errorMappingInterceptor({
-        onError(err, procedure, contextValues) {
-          const keyId = contextValues.get(authIdentityKey)?.keyId;
-          if (isGatewayError(err)) logger.debug({ procedure, keyId, kind: err.kind, err: err.message }, "call failed");
-          else if (!(err instanceof ConnectError)) logger.error({ procedure, keyId, err }, "unexpected error");
-          else logger.debug({ procedure, keyId, code: Code[err.code], err: err.rawMessage }, "call refused");
-        },
-        // A cancel is normal traffic: counted, logged without a stack.
-        onCancel(procedure, reason) {
-          callCounters.cancelled++;
-          logger.debug({ procedure, reason: reason instanceof Error ? reason.message : String(reason) }, "call cancelled by the client");
-        },
-      }),
-      ...(auth
-        ? [authInterceptor(auth, (procedure, id) => logger.debug({ procedure, keyId: id?.keyId, alias: id?.alias, keyMetadata: id?.metadata }, "call admitted"))]
-        : []),
+}
+
+/** Every call, whatever transport it came in on, passes these: observability, error mapping, then auth. */
+export function gatewayInterceptors(deps: Pick<GatewayParts, "observability" | "logger" | "callCounters" | "auth">): Interceptor[] {
+  const { logger, callCounters, auth } = deps;
+  return [
+    deps.observability.interceptor(),
+    errorMappingInterceptor({
+      onError(err, procedure, contextValues) {
+        const keyId = contextValues.get(authIdentityKey)?.keyId;
+        if (isGatewayError(err)) logger.debug({ procedure, keyId, kind: err.kind, err: err.message }, "call failed");
+        else if (!(err instanceof ConnectError)) logger.error({ procedure, keyId, err }, "unexpected error");
+        else logger.debug({ procedure, keyId, code: Code[err.code], err: err.rawMessage }, "call refused");
+      },
+      // A cancel is normal traffic: counted, logged without a stack.
+      onCancel(procedure, reason) {
+        callCounters.cancelled++;
+        logger.debug({ procedure, reason: reason instanceof Error ? reason.message : String(reason) }, "call cancelled by the client");
+      },
+    }),
+    ...(auth
+      ? [authInterceptor(auth, (procedure, id) => logger.debug({ procedure, keyId: id?.keyId, alias: id?.alias, keyMetadata: id?.metadata }, "call admitted"))]
+      : []),
   ];
-  const handler = connectNodeAdapter({
+}
+
+/** The services as an in-process transport: no socket, the same interceptors and size limit; `client` sets the calling side's options (e.g. its interceptors). */
+export function inProcessTransport(
+  routes: (r: ConnectRouter) => void,
+  interceptors: Interceptor[],
+  config: ResolvedConfig,
+  client?: Partial<CommonTransportOptions>,
+): Transport {
+  return createRouterTransport(routes, { transport: client, router: { interceptors, readMaxBytes: config.server.maxRequestBytes } });
+}
+
+/** The services over Connect, gRPC and gRPC-Web on Node's HTTP/1.1 and HTTP/2 servers. */
+function nodeRpcHandler(parts: GatewayParts, routes: (r: ConnectRouter) => void, interceptors: Interceptor[]) {
+  return connectNodeAdapter({
     routes,
-    readMaxBytes: config.server.maxRequestBytes,
-    requestGate: decodeErrorCodesGate(config.server.maxRequestBytes),
-    shutdownSignal: shutdown.signal,
+    readMaxBytes: parts.config.server.maxRequestBytes,
+    requestGate: decodeErrorCodesGate(parts.config.server.maxRequestBytes),
+    shutdownSignal: parts.shutdown.signal,
     interceptors,
   });
-  // The OpenAI- and Anthropic-shaped surfaces call the same routes through the same interceptors, in process.
-  const inProcess = createRouterTransport(routes, { router: { interceptors, readMaxBytes: config.server.maxRequestBytes } });
-  const httpRoutes = compatHttpRoutes({ transport: inProcess, maxRequestBytes: config.server.maxRequestBytes, logger });
-  const server = new DualProtocolServer(withHttpRoutes([...observability.httpRoutes(), ...httpRoutes], handler), options.clock ?? systemClock, config.server.connections, tlsOptions(options.config.serverSettings?.tls));
-  const port = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host, { reusePort: options.reusePort });
-  const metricsPort = await observability.listenMetrics(options.host ?? config.server.host, options.metricsPort);
+}
 
-  router.start(); // health checks, when enabled
+/** Reports the gateway and each of its services SERVING. */
+export function markServing(health: HealthStatus): void {
   health.set("", ServingStatus.SERVING);
-  for (const service of services) health.set(service.typeName, ServingStatus.SERVING);
+  for (const service of SERVICES) health.set(service.typeName, ServingStatus.SERVING);
+}
+
+/** After draining, how long connections may take to flush their last bytes before being cut, ms. */
+const FLUSH_MS = 1_000;
+
+export interface GatewayDeps extends GatewayParts {
+  /** The port it listens on. */
+  port: number;
+  /** The metrics-only listener's port, when server_settings.metrics_port is set. */
+  metricsPort?: number;
+  server: DualProtocolServer;
+}
+
+/** A running gateway: one port serving Connect, gRPC and gRPC-Web. */
+export class Gateway {
+  private closing?: Promise<void>;
+  readonly port: number;
+  /** The metrics-only listener's port, when server_settings.metrics_port is set. */
+  readonly metricsPort?: number;
+  readonly config: ResolvedConfig;
+  readonly health: HealthStatus;
+  /** Calls by how they ended, beyond what GetRouterState shows. */
+  readonly callCounters: Readonly<CallCounters>;
+  /** Hot reload of model_list and router_settings (ReloadConfig, SIGHUP, file watch). */
+  readonly reloader: ConfigReloader;
+  /** The response cache, when cache_settings.enabled. */
+  readonly cache?: GatewayCache;
+  /** Key checks, when auth_settings.master_key is set. */
+  readonly auth?: Authenticator;
+  readonly observability: Observability;
+  private readonly server: DualProtocolServer;
+  private readonly parts: GatewayParts;
+
+  constructor(deps: GatewayDeps) {
+    this.port = deps.port;
+    this.metricsPort = deps.metricsPort;
+    this.config = deps.config;
+    this.health = deps.health;
+    this.callCounters = deps.callCounters;
+    this.reloader = deps.reloader;
+    this.cache = deps.cache;
+    this.auth = deps.auth;
+    this.observability = deps.observability;
+    this.server = deps.server;
+    this.parts = deps;
+  }
+
+  get url(): string {
+    return `${this.config.source.serverSettings?.tls ? "https" : "http"}://127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * Graceful stop: report NOT_SERVING, stop accepting, let in-flight calls
+   * finish for up to `graceMs`, then cancel the rest with UNAVAILABLE and
+   * close every connection.
+   */
+  close(graceMs = this.config.server.shutdownGraceMs): Promise<void> {
+    this.closing ??= (async () => {
+      this.health.setAllNotServing();
+      const remaining = await this.server.drain(graceMs);
+      if (remaining > 0) {
+        this.parts.logger.warn({ remaining }, "grace period over; cancelling in-flight calls");
+        this.parts.shutdown.abort(new ConnectError("the gateway is shutting down", Code.Unavailable));
+        await this.server.drain(Math.min(1000, graceMs));
+      }
+      await this.server.close(FLUSH_MS);
+      await closeGatewayParts(this.parts);
+    })();
+    return this.closing;
+  }
+}
+
+/** Builds the parts, serves their routes on one port (plus the compat HTTP surfaces and /metrics), and reports SERVING. */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const parts = await buildGatewayParts(options);
+  const { config, logger, observability } = parts;
+  const routes = createRoutes(parts);
+  const interceptors = gatewayInterceptors(parts);
+  const handler = nodeRpcHandler(parts, routes, interceptors);
+  // The OpenAI- and Anthropic-shaped surfaces call the same routes through the same interceptors, in process.
+  const httpRoutes = compatHttpRoutes({ transport: inProcessTransport(routes, interceptors, config), maxRequestBytes: config.server.maxRequestBytes, logger });
+  const server = new DualProtocolServer(withHttpRoutes([...observability.httpRoutes(), ...httpRoutes], handler), parts.clock, config.server.connections, tlsOptions(options.config.serverSettings?.tls));
+  let port: number;
+  let metricsPort: number | undefined;
+  try {
+    port = await server.listen(options.port ?? config.server.port, options.host ?? config.server.host, { reusePort: options.reusePort });
+    metricsPort = await observability.listenMetrics(options.host ?? config.server.host, options.metricsPort);
+  } catch (err) {
+    // A port in use: nothing was served, so nothing to drain; release what the parts opened.
+    server.destroy();
+    await closeGatewayParts(parts);
+    throw err;
+  }
+
+  parts.router.start(); // health checks, when enabled
+  markServing(parts.health);
   logger.info({ port, modelGroups: [...config.groups.keys()] }, "switchyard listening");
-  if (options.watchConfig) reloader.watchFile();
-  return new Gateway(port, config, health, server, shutdown, logger, router, callCounters, reloader, cache, auth, observability, metricsPort);
+  if (options.watchConfig) parts.reloader.watchFile();
+  return new Gateway({ ...parts, port, metricsPort, server });
 }

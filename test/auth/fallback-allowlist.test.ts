@@ -2,20 +2,19 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { Gateway } from "../../src/server/gateway.js";
-import { bearer, clients, MASTER_KEY, startLoggedGateway } from "./support.js";
+import type { InMemoryGateway } from "../support/in-memory-gateway.js";
+import { bearer, clients, MASTER_KEY, startLoggedInMemoryGateway } from "./support.js";
 
 /**
  * A key limited to some model groups must not reach others through the
  * router's fallbacks: "chat" always fails upstream and falls back to
  * "other", which the master key may use and the chat-only key may not.
  */
-let gateway: Gateway;
+let gateway: InMemoryGateway;
 
 beforeAll(async () => {
-  ({ gateway } = await startLoggedGateway(
+  ({ gateway } = await startLoggedInMemoryGateway(
     JSON.stringify({
       model_list: [
         { model_name: "chat", provider: "mock", params: { model: "mock-1", mock: { failure_rate: 1, failure_kind: "MOCK_FAILURE_RATE_LIMITED" } } },
@@ -28,11 +27,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await gateway?.close(0);
+  await gateway?.close();
 });
 
 it("falls back only into model groups the key allows", async () => {
-  const { inference, admin } = clients(createGrpcTransport({ baseUrl: gateway.url }));
+  const { inference, admin } = clients(gateway.transport);
   const ask = { model: "chat", messages: [{ role: "user", content: "hello" }] };
 
   const viaMaster = await inference.complete(ask, bearer(MASTER_KEY));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/config-error.js";
 import { configFromYaml } from "../support/gateway.js";
-import { startLoggedGateway } from "./support.js";
+import { startLoggedInMemoryGateway } from "./support.js";
 
 const base = { model_list: [{ model_name: "m", provider: "mock", params: { mock: {} } }] };
 
@@ -44,11 +44,11 @@ describe("the warning when auth is off", () => {
     const real = JSON.stringify({
       model_list: [{ model_name: "gpt", provider: "openai", params: { model: "gpt-4o", api_key: "sk-test", api_base: "http://127.0.0.1:9" } }],
     });
-    const withReal = await startLoggedGateway(real);
-    await withReal.gateway.close(0);
+    const withReal = await startLoggedInMemoryGateway(real);
+    await withReal.gateway.close();
     expect(withReal.lines.join("")).toContain("AUTH IS OFF");
-    const mockOnly = await startLoggedGateway(JSON.stringify(base));
-    await mockOnly.gateway.close(0);
+    const mockOnly = await startLoggedInMemoryGateway(JSON.stringify(base));
+    await mockOnly.gateway.close();
     expect(mockOnly.lines.join("")).not.toContain("AUTH IS OFF");
   });
 });

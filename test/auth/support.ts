@@ -5,9 +5,11 @@ import { Writable } from "node:stream";
 import { expect } from "vitest";
 import { AdminService } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import { InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import type { Logger } from "../../src/observability/logger.js";
 import { startGateway, type Gateway } from "../../src/server/gateway.js";
 import type { Clock } from "../../src/util/clock.js";
 import { configFromYaml } from "../support/gateway.js";
+import { startInMemoryGateway, type InMemoryGateway } from "../support/in-memory-gateway.js";
 import { collect } from "../support/async.js";
 
 export const MASTER_KEY = "sk-master-test-0123456789abcdef";
@@ -24,8 +26,8 @@ export function authConfig(extra: Record<string, unknown> = {}, mock: Record<str
   });
 }
 
-/** A real gateway whose log lines (all levels) are kept in `lines`. */
-export async function startLoggedGateway(yaml: string, options: { clock?: Clock } = {}): Promise<{ gateway: Gateway; lines: string[] }> {
+/** A logger that keeps every line it writes (all levels) in `lines`. */
+function keptLog(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -33,8 +35,20 @@ export async function startLoggedGateway(yaml: string, options: { clock?: Clock 
       done();
     },
   });
-  const logger = pino({ level: "trace" }, sink);
+  return { logger: pino({ level: "trace" }, sink), lines };
+}
+
+/** A real gateway on a free port whose log lines (all levels) are kept in `lines`: for checks that differ by wire protocol. */
+export async function startLoggedGateway(yaml: string, options: { clock?: Clock } = {}): Promise<{ gateway: Gateway; lines: string[] }> {
+  const { logger, lines } = keptLog();
   const gateway = await startGateway({ config: configFromYaml(yaml), port: 0, host: "127.0.0.1", logger, clock: options.clock });
+  return { gateway, lines };
+}
+
+/** An in-memory gateway (same routes and interceptors, no socket) whose log lines (all levels) are kept in `lines`. */
+export async function startLoggedInMemoryGateway(yaml: string, options: { clock?: Clock } = {}): Promise<{ gateway: InMemoryGateway; lines: string[] }> {
+  const { logger, lines } = keptLog();
+  const gateway = await startInMemoryGateway(yaml, { logger, clock: options.clock });
   return { gateway, lines };
 }
 

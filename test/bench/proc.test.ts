@@ -9,11 +9,20 @@ describe("/proc parsing", () => {
     expect(parseProcStat(line)).toEqual({ pid: 4242, ppid: 17, cpuTicks: 325 });
   });
 
-  it("parses this process's own stat line", async () => {
-    const stat = parseProcStat(await readFile("/proc/self/stat", "utf8"));
-    expect(stat.pid).toBeGreaterThan(0);
-    expect(stat.ppid).toBe(process.ppid);
-    expect(stat.cpuTicks).toBeGreaterThanOrEqual(0);
+  it("parses this process's own stat line, whose CPU ticks grow as the process burns CPU", async () => {
+    const before = parseProcStat(await readFile("/proc/self/stat", "utf8"));
+    expect(before.pid).toBe(process.pid);
+    expect(before.ppid).toBe(process.ppid);
+    // Burn 100 ms of this process's own CPU time (bounded by CPU, not wall time, so a busy machine only makes it take longer).
+    const start = process.cpuUsage();
+    let x = 0;
+    for (let used = process.cpuUsage(start); used.user + used.system < 100_000; used = process.cpuUsage(start)) {
+      for (let i = 0; i < 10_000; i++) x += Math.sqrt(x + 1);
+    }
+    const after = parseProcStat(await readFile("/proc/self/stat", "utf8"));
+    expect(x).toBeGreaterThan(0);
+    // /proc counts in USER_HZ (100 per second on Linux): 100 ms is 10 ticks; misparsed fields (e.g. the utime of another column) would not move with it.
+    expect(after.cpuTicks - before.cpuTicks).toBeGreaterThanOrEqual(5);
   });
 
   it("reads VmRSS in kB, and 0 when the line is absent (a zombie)", () => {

@@ -1,14 +1,12 @@
-import { createClient, type Client } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
-import { AdminService } from "../../gen/ts/switchyard/v1/admin_pb.js";
-import { InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
-import type { Gateway } from "../../src/server/gateway.js";
+import type { Client } from "@connectrpc/connect";
+import type { AdminService } from "../../gen/ts/switchyard/v1/admin_pb.js";
+import type { InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import type { Clock } from "../../src/util/clock.js";
-import { startTestGateway } from "../support/gateway.js";
+import { startInMemoryGateway, type InMemoryGateway } from "../support/in-memory-gateway.js";
 import { countingProviders, type UpstreamCalls } from "./counting-provider.js";
 
 export interface CachingGateway {
-  gateway: Gateway;
+  gateway: InMemoryGateway;
   inference: Client<typeof InferenceService>;
   admin: Client<typeof AdminService>;
   calls: UpstreamCalls;
@@ -33,18 +31,17 @@ export function cachingConfig(cacheSettings: Record<string, unknown>, mock: Reco
   });
 }
 
-/** A real gateway on a free port with real gRPC clients for both services. */
+/** A gateway (in memory: routes, interceptors and cache as served, no socket) with clients for both services. */
 export async function startCachingGateway(
   cacheSettings: Record<string, unknown>,
   options: { clock?: Clock; mock?: Record<string, unknown>; calls?: ReturnType<typeof countingProviders> } = {},
 ): Promise<CachingGateway> {
   const counted = options.calls ?? countingProviders();
-  const gateway = await startTestGateway(cachingConfig(cacheSettings, options.mock), { providers: counted.providers, clock: options.clock });
-  const transport = createGrpcTransport({ baseUrl: gateway.url });
-  const admin = createClient(AdminService, transport);
+  const gateway = await startInMemoryGateway(cachingConfig(cacheSettings, options.mock), { providers: counted.providers, clock: options.clock });
+  const { inference, admin } = gateway;
   return {
     gateway,
-    inference: createClient(InferenceService, transport),
+    inference,
     admin,
     calls: counted.calls,
     async layerStats(name) {
@@ -61,6 +58,6 @@ export async function startCachingGateway(
         entries: Number(layer.entries),
       };
     },
-    close: () => gateway.close(1000),
+    close: () => gateway.close(),
   };
 }

@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Gateway } from "../../src/server/gateway.js";
+import type { Clock } from "../../src/util/clock.js";
 import { startTestGateway } from "../support/gateway.js";
 
 /** Repository root, so suites run the same from any working directory. */
@@ -36,7 +37,8 @@ const PROMPT_WORDS = 24; // enough words for every configured chunk count
 
 export const CLIENT_SUITE_PROMPT = Array.from({ length: PROMPT_WORDS }, (_, i) => `word${i}`).join(" ");
 
-export function startClientSuiteGateway(): Promise<Gateway> {
+/** `clock` drives the mock upstreams' latencies and chunk delays: the TypeScript suite, in process, passes a fake one. */
+export function startClientSuiteGateway(options: { clock?: Clock } = {}): Promise<Gateway> {
   const s = CLIENT_SUITE;
   return startTestGateway(
     JSON.stringify({
@@ -50,6 +52,7 @@ export function startClientSuiteGateway(): Promise<Gateway> {
         },
       ],
     }),
+    { clock: options.clock },
   );
 }
 

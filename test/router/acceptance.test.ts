@@ -1,11 +1,8 @@
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AdminService, DeploymentHealth } from "../../gen/ts/switchyard/v1/admin_pb.js";
-import { AttemptOutcome, ErrorKind, InferenceService, type ModelResponse } from "../../gen/ts/switchyard/v1/inference_pb.js";
-import type { Gateway } from "../../src/server/gateway.js";
+import { DeploymentHealth } from "../../gen/ts/switchyard/v1/admin_pb.js";
+import { AttemptOutcome, ErrorKind, type ModelResponse } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { FakeClock } from "../support/fake-clock.js";
-import { startTestGateway } from "../support/gateway.js";
+import { startInMemoryGateway, type InMemoryGateway } from "../support/in-memory-gateway.js";
 
 // The acceptance: three mock deployments of one group, one failing every call.
 const CONFIG = JSON.stringify({
@@ -18,19 +15,17 @@ const CONFIG = JSON.stringify({
   router_settings: { routing_strategy: "simple-shuffle", num_retries: 2, retry_backoff_ms: 0, allowed_fails: 3, cooldown_time_ms: 600_000 },
 });
 
-let gateway: Gateway;
+let gateway: InMemoryGateway;
 // A fake clock, so this minute's counters cannot roll over mid-test.
 const clock = new FakeClock();
 beforeAll(async () => {
-  gateway = await startTestGateway(CONFIG, { clock });
+  gateway = await startInMemoryGateway(CONFIG, { clock });
 });
-afterAll(() => gateway.close(1_000));
+afterAll(() => gateway.close());
 
 describe("acceptance: a group with one always-failing deployment", () => {
-  it("serves 1,000 Complete calls over gRPC, all successfully, and cools the failing deployment down", async () => {
-    const transport = createGrpcTransport({ baseUrl: gateway.url });
-    const inference = createClient(InferenceService, transport);
-    const admin = createClient(AdminService, transport);
+  it("serves 1,000 Complete calls, all successfully, and cools the failing deployment down", async () => {
+    const { inference, admin } = gateway;
 
     const answers: ModelResponse[] = [];
     const concurrency = 20;

@@ -1,27 +1,23 @@
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import { Code, ConnectError } from "@connectrpc/connect";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it, vi } from "vitest";
-import { AdminService, DeploymentAction, DeploymentHealth } from "../../gen/ts/switchyard/v1/admin_pb.js";
-import { InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import { DeploymentAction, DeploymentHealth } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import { mockProvider } from "../../src/providers/mock/index.js";
 import { builtinProviders } from "../../src/providers/registry.js";
-import { startGateway, type Gateway } from "../../src/server/gateway.js";
 import { MASTER_KEY, authConfig } from "../auth/support.js";
 import { FakeClock } from "../support/fake-clock.js";
-import { configFromYaml, startTestGateway } from "../support/gateway.js";
+import { startInMemoryGateway, type InMemoryGateway } from "../support/in-memory-gateway.js";
 
-const gateways: Gateway[] = [];
+const gateways: InMemoryGateway[] = [];
 afterAll(async () => {
-  await Promise.all(gateways.map((g) => g.close(1_000)));
+  await Promise.all(gateways.map((g) => g.close()));
 });
 
-function clients(g: Gateway, headers: Record<string, string> = {}) {
-  const transport = createGrpcTransport({ baseUrl: g.url, interceptors: [(next) => (req) => (Object.entries(headers).forEach(([k, v]) => req.header.set(k, v)), next(req))] });
-  return { inference: createClient(InferenceService, transport), admin: createClient(AdminService, transport) };
+function clients(g: InMemoryGateway, headers: Record<string, string> = {}) {
+  return g.clientsWith(headers);
 }
 
 const ask = { model: "chat", messages: [{ role: "user", content: "hi" }] };
@@ -36,7 +32,7 @@ describe("AdminService.SetDeploymentState", () => {
       redis: { url: inject("redisUrl"), key_prefix: `live-${randomUUID()}:`, command_timeout_ms: 500 },
     });
     const clock = new FakeClock();
-    const [a, b] = [await startTestGateway(config, { clock }), await startTestGateway(config, { clock })];
+    const [a, b] = [await startInMemoryGateway(config, { clock }), await startInMemoryGateway(config, { clock })];
     gateways.push(a!, b!);
     const [ca, cb] = [clients(a!), clients(b!)];
     await vi.waitFor(async () => {
@@ -63,7 +59,7 @@ describe("AdminService.SetDeploymentState", () => {
   });
 
   it("needs the master key, like every admin RPC", async () => {
-    const gateway = await startTestGateway(authConfig());
+    const gateway = await startInMemoryGateway(authConfig());
     gateways.push(gateway);
     const denied = await clients(gateway).admin.setDeploymentState({ deploymentId: "chat/0", action: DeploymentAction.DRAIN }).catch((e: unknown) => e);
     expect(ConnectError.from(denied).code).toBe(Code.Unauthenticated);
@@ -82,7 +78,7 @@ describe("hot reload", () => {
     });
 
   it("swaps the config: new deployments serve, removed ones stop, kept ones keep their state", async () => {
-    const gateway = await startTestGateway(twoGroups(["keep", "drop"]));
+    const gateway = await startInMemoryGateway(twoGroups(["keep", "drop"]));
     gateways.push(gateway);
     const { admin, inference } = clients(gateway);
     for (let i = 0; i < 10; i++) await inference.complete(ask);
@@ -100,7 +96,7 @@ describe("hot reload", () => {
   });
 
   it("refuses an invalid config with validate-config's errors and keeps serving the old one", async () => {
-    const gateway = await startTestGateway(twoGroups(["a"]));
+    const gateway = await startInMemoryGateway(twoGroups(["a"]));
     gateways.push(gateway);
     const { admin, inference } = clients(gateway);
     const bad = JSON.stringify({ model_list: [{ model_name: "chat", provider: "nope" }], router_settings: { model_group_settings: [{ model: "ghost" }] } });
@@ -120,7 +116,7 @@ describe("hot reload", () => {
       create: (deployment, deps) => Object.assign(mockProvider.create(deployment, deps), { close: async () => void closed.push(deployment.id) }),
     });
     const slow = JSON.stringify({ model_list: [{ model_name: "chat", id: "old", provider: "mock", params: { mock: { latency_ms: 5_000 } } }] });
-    const gateway = await startGateway({ config: configFromYaml(slow, providers), port: 0, host: "127.0.0.1", providers, clock });
+    const gateway = await startInMemoryGateway(slow, { clock, providers });
     gateways.push(gateway);
     const { admin, inference } = clients(gateway);
     const inFlight = inference.complete(ask);
@@ -137,8 +133,7 @@ describe("hot reload", () => {
     const dir = await mkdtemp(join(tmpdir(), "switchyard-reload-"));
     const file = join(dir, "config.yaml");
     await writeFile(file, twoGroups(["first"]));
-    const providers = builtinProviders();
-    const gateway = await startGateway({ config: configFromYaml(twoGroups(["first"]), providers), port: 0, host: "127.0.0.1", providers, configFile: file, watchConfig: true });
+    const gateway = await startInMemoryGateway(twoGroups(["first"]), { configFile: file, watchConfig: true });
     gateways.push(gateway);
     const { admin, inference } = clients(gateway);
     await writeFile(file, twoGroups(["second"]));

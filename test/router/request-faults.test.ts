@@ -1,14 +1,12 @@
 import type { JsonObject } from "@bufbuild/protobuf";
-import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AdminService, DeploymentHealth } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import { InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
-import type { Gateway } from "../../src/server/gateway.js";
 import { chatCompletion } from "../support/fake-upstreams/openai.js";
 import { ScriptedServer } from "../support/fake-upstreams/scripted-server.js";
 import { FakeClock } from "../support/fake-clock.js";
-import { startTestGateway } from "../support/gateway.js";
+import { startInMemoryGateway, type InMemoryGateway } from "../support/in-memory-gateway.js";
 
 /**
  * Issue 11, fault 3: one caller must not be able to take a deployment out
@@ -18,7 +16,7 @@ import { startTestGateway } from "../support/gateway.js";
  * values, 200 otherwise.
  */
 let upstream: ScriptedServer;
-let gateway: Gateway;
+let gateway: InMemoryGateway;
 let inference: Client<typeof InferenceService>;
 let admin: Client<typeof AdminService>;
 
@@ -47,18 +45,16 @@ beforeAll(async () => {
     res.writeHead(failure?.status ?? 200, { "content-type": "application/json" });
     res.end(JSON.stringify(failure?.body ?? chatCompletion()));
   });
-  gateway = await startTestGateway(
+  gateway = await startInMemoryGateway(
     JSON.stringify({
       model_list: [{ model_name: "gpt", provider: "openai", id: "only", params: { model: "gpt-4o", api_base: `${upstream.url}/v1`, api_key: "sk-test-0123456789abcdef" } }],
       router_settings: { num_retries: 0, allowed_fails: 1, cooldown_time_ms: 600_000 },
     }),
   );
-  const transport = createConnectTransport({ baseUrl: gateway.url, httpVersion: "1.1" });
-  inference = createClient(InferenceService, transport);
-  admin = createClient(AdminService, transport);
+  ({ inference, admin } = gateway);
 });
 afterAll(async () => {
-  await gateway.close(0);
+  await gateway.close();
   await upstream.close();
 });
 
@@ -97,7 +93,7 @@ describe("request faults never cool a deployment down", () => {
 describe("a half-open deployment", () => {
   it("is not cooled down again by a request fault during its trial: the upstream answered, so the circuit closes", async () => {
     const clock = new FakeClock();
-    const g = await startTestGateway(
+    const g = await startInMemoryGateway(
       JSON.stringify({
         model_list: [{ model_name: "gpt", provider: "openai", id: "only", params: { model: "gpt-4o", api_base: `${upstream.url}/v1`, api_key: "sk-test-0123456789abcdef" } }],
         router_settings: { num_retries: 0, allowed_fails: 1, cooldown_time_ms: 1_000 },
@@ -105,9 +101,7 @@ describe("a half-open deployment", () => {
       { clock },
     );
     try {
-      const transport = createConnectTransport({ baseUrl: g.url, httpVersion: "1.1" });
-      const inf = createClient(InferenceService, transport);
-      const adm = createClient(AdminService, transport);
+      const { inference: inf, admin: adm } = g;
       const health = async () => (await adm.getRouterState({ modelGroup: "gpt" })).deployments[0]!.health;
       await inf.complete(ask("down")).catch(() => undefined);
       expect(await health()).toBe(DeploymentHealth.COOLDOWN);
@@ -119,7 +113,7 @@ describe("a half-open deployment", () => {
       expect(await health()).toBe(DeploymentHealth.HEALTHY);
       expect((await inf.complete(ask("hello"))).deploymentId).toBe("only");
     } finally {
-      await g.close(0);
+      await g.close();
     }
   });
 });

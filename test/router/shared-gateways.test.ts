@@ -1,16 +1,12 @@
-import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, inject, it, vi } from "vitest";
-import { AdminService, DeploymentHealth } from "../../gen/ts/switchyard/v1/admin_pb.js";
-import { InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
-import type { Gateway } from "../../src/server/gateway.js";
+import { DeploymentHealth } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import { FakeClock } from "../support/fake-clock.js";
-import { startTestGateway } from "../support/gateway.js";
+import { startInMemoryGateway, type InMemoryGateway } from "../support/in-memory-gateway.js";
 
-const gateways: Gateway[] = [];
+const gateways: InMemoryGateway[] = [];
 afterAll(async () => {
-  await Promise.all(gateways.map((g) => g.close(1_000)));
+  await Promise.all(gateways.map((g) => g.close()));
 });
 
 describe("two gateways sharing router state through Redis (redis: in the config)", () => {
@@ -25,11 +21,8 @@ describe("two gateways sharing router state through Redis (redis: in the config)
     });
     // One fake clock for both, so this minute's counters cannot roll over mid-test.
     const clock = new FakeClock();
-    gateways.push(await startTestGateway(config, { clock }), await startTestGateway(config, { clock }));
-    const [a, b] = gateways.map((g) => {
-      const transport = createGrpcTransport({ baseUrl: g.url });
-      return { inference: createClient(InferenceService, transport), admin: createClient(AdminService, transport) };
-    });
+    gateways.push(await startInMemoryGateway(config, { clock }), await startInMemoryGateway(config, { clock }));
+    const [a, b] = gateways;
     await vi.waitFor(async () => {
       for (const g of [a!, b!]) expect((await g.admin.getRouterState({})).sharedStateAvailable).toBe(true);
     });

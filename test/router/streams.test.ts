@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { AttemptOutcome, ErrorKind } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import type { RoutingStrategy } from "../../src/router/strategy.js";
 import { chat, collect, ctx, mockDeployment, routerFor, runOnClock } from "./support.js";
 
 describe("streams", () => {
@@ -18,25 +19,28 @@ describe("streams", () => {
   });
 
   it("never retries after a chunk has reached the client: the stream ends with the error", async () => {
-    const t = routerFor({
-      model_list: [
-        mockDeployment("g", "breaks", { fail_stream_after_chunks: 1, chunk_count: 4 }),
-        mockDeployment("g", "fine", { chunk_count: 4 }),
-      ],
-      router_settings: { routing_strategy: "cost-based", num_retries: 3 },
-    });
-    // cost-based with equal (zero) prices picks at random; find a stream that went to "breaks".
-    for (let i = 0; i < 20; i++) {
-      const { value } = await runOnClock(t.clock, collect(t.router.stream(chat("g"), ctx())));
-      if (value.chunks[0]?.deploymentId !== "breaks") continue;
-      expect(value.chunks).toHaveLength(1);
-      expect(value.error).toMatchObject({ kind: ErrorKind.UPSTREAM_UNAVAILABLE });
-      const stats = (await t.router.store.stats(["breaks", "fine"]));
-      expect(stats.get("breaks")).toMatchObject({ inFlight: 0, recentFailures: 1 });
-      expect(stats.get("fine")!.inFlight).toBe(0);
-      return;
-    }
-    throw new Error("no stream was routed to the failing deployment");
+    // The strategy picks "breaks" whenever it may, so the one stream goes there (no hoping the dice land on it).
+    const breaksFirst: RoutingStrategy = {
+      name: "breaks-first",
+      pick: (candidates) => (candidates.find((c) => c.deployment.id === "breaks") ?? candidates[0]!).deployment,
+    };
+    const t = routerFor(
+      {
+        model_list: [
+          mockDeployment("g", "breaks", { fail_stream_after_chunks: 1, chunk_count: 4 }),
+          mockDeployment("g", "fine", { chunk_count: 4 }),
+        ],
+        router_settings: { num_retries: 3 },
+      },
+      { strategy: breaksFirst },
+    );
+    const { value } = await runOnClock(t.clock, collect(t.router.stream(chat("g"), ctx())));
+    expect(value.chunks[0]?.deploymentId).toBe("breaks");
+    expect(value.chunks).toHaveLength(1);
+    expect(value.error).toMatchObject({ kind: ErrorKind.UPSTREAM_UNAVAILABLE });
+    const stats = await t.router.store.stats(["breaks", "fine"]);
+    expect(stats.get("breaks")).toMatchObject({ inFlight: 0, recentFailures: 1 });
+    expect(stats.get("fine")).toMatchObject({ inFlight: 0, rpm: 0 }); // never tried: no retry once a chunk went out
   });
 
   it("times out a stream that goes quiet between chunks for stream_idle_timeout_ms", async () => {

@@ -1,12 +1,10 @@
-import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BadRequestSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
-import { InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
-import type { Gateway } from "../../src/server/gateway.js";
+import type { InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { chatCompletion } from "../support/fake-upstreams/openai.js";
 import { ScriptedServer } from "../support/fake-upstreams/scripted-server.js";
-import { startTestGateway } from "../support/gateway.js";
+import { startInMemoryGateway, type InMemoryGateway } from "../support/in-memory-gateway.js";
 
 /**
  * Cache poisoning through options.provider_options (issue 11, faults 1
@@ -15,7 +13,7 @@ import { startTestGateway } from "../support/gateway.js";
  * provider_options.messages became every later caller's cached answer.
  */
 let upstream: ScriptedServer;
-let gateway: Gateway;
+let gateway: InMemoryGateway;
 let client: Client<typeof InferenceService>;
 
 beforeAll(async () => {
@@ -25,16 +23,16 @@ beforeAll(async () => {
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify(chatCompletion({ model: body.model, choices: [{ index: 0, message: { role: "assistant", content: `you said: ${said}` }, finish_reason: "stop" }] })));
   });
-  gateway = await startTestGateway(
+  gateway = await startInMemoryGateway(
     JSON.stringify({
       model_list: [{ model_name: "gpt", provider: "openai", params: { model: "gpt-4o", api_base: `${upstream.url}/v1`, api_key: "sk-test-0123456789abcdef" } }],
       cache_settings: { enabled: true, layers: [{ memory: {} }] },
     }),
   );
-  client = createClient(InferenceService, createConnectTransport({ baseUrl: gateway.url, httpVersion: "1.1" }));
+  client = gateway.inference;
 });
 afterAll(async () => {
-  await gateway.close(0);
+  await gateway.close();
   await upstream.close();
 });
 

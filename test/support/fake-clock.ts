@@ -7,6 +7,7 @@ import type { Clock, TimerHandle } from "../../src/util/clock.js";
 export class FakeClock implements Clock {
   private current: number;
   private sleepers: Array<{ at: number; wake: () => void }> = [];
+  private watchers: Array<{ until: (pending: number) => boolean; resolve: () => void }> = [];
 
   constructor(start = Date.UTC(2026, 0, 1)) {
     this.current = start;
@@ -29,22 +30,48 @@ export class FakeClock implements Clock {
       };
       const onAbort = () => {
         this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        this.changed();
         reject(signal?.reason);
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.sleepers.push(sleeper);
+      this.changed();
     });
   }
 
   setTimer(ms: number, onFire: () => void): TimerHandle {
     const timer = { at: this.current + Math.max(0, ms), wake: onFire };
     this.sleepers.push(timer);
-    return { cancel: () => (this.sleepers = this.sleepers.filter((s) => s !== timer)) };
+    this.changed();
+    return {
+      cancel: () => {
+        this.sleepers = this.sleepers.filter((s) => s !== timer);
+        this.changed();
+      },
+    };
   }
 
   /** Number of pending sleeps and timers: lets a test wait until code under test is parked. */
   get pending(): number {
     return this.sleepers.length;
+  }
+
+  /**
+   * Resolves once the number of pending sleeps and timers satisfies `until`,
+   * checked on every change: waits for code under test to park on this
+   * clock (`n > 0`) or to let go of it (`n === 0`) without polling.
+   */
+  whenPending(until: (pending: number) => boolean): Promise<void> {
+    if (until(this.sleepers.length)) return Promise.resolve();
+    return new Promise((resolve) => this.watchers.push({ until, resolve }));
+  }
+
+  private changed(): void {
+    const n = this.sleepers.length;
+    const met = this.watchers.filter((w) => w.until(n));
+    if (met.length === 0) return;
+    this.watchers = this.watchers.filter((w) => !met.includes(w));
+    for (const w of met) w.resolve();
   }
 
   /** Moves time forward, waking each sleeper whose deadline passes, and lets their continuations run. */
@@ -55,6 +82,7 @@ export class FakeClock implements Clock {
       const next = this.sleepers[0];
       if (!next || next.at > target) break;
       this.sleepers.shift();
+      this.changed();
       this.current = next.at;
       next.wake();
       await flushMicrotasks();

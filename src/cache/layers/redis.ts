@@ -89,6 +89,12 @@ export class RedisLayer implements CacheLayer {
   async close(): Promise<void> {
     this.redis.disconnect();
   }
+
+  /** Resolves once the client is connected and ready for commands (at once if it is): lets a caller wait for a reconnect instead of polling. */
+  ready(): Promise<void> {
+    if (this.redis.status === "ready") return Promise.resolve();
+    return new Promise((resolve) => this.redis.once("ready", () => resolve()));
+  }
 }
 
 async function deleteMatching(server: Redis, pattern: string): Promise<number> {
