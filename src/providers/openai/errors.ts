@@ -1,6 +1,6 @@
 import { GatewayError } from "../../errors/gateway-error.js";
 import { redactSecrets } from "../../util/redact.js";
-import { kindForStatus, upstreamHttpError } from "../http/http-errors.js";
+import { kindForStatus, type ErrorBodyParser } from "../http/http-errors.js";
 import type { WireErrorBody } from "./wire.js";
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -26,11 +26,8 @@ export function describeErrorBody(text: string): { message: string; code?: strin
   return { message: text.trim().slice(0, 500) };
 }
 
-/** An HTTP error answer from an OpenAI-wire upstream as a taxonomy error. */
-export function httpErrorFromBody(provider: string, status: number, text: string, headers: Headers, secrets: readonly string[]): GatewayError {
-  const { message, code } = describeErrorBody(text);
-  return upstreamHttpError(provider, status, message, headers, secrets, { code, retryAfterMs: rateLimitResetMs(headers) });
-}
+/** An OpenAI-wire error answer as the shared error path wants it: message, code, and the rate-limit reset as the wait. */
+export const parseOpenAiError: ErrorBodyParser = (text, _status, headers) => ({ ...describeErrorBody(text), retryAfterMs: rateLimitResetMs(headers) });
 
 /**
  * An `{"error": {...}}` object sent inside a 200 stream. There is no HTTP
