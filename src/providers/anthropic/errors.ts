@@ -1,6 +1,5 @@
-import { ErrorKind, GatewayError } from "../../errors/gateway-error.js";
-import { kindForStatus, type ErrorBodyParser } from "../http/http-errors.js";
-import { redactSecrets } from "../../util/redact.js";
+import { ErrorKind, type GatewayError } from "../../errors/gateway-error.js";
+import { upstreamStreamError, type ErrorBodyParser } from "../http/http-errors.js";
 
 /** Anthropic's error body: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}. */
 interface AnthropicErrorBody {
@@ -47,9 +46,6 @@ export const parseAnthropicError: ErrorBodyParser = (bodyText) => {
 
 /** The GatewayError for an `event: error` inside a 200 stream (e.g. overloaded_error mid-answer). */
 export function anthropicStreamError(data: string, secrets: readonly string[]): GatewayError {
-  const { type, message } = parseError(data);
-  const status = STATUS_BY_TYPE[type] ?? 500;
-  const text = redactSecrets(describe(type, message), secrets);
-  const kind = type === "timeout_error" ? ErrorKind.TIMEOUT : kindForStatus(status, text);
-  return new GatewayError(kind, `anthropic: ${text}`, { provider: "anthropic" });
+  const status = STATUS_BY_TYPE[parseError(data).type] ?? 500;
+  return upstreamStreamError("anthropic", status, parseAnthropicError(data, status, {}), secrets);
 }

@@ -1,6 +1,5 @@
-import { ErrorKind, GatewayError } from "../../errors/gateway-error.js";
-import { redactSecrets } from "../../util/redact.js";
-import { kindForStatus, type ErrorBodyParser } from "../http/http-errors.js";
+import { ErrorKind, type GatewayError } from "../../errors/gateway-error.js";
+import { kindForStatus, upstreamStreamError, type ErrorBodyParser } from "../http/http-errors.js";
 
 /**
  * Bedrock names its errors by type (x-amzn-errortype header, or the
@@ -59,6 +58,6 @@ export const parseBedrockError: ErrorBodyParser = (bodyText, status, headers) =>
 /** An exception event inside a ConverseStream (e.g. throttlingException, modelStreamErrorException). */
 export function bedrockStreamError(rawType: string, bodyText: string, secrets: readonly string[]): GatewayError {
   const type = errorType(rawType);
-  const message = redactSecrets(messageOf(bodyText), secrets);
-  return new GatewayError(kindFor(type, 500, message), `bedrock: ${type}: ${message}`, { provider: "bedrock" });
+  const message = messageOf(bodyText);
+  return upstreamStreamError("bedrock", 500, { message: `${type}: ${message}`, kind: kindFor(type, 500, message) }, secrets);
 }

@@ -80,6 +80,17 @@ export function upstreamHttpError(
   });
 }
 
+/**
+ * The GatewayError for an error event inside a 200 stream: no HTTP status
+ * or retry headers, so `impliedStatus` is the status the provider documents
+ * for that error type; message masked and kind chosen as for an HTTP answer.
+ */
+export function upstreamStreamError(provider: string, impliedStatus: number, body: ProviderErrorBody, secrets: readonly string[]): GatewayError {
+  const message = redactSecrets(body.message || "error event in stream", secrets);
+  const kind = body.kind ?? kindForStatus(impliedStatus, body.code ? `${body.code} ${message}` : message);
+  return new GatewayError(kind, `${provider}: ${message}`, { provider });
+}
+
 /** One provider's reading of its error body: the message to pass on, plus what else it says. */
 export interface ProviderErrorBody extends UpstreamErrorHints {
   message: string;

@@ -1,6 +1,5 @@
-import { GatewayError } from "../../errors/gateway-error.js";
-import { redactSecrets } from "../../util/redact.js";
-import { kindForStatus, type ErrorBodyParser } from "../http/http-errors.js";
+import type { GatewayError } from "../../errors/gateway-error.js";
+import { upstreamStreamError, type ErrorBodyParser } from "../http/http-errors.js";
 import type { WireErrorBody } from "./wire.js";
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -35,10 +34,8 @@ export const parseOpenAiError: ErrorBodyParser = (text, _status, headers) => ({ 
  * HTTP status would.
  */
 export function streamErrorFromEvent(provider: string, payload: WireErrorBody, secrets: readonly string[]): GatewayError {
-  const { message, code } = describeErrorBody(JSON.stringify(payload));
-  const clean = redactSecrets(message || "error event in stream", secrets);
-  const text = `${code ?? ""} ${clean}`;
-  return new GatewayError(kindForStatus(statusImpliedBy(text, payload), text), `${provider}: ${clean}`, { provider });
+  const body = describeErrorBody(JSON.stringify(payload));
+  return upstreamStreamError(provider, statusImpliedBy(`${body.code ?? ""} ${body.message}`, payload), body, secrets);
 }
 
 function statusImpliedBy(text: string, payload: WireErrorBody): number {

@@ -8,6 +8,7 @@ import { bedrockProvider } from "../../../src/providers/bedrock/index.js";
 import { geminiProvider } from "../../../src/providers/gemini/index.js";
 import { openAiCompatibleProviders } from "../../../src/providers/openai-compatible/index.js";
 import { openaiProvider } from "../../../src/providers/openai/index.js";
+import { secretsOf, upstreamHeaders } from "../../../src/providers/http/headers.js";
 import type { ProviderAdapter, ProviderFactory } from "../../../src/providers/provider.js";
 import { collect, failure } from "../../support/async.js";
 import { FakeClock } from "../../support/fake-clock.js";
@@ -174,6 +175,34 @@ describe.each(KITS.map((kit) => [kit.factory.name, kit] as const))("%s: configur
     const err = await failure(collect(adapter.stream!(HELLO, call())));
     expect(err.kind).toBe(ErrorKind.PERMISSION_DENIED);
     expectMasked(err.message, kit);
+  });
+});
+
+describe("the header rule, piece by piece", () => {
+  it("lower-cases configured names, lets owned headers with a value win, and never takes transport or reserved names from config", () => {
+    const headers = upstreamHeaders(
+      { "X-Team": "search", Authorization: "Bearer configured", "Content-Length": "3", Host: "evil.example", "X-Amz-Date": "19700101T000000Z" },
+      { "content-type": "application/json", "x-api-key": "owned-key", "api-key": undefined, authorization: "" },
+      ["x-amz-date"],
+    );
+    expect(headers).toEqual({
+      "x-team": "search",
+      // Owned but not sent (no value): the configured credential stands.
+      authorization: "Bearer configured",
+      "content-type": "application/json",
+      "x-api-key": "owned-key",
+    });
+  });
+
+  it("masks configured credentials and credential-looking header values (a bearer token with and without its scheme)", () => {
+    const secrets = secretsOf(["the-api-key", undefined, ""], {
+      authorization: "Bearer tok-123456",
+      "x-proxy-key": "pk",
+      "x-session-token": "sess-1",
+      cookie: "sid=abc",
+      "x-team": "search",
+    });
+    expect(secrets.sort()).toEqual(["Bearer tok-123456", "pk", "sess-1", "sid=abc", "the-api-key", "tok-123456"].sort());
   });
 });
 
