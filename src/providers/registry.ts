@@ -7,7 +7,11 @@ import { openaiProvider } from "./openai/index.js";
 import { azureProvider } from "./azure/index.js";
 import { openAiCompatibleProviders } from "./openai-compatible/index.js";
 
-/** Provider name → factory. Adding a provider is one folder plus a line here. */
+/**
+ * Provider name → factory. Adding a provider is one folder plus a line here.
+ * Names: a provider is its factory, `<name>Provider: ProviderFactory`; what
+ * the factory creates per deployment is an adapter, `<Name>Adapter`.
+ */
 export class ProviderRegistry {
   private readonly factories = new Map<string, ProviderFactory>();
 

@@ -11,7 +11,7 @@ import {
   type ModelResponseChunk,
 } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { GatewayError } from "../../src/errors/gateway-error.js";
-import { AnthropicProvider, anthropicProvider } from "../../src/providers/anthropic/index.js";
+import { AnthropicAdapter, anthropicProvider } from "../../src/providers/anthropic/index.js";
 import { FakeClock } from "../support/fake-clock.js";
 import * as fake from "../support/fake-upstreams/anthropic.js";
 import type { ScriptedServer } from "../support/fake-upstreams/scripted-server.js";
@@ -20,7 +20,7 @@ import { collect, failure } from "../support/async.js";
 const API_KEY = "sk-ant-api03-test-key-1234567890";
 const clock = new FakeClock(Date.UTC(2026, 0, 1));
 let upstream: ScriptedServer;
-let adapter: AnthropicProvider;
+let adapter: AnthropicAdapter;
 
 function makeAdapter(params: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
   return anthropicProvider.create(
@@ -31,7 +31,7 @@ function makeAdapter(params: Record<string, unknown> = {}, extra: Record<string,
       ...extra,
     }),
     { clock },
-  ) as AnthropicProvider;
+  ) as AnthropicAdapter;
 }
 
 const ask = (fields: Parameters<typeof create<typeof CompletionRequestSchema>>[1]): CompletionRequest =>

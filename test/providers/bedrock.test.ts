@@ -12,7 +12,7 @@ import {
   type ModelResponseChunk,
 } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { GatewayError } from "../../src/errors/gateway-error.js";
-import { BedrockProvider, bedrockProvider } from "../../src/providers/bedrock/index.js";
+import { BedrockAdapter, bedrockProvider } from "../../src/providers/bedrock/index.js";
 import { FakeClock } from "../support/fake-clock.js";
 import * as fake from "../support/fake-upstreams/bedrock.js";
 import { jsonReply, type Reply, type ScriptedServer } from "../support/fake-upstreams/scripted-server.js";
@@ -20,7 +20,7 @@ import { collect, failure } from "../support/async.js";
 
 const clock = new FakeClock(Date.UTC(2026, 0, 1, 9, 30, 0));
 let upstream: Awaited<ReturnType<typeof fake.startFakeBedrock>>;
-let adapter: BedrockProvider;
+let adapter: BedrockAdapter;
 
 const CREDENTIAL_PARAMS = {
   awsAccessKeyId: fake.TEST_CREDENTIALS.accessKeyId,
@@ -36,7 +36,7 @@ function makeAdapter(params: Record<string, unknown> = {}) {
       params: { model: fake.MODEL_ID, region: fake.REGION, apiBase: upstream.url, ...CREDENTIAL_PARAMS, ...params },
     }),
     { clock },
-  ) as BedrockProvider;
+  ) as BedrockAdapter;
 }
 
 const ask = (fields: Parameters<typeof create<typeof CompletionRequestSchema>>[1]): CompletionRequest =>

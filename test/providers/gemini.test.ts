@@ -12,7 +12,7 @@ import {
   type ModelResponseChunk,
 } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { GatewayError } from "../../src/errors/gateway-error.js";
-import { GeminiProvider, geminiProvider } from "../../src/providers/gemini/index.js";
+import { GeminiAdapter, geminiProvider } from "../../src/providers/gemini/index.js";
 import { FakeClock } from "../support/fake-clock.js";
 import * as fake from "../support/fake-upstreams/gemini.js";
 import type { ScriptedServer } from "../support/fake-upstreams/scripted-server.js";
@@ -21,13 +21,13 @@ import { collect, failure } from "../support/async.js";
 const API_KEY = "AIzaSyTestKey0123456789abcdefghij";
 const clock = new FakeClock(Date.UTC(2026, 0, 1));
 let upstream: ScriptedServer;
-let adapter: GeminiProvider;
+let adapter: GeminiAdapter;
 
 function makeAdapter(params: Record<string, unknown> = {}) {
   return geminiProvider.create(
     create(DeploymentSchema, { modelName: "gemini", provider: "gemini", params: { model: fake.MODEL, apiKey: API_KEY, apiBase: upstream.url, ...params } }),
     { clock },
-  ) as GeminiProvider;
+  ) as GeminiAdapter;
 }
 
 const ask = (fields: Parameters<typeof create<typeof CompletionRequestSchema>>[1]): CompletionRequest =>

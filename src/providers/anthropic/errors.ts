@@ -1,6 +1,5 @@
-import { ErrorKind, GatewayError } from "../../errors/gateway-error.js";
-import { kindForStatus, upstreamHttpError } from "../http/http-errors.js";
-import { redactSecrets } from "../../util/redact.js";
+import { ErrorKind, type GatewayError } from "../../errors/gateway-error.js";
+import { upstreamStreamError, type ErrorBodyParser } from "../http/http-errors.js";
 
 /** Anthropic's error body: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}. */
 interface AnthropicErrorBody {
@@ -39,29 +38,14 @@ function describe(type: string, message: string): string {
   return type ? `${type}: ${message}` : message;
 }
 
-/** The GatewayError for a non-2xx answer. */
-export function anthropicHttpError(
-  status: number,
-  bodyText: string,
-  headers: Record<string, string | string[] | undefined>,
-  secrets: readonly string[],
-): GatewayError {
+/** Anthropic's error body as the shared error path wants it; 504 timeout_error is the upstream giving up on the model: a timeout, not a generic 5xx. */
+export const parseAnthropicError: ErrorBodyParser = (bodyText) => {
   const { type, message } = parseError(bodyText);
-  // 504 timeout_error is the upstream giving up on the model: a timeout, not a generic 5xx.
-  if (type === "timeout_error") {
-    return new GatewayError(ErrorKind.TIMEOUT, `anthropic: ${redactSecrets(describe(type, message), secrets)}`, {
-      httpStatus: status,
-      provider: "anthropic",
-    });
-  }
-  return upstreamHttpError("anthropic", status, describe(type, message), headers, secrets);
-}
+  return { message: describe(type, message), kind: type === "timeout_error" ? ErrorKind.TIMEOUT : undefined };
+};
 
 /** The GatewayError for an `event: error` inside a 200 stream (e.g. overloaded_error mid-answer). */
 export function anthropicStreamError(data: string, secrets: readonly string[]): GatewayError {
-  const { type, message } = parseError(data);
-  const status = STATUS_BY_TYPE[type] ?? 500;
-  const text = redactSecrets(describe(type, message), secrets);
-  const kind = type === "timeout_error" ? ErrorKind.TIMEOUT : kindForStatus(status, text);
-  return new GatewayError(kind, `anthropic: ${text}`, { provider: "anthropic" });
+  const status = STATUS_BY_TYPE[parseError(data).type] ?? 500;
+  return upstreamStreamError("anthropic", status, parseAnthropicError(data, status, {}), secrets);
 }

@@ -2,11 +2,10 @@ import { ANTHROPIC_OWNED_FIELDS } from "./request.js";
 import type { Deployment } from "../../../gen/ts/switchyard/v1/config_pb.js";
 import { ResponseFormatType, type CompletionRequest, type ModelResponseChunk } from "../../../gen/ts/switchyard/v1/inference_pb.js";
 import type { Clock } from "../../util/clock.js";
-import { bodyChunks, readJsonBody } from "../http/body.js";
 import { parseSse } from "../http/sse.js";
-import { UpstreamClient, type UpstreamResponse } from "../http/upstream-client.js";
+import { UpstreamApi } from "../http/upstream-api.js";
 import type { CallContext, ProviderAdapter, ProviderFactory } from "../provider.js";
-import { anthropicHttpError } from "./errors.js";
+import { parseAnthropicError } from "./errors.js";
 import { ANTHROPIC_PRICES } from "./prices.js";
 import { toAnthropicRequest } from "./request.js";
 import { fromAnthropicResponse } from "./response.js";
@@ -14,6 +13,7 @@ import { anthropicChunks } from "./stream.js";
 
 export const ANTHROPIC_DEFAULT_API_BASE = "https://api.anthropic.com";
 export const ANTHROPIC_DEFAULT_VERSION = "2023-06-01";
+const MESSAGES_PATH = "/v1/messages";
 
 /** params.api_key, else $ANTHROPIC_API_KEY. */
 function apiKeyOf(deployment: Deployment): string {
@@ -21,25 +21,27 @@ function apiKeyOf(deployment: Deployment): string {
 }
 
 /** Anthropic Messages API adapter: completions, streamed or not. Anthropic offers no embeddings, images or moderation. */
-export class AnthropicProvider implements ProviderAdapter {
-  private readonly client: UpstreamClient;
-  private readonly headers: Record<string, string>;
-  private readonly secrets: string[];
+export class AnthropicAdapter implements ProviderAdapter {
+  private readonly api: UpstreamApi;
 
   constructor(
     private readonly deployment: Deployment,
     private readonly clock: Clock,
   ) {
     const params = deployment.params;
-    this.client = new UpstreamClient("anthropic", params?.apiBase || ANTHROPIC_DEFAULT_API_BASE);
     const apiKey = apiKeyOf(deployment);
-    this.secrets = apiKey ? [apiKey] : [];
-    this.headers = {
-      ...params?.headers,
-      "content-type": "application/json",
-      "x-api-key": apiKey,
-      "anthropic-version": params?.apiVersion || ANTHROPIC_DEFAULT_VERSION,
-    };
+    this.api = new UpstreamApi({
+      provider: "anthropic",
+      baseUrl: params?.apiBase || ANTHROPIC_DEFAULT_API_BASE,
+      configuredHeaders: params?.headers,
+      ownedHeaders: {
+        "content-type": "application/json",
+        "x-api-key": apiKey,
+        "anthropic-version": params?.apiVersion || ANTHROPIC_DEFAULT_VERSION,
+      },
+      credentials: [apiKey],
+      parseErrorBody: parseAnthropicError,
+    });
   }
 
   private body(request: CompletionRequest, stream: boolean) {
@@ -50,35 +52,19 @@ export class AnthropicProvider implements ProviderAdapter {
     });
   }
 
-  private async post(body: unknown, ctx: CallContext, accept: string): Promise<UpstreamResponse> {
-    const res = await this.client.request({
-      path: "/v1/messages",
-      headers: { ...this.headers, accept },
-      body: JSON.stringify(body),
-      signal: ctx.signal,
-    });
-    if (res.status >= 300) {
-      throw anthropicHttpError(res.status, await this.client.text(res, ctx.signal), res.headers, this.secrets);
-    }
-    return res;
-  }
-
   async complete(request: CompletionRequest, ctx: CallContext) {
-    const res = await this.post(this.body(request, false), ctx, "application/json");
-    return fromAnthropicResponse(await readJsonBody(this.client, res, ctx.signal), usesJsonTool(request), this.clock.now());
+    const answer = await this.api.postJson(MESSAGES_PATH, this.body(request, false), ctx.signal);
+    return fromAnthropicResponse(answer, usesJsonTool(request), this.clock.now());
   }
 
   async *stream(request: CompletionRequest, ctx: CallContext): AsyncGenerator<ModelResponseChunk> {
-    const res = await this.post(this.body(request, true), ctx, "text/event-stream");
-    yield* anthropicChunks(parseSse(bodyChunks(this.client, res, ctx.signal)), {
-      jsonTool: usesJsonTool(request),
-      nowMs: this.clock.now(),
-      secrets: this.secrets,
-    });
+    yield* this.api.postStream(MESSAGES_PATH, this.body(request, true), ctx.signal, "text/event-stream", (bytes) =>
+      anthropicChunks(parseSse(bytes), { jsonTool: usesJsonTool(request), nowMs: this.clock.now(), secrets: this.api.secrets }),
+    );
   }
 
   close(): Promise<void> {
-    return this.client.close();
+    return this.api.close();
   }
 }
 
@@ -98,6 +84,6 @@ export const anthropicProvider: ProviderFactory = {
     return problems;
   },
   create(deployment, deps) {
-    return new AnthropicProvider(deployment, deps.clock);
+    return new AnthropicAdapter(deployment, deps.clock);
   },
 };

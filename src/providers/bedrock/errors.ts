@@ -1,6 +1,5 @@
-import { ErrorKind, GatewayError } from "../../errors/gateway-error.js";
-import { redactSecrets } from "../../util/redact.js";
-import { kindForStatus, retryAfterMs } from "../http/http-errors.js";
+import { ErrorKind, type GatewayError } from "../../errors/gateway-error.js";
+import { kindForStatus, upstreamStreamError, type ErrorBodyParser } from "../http/http-errors.js";
 
 /**
  * Bedrock names its errors by type (x-amzn-errortype header, or the
@@ -48,25 +47,17 @@ function messageOf(bodyText: string): string {
   }
 }
 
-export function bedrockHttpError(
-  status: number,
-  bodyText: string,
-  headers: Record<string, string | string[] | undefined>,
-  secrets: readonly string[],
-): GatewayError {
+/** Bedrock's error answer as the shared error path wants it: the type (x-amzn-errortype) names the kind and leads the message. */
+export const parseBedrockError: ErrorBodyParser = (bodyText, status, headers) => {
   const rawType = headers["x-amzn-errortype"];
   const type = errorType(Array.isArray(rawType) ? rawType[0] : rawType);
-  const message = redactSecrets(messageOf(bodyText) || `HTTP ${status}`, secrets);
-  return new GatewayError(kindFor(type, status, message), `bedrock: ${type ? `${type}: ` : ""}${message}`, {
-    httpStatus: status,
-    provider: "bedrock",
-    retryAfterMs: retryAfterMs(headers),
-  });
-}
+  const message = messageOf(bodyText) || `HTTP ${status}`;
+  return { message: `${type ? `${type}: ` : ""}${message}`, kind: kindFor(type, status, message) };
+};
 
 /** An exception event inside a ConverseStream (e.g. throttlingException, modelStreamErrorException). */
 export function bedrockStreamError(rawType: string, bodyText: string, secrets: readonly string[]): GatewayError {
   const type = errorType(rawType);
-  const message = redactSecrets(messageOf(bodyText), secrets);
-  return new GatewayError(kindFor(type, 500, message), `bedrock: ${type}: ${message}`, { provider: "bedrock" });
+  const message = messageOf(bodyText);
+  return upstreamStreamError("bedrock", 500, { message: `${type}: ${message}`, kind: kindFor(type, 500, message) }, secrets);
 }

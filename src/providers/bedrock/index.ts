@@ -13,15 +13,15 @@ import {
 import { ErrorKind, GatewayError } from "../../errors/gateway-error.js";
 import type { Clock } from "../../util/clock.js";
 import { estimatePromptTokens, estimateTokens } from "../../util/tokens.js";
-import { bodyChunks, readJsonBody } from "../http/body.js";
-import { UpstreamClient, type UpstreamResponse } from "../http/upstream-client.js";
+import { UpstreamApi } from "../http/upstream-api.js";
+import type { UpstreamResponse } from "../http/upstream-client.js";
 import type { CallContext, ProviderAdapter, ProviderFactory } from "../provider.js";
 import { embeddingFamily, type EmbeddingFamily } from "./embeddings.js";
-import { bedrockHttpError } from "./errors.js";
+import { parseBedrockError } from "./errors.js";
 import { BEDROCK_PRICES } from "./prices.js";
 import { toConverseRequest } from "./request.js";
 import { fromConverseResponse } from "./response.js";
-import { BedrockSigner, credentialsFrom } from "./signing.js";
+import { BedrockSigner, credentialsFrom, SIGV4_HEADERS } from "./signing.js";
 import { converseChunks, decodeEventStream } from "./stream.js";
 
 function regionOf(deployment: Deployment, env: NodeJS.ProcessEnv = process.env): string {
@@ -36,13 +36,9 @@ const EMBED_CONCURRENCY = 8;
  * Anthropic, Llama, Mistral, Nova … on Bedrock) and, for Titan and Cohere
  * embedding models, embeddings through InvokeModel.
  */
-export class BedrockProvider implements ProviderAdapter {
-  private readonly client: UpstreamClient;
-  private readonly signer: BedrockSigner;
-  private readonly baseUrl: string;
+export class BedrockAdapter implements ProviderAdapter {
+  private readonly api: UpstreamApi;
   private readonly modelId: string;
-  private readonly extraHeaders: Record<string, string>;
-  private readonly secrets: string[];
   /** Present only for embedding models: the router offers Embed only where the method exists. */
   readonly embed?: (request: EmbeddingRequest, ctx: CallContext) => Promise<EmbeddingResponse>;
 
@@ -52,36 +48,39 @@ export class BedrockProvider implements ProviderAdapter {
   ) {
     const params = deployment.params;
     const region = regionOf(deployment);
-    this.baseUrl = (params?.apiBase || `https://bedrock-runtime.${region}.amazonaws.com`).replace(/\/$/, "");
-    this.client = new UpstreamClient("bedrock", this.baseUrl);
+    const baseUrl = (params?.apiBase || `https://bedrock-runtime.${region}.amazonaws.com`).replace(/\/$/, "");
+    const credentials = { accessKeyId: params?.awsAccessKeyId, secretAccessKey: params?.awsSecretAccessKey, sessionToken: params?.awsSessionToken };
+    const signer = new BedrockSigner(region, credentialsFrom(credentials));
+    this.api = new UpstreamApi({
+      provider: "bedrock",
+      baseUrl,
+      configuredHeaders: params?.headers,
+      ownedHeaders: { "content-type": "application/json" },
+      // The signer adds these after the headers are built; from config they would break the signature or swap the session.
+      reservedHeaders: SIGV4_HEADERS,
+      credentials: [
+        ...Object.values(credentials),
+        // What the signer may read from the environment instead (as it is now; rotated keys still match the masking patterns).
+        process.env.AWS_ACCESS_KEY_ID,
+        process.env.AWS_SECRET_ACCESS_KEY,
+        process.env.AWS_SESSION_TOKEN,
+      ],
+      parseErrorBody: parseBedrockError,
+      sign: ({ path, headers, body }) => signer.sign({ url: new URL(baseUrl + path), method: "POST", headers, body }, new Date(this.clock.now())),
+    });
     this.modelId = params?.model ?? "";
-    this.extraHeaders = { ...params?.headers };
-    this.secrets = [params?.awsSecretAccessKey, params?.awsSessionToken].filter((s): s is string => !!s);
-    this.signer = new BedrockSigner(
-      region,
-      credentialsFrom({ accessKeyId: params?.awsAccessKeyId, secretAccessKey: params?.awsSecretAccessKey, sessionToken: params?.awsSessionToken }),
-    );
     const family = embeddingFamily(this.modelId);
     if (family) this.embed = (request, ctx) => this.embedWith(family, request, ctx);
   }
 
-  /** Signs and sends; the model id is one path segment, so its ':' is percent-encoded as the AWS SDK does. */
-  private async post(operation: "converse" | "converse-stream" | "invoke", body: unknown, ctx: CallContext, accept: string): Promise<UpstreamResponse> {
-    const path = `/model/${encodeURIComponent(this.modelId)}/${operation}`;
-    const url = new URL(this.baseUrl + path);
-    const text = JSON.stringify(body);
-    const headers = await this.signer.sign(
-      { url, method: "POST", headers: { ...this.extraHeaders, "content-type": "application/json", accept }, body: text },
-      new Date(this.clock.now()),
-    );
-    const res = await this.client.request({ path, headers, body: text, signal: ctx.signal });
-    if (res.status >= 300) throw bedrockHttpError(res.status, await this.client.text(res, ctx.signal), res.headers, this.secrets);
-    return res;
+  /** The model id is one path segment, so its ':' is percent-encoded as the AWS SDK does. */
+  private path(operation: "converse" | "converse-stream" | "invoke"): string {
+    return `/model/${encodeURIComponent(this.modelId)}/${operation}`;
   }
 
   async complete(request: CompletionRequest, ctx: CallContext) {
-    const res = await this.post("converse", toConverseRequest(request), ctx, "application/json");
-    return fromConverseResponse(await readJsonBody(this.client, res, ctx.signal), {
+    const res = await this.api.post(this.path("converse"), toConverseRequest(request), ctx.signal);
+    return fromConverseResponse(await this.api.readJson(res, ctx.signal), {
       model: this.modelId,
       id: requestId(res),
       nowMs: this.clock.now(),
@@ -90,26 +89,23 @@ export class BedrockProvider implements ProviderAdapter {
   }
 
   async *stream(request: CompletionRequest, ctx: CallContext): AsyncGenerator<ModelResponseChunk> {
-    const res = await this.post("converse-stream", toConverseRequest(request), ctx, "application/vnd.amazon.eventstream");
-    try {
-      yield* converseChunks(decodeEventStream(bodyChunks(this.client, res, ctx.signal)), {
+    // The SDK's frame splitter does not pass an early stop on to its source; postStream releases the connection itself.
+    yield* this.api.postStream(this.path("converse-stream"), toConverseRequest(request), ctx.signal, "application/vnd.amazon.eventstream", (bytes, res) =>
+      converseChunks(decodeEventStream(bytes), {
         id: requestId(res),
         model: this.modelId,
         nowMs: this.clock.now(),
         jsonTool: usesJsonTool(request),
-        secrets: this.secrets,
+        secrets: this.api.secrets,
         estimatedPromptTokens: estimatePromptTokens(request),
-      });
-    } finally {
-      // The SDK's frame splitter does not propagate an early stop to its source; release the connection here.
-      res.body.destroy();
-    }
+      }),
+    );
   }
 
   private async embedWith(family: EmbeddingFamily, request: EmbeddingRequest, ctx: CallContext): Promise<EmbeddingResponse> {
     const answers = await mapConcurrently(family.bodies(request), EMBED_CONCURRENCY, async (body) => {
-      const res = await this.post("invoke", body, ctx, "application/json");
-      const answer = await readJsonBody(this.client, res, ctx.signal);
+      const res = await this.api.post(this.path("invoke"), body, ctx.signal);
+      const answer = await this.api.readJson(res, ctx.signal);
       // Bedrock reports input tokens in a header for every model (Titan also in the body).
       const counted = Number(res.headers["x-amzn-bedrock-input-token-count"] ?? (answer as { inputTextTokenCount?: number }).inputTextTokenCount);
       return { vectors: family.vectors(answer), tokens: Number.isFinite(counted) ? counted : undefined };
@@ -129,7 +125,7 @@ export class BedrockProvider implements ProviderAdapter {
   }
 
   close(): Promise<void> {
-    return this.client.close();
+    return this.api.close();
   }
 }
 
@@ -173,6 +169,6 @@ export const bedrockProvider: ProviderFactory = {
     return problems;
   },
   create(deployment, deps) {
-    return new BedrockProvider(deployment, deps.clock);
+    return new BedrockAdapter(deployment, deps.clock);
   },
 };

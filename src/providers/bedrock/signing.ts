@@ -28,6 +28,9 @@ export function credentialsFrom(params: AwsCredentialParams, env: NodeJS.Process
   };
 }
 
+/** Headers SigV4 computes or covers by itself: the signer's to set, never a configured header's. */
+export const SIGV4_HEADERS = ["host", "authorization", "date", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token"];
+
 export interface SignableRequest {
   url: URL;
   method: "POST";

@@ -1,6 +1,5 @@
-import { ErrorKind, GatewayError } from "../../errors/gateway-error.js";
-import { redactSecrets } from "../../util/redact.js";
-import { upstreamHttpError } from "../http/http-errors.js";
+import { ErrorKind, type GatewayError } from "../../errors/gateway-error.js";
+import { upstreamHttpError, type ErrorBodyParser } from "../http/http-errors.js";
 
 /** Google's error body: {"error":{"code":400,"message":"…","status":"INVALID_ARGUMENT","details":[…]}}. */
 interface GoogleErrorBody {
@@ -21,32 +20,25 @@ function parse(text: string): { status: string; message: string; reasons: string
 }
 
 /**
- * The GatewayError for a non-2xx answer. Google answers a bad API key with
- * 400 INVALID_ARGUMENT (reason API_KEY_INVALID), and a deadline with 504
- * DEADLINE_EXCEEDED; both are refined here, the rest follow the status.
+ * Google's error body as the shared error path wants it. Google answers a
+ * bad API key with 400 INVALID_ARGUMENT (reason API_KEY_INVALID), and a
+ * deadline with 504 DEADLINE_EXCEEDED; both name their kind here, the rest
+ * follow the status.
  */
-export function geminiHttpError(
-  status: number,
-  bodyText: string,
-  headers: Record<string, string | string[] | undefined>,
-  secrets: readonly string[],
-): GatewayError {
+export const parseGeminiError: ErrorBodyParser = (bodyText) => {
   const error = parse(bodyText);
-  const text = error.status ? `${error.status}: ${error.message}` : error.message;
-  const special =
+  const kind =
     error.reasons.includes("API_KEY_INVALID") || /API key not valid/i.test(error.message)
       ? ErrorKind.AUTHENTICATION
       : error.status === "DEADLINE_EXCEEDED"
         ? ErrorKind.TIMEOUT
         : undefined;
-  if (special !== undefined) {
-    return new GatewayError(special, `gemini: ${redactSecrets(text, secrets)}`, { httpStatus: status, provider: "gemini" });
-  }
-  return upstreamHttpError("gemini", status, text, headers, secrets);
-}
+  return { message: error.status ? `${error.status}: ${error.message}` : error.message, kind };
+};
 
 /** An error object sent inside an SSE stream instead of a candidate. */
 export function geminiStreamError(error: unknown, secrets: readonly string[]): GatewayError {
   const code = (error as { code?: number }).code ?? 500;
-  return geminiHttpError(code, JSON.stringify({ error }), {}, secrets);
+  const parsed = parseGeminiError(JSON.stringify({ error }), code, {});
+  return upstreamHttpError("gemini", code, parsed.message, {}, secrets, parsed);
 }

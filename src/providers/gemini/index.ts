@@ -11,11 +11,10 @@ import {
 import { ErrorKind, GatewayError } from "../../errors/gateway-error.js";
 import type { Clock } from "../../util/clock.js";
 import { estimatePromptTokens, estimateTokens } from "../../util/tokens.js";
-import { bodyChunks, readJsonBody } from "../http/body.js";
 import { parseSse } from "../http/sse.js";
-import { UpstreamClient, type UpstreamResponse } from "../http/upstream-client.js";
+import { UpstreamApi } from "../http/upstream-api.js";
 import type { CallContext, ProviderAdapter, ProviderFactory } from "../provider.js";
-import { geminiHttpError } from "./errors.js";
+import { parseGeminiError } from "./errors.js";
 import { GEMINI_PRICES } from "./prices.js";
 import { toGeminiEmbedRequest, toGeminiRequest } from "./request.js";
 import { fromGeminiResponse } from "./response.js";
@@ -30,10 +29,8 @@ function apiKeyOf(deployment: Deployment): string {
 }
 
 /** Google Gemini (Generative Language API) adapter: completions, streamed or not, and embeddings. */
-export class GeminiProvider implements ProviderAdapter {
-  private readonly client: UpstreamClient;
-  private readonly headers: Record<string, string>;
-  private readonly secrets: string[];
+export class GeminiAdapter implements ProviderAdapter {
+  private readonly api: UpstreamApi;
   private readonly model: string;
   private readonly modelPath: string;
 
@@ -42,40 +39,39 @@ export class GeminiProvider implements ProviderAdapter {
     private readonly clock: Clock,
   ) {
     const params = deployment.params;
-    this.client = new UpstreamClient("gemini", params?.apiBase || GEMINI_DEFAULT_API_BASE);
     const apiKey = apiKeyOf(deployment);
-    this.secrets = apiKey ? [apiKey] : [];
-    // The key goes in a header, not the ?key= query string, so it never lands in URL logs.
-    this.headers = { ...params?.headers, "content-type": "application/json", "x-goog-api-key": apiKey };
+    this.api = new UpstreamApi({
+      provider: "gemini",
+      baseUrl: params?.apiBase || GEMINI_DEFAULT_API_BASE,
+      configuredHeaders: params?.headers,
+      // The key goes in a header, not the ?key= query string, so it never lands in URL logs.
+      ownedHeaders: { "content-type": "application/json", "x-goog-api-key": apiKey },
+      credentials: [apiKey],
+      parseErrorBody: parseGeminiError,
+    });
     this.model = (params?.model ?? "").replace(/^models\//, "");
     this.modelPath = `/${params?.apiVersion || GEMINI_DEFAULT_VERSION}/models/${this.model}`;
   }
 
-  private async post(method: string, body: unknown, ctx: CallContext): Promise<UpstreamResponse> {
-    const res = await this.client.request({ path: `${this.modelPath}:${method}`, headers: this.headers, body: JSON.stringify(body), signal: ctx.signal });
-    if (res.status >= 300) throw geminiHttpError(res.status, await this.client.text(res, ctx.signal), res.headers, this.secrets);
-    return res;
-  }
-
   async complete(request: CompletionRequest, ctx: CallContext) {
-    const res = await this.post("generateContent", toGeminiRequest(request), ctx);
-    return fromGeminiResponse(await readJsonBody(this.client, res, ctx.signal), this.model, this.clock.now(), `gemini-${randomUUID()}`);
+    const answer = await this.api.postJson(`${this.modelPath}:generateContent`, toGeminiRequest(request), ctx.signal);
+    return fromGeminiResponse(answer, this.model, this.clock.now(), `gemini-${randomUUID()}`);
   }
 
   async *stream(request: CompletionRequest, ctx: CallContext): AsyncGenerator<ModelResponseChunk> {
-    const res = await this.post("streamGenerateContent?alt=sse", toGeminiRequest(request), ctx);
-    yield* geminiChunks(parseSse(bodyChunks(this.client, res, ctx.signal)), {
-      model: this.model,
-      fallbackId: `gemini-${randomUUID()}`,
-      nowMs: this.clock.now(),
-      secrets: this.secrets,
-      estimatedPromptTokens: estimatePromptTokens(request),
-    });
+    yield* this.api.postStream(`${this.modelPath}:streamGenerateContent?alt=sse`, toGeminiRequest(request), ctx.signal, "text/event-stream", (bytes) =>
+      geminiChunks(parseSse(bytes), {
+        model: this.model,
+        fallbackId: `gemini-${randomUUID()}`,
+        nowMs: this.clock.now(),
+        secrets: this.api.secrets,
+        estimatedPromptTokens: estimatePromptTokens(request),
+      }),
+    );
   }
 
   async embed(request: EmbeddingRequest, ctx: CallContext) {
-    const res = await this.post("batchEmbedContents", toGeminiEmbedRequest(request, this.model), ctx);
-    const body = (await readJsonBody(this.client, res, ctx.signal)) as { embeddings?: Array<{ values?: number[] }> };
+    const body = (await this.api.postJson(`${this.modelPath}:batchEmbedContents`, toGeminiEmbedRequest(request, this.model), ctx.signal)) as { embeddings?: Array<{ values?: number[] }> };
     const embeddings = body?.embeddings;
     if (!Array.isArray(embeddings) || embeddings.length !== request.input.length) {
       throw new GatewayError(ErrorKind.BAD_RESPONSE, `gemini: expected ${request.input.length} embeddings, got ${embeddings?.length ?? "none"}`, {
@@ -92,7 +88,7 @@ export class GeminiProvider implements ProviderAdapter {
   }
 
   close(): Promise<void> {
-    return this.client.close();
+    return this.api.close();
   }
 }
 
@@ -107,6 +103,6 @@ export const geminiProvider: ProviderFactory = {
     return problems;
   },
   create(deployment, deps) {
-    return new GeminiProvider(deployment, deps.clock);
+    return new GeminiAdapter(deployment, deps.clock);
   },
 };

@@ -1,13 +1,14 @@
 import { ErrorKind, GatewayError } from "../../errors/gateway-error.js";
+import { redactSecrets } from "../../util/redact.js";
 import type { UpstreamClient, UpstreamResponse } from "./upstream-client.js";
 
 /** A 2xx body parsed as JSON; anything unparseable is the provider's fault (BAD_RESPONSE). */
-export async function readJsonBody(client: UpstreamClient, res: UpstreamResponse, signal: AbortSignal): Promise<unknown> {
+export async function readJsonBody(client: UpstreamClient, res: UpstreamResponse, signal: AbortSignal, secrets: readonly string[] = []): Promise<unknown> {
   const text = await client.text(res, signal);
   try {
     return JSON.parse(text);
   } catch (err) {
-    throw new GatewayError(ErrorKind.BAD_RESPONSE, `${client.provider}: answer is not JSON (${text.slice(0, 120)})`, {
+    throw new GatewayError(ErrorKind.BAD_RESPONSE, `${client.provider}: answer is not JSON (${redactSecrets(text.slice(0, 120), secrets)})`, {
       provider: client.provider,
       httpStatus: res.status,
       cause: err,

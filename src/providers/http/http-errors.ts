@@ -51,6 +51,8 @@ export function retryAfterMs(headers: Record<string, string | string[] | undefin
 
 /** What a provider's error body says beyond its message. */
 export interface UpstreamErrorHints {
+  /** The kind the provider names outright (e.g. Bedrock's error type, Anthropic's timeout_error); status and message are then not consulted. */
+  kind?: ErrorKind;
   /** The provider's machine-readable error code (e.g. OpenAI's "context_length_exceeded"); matched like the message. */
   code?: string;
   /** A wait the provider signalled some other way (e.g. x-ratelimit-reset-* headers); used when no Retry-After header is present, ms. */
@@ -70,9 +72,33 @@ export function upstreamHttpError(
   hints: UpstreamErrorHints = {},
 ): GatewayError {
   const message = redactSecrets(providerMessage || `HTTP ${status}`, secrets);
-  return new GatewayError(kindForStatus(status, hints.code ? `${hints.code} ${message}` : message), `${provider}: ${message}`, {
+  const kind = hints.kind ?? kindForStatus(status, hints.code ? `${hints.code} ${message}` : message);
+  return new GatewayError(kind, `${provider}: ${message}`, {
     httpStatus: status,
     provider,
     retryAfterMs: retryAfterMs(headers) ?? hints.retryAfterMs,
   });
 }
+
+/**
+ * The GatewayError for an error event inside a 200 stream: no HTTP status
+ * or retry headers, so `impliedStatus` is the status the provider documents
+ * for that error type; message masked and kind chosen as for an HTTP answer.
+ */
+export function upstreamStreamError(provider: string, impliedStatus: number, body: ProviderErrorBody, secrets: readonly string[]): GatewayError {
+  const message = redactSecrets(body.message || "error event in stream", secrets);
+  const kind = body.kind ?? kindForStatus(impliedStatus, body.code ? `${body.code} ${message}` : message);
+  return new GatewayError(kind, `${provider}: ${message}`, { provider });
+}
+
+/** One provider's reading of its error body: the message to pass on, plus what else it says. */
+export interface ProviderErrorBody extends UpstreamErrorHints {
+  message: string;
+}
+
+/**
+ * The one provider-specific step of error mapping: parse this provider's
+ * error body. Everything else (status → kind, masking, retry-after) is
+ * shared, in upstreamHttpError.
+ */
+export type ErrorBodyParser = (bodyText: string, status: number, headers: Record<string, string | string[] | undefined>) => ProviderErrorBody;

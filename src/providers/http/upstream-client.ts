@@ -58,7 +58,7 @@ function acquirePool(origin: string, connections: number, headersTimeout: number
  * and by every other deployment calling the same origin (ten deployments
  * of one upstream use one pool, not ten).
  * Network failures come out as GatewayError (UPSTREAM_UNAVAILABLE or
- * TIMEOUT); HTTP error statuses are returned for the adapter to map.
+ * TIMEOUT); HTTP error statuses are returned for UpstreamApi to map.
  */
 export class UpstreamClient {
   private readonly pool: Pool;

@@ -34,7 +34,7 @@ const FLAGGED_WORDS: Record<string, string[]> = { violence: ["kill", "attack"], 
  * streaming, usage counts, and knobs for latency and injected failures so
  * the whole gateway can be exercised without API keys.
  */
-export class MockProvider implements ProviderAdapter {
+export class MockAdapter implements ProviderAdapter {
   private readonly params: MockParams;
   private readonly dice: Random;
   /** Separate from the failure dice, so turning on slow calls leaves failure sequences unchanged. */
@@ -192,7 +192,7 @@ export const mockProvider: ProviderFactory = {
     return problems;
   },
   create(deployment: Deployment, deps: ProviderDeps) {
-    return new MockProvider(deployment, deps.clock);
+    return new MockAdapter(deployment, deps.clock);
   },
 };
 

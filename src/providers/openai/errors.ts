@@ -1,6 +1,5 @@
-import { GatewayError } from "../../errors/gateway-error.js";
-import { redactSecrets } from "../../util/redact.js";
-import { kindForStatus, upstreamHttpError } from "../http/http-errors.js";
+import type { GatewayError } from "../../errors/gateway-error.js";
+import { upstreamStreamError, type ErrorBodyParser } from "../http/http-errors.js";
 import type { WireErrorBody } from "./wire.js";
 
 type Headers = Record<string, string | string[] | undefined>;
@@ -26,11 +25,8 @@ export function describeErrorBody(text: string): { message: string; code?: strin
   return { message: text.trim().slice(0, 500) };
 }
 
-/** An HTTP error answer from an OpenAI-wire upstream as a taxonomy error. */
-export function httpErrorFromBody(provider: string, status: number, text: string, headers: Headers, secrets: readonly string[]): GatewayError {
-  const { message, code } = describeErrorBody(text);
-  return upstreamHttpError(provider, status, message, headers, secrets, { code, retryAfterMs: rateLimitResetMs(headers) });
-}
+/** An OpenAI-wire error answer as the shared error path wants it: message, code, and the rate-limit reset as the wait. */
+export const parseOpenAiError: ErrorBodyParser = (text, _status, headers) => ({ ...describeErrorBody(text), retryAfterMs: rateLimitResetMs(headers) });
 
 /**
  * An `{"error": {...}}` object sent inside a 200 stream. There is no HTTP
@@ -38,10 +34,8 @@ export function httpErrorFromBody(provider: string, status: number, text: string
  * HTTP status would.
  */
 export function streamErrorFromEvent(provider: string, payload: WireErrorBody, secrets: readonly string[]): GatewayError {
-  const { message, code } = describeErrorBody(JSON.stringify(payload));
-  const clean = redactSecrets(message || "error event in stream", secrets);
-  const text = `${code ?? ""} ${clean}`;
-  return new GatewayError(kindForStatus(statusImpliedBy(text, payload), text), `${provider}: ${clean}`, { provider });
+  const body = describeErrorBody(JSON.stringify(payload));
+  return upstreamStreamError(provider, statusImpliedBy(`${body.code ?? ""} ${body.message}`, payload), body, secrets);
 }
 
 function statusImpliedBy(text: string, payload: WireErrorBody): number {

@@ -1,7 +1,8 @@
 import type { Deployment, ProviderParams } from "../../../gen/ts/switchyard/v1/config_pb.js";
-import { UpstreamClient } from "../http/upstream-client.js";
+import { UpstreamApi } from "../http/upstream-api.js";
 import type { ModelPrice, ProviderDeps, ProviderFactory } from "../provider.js";
 import { OpenAiWireAdapter } from "./adapter.js";
+import { parseOpenAiError } from "./errors.js";
 import { OPENAI_WIRE_OWNED_FIELDS } from "./request.js";
 import type { WireCall, WireDialect } from "./dialect.js";
 
@@ -45,17 +46,20 @@ export function openAiWireFactory(spec: OpenAiWireSpec): ProviderFactory {
     create(deployment: Deployment, deps: ProviderDeps) {
       const params = deployment.params!;
       const apiKey = apiKeyOf(spec, params);
-      const headers: Record<string, string> = { "content-type": "application/json" };
-      if (apiKey) headers[spec.auth === "bearer" ? "authorization" : "api-key"] = spec.auth === "bearer" ? `Bearer ${apiKey}` : apiKey;
-      Object.assign(headers, spec.extraHeaders?.(params), lowerCaseKeys(params.headers));
+      const api = new UpstreamApi({
+        provider: spec.name,
+        baseUrl: params.apiBase || spec.defaultApiBase!,
+        configuredHeaders: params.headers,
+        ownedHeaders: { "content-type": "application/json", ...authHeader(spec, apiKey), ...spec.extraHeaders?.(params) },
+        credentials: [apiKey],
+        parseErrorBody: parseOpenAiError,
+      });
       const adapter = new OpenAiWireAdapter({
         provider: spec.name,
         model: params.model,
         dialect: spec.dialect,
-        client: new UpstreamClient(spec.name, params.apiBase || spec.defaultApiBase!),
-        headers,
+        api,
         paths: spec.paths?.(params) ?? OPENAI_PATHS,
-        secrets: secretsOf(apiKey, headers),
         clock: deps.clock,
       });
       return adapter.offering(calls);
@@ -79,18 +83,13 @@ function validateParams(spec: OpenAiWireSpec, params: ProviderParams | undefined
   return problems;
 }
 
-/** The key and any credential-looking header value (a configured bearer token, a proxy key): masked in every error message. */
-function secretsOf(apiKey: string, headers: Record<string, string>): string[] {
-  const fromHeaders = Object.entries(headers)
-    .filter(([name]) => /authorization|key|token|secret/i.test(name))
-    .map(([, value]) => value.replace(/^Bearer\s+/i, ""));
-  return [...new Set([apiKey, ...fromHeaders].filter((s) => s !== ""))];
+/** The key as the spec sends it; none without a key, so a configured Authorization (e.g. an Entra ID token) may authenticate instead. */
+function authHeader(spec: OpenAiWireSpec, apiKey: string): Record<string, string> {
+  if (!apiKey) return {};
+  return spec.auth === "bearer" ? { authorization: `Bearer ${apiKey}` } : { "api-key": apiKey };
 }
 
 function hasAuthHeader(headers: Record<string, string>): boolean {
   return Object.keys(headers).some((name) => /^(authorization|api-key)$/i.test(name));
 }
 
-function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
-}

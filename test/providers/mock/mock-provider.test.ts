@@ -10,7 +10,7 @@ import {
   type ModelResponseChunk,
 } from "../../../gen/ts/switchyard/v1/inference_pb.js";
 import { GatewayError } from "../../../src/errors/gateway-error.js";
-import { MockProvider } from "../../../src/providers/mock/index.js";
+import { MockAdapter } from "../../../src/providers/mock/index.js";
 import { FakeClock } from "../../support/fake-clock.js";
 
 const deployment = (mock: Record<string, unknown> = {}) =>
@@ -21,7 +21,7 @@ const ctx = () => ({ signal: new AbortController().signal });
 
 describe("mock provider", () => {
   it("answers deterministically with usage", async () => {
-    const provider = new MockProvider(deployment(), new FakeClock());
+    const provider = new MockAdapter(deployment(), new FakeClock());
     const a = await provider.complete(request(), ctx());
     const b = await provider.complete(request(), ctx());
     expect(a.choices[0]?.message?.content).toBe("This is a mock response to: tell me a story");
@@ -32,7 +32,7 @@ describe("mock provider", () => {
 
   it("streams the answer in chunk_count pieces spaced by chunk_delay_ms on the clock", async () => {
     const clock = new FakeClock();
-    const provider = new MockProvider(deployment({ chunkCount: 3, chunkDelayMs: 500 }), clock);
+    const provider = new MockAdapter(deployment({ chunkCount: 3, chunkDelayMs: 500 }), clock);
     const seen: Array<{ at: number; chunk: ModelResponseChunk }> = [];
     const start = clock.now();
     const done = (async () => {
@@ -52,7 +52,7 @@ describe("mock provider", () => {
 
   it("waits latency_ms before answering and stops when aborted", async () => {
     const clock = new FakeClock();
-    const provider = new MockProvider(deployment({ latencyMs: 1_000 }), clock);
+    const provider = new MockAdapter(deployment({ latencyMs: 1_000 }), clock);
     const controller = new AbortController();
     const answer = provider.complete(request(), { signal: controller.signal });
     expect(clock.pending).toBe(1);
@@ -63,7 +63,7 @@ describe("mock provider", () => {
 
   it("injects failures at failure_rate with a reproducible seed", async () => {
     const outcomes = async () => {
-      const provider = new MockProvider(deployment({ failureRate: 0.5, seed: 42n, failureKind: MockFailure.RATE_LIMITED }), new FakeClock());
+      const provider = new MockAdapter(deployment({ failureRate: 0.5, seed: 42n, failureKind: MockFailure.RATE_LIMITED }), new FakeClock());
       const results: string[] = [];
       for (let i = 0; i < 40; i++) {
         results.push(
@@ -84,7 +84,7 @@ describe("mock provider", () => {
   });
 
   it("calls the forced tool, and answers JSON when asked", async () => {
-    const provider = new MockProvider(deployment(), new FakeClock());
+    const provider = new MockAdapter(deployment(), new FakeClock());
     const tools = [{ function: { name: "get_weather", description: "weather" } }];
     const called = await provider.complete(request({ tools, toolChoice: { choice: { case: "mode", value: ToolChoiceMode.REQUIRED } } }), ctx());
     expect(called.choices[0]?.finishReason).toBe(FinishReason.TOOL_CALLS);
@@ -96,7 +96,7 @@ describe("mock provider", () => {
   });
 
   it("stops at max_tokens with finish reason LENGTH", async () => {
-    const provider = new MockProvider(deployment(), new FakeClock());
+    const provider = new MockAdapter(deployment(), new FakeClock());
     const response = await provider.complete(request({ maxTokens: 3 }), ctx());
     expect(response.choices[0]?.message?.content).toBe("This is a");
     expect(response.choices[0]?.finishReason).toBe(FinishReason.LENGTH);
