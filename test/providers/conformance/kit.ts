@@ -74,6 +74,11 @@ export type ErrorCase = (typeof ERROR_CASES)[number];
 /** rate_limited answers carry `retry-after: RETRY_AFTER_SECONDS`. */
 export const RETRY_AFTER_SECONDS = 3;
 
+/** The headers every wire adds to an error answer of this kind: retry-after on rate_limited. */
+export function errorHeaders(kind: ErrorCase): Record<string, string> {
+  return kind === "rate_limited" ? { "retry-after": String(RETRY_AFTER_SECONDS) } : {};
+}
+
 /**
  * The scripted streams. text: the full transcript. cut: the first content
  * event, then the connection drops. unterminated: everything but the

@@ -1,6 +1,6 @@
 import * as fake from "../../../support/fake-upstreams/anthropic.js";
 import type { Reply } from "../../../support/fake-upstreams/scripted-server.js";
-import { JSON_ANSWER, RETRY_AFTER_SECONDS, sseEvents, TEXT, transcript, WEATHER_CALL_ARGUMENTS, type ConformanceKit, type ErrorCase, type StreamScript } from "../kit.js";
+import { JSON_ANSWER, errorHeaders, sseEvents, TEXT, transcript, WEATHER_CALL_ARGUMENTS, type ConformanceKit, type ErrorCase, type StreamScript } from "../kit.js";
 
 /** Anthropic Messages API: the fake answers as https://docs.anthropic.com/en/api/messages and .../errors document. */
 const KEY = "sk-ant-api03-conformance-key-000000";
@@ -59,8 +59,7 @@ export const kits: ConformanceKit[] = [
       // Anthropic reports usage on every answer and stream: there is no answer without it to count.
       error(kind) {
         const [status, type, message] = ERRORS[kind];
-        const headers: Record<string, string> = kind === "rate_limited" ? { "retry-after": String(RETRY_AFTER_SECONDS) } : {};
-        return { reply: fake.errorReply(status, type, message, headers), message: `anthropic: ${type}: ${message}` };
+        return { reply: fake.errorReply(status, type, message, errorHeaders(kind)), message: `anthropic: ${type}: ${message}` };
       },
       streamErrorMessage: "anthropic: overloaded_error: Overloaded",
     },

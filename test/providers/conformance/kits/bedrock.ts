@@ -1,6 +1,6 @@
 import * as fake from "../../../support/fake-upstreams/bedrock.js";
 import { jsonReply, type Reply } from "../../../support/fake-upstreams/scripted-server.js";
-import { JSON_ANSWER, RETRY_AFTER_SECONDS, TEXT, transcript, WEATHER_CALL_ARGUMENTS, type ConformanceKit, type ErrorCase, type StreamScript } from "../kit.js";
+import { JSON_ANSWER, errorHeaders, TEXT, transcript, WEATHER_CALL_ARGUMENTS, type ConformanceKit, type ErrorCase, type StreamScript } from "../kit.js";
 
 /**
  * AWS Bedrock runtime (Converse / ConverseStream, InvokeModel for
@@ -82,9 +82,8 @@ export const kits: ConformanceKit[] = [
       withoutUsage: { stream: () => fake.eventStreamReply(frames("text.events").slice(0, -1)) },
       error(kind) {
         const [status, type, message] = ERRORS[kind];
-        const headers: Record<string, string> = kind === "rate_limited" ? { "retry-after": String(RETRY_AFTER_SECONDS) } : {};
         // A 413 comes from AWS's front door, before any service type is known.
-        const reply = type ? fake.errorReply(status, type, message, headers) : jsonReply(status, { message }, { "x-amzn-requestid": fake.REQUEST_ID });
+        const reply = type ? fake.errorReply(status, type, message, errorHeaders(kind)) : jsonReply(status, { message }, { "x-amzn-requestid": fake.REQUEST_ID });
         return { reply, message: `bedrock: ${type ? `${type}: ` : ""}${message}` };
       },
       streamErrorMessage: "bedrock: ModelStreamErrorException: The model stream failed; please retry.",

@@ -1,6 +1,6 @@
 import * as fake from "../../../support/fake-upstreams/gemini.js";
 import { jsonReply, streamReply, type Reply } from "../../../support/fake-upstreams/scripted-server.js";
-import { JSON_ANSWER, RETRY_AFTER_SECONDS, sseEvents, TEXT, transcript, WEATHER_CALL_ARGUMENTS, type ConformanceKit, type ErrorCase, type StreamScript } from "../kit.js";
+import { JSON_ANSWER, errorHeaders, sseEvents, TEXT, transcript, WEATHER_CALL_ARGUMENTS, type ConformanceKit, type ErrorCase, type StreamScript } from "../kit.js";
 
 /** Gemini (Generative Language API): answers and errors in the shapes of https://ai.google.dev/api. */
 const KEY = "AIzaSyConformanceKey0123456789abcdefg";
@@ -62,8 +62,7 @@ export const kits: ConformanceKit[] = [
       withoutUsage: { stream: () => sse(events("text.sse").map(withoutUsageMetadata)) },
       error(kind) {
         const [code, status, message, details] = ERRORS[kind];
-        const headers: Record<string, string> = kind === "rate_limited" ? { "retry-after": String(RETRY_AFTER_SECONDS) } : {};
-        return { reply: fake.errorReply(code, status, message, details, headers), message: `gemini: ${status}: ${message}` };
+        return { reply: fake.errorReply(code, status, message, details, errorHeaders(kind)), message: `gemini: ${status}: ${message}` };
       },
       streamErrorMessage: "gemini: UNAVAILABLE: The model is overloaded. Please try again later.",
       embed: () => [jsonReply(200, { embeddings: [{ values: [0.5, 0.25, -0.125] }] })],

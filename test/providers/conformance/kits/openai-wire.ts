@@ -3,7 +3,7 @@ import * as fake from "../../../support/fake-upstreams/openai.js";
 import type { Reply } from "../../../support/fake-upstreams/scripted-server.js";
 import {
   JSON_ANSWER,
-  RETRY_AFTER_SECONDS,
+  errorHeaders,
   sseEvents,
   TEXT,
   transcript,
@@ -72,8 +72,7 @@ function upstream(provider: string): UpstreamKit {
     },
     error(kind) {
       const { status, error } = fake.ERRORS[ERROR_NAMES[kind]]!;
-      const headers: Record<string, string> = kind === "rate_limited" ? { "retry-after": String(RETRY_AFTER_SECONDS) } : {};
-      return { reply: fake.openAiError(status, error, headers), message: `${provider}: ${error.message.replace(KEY, "[REDACTED]")}` };
+      return { reply: fake.openAiError(status, error, errorHeaders(kind)), message: `${provider}: ${error.message.replace(KEY, "[REDACTED]")}` };
     },
     streamErrorMessage: `${provider}: The server had an error while processing your request.`,
     embed: () => [fake.jsonReply(200, fake.embeddingAnswer(1))],
