@@ -308,6 +308,17 @@ describe.each(KITS)("$provider", (kit) => {
     await aborted; // bounded: rejects if the fake never sees the connection closed
   });
 
+  it("consumer stops reading: the stream settles and the upstream connection is released", async () => {
+    const fake = rigOf(kit).fake;
+    const aborted = fake?.server.waitForAbort(fake.server.abortedResponses);
+    script(upstream?.stream("hang"));
+    const stream = adapter("slow").stream!(HELLO, call())[Symbol.asyncIterator]();
+    expect((await stream.next()).done).toBe(false);
+    // What `break` in a for-await loop does.
+    expect(await within(stream.return!(undefined), CLOSE_BOUND_MS, "the stream settling after the consumer stopped")).toMatchObject({ done: true });
+    await aborted; // bounded: rejects if the fake never sees the connection closed
+  });
+
   it("deadline mid-stream: the call ends with TIMEOUT and the upstream connection is closed", async () => {
     const { fake, clock } = rigOf(kit);
     const aborted = fake?.server.waitForAbort(fake.server.abortedResponses);
