@@ -15,7 +15,7 @@ import { clockTimeout } from "../../../src/util/clock.js";
 import { estimateTokens } from "../../../src/util/tokens.js";
 import { FakeClock } from "../../support/fake-clock.js";
 import type { Reply } from "../../support/fake-upstreams/scripted-server.js";
-import { within } from "../../support/async.js";
+import { collect, within } from "../../support/async.js";
 import { startTestGateway } from "../../support/gateway.js";
 import {
   EMBED_INPUT,
@@ -116,12 +116,6 @@ async function failureOf(work: Promise<unknown> | AsyncIterable<ModelResponseChu
   }
   expect(error, "expected the call to fail").toBeInstanceOf(GatewayError);
   return error as GatewayError;
-}
-
-async function collect(stream: AsyncIterable<ModelResponseChunk>): Promise<ModelResponseChunk[]> {
-  const out: ModelResponseChunk[] = [];
-  for await (const chunk of stream) out.push(chunk);
-  return out;
 }
 
 /** Reads what is left of a stream (chunks already buffered may still come) and returns what it fails with; a clean end fails the test. */
