@@ -56,7 +56,8 @@ describe("the OpenAI-compatible family", () => {
   });
 
   it.each(OPENAI_COMPATIBLE_PROVIDERS.map((s) => [s.name, s] as const))(
-    "%s: completes and streams through the shared adapter, with the key from its environment variable",
+    // Answers, streams and errors of every provider are the conformance suite's; this is the key's source.
+    "%s: sends the key from its environment variable when params.api_key is empty",
     async (name, spec) => {
       if (spec.apiKeyEnv) process.env[spec.apiKeyEnv] = `key-for-${name}-0123456789`;
       const adapter = adapterFor(factory(name), { model: "some-model", apiBase: `${fake.url}/v1` });
@@ -67,10 +68,6 @@ describe("the OpenAI-compatible family", () => {
         expect(sent.path).toBe("/v1/chat/completions");
         expect(sent.headers.authorization).toBe(spec.apiKeyEnv ? `Bearer key-for-${name}-0123456789` : undefined);
         expect(sent.json().model).toBe("some-model");
-
-        const chunks = (await collect(adapter.stream!(HELLO, call()))) as Array<Record<string, any>>;
-        expect(chunks.map((c) => c.choices?.[0]?.delta?.content ?? "").join("")).toBe("Hello from the fake");
-        expect(chunks.at(-1)!.usage.totalTokens).toBeGreaterThan(0);
       } finally {
         await adapter.close?.();
       }

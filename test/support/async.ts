@@ -17,3 +17,16 @@ export async function failure(promise: Promise<unknown>): Promise<GatewayError> 
   expect(err).toBeInstanceOf(GatewayError);
   return err as GatewayError;
 }
+
+/** Resolves with `promise`, or rejects naming what never happened once `ms` pass: a bounded wait, never a hang. */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not happen within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,5 +1,9 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { within } from "../async.js";
+
+/** How long waitForAbort waits for the client to close its connection: ample for a local socket, far below the runner's timeout. */
+const ABORT_BOUND_MS = 5_000;
 
 /** One request the fake upstream received, exactly as sent. */
 export interface RecordedRequest {
@@ -77,15 +81,32 @@ export class ScriptedServer {
     return this;
   }
 
+  /** Forgets recorded requests and unused scripted replies, so one test's leftovers never answer the next. */
+  reset(): void {
+    this.requests.length = 0;
+    this.replies.length = 0;
+  }
+
   get lastRequest(): RecordedRequest {
     const last = this.requests[this.requests.length - 1];
     if (!last) throw new Error("the fake upstream has received no request");
     return last;
   }
 
-  /** Resolves once more than `seen` responses were abandoned unfinished by the client (it aborted the upstream request). */
-  async waitForAbort(seen = 0): Promise<void> {
-    while (this.abortedResponses <= seen) await new Promise<void>((resolve) => this.abortWaiters.push(resolve));
+  /**
+   * Resolves once more than `seen` responses were abandoned unfinished by
+   * the client (it aborted the upstream request); rejects, saying so, if
+   * that has not happened within `boundMs`: a cancellation that never
+   * reaches the upstream fails the test instead of hanging it.
+   */
+  waitForAbort(seen = 0, boundMs = ABORT_BOUND_MS): Promise<void> {
+    const closed = (async () => {
+      while (this.abortedResponses <= seen) await new Promise<void>((resolve) => this.abortWaiters.push(resolve));
+    })();
+    const bounded = within(closed, boundMs, `the fake upstream at ${this.url} seeing its connection closed by the client`);
+    // Callers take the promise before acting; if the test fails before awaiting it, its rejection is not a second, stray error.
+    bounded.catch(() => undefined);
+    return bounded;
   }
 
   async close(): Promise<void> {
