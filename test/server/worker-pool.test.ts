@@ -23,7 +23,8 @@ const slowMock = (latencyMs: number) => ({ model_list: [{ model_name: "slow", pr
 
 describe("gateway worker pool (server_settings.workers)", () => {
   it("shows every worker's in-flight requests in GetRouterState, whichever worker answers", async () => {
-    const { port } = await startPool(slowMock(2_500));
+    const { port } = await startPool(slowMock(6_000));
+    // Long enough that the reads below all land while the six are parked, even on a loaded machine (2.5 s was not, under a full parallel suite).
     const calls = Array.from({ length: 6 }, () => complete(port, "slow"));
     await eventually(async () => (await inFlight(port)) === 6);
     // Several reads on fresh connections land on both workers; each sees all six.
