@@ -38,9 +38,9 @@ async function serve(args: string[]): Promise<number> {
   const workers = servingWorkers(config, logger);
   const configFile = values.config ?? process.env.SWITCHYARD_CONFIG;
   if (workers > 1) {
-    const pool = await WorkerPool.start({ config, workers, port, host: values.host, logger });
-    // A reload would reach one worker only; with several, a new config needs a restart.
-    process.on("SIGHUP", () => logger.warn("SIGHUP: hot reload needs server_settings.workers: 1; restart to apply a new config"));
+    const pool = await WorkerPool.start({ config, workers, port, host: values.host, logger, providers, configFile, watchConfig: values["watch-config"] });
+    // SIGHUP reloads the config file in every worker; a bad one is logged and the running config keeps serving.
+    process.on("SIGHUP", () => void pool.reloader.reloadAndLog("SIGHUP"));
     logger.info({ config: source, url: `http://localhost:${pool.port}`, workers }, "ready");
     return await untilStopped(pool, logger);
   }

@@ -13,11 +13,14 @@ import { loadConfigFile, parseConfig } from "./load.js";
 import { resolveConfig } from "./resolve.js";
 import type { Env } from "./schema-check.js";
 
+/** Puts a parsed, validated config into service and says which deployments were added, removed and kept. */
+export type ApplyConfig = (source: RouterConfig) => Promise<ReloadConfigResponse>;
+
 export interface ReloaderDeps {
-  live: LiveRouter;
   providers: ProviderRegistry;
-  clock: Clock;
   logger: Logger;
+  /** What a new config is applied to: this process's router (swapRouter), or every worker thread of a pool. */
+  apply: ApplyConfig;
   /** The file the gateway was started with; without one only config text can be reloaded. */
   file?: string;
   env?: Env;
@@ -45,9 +48,12 @@ export class ConfigReloader {
 
   /** Loads `text`, or the file again when empty; throws ConfigError when the config is invalid. */
   reload(text = ""): Promise<ReloadConfigResponse> {
-    const run = this.queue.then(() => this.apply(text));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.inTurn(async () => this.deps.apply(await this.load(text)));
+  }
+
+  /** Applies a config another thread already parsed and validated (a worker thread told by its pool). */
+  applyValidated(source: RouterConfig): Promise<ReloadConfigResponse> {
+    return this.inTurn(() => this.deps.apply(source));
   }
 
   /** Reloads whenever the file changes (SIGHUP and ReloadConfig work without this). */
@@ -76,26 +82,46 @@ export class ConfigReloader {
     this.watcher = undefined;
   }
 
-  private async apply(text: string): Promise<ReloadConfigResponse> {
-    const { live, providers, clock, logger } = this.deps;
-    let source: RouterConfig;
-    if (text) {
-      source = parseConfig(text, "ReloadConfig.config_text", { providers, env: this.deps.env });
-    } else if (this.deps.file) {
-      source = await loadConfigFile(this.deps.file, { providers, env: this.deps.env });
-    } else {
-      throw new ConfigError("ReloadConfig", [{ path: "", message: "the gateway was started without a config file: send config_text" }]);
-    }
-    const old = live.config;
-    const runtime = new DeploymentRuntime(resolveConfig(source, providers), providers, { clock });
-    const next = new Router(runtime, { clock, store: live.router.store, logger });
-    live.swap(next);
-    const before = new Set(old.deployments.map((d) => d.id));
-    const after = new Set(next.config.deployments.map((d) => d.id));
-    return create(ReloadConfigResponseSchema, {
-      addedDeployments: [...after].filter((id) => !before.has(id)),
-      removedDeployments: [...before].filter((id) => !after.has(id)),
-      keptDeployments: [...after].filter((id) => before.has(id)),
-    });
+  private inTurn(run: () => Promise<ReloadConfigResponse>): Promise<ReloadConfigResponse> {
+    const turn = this.queue.then(run);
+    this.queue = turn.catch(() => undefined);
+    return turn;
   }
+
+  /** Parses and validates exactly like validate-config. */
+  private async load(text: string): Promise<RouterConfig> {
+    const { providers, env, file } = this.deps;
+    if (text) return parseConfig(text, "ReloadConfig.config_text", { providers, env });
+    if (file) return loadConfigFile(file, { providers, env });
+    throw new ConfigError("ReloadConfig", [{ path: "", message: "the gateway was started without a config file: send config_text" }]);
+  }
+}
+
+/** Which deployment ids a reload adds, removes and keeps. */
+export function deploymentChanges(before: Iterable<string>, after: Iterable<string>): ReloadConfigResponse {
+  const old = new Set(before);
+  const next = new Set(after);
+  return create(ReloadConfigResponseSchema, {
+    addedDeployments: [...next].filter((id) => !old.has(id)),
+    removedDeployments: [...old].filter((id) => !next.has(id)),
+    keptDeployments: [...next].filter((id) => old.has(id)),
+  });
+}
+
+/**
+ * Applies a config to this process's router: a new DeploymentRuntime (new
+ * adapters) and Router over the same state store, swapped in; the old one
+ * finishes its in-flight calls before its runtime closes.
+ */
+export function swapRouter(live: LiveRouter, deps: { providers: ProviderRegistry; clock: Clock; logger: Logger }): ApplyConfig {
+  return async (source) => {
+    const old = live.config;
+    const runtime = new DeploymentRuntime(resolveConfig(source, deps.providers), deps.providers, { clock: deps.clock });
+    const next = new Router(runtime, { clock: deps.clock, store: live.router.store, logger: deps.logger });
+    live.swap(next);
+    return deploymentChanges(
+      old.deployments.map((d) => d.id),
+      next.config.deployments.map((d) => d.id),
+    );
+  };
 }

@@ -11,7 +11,7 @@ import {
 } from "../../gen/ts/grpc/reflection/v1alpha/reflection_pb.js";
 import type { RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
 import { file_switchyard_v1_config } from "../../gen/ts/switchyard/v1/config_pb.js";
-import { AdminService, file_switchyard_v1_admin } from "../../gen/ts/switchyard/v1/admin_pb.js";
+import { AdminService, file_switchyard_v1_admin, type ReloadConfigResponse } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import { file_switchyard_v1_inference, InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { resolveConfig, type ResolvedConfig } from "../config/resolve.js";
 import { isGatewayError } from "../errors/gateway-error.js";
@@ -24,7 +24,7 @@ import { DeploymentRuntime } from "../router/deployment-runtime.js";
 import { routerStateReader } from "../router/router-state.js";
 import { deploymentController } from "../router/deployment-control.js";
 import { LiveRouter } from "../router/live-router.js";
-import { ConfigReloader } from "../config/reload.js";
+import { ConfigReloader, swapRouter } from "../config/reload.js";
 import { createStateStore, type DeploymentStateStore } from "../router/state/index.js";
 import { systemClock, type Clock } from "../util/clock.js";
 import { compatHttpRoutes } from "../compat/index.js";
@@ -60,8 +60,12 @@ export interface GatewayPartsOptions {
   observability?: Pick<ObservabilityDeps, "spanExporter" | "random" | "env">;
   /** The file `config` came from: ReloadConfig with no text, SIGHUP and the file watch re-read it. */
   configFile?: string;
-  /** False in a worker thread: a reload there would change one worker's config only (README, "Runtime"). */
-  reloadable?: boolean;
+  /**
+   * Where ReloadConfig goes instead of this gateway's own reloader: a worker
+   * thread forwards it to its pool, which validates once and applies the
+   * config to every worker.
+   */
+  reloadConfig?: (configText: string) => Promise<ReloadConfigResponse>;
 }
 
 export interface GatewayOptions extends GatewayPartsOptions {
@@ -89,8 +93,8 @@ export interface GatewayParts {
   router: LiveRouter;
   /** Hot reload of model_list and router_settings (ReloadConfig, SIGHUP, file watch). */
   reloader: ConfigReloader;
-  /** False in a worker thread: ReloadConfig is refused there. */
-  reloadable: boolean;
+  /** What ReloadConfig calls: the reloader, or (in a worker thread) the pool's reload. */
+  reloadConfig: (configText: string) => Promise<ReloadConfigResponse>;
   /** The response cache, when cache_settings.enabled. */
   cache?: GatewayCache;
   /** What the cache admin RPCs reach: the cache, or the cache and its sibling workers'. */
@@ -113,7 +117,7 @@ export async function buildGatewayParts(options: GatewayPartsOptions): Promise<G
   const config = resolveConfig(options.config, providers);
   const runtime = new DeploymentRuntime(config, providers, { clock });
   const router = new LiveRouter(new Router(runtime, { clock, store: options.stateStore ?? createStateStore(config, clock, logger), logger }));
-  const reloader = new ConfigReloader({ live: router, providers, clock, logger, file: options.configFile });
+  const reloader = new ConfigReloader({ apply: swapRouter(router, { providers, clock, logger }), providers, logger, file: options.configFile });
   const cache = await createGatewayCache(config.cache, { clock, logger });
   const auth = createAuthenticator(options.config, config.redis, { clock, logger });
   try {
@@ -133,7 +137,7 @@ export async function buildGatewayParts(options: GatewayPartsOptions): Promise<G
     logger,
     router,
     reloader,
-    reloadable: options.reloadable !== false,
+    reloadConfig: options.reloadConfig ?? ((text) => reloader.reload(text)),
     cache,
     adminCache: cache && options.adminCache ? options.adminCache(cache) : cache,
     auth,
@@ -167,7 +171,7 @@ const SERVED_FILES = [
 const SERVICES = [InferenceService, AdminService, Health, ReflectionV1, ReflectionV1alpha];
 
 /** What the services need. */
-export type RouteDeps = Pick<GatewayParts, "config" | "providers" | "clock" | "router" | "reloader" | "reloadable" | "cache" | "adminCache" | "auth" | "health">;
+export type RouteDeps = Pick<GatewayParts, "config" | "providers" | "clock" | "router" | "reloader" | "reloadConfig" | "cache" | "adminCache" | "auth" | "health">;
 
 /** Registers every service of the gateway on a connect router, given its dependencies. */
 export function createRoutes(deps: RouteDeps): (r: ConnectRouter) => void {
@@ -183,11 +187,7 @@ export function createRoutes(deps: RouteDeps): (r: ConnectRouter) => void {
       adminService({
         routerState: routerStateReader(() => router.config, router.router.store, clock, () => router.router.waitQueueState()),
         deploymentControl: deploymentController(() => router.config, router.router.store, clock),
-        reloadConfig: !deps.reloadable
-          ? () => {
-              throw new ConnectError("ReloadConfig needs server_settings.workers: 1; with several workers, restart to apply a new config", Code.FailedPrecondition);
-            }
-          : (request) => deps.reloader.reload(request.configText),
+        reloadConfig: (request) => deps.reloadConfig(request.configText),
         cache: deps.adminCache,
         keys: keyAdmin(deps.auth),
       }),

@@ -3,6 +3,7 @@ import { Worker } from "node:worker_threads";
 import { describe, expect, it } from "vitest";
 import {
   allocateSharedStateMemory,
+  assignBlocks,
   clearWorkerSlot,
   SharedMemoryStateStore,
 } from "../../src/router/state/shared-memory-store.js";
@@ -103,4 +104,29 @@ describe("shared-memory deployment state store (worker threads)", () => {
     expect(stats.recentFailures).toBe(2 * iterations);
     expect(stats.inFlight).toBe(0);
   }, 60_000);
+
+  describe("blocks for deployments a hot reload adds", () => {
+    it("keeps every assigned id's block, appends new ids, and refuses past the capacity", () => {
+      const memory = allocateSharedStateMemory(["a"], 2, 3);
+      const next = assignBlocks(memory, ["b", "a"])!;
+      expect(next.deploymentIds).toEqual(["a", "b"]);
+      expect(next.ints).toBe(memory.ints); // the same shared memory, not a copy
+      // A removed id keeps its block: calls still finishing on it stay counted, and it comes back with its state.
+      expect(assignBlocks(next, ["c"])!.deploymentIds).toEqual(["a", "b", "c"]);
+      expect(assignBlocks(next, ["c", "d"])).toBeUndefined();
+      expect(assignBlocks(next, ["a"])).toBe(next);
+    });
+
+    it("shares a new deployment's state between workers once both adopt the assignment", async () => {
+      const { memory, w0, w1 } = twoWorkers(["a/0"]);
+      const next = assignBlocks(memory, ["a/0", "new/0"])!;
+      w0.adoptBlocks(next.deploymentIds);
+      w1.adoptBlocks(next.deploymentIds);
+      await w0.begin("new/0");
+      await w1.begin("new/0");
+      expect(w0.statsOf("new/0").inFlight).toBe(2);
+      expect(w1.statsOf("new/0").inFlight).toBe(2);
+      expect(w1.statsOf("a/0").inFlight).toBe(0);
+    });
+  });
 });

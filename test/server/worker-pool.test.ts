@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { WorkerPool } from "../../src/server/workers/worker-pool.js";
 import { configFromYaml } from "../support/gateway.js";
@@ -79,5 +82,49 @@ describe("gateway worker pool (server_settings.workers)", () => {
     await new Promise((resolve) => setTimeout(resolve, 200)); // the broadcast crosses threads asynchronously
     const next = await Promise.all(prompts.map((p) => complete(port, "m", p)));
     expect(next.map((r) => Boolean(r.json.cache?.hit))).toEqual(prompts.map(() => false));
+  });
+
+  describe("hot reload across workers", () => {
+    const group = (ids: string[], latencyMs = 0) =>
+      JSON.stringify({ model_list: ids.map((id) => ({ model_name: "chat", id, provider: "mock", params: { model: "m", mock: { latency_ms: latencyMs } } })) });
+    const deploymentIds = async (port: number) => ((await call(port, "AdminService/GetRouterState", {})).json.deployments as { deploymentId: string }[]).map((d) => d.deploymentId).sort();
+
+    it("applies a ReloadConfig received by one worker to every worker, with shared state for the new deployments", async () => {
+      const { port } = await startPool(JSON.parse(group(["first"])));
+      const reloaded = await call(port, "AdminService/ReloadConfig", { configText: group(["second"], 5_000) });
+      expect(reloaded.status).toBe(200);
+      expect(reloaded.json).toMatchObject({ addedDeployments: ["second"], removedDeployments: ["first"] });
+      // The answer comes once every worker has the config: each fresh connection, whichever worker it lands on, sees it.
+      for (let i = 0; i < 6; i++) expect(await deploymentIds(port)).toEqual(["second"]);
+      // The added deployment has a block in the shared memory: in-flight counts from both workers add up.
+      const calls = Array.from({ length: 4 }, () => complete(port, "chat"));
+      await eventually(async () => (await inFlight(port)) === 4);
+      for (let i = 0; i < 4; i++) expect(await inFlight(port)).toBe(4);
+      const answers = await Promise.all(calls);
+      expect(answers.map((a) => a.json.deploymentId)).toEqual(["second", "second", "second", "second"]);
+      expect(await inFlight(port)).toBe(0);
+    });
+
+    it("refuses an invalid config with validate-config's errors and keeps serving the old one on every worker", async () => {
+      const { port } = await startPool(JSON.parse(group(["kept"])));
+      const refused = await call(port, "AdminService/ReloadConfig", { configText: JSON.stringify({ model_list: [{ model_name: "chat", provider: "nope" }] }) });
+      expect(refused.status).toBe(400);
+      expect(refused.json.code).toBe("invalid_argument");
+      expect(refused.json.message).toMatch(/ReloadConfig\.config_text: model_list\[0\]\.provider.*unknown provider "nope"/);
+      for (let i = 0; i < 4; i++) expect((await complete(port, "chat")).json.deploymentId).toBe("kept");
+    });
+
+    it("reloads the config file on SIGHUP's path (no text) and a replacement worker starts on the new config", async () => {
+      const dir = await mkdtemp(join(tmpdir(), "switchyard-pool-reload-"));
+      const file = join(dir, "config.json");
+      await writeFile(file, group(["from-start"]));
+      pool = await WorkerPool.start({ config: configFromYaml(group(["from-start"])), workers: 2, port: 0, host: "127.0.0.1", configFile: file });
+      await writeFile(file, group(["from-file"]));
+      await pool.reloader.reloadAndLog("SIGHUP");
+      for (let i = 0; i < 4; i++) expect(await deploymentIds(pool.port)).toEqual(["from-file"]);
+      await pool.terminateWorker(1);
+      await eventually(async () => pool!.restarts === 1);
+      for (let i = 0; i < 8; i++) expect((await complete(pool.port, "chat")).json.deploymentId).toBe("from-file");
+    });
   });
 });

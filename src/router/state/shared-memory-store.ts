@@ -29,17 +29,28 @@ const ERROR_BYTES = 512;
  * worker thread (workerData), including a worker that replaces a dead one.
  */
 export interface SharedStateMemory {
+  /**
+   * Block i belongs to deploymentIds[i]. The list only grows: a hot reload
+   * appends new ids (assignBlocks) and a removed deployment keeps its block,
+   * so calls still finishing on it, and its state if it comes back, stay exact.
+   */
   readonly deploymentIds: readonly string[];
+  /** Blocks allocated: the start's deployments plus room for those added by reloads. */
+  readonly capacity: number;
   readonly workerSlots: number;
   readonly ints: SharedArrayBuffer;
   readonly floats: SharedArrayBuffer;
   readonly errors: SharedArrayBuffer;
 }
 
-export function allocateSharedStateMemory(deploymentIds: readonly string[], workerSlots: number): SharedStateMemory {
-  const n = deploymentIds.length;
+/** Deployments that hot reloads may add over a pool's life, beyond those it started with (~0.6 KB each). */
+export const RELOAD_HEADROOM = 1024;
+
+export function allocateSharedStateMemory(deploymentIds: readonly string[], workerSlots: number, capacity = deploymentIds.length + RELOAD_HEADROOM): SharedStateMemory {
+  const n = Math.max(capacity, deploymentIds.length);
   const memory: SharedStateMemory = {
     deploymentIds: [...deploymentIds],
+    capacity: n,
     workerSlots,
     ints: new SharedArrayBuffer(n * (INT_FIELDS + workerSlots) * Int32Array.BYTES_PER_ELEMENT),
     floats: new SharedArrayBuffer(n * FLOAT_FIELDS * Float64Array.BYTES_PER_ELEMENT),
@@ -60,7 +71,20 @@ export function allocateSharedStateMemory(deploymentIds: readonly string[], work
 export function clearWorkerSlot(memory: SharedStateMemory, slot: number): void {
   const ints = new Int32Array(memory.ints);
   const stride = INT_FIELDS + memory.workerSlots;
-  for (let i = 0; i < memory.deploymentIds.length; i++) Atomics.store(ints, i * stride + INT_FIELDS + slot, 0);
+  for (let i = 0; i < memory.capacity; i++) Atomics.store(ints, i * stride + INT_FIELDS + slot, 0);
+}
+
+/**
+ * The block assignment after a reload to `ids`: every id assigned so far
+ * keeps its block, new ones get the next free blocks. Undefined when the
+ * memory has no room left (the pool then refuses the reload).
+ */
+export function assignBlocks(memory: SharedStateMemory, ids: Iterable<string>): SharedStateMemory | undefined {
+  const known = new Set(memory.deploymentIds);
+  const added = [...new Set(ids)].filter((id) => !known.has(id));
+  if (added.length === 0) return memory;
+  if (memory.deploymentIds.length + added.length > memory.capacity) return undefined;
+  return { ...memory, deploymentIds: [...memory.deploymentIds, ...added] };
 }
 
 /**
@@ -74,8 +98,8 @@ export function clearWorkerSlot(memory: SharedStateMemory, slot: number): void {
  * (`clearWorkerSlot`). Every other change is a read-modify-write under the
  * deployment's spin lock (Atomics.compareExchange); critical sections are a
  * few field updates with no await, so waiting is bounded and brief.
- * Deployment ids outside the config (none today) fall back to this worker's
- * own memory.
+ * Deployment ids without a block (none while the pool assigns every id
+ * of every config it applies) fall back to this worker's own memory.
  */
 export class SharedMemoryStateStore implements DeploymentStateStore {
   /** Shared by the workers of this process, not by other gateway instances: that is Redis' job. */
@@ -83,7 +107,7 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
   private readonly ints: Int32Array;
   private readonly floats: Float64Array;
   private readonly errors: Uint8Array;
-  private readonly index: Map<string, number>;
+  private index: Map<string, number>;
   private readonly stride: number;
   private readonly local: MemoryStateStore;
   private readonly encoder = new TextEncoder();
@@ -102,6 +126,11 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
     this.index = new Map(memory.deploymentIds.map((id, i) => [id, i]));
     this.stride = INT_FIELDS + memory.workerSlots;
     this.local = new MemoryStateStore(clock);
+  }
+
+  /** Takes a reload's block assignment (assignBlocks): ids it adds get their shared blocks. */
+  adoptBlocks(deploymentIds: readonly string[]): void {
+    this.index = new Map(deploymentIds.map((id, i) => [id, i]));
   }
 
   async stats(ids: readonly string[]): Promise<Map<string, DeploymentStats>> {

@@ -3,6 +3,7 @@
  * The config crosses as protobuf binary (RouterConfig), so a worker builds
  * exactly the gateway the main thread validated.
  */
+import type { ConfigProblem } from "../../config/config-error.js";
 import type { SharedStateMemory } from "../../router/state/shared-memory-store.js";
 
 export interface WorkerStartData {
@@ -21,8 +22,22 @@ export interface WorkerStartData {
   readonly cacheChannel: string;
 }
 
+/** Why a reload was refused, as it crosses back to the worker whose ReloadConfig asked for it. */
+export type ReloadRefusal = { kind: "config"; file: string; problems: ConfigProblem[] } | { kind: "other"; message: string };
+
 /** Main thread → worker. */
-export type ToWorker = { type: "drain"; graceMs: number };
+export type ToWorker =
+  | { type: "drain"; graceMs: number }
+  /** A validated config to serve from now on, with the shared-state block of every deployment id. */
+  | { type: "apply-config"; id: number; configBinary: Uint8Array; deploymentIds: readonly string[] }
+  /** The answer to this worker's "reload": the ReloadConfigResponse as binary, or why it was refused. */
+  | { type: "reload-result"; id: number; response?: Uint8Array; refusal?: ReloadRefusal };
 
 /** Worker → main thread. */
-export type FromWorker = { type: "listening"; port: number } | { type: "start-failed"; message: string } | { type: "drained" };
+export type FromWorker =
+  | { type: "listening"; port: number }
+  | { type: "start-failed"; message: string }
+  | { type: "drained" }
+  /** ReloadConfig reached this worker: the pool validates once and applies to every worker. */
+  | { type: "reload"; id: number; configText: string }
+  | { type: "config-applied"; id: number };

@@ -6,7 +6,10 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { fromBinary } from "@bufbuild/protobuf";
-import { RouterConfigSchema } from "../../../gen/ts/switchyard/v1/config_pb.js";
+import { RouterConfigSchema, type RouterConfig } from "../../../gen/ts/switchyard/v1/config_pb.js";
+import { ReloadConfigResponseSchema, type ReloadConfigResponse } from "../../../gen/ts/switchyard/v1/admin_pb.js";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { ConfigError } from "../../config/config-error.js";
 import { createLogger } from "../../observability/logger.js";
 import { SharedMemoryStateStore } from "../../router/state/shared-memory-store.js";
 import { systemClock } from "../../util/clock.js";
@@ -19,9 +22,26 @@ const port = parentPort!;
 const tell = (message: FromWorker) => port.postMessage(message);
 const logger = createLogger(data.logLevel).child({ worker: data.slot });
 
-const config = fromBinary(RouterConfigSchema, data.configBinary);
-// Health checks write shared state, so one worker probing is enough; slot 0's replacement takes over when it dies.
-if (data.slot !== 0 && config.routerSettings?.healthCheck) config.routerSettings.healthCheck.enabled = false;
+/** Health checks write shared state, so one worker probing is enough; slot 0's replacement takes over when it dies. */
+function configForThisWorker(binary: Uint8Array): RouterConfig {
+  const config = fromBinary(RouterConfigSchema, binary);
+  if (data.slot !== 0 && config.routerSettings?.healthCheck) config.routerSettings.healthCheck.enabled = false;
+  return config;
+}
+
+/** ReloadConfig on this worker: the pool validates the config once and applies it to every worker, this one included. */
+const pendingReloads = new Map<number, { resolve: (response: ReloadConfigResponse) => void; reject: (err: Error) => void }>();
+let nextReloadId = 0;
+function reloadThroughPool(configText: string): Promise<ReloadConfigResponse> {
+  return new Promise((resolve, reject) => {
+    const id = nextReloadId++;
+    pendingReloads.set(id, { resolve, reject });
+    tell({ type: "reload", id, configText });
+  });
+}
+
+const config = configForThisWorker(data.configBinary);
+const stateStore = data.stateMemory ? new SharedMemoryStateStore(data.stateMemory, data.slot, systemClock) : undefined;
 
 let gateway: Gateway;
 let siblingCache: SiblingCache | undefined;
@@ -32,8 +52,8 @@ try {
     host: data.host,
     logger,
     reusePort: true,
-    reloadable: false,
-    stateStore: data.stateMemory ? new SharedMemoryStateStore(data.stateMemory, data.slot, systemClock) : undefined,
+    reloadConfig: reloadThroughPool,
+    stateStore,
     // Memory cache layers are per worker: the cache admin RPCs reach every sibling.
     adminCache: (cache) => (siblingCache = new SiblingCache(cache, data.cacheChannel, data.slot, data.workers, logger)),
   });
@@ -43,7 +63,8 @@ try {
 }
 
 port.on("message", (message: ToWorker) => {
-  if (message.type !== "drain") return;
+  if (message.type === "apply-config") return void applyConfig(message);
+  if (message.type === "reload-result") return settleReload(message);
   void gateway.close(message.graceMs).then(() => {
     siblingCache?.close();
     tell({ type: "drained" });
@@ -53,3 +74,23 @@ port.on("message", (message: ToWorker) => {
 });
 
 tell({ type: "listening", port: gateway.port });
+
+async function applyConfig(message: Extract<ToWorker, { type: "apply-config" }>): Promise<void> {
+  stateStore?.adoptBlocks(message.deploymentIds);
+  try {
+    await gateway.reloader.applyValidated(configForThisWorker(message.configBinary));
+  } catch (err) {
+    // The pool validated it; a failure here is a fault of ours, and this worker keeps its previous config.
+    logger.error({ err: (err as Error).message }, "could not apply the pool's new config");
+  }
+  tell({ type: "config-applied", id: message.id });
+}
+
+function settleReload(message: Extract<ToWorker, { type: "reload-result" }>): void {
+  const pending = pendingReloads.get(message.id);
+  if (!pending) return;
+  pendingReloads.delete(message.id);
+  if (message.response) return pending.resolve(fromBinary(ReloadConfigResponseSchema, message.response));
+  const refusal = message.refusal ?? { kind: "other", message: "the pool refused the reload" };
+  pending.reject(refusal.kind === "config" ? new ConfigError(refusal.file, refusal.problems) : new ConnectError(refusal.message, Code.FailedPrecondition));
+}
