@@ -50,10 +50,10 @@ export class Observability {
     private readonly random: (() => number) | undefined,
   ) {}
 
-  static create(config: RouterConfig, resolved: ResolvedConfig, deps: ObservabilityDeps): Observability {
+  static create(config: RouterConfig, currentConfig: () => ResolvedConfig, deps: ObservabilityDeps): Observability {
     const settings = resolveObservability(config, deps.env);
     const metrics = settings.metricsEnabled
-      ? new GatewayMetrics(deploymentStates(resolved, deps.store, deps.clock), { keyAliasLabel: settings.keyAliasLabel })
+      ? new GatewayMetrics(deploymentStates(currentConfig, deps.store, deps.clock), { keyAliasLabel: settings.keyAliasLabel })
       : undefined;
     const tracingSettings =
       settings.tracing ?? (deps.spanExporter ? { otlpEndpoint: "", serviceName: "switchyard", samplingRatio: 1, recordContent: false } : undefined);
@@ -102,9 +102,10 @@ export class Observability {
   }
 }
 
-/** switchyard_deployment_state at scrape time, from the state store (with Redis: the fleet's view). */
-function deploymentStates(config: ResolvedConfig, store: DeploymentStateStore, clock: Clock): () => Promise<DeploymentStateSample[]> {
+/** switchyard_deployment_state at scrape time, from the state store (with Redis: the fleet's view), for the deployments of the config serving now (hot reload changes them). */
+function deploymentStates(currentConfig: () => ResolvedConfig, store: DeploymentStateStore, clock: Clock): () => Promise<DeploymentStateSample[]> {
   return async () => {
+    const config = currentConfig();
     const stats = await store.stats(config.deployments.map((d) => d.id));
     const now = clock.now();
     return config.deployments.map((d) => ({ deployment: d.id, state: STATE_NAMES[healthOf(stats.get(d.id)!, now)] ?? "healthy" }));

@@ -126,7 +126,7 @@ export async function buildGatewayParts(options: GatewayPartsOptions): Promise<G
     await Promise.all([router.close(), cache?.close()]);
     throw err;
   }
-  const observability = Observability.create(options.config, config, { logger, clock, store: router.router.store, ...options.observability });
+  const observability = Observability.create(options.config, () => router.config, { logger, clock, store: router.router.store, ...options.observability });
   const shutdown = new AbortController();
   // connect links every call's signal to this one; thousands of concurrent calls are normal, not a leak.
   setMaxListeners(0, shutdown.signal);
