@@ -195,3 +195,29 @@ export function anyAtLimitOnly(deployments: readonly ResolvedDeployment[], stats
   }
   return false;
 }
+
+/**
+ * Several wait queues' states as one per model group (the worker threads of
+ * one gateway each queue their own requests): counts add up, the mean wait
+ * is weighted by the requests served, the longest wait is the longest.
+ */
+export function mergeWaitQueueStates(perQueue: readonly (readonly WaitQueueState[])[]): WaitQueueState[] {
+  const byGroup = new Map<string, WaitQueueState>();
+  for (const states of perQueue) {
+    for (const state of states) {
+      const total = byGroup.get(state.modelGroup);
+      if (!total) {
+        byGroup.set(state.modelGroup, create(WaitQueueStateSchema, { ...state }));
+        continue;
+      }
+      const served = total.served + state.served;
+      total.meanWaitMs = served > 0n ? (total.meanWaitMs * Number(total.served) + state.meanWaitMs * Number(state.served)) / Number(served) : 0;
+      total.served = served;
+      total.depth += state.depth;
+      total.rejected += state.rejected;
+      total.expired += state.expired;
+      total.maxWaitMs = Math.max(total.maxWaitMs, state.maxWaitMs);
+    }
+  }
+  return [...byGroup.values()].sort((a, b) => a.modelGroup.localeCompare(b.modelGroup));
+}

@@ -26,7 +26,8 @@ export function routerStateReader(
   currentConfig: ResolvedConfig | (() => ResolvedConfig),
   store: DeploymentStateStore,
   clock: Clock,
-  waitQueues: () => WaitQueueState[] = () => [],
+  /** This gateway's wait queues: the router's own, or (worker threads) every worker's merged. */
+  waitQueues: () => WaitQueueState[] | Promise<WaitQueueState[]> = () => [],
 ) {
   return async (request: GetRouterStateRequest): Promise<GetRouterStateResponse> => {
     // A getter when the config can be reloaded: always report the deployments now configured.
@@ -37,11 +38,11 @@ export function routerStateReader(
         field: "model_group",
       });
     }
-    const stats = await store.stats(deployments.map((d) => d.id));
+    const [stats, queues] = await Promise.all([store.stats(deployments.map((d) => d.id)), waitQueues()]);
     const now = clock.now();
     return create(GetRouterStateResponseSchema, {
       sharedStateAvailable: store.shared,
-      waitQueues: waitQueues().filter((q) => !request.modelGroup || q.modelGroup === request.modelGroup),
+      waitQueues: queues.filter((q) => !request.modelGroup || q.modelGroup === request.modelGroup),
       deployments: deployments.map((d) => deploymentState(d, stats.get(d.id)!, now)),
     });
   };

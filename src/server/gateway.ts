@@ -11,7 +11,7 @@ import {
 } from "../../gen/ts/grpc/reflection/v1alpha/reflection_pb.js";
 import type { RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
 import { file_switchyard_v1_config } from "../../gen/ts/switchyard/v1/config_pb.js";
-import { AdminService, file_switchyard_v1_admin, type ReloadConfigResponse } from "../../gen/ts/switchyard/v1/admin_pb.js";
+import { AdminService, file_switchyard_v1_admin, type ReloadConfigResponse, type WaitQueueState } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import { file_switchyard_v1_inference, InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { resolveConfig, type ResolvedConfig } from "../config/resolve.js";
 import { isGatewayError } from "../errors/gateway-error.js";
@@ -56,6 +56,8 @@ export interface GatewayPartsOptions {
   stateStore?: DeploymentStateStore;
   /** Wraps what the cache admin RPCs reach, e.g. so a worker thread's InvalidateCache and GetCacheStats cover its sibling workers. */
   adminCache?: (cache: GatewayCache) => AdminCache;
+  /** Wraps what GetRouterState reports as wait queues, e.g. so a worker thread's answer merges its sibling workers' queues. */
+  waitQueues?: (own: () => WaitQueueState[]) => () => Promise<WaitQueueState[]>;
   /** Metrics, tracing and access log; tests pass a span exporter here. */
   observability?: Pick<ObservabilityDeps, "spanExporter" | "random" | "env">;
   /** The file `config` came from: ReloadConfig with no text, SIGHUP and the file watch re-read it. */
@@ -99,6 +101,8 @@ export interface GatewayParts {
   cache?: GatewayCache;
   /** What the cache admin RPCs reach: the cache, or the cache and its sibling workers'. */
   adminCache?: AdminCache;
+  /** What GetRouterState reports as wait queues: the router's, or every worker's merged. */
+  waitQueues: () => WaitQueueState[] | Promise<WaitQueueState[]>;
   /** Key checks, when auth_settings.master_key is set. */
   auth?: Authenticator;
   observability: Observability;
@@ -140,6 +144,7 @@ export async function buildGatewayParts(options: GatewayPartsOptions): Promise<G
     reloadConfig: options.reloadConfig ?? ((text) => reloader.reload(text)),
     cache,
     adminCache: cache && options.adminCache ? options.adminCache(cache) : cache,
+    waitQueues: options.waitQueues ? options.waitQueues(() => router.router.waitQueueState()) : () => router.router.waitQueueState(),
     auth,
     observability,
     health: new HealthStatus(),
@@ -171,7 +176,7 @@ const SERVED_FILES = [
 const SERVICES = [InferenceService, AdminService, Health, ReflectionV1, ReflectionV1alpha];
 
 /** What the services need. */
-export type RouteDeps = Pick<GatewayParts, "config" | "providers" | "clock" | "router" | "reloader" | "reloadConfig" | "cache" | "adminCache" | "auth" | "health">;
+export type RouteDeps = Pick<GatewayParts, "config" | "providers" | "clock" | "router" | "reloader" | "reloadConfig" | "cache" | "adminCache" | "waitQueues" | "auth" | "health">;
 
 /** Registers every service of the gateway on a connect router, given its dependencies. */
 export function createRoutes(deps: RouteDeps): (r: ConnectRouter) => void {
@@ -185,7 +190,7 @@ export function createRoutes(deps: RouteDeps): (r: ConnectRouter) => void {
     r.service(
       AdminService,
       adminService({
-        routerState: routerStateReader(() => router.config, router.router.store, clock, () => router.router.waitQueueState()),
+        routerState: routerStateReader(() => router.config, router.router.store, clock, deps.waitQueues),
         deploymentControl: deploymentController(() => router.config, router.router.store, clock),
         reloadConfig: (request) => deps.reloadConfig(request.configText),
         cache: deps.adminCache,

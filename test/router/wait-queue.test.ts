@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { create } from "@bufbuild/protobuf";
+import { WaitQueueStateSchema } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import { ErrorKind, type ModelResponse } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { GatewayError } from "../../src/errors/gateway-error.js";
-import { RECHECK_INTERVAL_MS } from "../../src/router/queue.js";
+import { mergeWaitQueueStates, RECHECK_INTERVAL_MS } from "../../src/router/queue.js";
 import { routerStateReader } from "../../src/router/router-state.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { chat, ctx, mockDeployment, routerFor, runOnClock } from "./support.js";
@@ -154,5 +156,17 @@ describe("waiting at the limits", () => {
     const started = clock.now();
     await expect(router.complete(chat("chat"), ctx())).rejects.toMatchObject({ kind: ErrorKind.NO_DEPLOYMENT_AVAILABLE });
     expect(clock.now()).toBe(started);
+  });
+});
+
+describe("wait queues of several workers, merged", () => {
+  it("adds up counts per group, weights the mean wait by requests served and keeps the longest wait", () => {
+    const q = (modelGroup: string, depth: number, served: number, meanWaitMs: number, maxWaitMs: number) =>
+      create(WaitQueueStateSchema, { modelGroup, depth, served: BigInt(served), rejected: 1n, expired: 2n, meanWaitMs, maxWaitMs });
+    const merged = mergeWaitQueueStates([[q("chat", 2, 3, 10, 40)], [q("chat", 1, 1, 50, 60), q("embed", 4, 0, 0, 0)]]);
+    expect(merged.map((m) => ({ ...m, $typeName: undefined }))).toEqual([
+      { $typeName: undefined, modelGroup: "chat", depth: 3, served: 4n, rejected: 2n, expired: 4n, meanWaitMs: 20, maxWaitMs: 60 },
+      { $typeName: undefined, modelGroup: "embed", depth: 4, served: 0n, rejected: 1n, expired: 2n, meanWaitMs: 0, maxWaitMs: 0 },
+    ]);
   });
 });

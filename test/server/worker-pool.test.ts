@@ -28,15 +28,18 @@ describe("gateway worker pool (server_settings.workers)", () => {
   it("shows every worker's in-flight requests in GetRouterState, whichever worker answers", async () => {
     const { port } = await startPool(slowMock(6_000));
     // Long enough that the reads below all land while the six are parked, even on a loaded machine (2.5 s was not, under a full parallel suite).
+    const minuteAtStart = Math.floor(Date.now() / 60_000);
     const calls = Array.from({ length: 6 }, () => complete(port, "slow"));
     await eventually(async () => (await inFlight(port)) === 6);
     // Several reads on fresh connections land on both workers; each sees all six.
     for (let i = 0; i < 6; i++) expect(await inFlight(port)).toBe(6);
+    // Both workers' calls count in the one rpm window: read while they are in flight, since the window is the clock's minute
+    // (a read in the next minute would rightly show 0, so that case is told apart rather than guessed at).
+    const { json } = await call(port, "AdminService/GetRouterState", {});
+    if (Math.floor(Date.now() / 60_000) === minuteAtStart) expect(json.deployments[0].currentRpm).toBe(6);
     const results = await Promise.all(calls);
     expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
     expect(await inFlight(port)).toBe(0);
-    const { json } = await call(port, "AdminService/GetRouterState", {});
-    expect(json.deployments[0].currentRpm).toBe(6);
   });
 
   it("replaces a worker that dies, forgets its in-flight requests and keeps serving", async () => {
@@ -126,5 +129,19 @@ describe("gateway worker pool (server_settings.workers)", () => {
       await eventually(async () => pool!.restarts === 1);
       for (let i = 0; i < 8; i++) expect((await complete(pool.port, "chat")).json.deploymentId).toBe("from-file");
     });
+  });
+
+  it("reports every worker's wait queue in GetRouterState, whichever worker answers", async () => {
+    const { port } = await startPool({
+      model_list: [{ model_name: "one-at-a-time", provider: "mock", max_parallel_requests: 1, params: { model: "m", mock: { latency_ms: 6_000 } } }],
+      router_settings: { wait_queue: { enabled: true } },
+    });
+    // One call holds the only slot; the others wait, each in the queue of the worker its connection landed on.
+    const calls = Array.from({ length: 5 }, () => complete(port, "one-at-a-time").catch(() => undefined));
+    const depth = async () => ((await call(port, "AdminService/GetRouterState", {})).json.waitQueues ?? []).reduce((sum: number, q: { depth?: number }) => sum + (q.depth ?? 0), 0);
+    await eventually(async () => (await depth()) === 4);
+    for (let i = 0; i < 6; i++) expect(await depth()).toBe(4);
+    await pool!.close(0); // cancels the parked calls
+    await Promise.all(calls);
   });
 });

@@ -10,14 +10,9 @@ import {
 import type { GatewayCache } from "../../cache/index.js";
 import type { Logger } from "../../observability/logger.js";
 import type { AdminCache } from "../admin-service.js";
+import { SiblingQuery } from "./sibling-query.js";
 
-/** How long GetCacheStats waits for sibling workers (one being replaced never answers), ms. */
-const STATS_REPLY_TIMEOUT_MS = 250;
-
-type Message =
-  | { type: "invalidate"; request: Uint8Array }
-  | { type: "stats-request"; id: number; from: number }
-  | { type: "stats-reply"; id: number; to: number; stats: Uint8Array };
+type Message = { type: "invalidate"; request: Uint8Array };
 
 /**
  * The cache admin RPCs of one worker thread, covering all its siblings:
@@ -28,69 +23,40 @@ type Message =
  */
 export class SiblingCache implements AdminCache {
   private readonly channel: BroadcastChannel;
-  private nextId = 0;
-  private readonly pending = new Map<number, { replies: GetCacheStatsResponse[]; done: () => void }>();
+  private readonly statsQuery: SiblingQuery;
 
   constructor(
     private readonly cache: GatewayCache,
     channelName: string,
-    private readonly slot: number,
-    private readonly workers: number,
+    slot: number,
+    workers: number,
     private readonly logger: Logger,
   ) {
     this.channel = new BroadcastChannel(channelName);
     this.channel.unref();
     this.channel.onmessage = (event) => this.receive((event as MessageEvent<Message>).data);
+    this.statsQuery = new SiblingQuery(`${channelName}:stats`, slot, workers, async () => toBinary(GetCacheStatsResponseSchema, await this.cache.stats()));
   }
 
   async invalidate(request: Parameters<AdminCache["invalidate"]>[0]) {
     const response = await this.cache.invalidate(request);
-    this.post({ type: "invalidate", request: toBinary(InvalidateCacheRequestSchema, request) });
+    this.channel.postMessage({ type: "invalidate", request: toBinary(InvalidateCacheRequestSchema, request) } satisfies Message);
     return response;
   }
 
   async stats(): Promise<GetCacheStatsResponse> {
-    const id = this.nextId++;
-    const replies: GetCacheStatsResponse[] = [];
-    const others = this.workers - 1;
-    await new Promise<void>((resolve) => {
-      if (others === 0) return resolve();
-      const timer = setTimeout(resolve, STATS_REPLY_TIMEOUT_MS);
-      this.pending.set(id, {
-        replies,
-        done: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      });
-      this.post({ type: "stats-request", id, from: this.slot });
-    });
-    this.pending.delete(id);
-    return sumStats([await this.cache.stats(), ...replies]);
+    const [own, siblings] = await Promise.all([this.cache.stats(), this.statsQuery.ask()]);
+    return sumStats([own, ...siblings.map((bytes) => fromBinary(GetCacheStatsResponseSchema, bytes))]);
   }
 
   close(): void {
     this.channel.close();
+    this.statsQuery.close();
   }
 
   private receive(message: Message): void {
-    if (message.type === "invalidate") {
-      const request = fromBinary(InvalidateCacheRequestSchema, message.request);
-      this.cache.invalidate(request).catch((err: Error) => this.logger.warn({ err: err.message }, "cache invalidation from a sibling worker failed"));
-    } else if (message.type === "stats-request") {
-      void this.cache.stats().then((stats) =>
-        this.post({ type: "stats-reply", id: message.id, to: message.from, stats: toBinary(GetCacheStatsResponseSchema, stats) }),
-      );
-    } else if (message.to === this.slot) {
-      const waiting = this.pending.get(message.id);
-      if (!waiting) return;
-      waiting.replies.push(fromBinary(GetCacheStatsResponseSchema, message.stats));
-      if (waiting.replies.length === this.workers - 1) waiting.done();
-    }
-  }
-
-  private post(message: Message): void {
-    this.channel.postMessage(message);
+    const request = fromBinary(InvalidateCacheRequestSchema, message.request);
+    this.cache.invalidate(request).catch((err: Error) => this.logger.warn({ err: err.message }, "cache invalidation from a sibling worker failed"));
   }
 }
 

@@ -5,9 +5,10 @@
  * routing state in the pool's shared memory, and drains when told.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { fromBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { RouterConfigSchema, type RouterConfig } from "../../../gen/ts/switchyard/v1/config_pb.js";
-import { ReloadConfigResponseSchema, type ReloadConfigResponse } from "../../../gen/ts/switchyard/v1/admin_pb.js";
+import { GetRouterStateResponseSchema, ReloadConfigResponseSchema, type ReloadConfigResponse } from "../../../gen/ts/switchyard/v1/admin_pb.js";
+import { mergeWaitQueueStates } from "../../router/queue.js";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { ConfigError } from "../../config/config-error.js";
 import { createLogger } from "../../observability/logger.js";
@@ -16,6 +17,7 @@ import { systemClock } from "../../util/clock.js";
 import { startGateway, type Gateway } from "../gateway.js";
 import type { FromWorker, ToWorker, WorkerStartData } from "./protocol.js";
 import { SiblingCache } from "./sibling-cache.js";
+import { SiblingQuery } from "./sibling-query.js";
 
 const data = workerData as WorkerStartData;
 const port = parentPort!;
@@ -45,6 +47,7 @@ const stateStore = data.stateMemory ? new SharedMemoryStateStore(data.stateMemor
 
 let gateway: Gateway;
 let siblingCache: SiblingCache | undefined;
+let siblingQueues: SiblingQuery | undefined;
 try {
   gateway = await startGateway({
     config,
@@ -56,6 +59,11 @@ try {
     stateStore,
     // Memory cache layers are per worker: the cache admin RPCs reach every sibling.
     adminCache: (cache) => (siblingCache = new SiblingCache(cache, data.cacheChannel, data.slot, data.workers, logger)),
+    // Each worker queues its own waiting requests: GetRouterState on any worker reports them all.
+    waitQueues: (own) => {
+      siblingQueues = new SiblingQuery(`${data.cacheChannel}:wait-queues`, data.slot, data.workers, () => toBinary(GetRouterStateResponseSchema, create(GetRouterStateResponseSchema, { waitQueues: own() })));
+      return async () => mergeWaitQueueStates([own(), ...(await siblingQueues!.ask()).map((bytes) => fromBinary(GetRouterStateResponseSchema, bytes).waitQueues)]);
+    },
   });
 } catch (err) {
   tell({ type: "start-failed", message: (err as Error).message });
@@ -67,6 +75,7 @@ port.on("message", (message: ToWorker) => {
   if (message.type === "reload-result") return settleReload(message);
   void gateway.close(message.graceMs).then(() => {
     siblingCache?.close();
+    siblingQueues?.close();
     tell({ type: "drained" });
     // Pools and timers of providers may still hold the loop; this thread's work is done.
     process.exit(0);
