@@ -31,6 +31,7 @@ import { compatHttpRoutes } from "../compat/index.js";
 import { DualProtocolServer } from "./dual-protocol-server.js";
 import { tlsOptions } from "./tls.js";
 import { withHttpRoutes } from "./http-routes.js";
+import { grpcFastPathEnabled, withGrpcFastPath } from "./grpc-fast-path.js";
 import { Observability, type ObservabilityDeps } from "../observability/observability.js";
 import { createGatewayCache, type GatewayCache } from "../cache/index.js";
 import { adminService, type AdminCache } from "./admin-service.js";
@@ -80,6 +81,8 @@ export interface GatewayOptions extends GatewayPartsOptions {
   metricsPort?: number;
   /** Reload when configFile changes. */
   watchConfig?: boolean;
+  /** Serve gRPC Complete/StreamComplete on the direct HTTP/2 fast path (default: on unless SWITCHYARD_GRPC_FAST_PATH=0). */
+  grpcFastPath?: boolean;
 }
 
 /**
@@ -240,14 +243,16 @@ export function inProcessTransport(
 }
 
 /** The services over Connect, gRPC and gRPC-Web on Node's HTTP/1.1 and HTTP/2 servers. */
-function nodeRpcHandler(parts: GatewayParts, routes: (r: ConnectRouter) => void, interceptors: Interceptor[]) {
-  return connectNodeAdapter({
+function nodeRpcHandler(parts: GatewayParts, routes: (r: ConnectRouter) => void, interceptors: Interceptor[], grpcFastPath = grpcFastPathEnabled()) {
+  const options = {
     routes,
     readMaxBytes: parts.config.server.maxRequestBytes,
     requestGate: decodeErrorCodesGate(parts.config.server.maxRequestBytes),
     shutdownSignal: parts.shutdown.signal,
     interceptors,
-  });
+  };
+  // Plain gRPC Complete/StreamComplete skip connect's generic pipeline; everything else reaches connect's adapter.
+  return withGrpcFastPath(connectNodeAdapter(options), { ...options, maxRequestBytes: options.readMaxBytes }, grpcFastPath);
 }
 
 /** Reports the gateway and each of its services SERVING. */
@@ -332,7 +337,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger, observability } = parts;
   const routes = createRoutes(parts);
   const interceptors = gatewayInterceptors(parts);
-  const handler = nodeRpcHandler(parts, routes, interceptors);
+  const handler = nodeRpcHandler(parts, routes, interceptors, options.grpcFastPath);
   // The OpenAI- and Anthropic-shaped surfaces call the same routes through the same interceptors, in process.
   const httpRoutes = compatHttpRoutes({ transport: inProcessTransport(routes, interceptors, config), maxRequestBytes: config.server.maxRequestBytes, logger });
   const server = new DualProtocolServer(withHttpRoutes([...observability.httpRoutes(), ...httpRoutes], handler), parts.clock, config.server.connections, tlsOptions(options.config.serverSettings?.tls));
