@@ -16,7 +16,10 @@
  * --before-source=dist runs its compiled dist/. This checkout (after) runs compiled dist/ on the Node
  * that runs this script (run it with node_modules/.bin/node, the pinned runtime), and so do the floors.
  *
- * Options: --before=DIR, --before-node=PATH, --before-source=tsx|dist, --rounds=N (5), --duration=S (3), --concurrency=N (16),
+ * --before-env=K=V[,K=V] sets environment for the before gateway only: with --before=. it measures this checkout against
+ * itself with a switch flipped (e.g. --before-env=SWITCHYARD_GRPC_FAST_PATH=0).
+ *
+ * Options: --before=DIR, --before-node=PATH, --before-source=tsx|dist, --before-env=K=V, --rounds=N (5), --duration=S (3), --concurrency=N (16),
  * --stream-rate=N (1000, 0 = skip), --stream-rounds=N (3), --workdir=DIR, --out=NAME (results file stem).
  */
 import { mkdir, writeFile } from "node:fs/promises";
@@ -37,6 +40,7 @@ const { values: args } = parseArgs({
     before: { type: "string" },
     "before-node": { type: "string", default: "/usr/bin/node" },
     "before-source": { type: "string", default: "tsx" },
+    "before-env": { type: "string" },
     rounds: { type: "string", default: "5" },
     duration: { type: "string", default: "3" },
     concurrency: { type: "string", default: "16" },
@@ -103,7 +107,7 @@ const grpcStream = (sy: RunningSystem): Target => ({ kind: "stream", mode: "grpc
 async function main(): Promise<void> {
   const beforeSource = args["before-source"] === "dist" ? "dist" : "tsx";
   const checkouts: Checkout[] = [
-    ...(args.before ? [{ label: "before", root: path.resolve(args.before), runtime: { node: args["before-node"]!, source: beforeSource } as SwitchyardRuntime }] : []),
+    ...(args.before ? [{ label: "before", root: path.resolve(args.before), runtime: { node: args["before-node"]!, source: beforeSource, env: envPairs(args["before-env"]) } as SwitchyardRuntime }] : []),
     { label: "after", root: repoRoot, runtime: { node: process.execPath, source: "dist" } },
   ];
   for (const c of checkouts) {
@@ -200,6 +204,12 @@ async function main(): Promise<void> {
   }
 }
 
+/** "K=V,K2=V2" as an environment object. */
+function envPairs(text: string | undefined): Record<string, string> | undefined {
+  if (!text) return undefined;
+  return Object.fromEntries(text.split(",").map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]));
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -213,7 +223,7 @@ async function report(rows: Row[], ttft: TtftRow[], baselineName: string, checko
     "",
     `Machine: ${os.cpus()[0]?.model ?? "?"} × ${os.cpus().length}, load average at start ${loadAtStart.map((l) => l.toFixed(1)).join(" ")}, at end ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} (shared machine).`,
     ...(await Promise.all(
-      checkouts.map(async (c) => `- ${c.label}: ${c.root} @ ${await commit(c.root)}, Node ${c.nodeVersion} (${c.runtime.node}), ${c.runtime.source === "dist" ? "compiled dist/src/main.js" : "TypeScript via its own tsx (src/main.ts)"}`),
+      checkouts.map(async (c) => `- ${c.label}: ${c.root} @ ${await commit(c.root)}${c.runtime.env ? ` with ${Object.entries(c.runtime.env).map(([k, v]) => `${k}=${v}`).join(" ")}` : ""}, Node ${c.nodeVersion} (${c.runtime.node}), ${c.runtime.source === "dist" ? "compiled dist/src/main.js" : "TypeScript via its own tsx (src/main.ts)"}`),
     )),
     `- floors, mock upstream and load driver scripts: Node ${process.version} (${process.execPath})`,
     "",

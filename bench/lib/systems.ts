@@ -26,6 +26,8 @@ const NODE = process.execPath;
 export interface SwitchyardRuntime {
   node: string;
   source: "dist" | "tsx";
+  /** Extra environment for the gateway process, e.g. SWITCHYARD_GRPC_FAST_PATH=0 to measure a checkout against itself with a switch flipped. */
+  env?: Record<string, string>;
 }
 
 export async function startUpstream(dirs: Dirs): Promise<RunningSystem> {
@@ -75,7 +77,7 @@ export async function startSwitchyard(
     command: runtime.node,
     args: [...profileArgs, ...entry, "serve", "--config", configFile, "--port", String(port), "--host", "127.0.0.1"],
     cwd: dirs.repoRoot,
-    env: { LOG_LEVEL: "warn" },
+    env: { LOG_LEVEL: "warn", ...runtime.env },
     logFile: path.join(dirs.logs, `${id}.log`),
   });
   const url = `http://127.0.0.1:${port}`;
