@@ -165,6 +165,8 @@ function startCall(spec: Spec, req: http2.Http2ServerRequest, deps: GrpcFastPath
 
 /** The body's one message, parsed; connect's errors for a missing, extra, oversize, compressed or unparseable one. */
 function readMessage(req: http2.Http2ServerRequest, schema: DescMessage, maxBytes: number): Promise<unknown> {
+  // A streaming call reads its request inside the interceptors, a few turns after it arrived: the client may have reset it since.
+  if (req.stream.destroyed) return Promise.reject(new ConnectError("the request ended before its body", Code.Canceled));
   return new Promise((resolve, reject) => {
     const splitter = new EnvelopeSplitter(maxBytes);
     const envelopes: Envelope[] = [];
