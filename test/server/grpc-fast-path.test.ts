@@ -1,6 +1,9 @@
 import { fromBinary, toBinary, create } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import http2 from "node:http2";
+import { Writable } from "node:stream";
+import { InMemorySpanExporter } from "@opentelemetry/sdk-trace-base";
+import { pino } from "pino";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -287,5 +290,67 @@ describe("the gRPC fast path answers as connect's handler does", () => {
         await clock.whenPending((n) => n === pending);
       }
     }
+  });
+});
+
+describe("observability on the fast path", () => {
+  /** A gateway with the access log on (every call) and spans kept in memory, with or without the fast path. */
+  const observed = async (grpcFastPath: boolean) => {
+    const lines: Array<Record<string, unknown>> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString("utf8").split("\n")) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    const spans = new InMemorySpanExporter();
+    const gateway = await startGateway({
+      config: configFromYaml(
+        JSON.stringify({
+          model_list: [{ model_name: "mock", provider: "mock", params: { model: "mock-1" } }],
+          observability: { access_log: { sample_ratio: 1 } },
+        }),
+      ),
+      port: 0,
+      host: "127.0.0.1",
+      logger: pino({ level: "info" }, sink),
+      observability: { spanExporter: spans },
+      grpcFastPath,
+    });
+    return { gateway, lines, spans };
+  };
+  let a: Awaited<ReturnType<typeof observed>>;
+  let b: Awaited<ReturnType<typeof observed>>;
+  beforeAll(async () => {
+    [a, b] = await Promise.all([observed(true), observed(false)]);
+  });
+  afterAll(() => Promise.all([a.gateway.close(0), b.gateway.close(0)]));
+
+  const TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const accessLines = (lines: Array<Record<string, unknown>>, requestId: string) =>
+    lines.filter((l) => l.msg === "access" && l.requestId === requestId).map(({ latencyMs: _l, ttftMs: _t, time: _time, pid: _p, hostname: _h, ...rest }) => rest);
+
+  it("writes the same access-log line and the same request span, under the caller's traceparent", async () => {
+    for (const [path, model, id] of [
+      [COMPLETE, "mock", "obs-unary"],
+      [STREAM, "mock", "obs-stream"],
+      [COMPLETE, "nope", "obs-failed"],
+    ] as const) {
+      const headers = { "x-request-id": id, traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01` };
+      await Promise.all([call(a.gateway, path, [frame(request(model))], headers), call(b.gateway, path, [frame(request(model))], headers)]);
+      const [fastLine, connectLine] = [accessLines(a.lines, id), accessLines(b.lines, id)];
+      expect(fastLine).toHaveLength(1);
+      expect(fastLine).toEqual(connectLine);
+      expect(fastLine[0]!.protocol).toBe("grpc");
+    }
+    const requestSpans = (spans: InMemorySpanExporter) =>
+      spans
+        .getFinishedSpans()
+        .filter((s) => s.kind === 1)
+        .map((s) => ({ name: s.name, traceId: s.spanContext().traceId, parent: s.parentSpanContext?.spanId, status: s.status.code, attributes: { ...s.attributes, "switchyard.request_id": undefined, "gen_ai.response.id": undefined } }));
+    const fastSpans = requestSpans(a.spans);
+    expect(fastSpans).toHaveLength(3);
+    expect(fastSpans.every((s) => s.traceId === TRACE_ID && s.parent === "00f067aa0ba902b7")).toBe(true);
+    expect(fastSpans).toEqual(requestSpans(b.spans));
   });
 });
