@@ -252,7 +252,8 @@ function nodeRpcHandler(parts: GatewayParts, routes: (r: ConnectRouter) => void,
     interceptors,
   };
   // Plain gRPC Complete/StreamComplete skip connect's generic pipeline; everything else reaches connect's adapter.
-  return withGrpcFastPath(connectNodeAdapter(options), { ...options, maxRequestBytes: options.readMaxBytes }, grpcFastPath);
+  const onFault = (err: unknown) => parts.logger.debug({ err: err instanceof Error ? err.message : String(err) }, "gRPC fast path: call ended by a stream reset");
+  return withGrpcFastPath(connectNodeAdapter(options), { ...options, maxRequestBytes: options.readMaxBytes, onFault }, grpcFastPath);
 }
 
 /** Reports the gateway and each of its services SERVING. */

@@ -37,6 +37,8 @@ export interface GrpcFastPathDeps {
   requestGate?: (context: HandlerContext) => void;
   /** Aborted when a drain's grace period runs out. */
   shutdownSignal: AbortSignal;
+  /** Told when serving a call failed outside the call's own error handling (its stream is reset). */
+  onFault?: (err: unknown) => void;
 }
 
 /** Off with SWITCHYARD_GRPC_FAST_PATH=0 (e.g. to compare against connect's handler); on otherwise. */
@@ -79,7 +81,8 @@ export function withGrpcFastPath(handler: NodeHandler, deps: GrpcFastPathDeps, e
     if (!spec || !isPlainGrpc(req.headers)) return handler(req, res);
     const call = spec.kind === "unary" ? serveUnary : serveServerStream;
     call(spec as never, req as http2.Http2ServerRequest, res as http2.Http2ServerResponse, deps).catch((err: unknown) => {
-      // Writing failed (the stream is gone): nothing left to tell the client.
+      // Writing failed (the stream is gone) or a fault of ours: nothing left to tell the client but the reset.
+      deps.onFault?.(err);
       if (!res.destroyed) res.destroy(err instanceof Error ? err : undefined);
     });
   };
