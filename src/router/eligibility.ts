@@ -3,6 +3,7 @@ import type { ResolvedDeployment } from "../config/resolve.js";
 import { GatewayError } from "../errors/gateway-error.js";
 import type { Candidate } from "./strategy.js";
 import type { DeploymentStats } from "./state/state-store.js";
+import type { StatsView } from "./state/stats-view.js";
 
 export interface EligibilityQuery {
   group: string;
@@ -65,4 +66,36 @@ function exclusion(d: ResolvedDeployment, s: DeploymentStats, q: EligibilityQuer
   if (d.tpmLimit !== undefined && s.tpm >= d.tpmLimit) return `reached its tpm limit (${d.tpmLimit})`;
   if (q.promptTokens > 0 && d.maxInputTokens !== undefined && q.promptTokens > d.maxInputTokens) return "context";
   return undefined;
+}
+
+/**
+ * A deployment list's limits as numbers (Infinity when unset), read once
+ * per list so the per-pick check is a few comparisons per deployment.
+ */
+export class ListLimits {
+  readonly maxParallel: Float64Array;
+  readonly rpm: Float64Array;
+  readonly tpm: Float64Array;
+  readonly maxInputTokens: Float64Array;
+
+  constructor(deployments: readonly ResolvedDeployment[]) {
+    const limit = (pick: (d: ResolvedDeployment) => number | undefined) => Float64Array.from(deployments, (d) => pick(d) ?? Infinity);
+    this.maxParallel = limit((d) => d.maxParallelRequests);
+    this.rpm = limit((d) => d.rpmLimit);
+    this.tpm = limit((d) => d.tpmLimit);
+    this.maxInputTokens = limit((d) => d.maxInputTokens);
+  }
+}
+
+/**
+ * `exclusion(...) === undefined` for the deployment at position `p` of a
+ * list, read in place from a StatsView: the selection's per-pick check,
+ * with no reason text and no stats object. The caller reads the counters
+ * (in flight and rpm including this router's picks not yet begun) and
+ * passes them in, so it can keep them for the strategy.
+ */
+export function eligibleAt(view: StatsView, p: number, limits: ListLimits, inFlight: number, rpm: number, tpm: number, promptTokens: number): boolean {
+  if (!view.available(p)) return false;
+  if (inFlight >= limits.maxParallel[p]! || rpm >= limits.rpm[p]! || tpm >= limits.tpm[p]!) return false;
+  return !(promptTokens > 0 && promptTokens > limits.maxInputTokens[p]!);
 }

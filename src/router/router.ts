@@ -43,6 +43,7 @@ import type { RequestContext } from "./request-context.js";
 import { backoffMs, retriesAllowed } from "./retry-policy.js";
 import { MemoryStateStore } from "./state/memory-store.js";
 import type { DeploymentStateStore, Lease, SuccessSample } from "./state/state-store.js";
+import { Selector } from "./selection.js";
 import { strategyFor } from "./strategies/index.js";
 import type { PickRequest, RoutingStrategy } from "./strategy.js";
 import { buildTimings, type TimingMarks } from "./timings.js";
@@ -129,13 +130,8 @@ export class Router {
   private readonly random: Random;
   private readonly cooldowns: Cooldowns;
   private readonly healthChecker?: HealthChecker;
-  /**
-   * Picks made by this instance whose `begin` has not reached the store
-   * yet. Added to what the store reports, so a burst of concurrent calls
-   * (which all read stats before any of them begins) does not pile onto
-   * the same "least busy" deployment.
-   */
-  private readonly pendingBegins = new Map<string, number>();
+  /** Picks deployments in place over the store's stats, and counts picks not yet begun (see Selector). */
+  private readonly selector: Selector;
   /** Each model group's strategy (model_group_settings.routing_strategy, else router_settings'). */
   private readonly strategies = new Map<string, RoutingStrategy>();
   /** Per group and call type: the deployments able to serve it (see capableOf). */
@@ -155,6 +151,7 @@ export class Router {
     this.clock = deps.clock ?? systemClock;
     this.random = deps.random ?? Math.random;
     this.store = deps.store ?? new MemoryStateStore(this.clock);
+    this.selector = new Selector(this.store);
     this.strategy = deps.strategy ?? strategyFor(config.router, this.random);
     for (const [group, routing] of config.groupRouting) {
       this.strategies.set(group, deps.strategy ?? (routing.router === config.router ? this.strategy : strategyFor(routing.router, this.random)));
@@ -548,40 +545,30 @@ export class Router {
     preferred?: ResolvedDeployment,
     exclude?: ReadonlySet<string>,
   ) {
-    const stats = await this.store.stats(idsOf(deployments));
-    for (const [id, pending] of this.pendingBegins) {
-      const s = stats.get(id);
-      if (s) stats.set(id, { ...s, inFlight: s.inFlight + pending, rpm: s.rpm + pending });
-    }
-    let eligible = eligibleDeployments({ group, deployments, stats, nowMs: this.clock.now(), promptTokens: pick.promptTokens });
-    if (exclude && exclude.size > 0) {
-      eligible = eligible.filter((e) => !exclude.has(e.deployment.id));
-      if (eligible.length === 0) throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no other deployment of "${group}" is available`);
-    }
-    // Retry elsewhere first: a deployment that just failed this request is the last resort.
-    if (failedHere.size > 0) {
-      const fresh = eligible.filter((e) => !failedHere.has(e.deployment.id));
-      if (fresh.length > 0) eligible = fresh;
-    }
-    if (preferred) {
-      const sticky = eligible.find((e) => e.deployment === preferred && !e.trial && !failedHere.has(preferred.id));
-      if (sticky) {
-        this.adjustPending(preferred.id, +1);
-        return sticky;
-      }
-    }
+    // In place over the store's view: no object per deployment per pick (see Selector); groups can have thousands.
+    const selector = this.selector;
+    const list = selector.list(deployments);
+    const view = list.view ?? (await selector.snapshot(list));
     const strategy = this.strategies.get(group) ?? this.strategy;
-    while (eligible.length > 0) {
-      const deployment = strategy.pick(eligible, pick);
-      const chosen = eligible.find((e) => e.deployment === deployment)!;
-      this.adjustPending(deployment.id, +1); // synchronously with the pick: see pendingBegins
+    let dropped: number[] | undefined;
+    for (;;) {
+      const set = selector.candidates(list, view, group, this.clock.now(), pick.promptTokens, failedHere, exclude, dropped);
+      if (preferred && !dropped) {
+        const sticky = selector.stickyIn(list, set, preferred, failedHere);
+        if (sticky >= 0) {
+          this.adjustPending(preferred.id, +1);
+          return selector.eligible(set, sticky);
+        }
+      }
+      const chosen = selector.eligible(set, selector.choose(strategy, set, pick));
+      const deployment = chosen.deployment;
+      this.adjustPending(deployment.id, +1); // synchronously with the pick: see Selector's pending
       if (!chosen.trial) return chosen;
       const trialTtlMs = pick.streaming ? deployment.streamTimeoutMs : deployment.timeoutMs;
       if (await this.store.tryBeginTrial(deployment.id, trialTtlMs)) return chosen;
       this.adjustPending(deployment.id, -1);
-      eligible = eligible.filter((e) => e !== chosen);
+      (dropped ??= []).push(list.positionOf.get(deployment.id)!);
     }
-    throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no deployment of "${group}" is available: all are half-open with a trial running`);
   }
 
   /**
@@ -680,9 +667,7 @@ export class Router {
   }
 
   private adjustPending(id: string, delta: number): void {
-    const next = (this.pendingBegins.get(id) ?? 0) + delta;
-    if (next > 0) this.pendingBegins.set(id, next);
-    else this.pendingBegins.delete(id);
+    this.selector.adjustPending(id, delta);
   }
 
   /**
@@ -750,18 +735,6 @@ function routedMeta(open: OpenAttempt<unknown>) {
     deploymentId: open.deployment.id,
     attempts: open.attempts,
   };
-}
-
-const idLists = new WeakMap<readonly ResolvedDeployment[], readonly string[]>();
-
-/** The ids of a deployment list, computed once per (cached) list instead of on every pick. */
-function idsOf(deployments: readonly ResolvedDeployment[]): readonly string[] {
-  let ids = idLists.get(deployments);
-  if (!ids) {
-    ids = deployments.map((d) => d.id);
-    idLists.set(deployments, ids);
-  }
-  return ids;
 }
 
 /** A lease whose end wakes the head of its group's wait queue: the slot it frees may be what the head waits for. */

@@ -1,5 +1,6 @@
 import type { ResolvedDeployment } from "../config/resolve.js";
 import type { DeploymentStats } from "./state/state-store.js";
+import { SnapshotView, type StatsView } from "./state/stats-view.js";
 
 /** One eligible deployment with its live stats, as a strategy sees it. */
 export interface Candidate {
@@ -28,19 +29,123 @@ export interface RoutingStrategy {
   pick(candidates: readonly Candidate[], request: PickRequest): ResolvedDeployment;
 }
 
-/** Uniform choice among the candidates sharing the best score: spreads ties instead of always hitting the first. */
-export function pickLowest(candidates: readonly Candidate[], score: (c: Candidate) => number, random: () => number): ResolvedDeployment {
+/**
+ * A strategy that can also choose over a CandidateSet, reading stats in
+ * place: the router's path for groups of thousands of deployments, where
+ * a Candidate object per deployment per pick costs more than the choice.
+ * `pick` and `choose` make the same choice for the same candidates and
+ * random numbers. The built-in strategies are all indexed; a strategy
+ * passed in RouterDeps need not be (the router then builds Candidates).
+ */
+export interface IndexedStrategy extends RoutingStrategy {
+  /** The position in `set` (0 ≤ k < set.size) of the chosen candidate. */
+  choose(set: CandidateSet, request: PickRequest): number;
+}
+
+export function isIndexed(strategy: RoutingStrategy): strategy is IndexedStrategy {
+  return typeof (strategy as Partial<IndexedStrategy>).choose === "function";
+}
+
+/**
+ * The eligible deployments of one pick without an object per deployment:
+ * positions into the deployment list, with the counters the eligibility
+ * pass already read (in flight and rpm include this router's picks not yet
+ * begun) and the rest read in place from a StatsView. Refilled for every
+ * pick; a strategy reads it synchronously and keeps nothing.
+ */
+export class CandidateSet {
+  /** Number of candidates; index k < size. */
+  size = 0;
+  /** Every deployment of the list is a candidate, in list order (positions[k] === k): lets a strategy use what it precomputed for the list. */
+  whole = false;
+  /** Candidate k is list[positions[k]]. */
+  readonly positions: Int32Array;
+  readonly inFlights: Float64Array;
+  readonly rpms: Float64Array;
+  readonly tpms: Float64Array;
+  /** Scratch a strategy may use for one score per candidate. */
+  readonly scores: Float64Array;
+  /** Scratch for candidate indices (lowestOf's ties). */
+  readonly ties: Int32Array;
+
+  constructor(
+    /** The deployment list the positions index. */
+    readonly list: readonly ResolvedDeployment[],
+    public view: StatsView,
+  ) {
+    const n = list.length;
+    this.positions = new Int32Array(n);
+    this.inFlights = new Float64Array(n);
+    this.rpms = new Float64Array(n);
+    this.tpms = new Float64Array(n);
+    this.scores = new Float64Array(n);
+    this.ties = new Int32Array(n);
+  }
+
+  /** A set over constructed candidates, for `RoutingStrategy.pick` (tests, custom callers). */
+  static of(candidates: readonly Candidate[]): CandidateSet {
+    const n = candidates.length;
+    const set = new CandidateSet(
+      candidates.map((c) => c.deployment),
+      new SnapshotView(candidates.map((c) => c.stats)),
+    );
+    for (let k = 0; k < n; k++) {
+      const stats = candidates[k]!.stats;
+      set.positions[k] = k;
+      set.inFlights[k] = stats.inFlight;
+      set.rpms[k] = stats.rpm;
+      set.tpms[k] = stats.tpm;
+    }
+    set.size = n;
+    set.whole = true;
+    return set;
+  }
+
+  deployment(k: number): ResolvedDeployment {
+    return this.list[this.positions[k]!]!;
+  }
+  /** In flight, counting this router's picks not yet begun. */
+  inFlight(k: number): number {
+    return this.inFlights[k]!;
+  }
+  /** Requests this minute, counting this router's picks not yet begun. */
+  rpm(k: number): number {
+    return this.rpms[k]!;
+  }
+  tpm(k: number): number {
+    return this.tpms[k]!;
+  }
+  /** Time to first token for streams, latency per token for unary calls; NaN when unmeasured. */
+  latencyMs(k: number, streaming: boolean): number {
+    const p = this.positions[k]!;
+    return streaming ? this.view.ttftMs(p) : this.view.latencyPerTokenMs(p);
+  }
+}
+
+/**
+ * Uniform choice among the first `n` scores sharing the lowest: spreads
+ * ties instead of always hitting the first. Returns the index. One pass,
+ * noting the tied indices in `ties` (scratch, at least n long); when no
+ * score compares (all NaN), uniform over all.
+ */
+export function lowestOf(scores: Float64Array, n: number, random: () => number, ties: Int32Array): number {
   let best = Infinity;
-  let tied: Candidate[] = [];
-  for (const candidate of candidates) {
-    const s = score(candidate);
+  let tied = 0;
+  for (let k = 0; k < n; k++) {
+    const s = scores[k]!;
     if (s < best) {
       best = s;
-      tied = [candidate];
+      ties[0] = k;
+      tied = 1;
     } else if (s === best) {
-      tied.push(candidate);
+      ties[tied++] = k;
     }
   }
-  if (tied.length === 0) tied = [...candidates];
-  return tied[Math.floor(random() * tied.length)]!.deployment;
+  if (tied === 0) return Math.floor(random() * n);
+  return ties[Math.floor(random() * tied)]!;
+}
+
+/** `pick` in terms of `choose`, for the built-in strategies. */
+export function pickByChoose(strategy: IndexedStrategy, candidates: readonly Candidate[], request: PickRequest): ResolvedDeployment {
+  return candidates[strategy.choose(CandidateSet.of(candidates), request)]!.deployment;
 }

@@ -8,6 +8,7 @@ import {
   type Lease,
   type SuccessSample,
 } from "./state-store.js";
+import { takesCalls, type StatsView } from "./stats-view.js";
 
 interface LocalState {
   inFlight: number;
@@ -65,6 +66,15 @@ export class MemoryStateStore implements DeploymentStateStore {
       unhealthy: state.unhealthy,
       drained: state.drained,
     };
+  }
+
+  /** Reads the deployments' state objects in place; creates state for those not seen yet so the view can hold on to it. */
+  view(ids: readonly string[]): StatsView {
+    return new MemoryStatsView(
+      this,
+      ids.map((id) => this.state(id)),
+      ids,
+    );
   }
 
   async begin(id: string): Promise<Lease> {
@@ -144,6 +154,9 @@ export class MemoryStateStore implements DeploymentStateStore {
         minute: this.minute(),
         rpm: 0,
         tpm: 0,
+        // Present from the start so every state object has one shape (views read them in a hot loop).
+        latencyPerTokenMs: undefined,
+        ttftMs: undefined,
         cooldownUntilMs: 0,
         tripped: false,
         trialUntilMs: 0,
@@ -174,6 +187,67 @@ export class MemoryStateStore implements DeploymentStateStore {
 
   private minute(): number {
     return Math.floor(this.clock.now() / MINUTE_MS);
+  }
+}
+
+/**
+ * MemoryStateStore's view: the state objects themselves, never replaced
+ * once created. Windows are not rolled here (a read does not write):
+ * counters of an earlier minute read as 0, as rollWindows would make them.
+ */
+class MemoryStatsView implements StatsView {
+  private now = 0;
+  private minute = 0;
+
+  constructor(
+    private readonly store: MemoryStateStore,
+    private readonly states: readonly LocalState[],
+    private readonly ids: readonly string[],
+  ) {}
+
+  at(nowMs: number): void {
+    this.now = nowMs;
+    this.minute = Math.floor(nowMs / MINUTE_MS);
+  }
+  available(i: number): boolean {
+    const s = this.states[i]!;
+    return takesCalls(s.unhealthy, s.drained, s.cooldownUntilMs, s.tripped, s.trialUntilMs, this.now);
+  }
+  inFlight(i: number): number {
+    return this.states[i]!.inFlight;
+  }
+  rpm(i: number): number {
+    const state = this.states[i]!;
+    return state.minute === this.minute ? state.rpm : 0;
+  }
+  tpm(i: number): number {
+    const state = this.states[i]!;
+    return state.minute === this.minute ? state.tpm : 0;
+  }
+  latencyPerTokenMs(i: number): number {
+    return this.states[i]!.latencyPerTokenMs ?? Number.NaN;
+  }
+  ttftMs(i: number): number {
+    return this.states[i]!.ttftMs ?? Number.NaN;
+  }
+  cooldownUntilMs(i: number): number {
+    return this.states[i]!.cooldownUntilMs;
+  }
+  tripped(i: number): boolean {
+    return this.states[i]!.tripped;
+  }
+  trialUntilMs(i: number): number {
+    const until = this.states[i]!.trialUntilMs;
+    return until > this.now ? until : 0;
+  }
+  unhealthy(i: number): boolean {
+    return this.states[i]!.unhealthy;
+  }
+  drained(i: number): boolean {
+    return this.states[i]!.drained;
+  }
+  statsOf(i: number): DeploymentStats {
+    return this.store.statsOf(this.ids[i]!, this.now);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Clock } from "../../util/clock.js";
 import { ewma, MemoryStateStore } from "./memory-store.js";
 import { MINUTE_MS, type DeploymentStateStore, type DeploymentStats, type Lease, type SuccessSample } from "./state-store.js";
+import { takesCalls, type StatsView } from "./stats-view.js";
 
 // Int32 fields of one deployment's block; in-flight counts follow, one per worker slot.
 const LOCK = 0;
@@ -163,6 +164,23 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
     });
   }
 
+  /**
+   * Reads the shared counters in place, without the lock: each field is
+   * one aligned word, so a read sees a whole value, and a pick that reads
+   * one field a write later is no worse than a pick a moment earlier.
+   * Undefined when an id is outside the shared memory (its state is this
+   * worker's own; selection then reads `stats`).
+   */
+  view(ids: readonly string[]): StatsView | undefined {
+    const blocks = new Int32Array(ids.length);
+    for (let k = 0; k < ids.length; k++) {
+      const i = this.index.get(ids[k]!);
+      if (i === undefined) return undefined;
+      blocks[k] = i;
+    }
+    return new SharedStatsView(this, blocks, this.ints, this.floats, this.stride, ids);
+  }
+
   async begin(id: string): Promise<Lease> {
     const i = this.index.get(id);
     if (i === undefined) return this.local.begin(id);
@@ -307,5 +325,71 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
     const length = this.ints[int + ERROR_LENGTH]!;
     // TextDecoder refuses views of shared memory; copy the few bytes out first.
     return length === 0 ? "" : this.decoder.decode(this.errors.slice(i * ERROR_BYTES, i * ERROR_BYTES + length));
+  }
+}
+
+/** SharedMemoryStateStore's view: block indices of the listed deployments, read from the shared arrays. */
+class SharedStatsView implements StatsView {
+  private now = 0;
+  private minute = 0;
+
+  constructor(
+    private readonly store: SharedMemoryStateStore,
+    private readonly blocks: Int32Array,
+    private readonly ints: Int32Array,
+    private readonly floats: Float64Array,
+    private readonly stride: number,
+    private readonly ids: readonly string[],
+  ) {}
+
+  at(nowMs: number): void {
+    this.now = nowMs;
+    this.minute = Math.floor(nowMs / MINUTE_MS);
+  }
+  available(i: number): boolean {
+    const int = this.blocks[i]! * this.stride;
+    const float = this.blocks[i]! * FLOAT_FIELDS;
+    const ints = this.ints;
+    const floats = this.floats;
+    return takesCalls(ints[int + UNHEALTHY] === 1, ints[int + DRAINED] === 1, floats[float + COOLDOWN_UNTIL]!, ints[int + TRIPPED] === 1, floats[float + TRIAL_UNTIL]!, this.now);
+  }
+  inFlight(i: number): number {
+    const int = this.blocks[i]! * this.stride;
+    let sum = 0;
+    for (let slot = int + INT_FIELDS; slot < int + this.stride; slot++) sum += this.ints[slot]!;
+    return sum > 0 ? sum : 0;
+  }
+  rpm(i: number): number {
+    const int = this.blocks[i]! * this.stride;
+    return this.ints[int + MINUTE] === this.minute ? this.ints[int + RPM]! : 0;
+  }
+  tpm(i: number): number {
+    const int = this.blocks[i]! * this.stride;
+    return this.ints[int + MINUTE] === this.minute ? this.ints[int + TPM]! : 0;
+  }
+  latencyPerTokenMs(i: number): number {
+    return this.floats[this.blocks[i]! * FLOAT_FIELDS + LATENCY_PER_TOKEN]!;
+  }
+  ttftMs(i: number): number {
+    return this.floats[this.blocks[i]! * FLOAT_FIELDS + TTFT]!;
+  }
+  cooldownUntilMs(i: number): number {
+    return this.floats[this.blocks[i]! * FLOAT_FIELDS + COOLDOWN_UNTIL]!;
+  }
+  tripped(i: number): boolean {
+    return this.ints[this.blocks[i]! * this.stride + TRIPPED] === 1;
+  }
+  trialUntilMs(i: number): number {
+    const until = this.floats[this.blocks[i]! * FLOAT_FIELDS + TRIAL_UNTIL]!;
+    return until > this.now ? until : 0;
+  }
+  unhealthy(i: number): boolean {
+    return this.ints[this.blocks[i]! * this.stride + UNHEALTHY] === 1;
+  }
+  drained(i: number): boolean {
+    return this.ints[this.blocks[i]! * this.stride + DRAINED] === 1;
+  }
+  statsOf(i: number): DeploymentStats {
+    return this.store.statsOf(this.ids[i]!);
   }
 }

@@ -1,3 +1,5 @@
+import type { StatsView } from "./stats-view.js";
+
 /**
  * The seam for deployment state: what the router knows about each
  * deployment's load, speed and health. One implementation keeps it in this
@@ -55,6 +57,13 @@ export interface DeploymentStateStore {
   readonly shared: boolean;
   /** Current stats of the given deployments (unknown ones read as idle and healthy). */
   stats(ids: readonly string[]): Promise<Map<string, DeploymentStats>>;
+  /**
+   * A synchronous view of the given deployments' stats, read in place
+   * (index = position in `ids`), for stores whose state is in this
+   * process; undefined when the store cannot offer one (then selection
+   * reads `stats`). Taken once per deployment list and kept.
+   */
+  view?(ids: readonly string[]): StatsView | undefined;
   /** A request starts on the deployment: one more in flight and one more request this minute. */
   begin(id: string): Promise<Lease>;
   /** Counts a failure in the deployment's failure window (which starts at the window's first failure); returns the count. */

@@ -1,6 +1,6 @@
 import type { ResolvedDeployment } from "../../config/resolve.js";
 import type { Random } from "../../util/random.js";
-import { pickLowest, type Candidate, type PickRequest, type RoutingStrategy } from "../strategy.js";
+import { lowestOf, pickByChoose, type Candidate, type CandidateSet, type IndexedStrategy, type PickRequest } from "../strategy.js";
 
 /**
  * Cheapest expected cost of this request: estimated prompt tokens times
@@ -8,13 +8,19 @@ import { pickLowest, type Candidate, type PickRequest, type RoutingStrategy } fr
  * (prices from the deployment's config or its provider's price table).
  * Ties, e.g. several free deployments, are broken at random.
  */
-export class CostBased implements RoutingStrategy {
+export class CostBased implements IndexedStrategy {
   readonly name = "cost-based";
 
   constructor(private readonly random: Random) {}
 
   pick(candidates: readonly Candidate[], request: PickRequest): ResolvedDeployment {
-    return pickLowest(candidates, (c) => expectedCostUsd(c.deployment, request), this.random);
+    return pickByChoose(this, candidates, request);
+  }
+
+  choose(set: CandidateSet, request: PickRequest): number {
+    const scores = set.scores;
+    for (let k = 0; k < set.size; k++) scores[k] = expectedCostUsd(set.deployment(k), request);
+    return lowestOf(scores, set.size, this.random, set.ties);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { ResolvedDeployment } from "../../config/resolve.js";
 import type { Random } from "../../util/random.js";
-import type { Candidate, PickRequest, RoutingStrategy } from "../strategy.js";
+import { pickByChoose, type Candidate, type CandidateSet, type IndexedStrategy, type PickRequest } from "../strategy.js";
 
 /**
  * Lowest recent latency: time to first token for streams, latency per
@@ -10,7 +10,7 @@ import type { Candidate, PickRequest, RoutingStrategy } from "../strategy.js";
  * of one deployment taking everything. A deployment with no samples yet is
  * tried first, so every deployment gets measured.
  */
-export class LatencyBased implements RoutingStrategy {
+export class LatencyBased implements IndexedStrategy {
   readonly name = "latency-based";
 
   constructor(
@@ -19,11 +19,30 @@ export class LatencyBased implements RoutingStrategy {
   ) {}
 
   pick(candidates: readonly Candidate[], request: PickRequest): ResolvedDeployment {
-    const latency = (c: Candidate) => (request.streaming ? c.stats.ttftMs : c.stats.latencyPerTokenMs);
-    const unmeasured = candidates.filter((c) => latency(c) === undefined);
-    if (unmeasured.length > 0) return unmeasured[Math.floor(this.random() * unmeasured.length)]!.deployment;
-    const fastest = Math.min(...candidates.map((c) => latency(c)!));
-    const nearFastest = candidates.filter((c) => latency(c)! <= fastest * (1 + this.bufferRatio));
-    return nearFastest[Math.floor(this.random() * nearFastest.length)]!.deployment;
+    return pickByChoose(this, candidates, request);
   }
+
+  choose(set: CandidateSet, request: PickRequest): number {
+    const n = set.size;
+    const latency = set.scores;
+    let unmeasured = 0;
+    let fastest = Infinity;
+    for (let k = 0; k < n; k++) {
+      const ms = set.latencyMs(k, request.streaming);
+      latency[k] = ms;
+      if (Number.isNaN(ms)) unmeasured++;
+      else if (ms < fastest) fastest = ms;
+    }
+    if (unmeasured > 0) return nth(latency, n, Math.floor(this.random() * unmeasured), (ms) => Number.isNaN(ms));
+    const limit = fastest * (1 + this.bufferRatio);
+    let near = 0;
+    for (let k = 0; k < n; k++) if (latency[k]! <= limit) near++;
+    return nth(latency, n, Math.floor(this.random() * near), (ms) => ms <= limit);
+  }
+}
+
+/** Index of the `nth` (0-based) of the first `n` values that pass `test`. */
+function nth(values: Float64Array, n: number, nth: number, test: (value: number) => boolean): number {
+  for (let k = 0; k < n; k++) if (test(values[k]!) && nth-- === 0) return k;
+  return n - 1; // unreachable: callers count the passing values first
 }

@@ -1,14 +1,18 @@
 import type { ResolvedDeployment } from "../../config/resolve.js";
 import type { Random } from "../../util/random.js";
-import { pickLowest, type Candidate, type RoutingStrategy } from "../strategy.js";
+import { lowestOf, pickByChoose, type Candidate, type CandidateSet, type IndexedStrategy, type PickRequest } from "../strategy.js";
 
 /** Fewest requests in flight (across the fleet when state is shared); ties broken at random. */
-export class LeastBusy implements RoutingStrategy {
+export class LeastBusy implements IndexedStrategy {
   readonly name = "least-busy";
 
   constructor(private readonly random: Random) {}
 
-  pick(candidates: readonly Candidate[]): ResolvedDeployment {
-    return pickLowest(candidates, (c) => c.stats.inFlight, this.random);
+  pick(candidates: readonly Candidate[], request: PickRequest): ResolvedDeployment {
+    return pickByChoose(this, candidates, request);
+  }
+
+  choose(set: CandidateSet): number {
+    return lowestOf(set.inFlights, set.size, this.random, set.ties);
   }
 }

@@ -1,57 +1,125 @@
 import type { ResolvedDeployment } from "../../config/resolve.js";
 import type { Random } from "../../util/random.js";
-import type { Candidate, RoutingStrategy } from "../strategy.js";
+import { pickByChoose, type Candidate, type CandidateSet, type IndexedStrategy, type PickRequest } from "../strategy.js";
 
 /**
  * Random choice weighted by `weight`; when no candidate sets a weight, by
  * its rpm limit, else its tpm limit (a bigger quota takes a bigger share);
  * uniform when none of those are set. A candidate lacking the chosen field
  * counts as the average of those that have it.
+ *
+ * Per request over groups of up to thousands of deployments: the weight
+ * fields are read once per deployment list, and when every deployment is
+ * a candidate the roll is a binary search over the list's cumulative
+ * weights; otherwise one pass sums the candidates' weights and one finds
+ * the roll.
  */
-export class SimpleShuffle implements RoutingStrategy {
+export class SimpleShuffle implements IndexedStrategy {
   readonly name = "simple-shuffle";
+  private readonly lists = new WeakMap<readonly ResolvedDeployment[], ListWeights>();
 
   constructor(private readonly random: Random) {}
 
-  pick(candidates: readonly Candidate[]): ResolvedDeployment {
-    if (candidates.length === 1) return candidates[0]!.deployment;
-    // Two passes, no arrays: this runs per request over groups of up to thousands of deployments.
-    const source = weightSource(candidates);
-    let total = 0;
-    for (const c of candidates) total += source.weightOf(c.deployment);
-    if (total <= 0) return candidates[Math.floor(this.random() * candidates.length)]!.deployment;
-    let roll = this.random() * total;
-    for (const candidate of candidates) {
-      roll -= source.weightOf(candidate.deployment);
-      if (roll < 0) return candidate.deployment;
+  pick(candidates: readonly Candidate[], request: PickRequest): ResolvedDeployment {
+    return pickByChoose(this, candidates, request);
+  }
+
+  choose(set: CandidateSet): number {
+    const n = set.size;
+    if (n === 1) return 0;
+    const list = this.weightsOf(set.list);
+    if (set.whole) {
+      const cumulative = list.wholeCumulative();
+      const total = cumulative[n - 1]!;
+      if (!(total > 0)) return Math.floor(this.random() * n);
+      return firstAbove(cumulative, this.random() * total);
     }
-    return candidates[candidates.length - 1]!.deployment;
+    const weights = weightsAt(list, set.positions, n, set.scores);
+    let total = 0;
+    for (let k = 0; k < n; k++) total += weights[k]!;
+    if (!(total > 0)) return Math.floor(this.random() * n);
+    const roll = this.random() * total;
+    let reached = 0;
+    for (let k = 0; k < n; k++) {
+      reached += weights[k]!;
+      if (roll < reached) return k;
+    }
+    return n - 1;
+  }
+
+  private weightsOf(deployments: readonly ResolvedDeployment[]): ListWeights {
+    let weights = this.lists.get(deployments);
+    if (!weights) {
+      weights = new ListWeights(deployments);
+      this.lists.set(deployments, weights);
+    }
+    return weights;
   }
 }
 
+/** The weight fields, in the order the rule tries them. */
 const SOURCES: ReadonlyArray<(d: ResolvedDeployment) => number | undefined> = [(d) => d.config.weight, (d) => d.rpmLimit, (d) => d.tpmLimit];
 
-/** The first of weight, rpm, tpm that any candidate sets, with the average standing in for those that do not. */
-function weightSource(candidates: readonly Candidate[]): { weightOf(d: ResolvedDeployment): number } {
-  for (const source of SOURCES) {
+/** A deployment list's weight fields, read once: one array per source, NaN where unset. */
+class ListWeights {
+  readonly fields: Float64Array[];
+  private cumulative?: Float64Array;
+
+  constructor(private readonly deployments: readonly ResolvedDeployment[]) {
+    this.fields = SOURCES.map((source) => Float64Array.from(deployments, (d) => source(d) ?? Number.NaN));
+  }
+
+  /** Cumulative weights when every deployment is a candidate (the list never changes, so neither do they). */
+  wholeCumulative(): Float64Array {
+    if (!this.cumulative) {
+      const n = this.deployments.length;
+      const weights = weightsAt(this, Int32Array.from(this.deployments, (_, i) => i), n, new Float64Array(n));
+      this.cumulative = new Float64Array(n);
+      let reached = 0;
+      for (let i = 0; i < weights.length; i++) this.cumulative[i] = reached += weights[i]!;
+    }
+    return this.cumulative;
+  }
+}
+
+/** The weights under the rule of the deployments at positions[0..n) of a list, written into `out`. */
+function weightsAt(list: ListWeights, positions: Int32Array, n: number, out: Float64Array): Float64Array {
+  for (const field of list.fields) {
     let sum = 0;
     let known = 0;
-    for (const c of candidates) {
-      const v = source(c.deployment);
-      if (v !== undefined) {
+    for (let k = 0; k < n; k++) {
+      const v = field[positions[k]!]!;
+      if (!Number.isNaN(v)) {
         sum += v;
         known++;
       }
     }
     if (known === 0) continue;
     const average = sum / known;
-    return { weightOf: (d) => source(d) ?? average };
+    for (let k = 0; k < n; k++) {
+      const v = field[positions[k]!]!;
+      out[k] = Number.isNaN(v) ? average : v;
+    }
+    return out;
   }
-  return { weightOf: () => 1 };
+  return out.fill(1, 0, n);
+}
+
+/** Index of the first cumulative weight above `roll` (binary search), or the last. */
+function firstAbove(cumulative: Float64Array, roll: number): number {
+  let lo = 0;
+  let hi = cumulative.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cumulative[mid]! > roll) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 /** Each deployment's share under simple-shuffle's rule (weight, else rpm, else tpm, else equal). */
 export function shuffleWeights(deployments: readonly ResolvedDeployment[]): number[] {
-  const source = weightSource(deployments.map((deployment) => ({ deployment }) as Candidate));
-  return deployments.map((d) => source.weightOf(d));
+  const n = deployments.length;
+  const positions = Int32Array.from(deployments, (_, i) => i);
+  return [...weightsAt(new ListWeights(deployments), positions, n, new Float64Array(n))];
 }

@@ -1,6 +1,6 @@
 import type { ResolvedDeployment } from "../../config/resolve.js";
 import type { Random } from "../../util/random.js";
-import { pickLowest, type Candidate, type PickRequest, type RoutingStrategy } from "../strategy.js";
+import { lowestOf, pickByChoose, type Candidate, type CandidateSet, type IndexedStrategy, type PickRequest } from "../strategy.js";
 
 /**
  * Lowest use of this minute's quota: the larger of rpm/rpm_limit and
@@ -10,21 +10,30 @@ import { pickLowest, type Candidate, type PickRequest, type RoutingStrategy } fr
  * tokens this minute wins; a limited deployment with headroom is compared
  * by its share used, an unlimited one counts as 0% used.
  */
-export class UsageBased implements RoutingStrategy {
+export class UsageBased implements IndexedStrategy {
   readonly name = "usage-based";
 
   constructor(private readonly random: Random) {}
 
   pick(candidates: readonly Candidate[], request: PickRequest): ResolvedDeployment {
+    return pickByChoose(this, candidates, request);
+  }
+
+  choose(set: CandidateSet, request: PickRequest): number {
     const tokens = request.promptTokens + request.completionTokens;
-    const shareUsed = (c: Candidate) => {
-      const { rpmLimit, tpmLimit } = c.deployment;
-      const rpmShare = rpmLimit ? (c.stats.rpm + 1) / rpmLimit : 0;
-      const tpmShare = tpmLimit ? (c.stats.tpm + tokens) / tpmLimit : 0;
-      return Math.max(rpmShare, tpmShare);
-    };
-    const lowestShare = Math.min(...candidates.map(shareUsed));
-    const atLowest = candidates.filter((c) => shareUsed(c) === lowestShare);
-    return pickLowest(atLowest, (c) => c.stats.tpm, this.random);
+    const n = set.size;
+    const scores = set.scores;
+    let lowestShare = Infinity;
+    for (let k = 0; k < n; k++) {
+      const { rpmLimit, tpmLimit } = set.deployment(k);
+      const rpmShare = rpmLimit ? (set.rpm(k) + 1) / rpmLimit : 0;
+      const tpmShare = tpmLimit ? (set.tpm(k) + tokens) / tpmLimit : 0;
+      const share = Math.max(rpmShare, tpmShare);
+      scores[k] = share;
+      if (share < lowestShare) lowestShare = share;
+    }
+    // Among those at the lowest share, the fewest tokens this minute; the others score +Infinity and never win.
+    for (let k = 0; k < n; k++) scores[k] = scores[k] === lowestShare ? set.tpm(k) : Infinity;
+    return lowestOf(scores, n, this.random, set.ties);
   }
 }
