@@ -44,33 +44,60 @@ export function affinityKeyOf(
  * deployment moves only the keys it won (each to its runner-up); adding
  * one takes only the keys it now wins. Scores are weighted
  * (-ln(u) / weight, lowest wins), so a deployment's share of keys follows
- * its weight. O(N) with one hash of the key and a multiply-mix per deployment.
+ * its weight. O(N) with one hash of the key and a multiply-mix per
+ * deployment; the deployments' id hashes and weights are read once per
+ * list, and when all weights are equal the highest u wins outright (the
+ * same order as -ln(u), without a logarithm per deployment).
  */
 export function rendezvousPick(key: string, deployments: readonly ResolvedDeployment[]): ResolvedDeployment | undefined {
+  const { hashes, weights, uniform } = rendezvousList(deployments);
   const keyHash = fnv1a(key);
-  let best: ResolvedDeployment | undefined;
-  let bestScore = Infinity;
-  for (const deployment of deployments) {
-    if (!(deployment.weight > 0)) continue;
-    const u = (mix32(keyHash ^ idHash(deployment)) + 0.5) / 4294967296;
-    const score = -Math.log(u) / deployment.weight;
-    if (score < bestScore) {
-      bestScore = score;
-      best = deployment;
+  let best = -1;
+  if (uniform) {
+    let bestU = -1;
+    for (let i = 0; i < hashes.length; i++) {
+      const u = mix32(keyHash ^ hashes[i]!);
+      if (u > bestU) {
+        bestU = u;
+        best = i;
+      }
+    }
+  } else {
+    let bestScore = Infinity;
+    for (let i = 0; i < hashes.length; i++) {
+      const weight = weights[i]!;
+      if (!(weight > 0)) continue;
+      const u = (mix32(keyHash ^ hashes[i]!) + 0.5) / 4294967296;
+      const score = -Math.log(u) / weight;
+      if (score < bestScore) {
+        bestScore = score;
+        best = i;
+      }
     }
   }
-  return best;
+  return best < 0 ? undefined : deployments[best];
 }
 
-const idHashes = new WeakMap<ResolvedDeployment, number>();
+interface RendezvousList {
+  readonly hashes: Uint32Array;
+  readonly weights: Float64Array;
+  /** Every weight is the same positive number. */
+  readonly uniform: boolean;
+}
 
-function idHash(deployment: ResolvedDeployment): number {
-  let h = idHashes.get(deployment);
-  if (h === undefined) {
-    h = mix32(fnv1a(deployment.id));
-    idHashes.set(deployment, h);
+const rendezvousLists = new WeakMap<readonly ResolvedDeployment[], RendezvousList>();
+
+/** A deployment list's id hashes and weights, computed once per (cached) list. */
+function rendezvousList(deployments: readonly ResolvedDeployment[]): RendezvousList {
+  let list = rendezvousLists.get(deployments);
+  if (!list) {
+    const hashes = Uint32Array.from(deployments, (d) => mix32(fnv1a(d.id)));
+    const weights = Float64Array.from(deployments, (d) => d.weight);
+    const uniform = weights.length > 0 && weights[0]! > 0 && weights.every((w) => w === weights[0]);
+    list = { hashes, weights, uniform };
+    rendezvousLists.set(deployments, list);
   }
-  return h;
+  return list;
 }
 
 function fnv1a(text: string): number {

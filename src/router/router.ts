@@ -136,6 +136,8 @@ export class Router {
   private readonly strategies = new Map<string, RoutingStrategy>();
   /** Per group and call type: the deployments able to serve it (see capableOf). */
   private readonly capable = new Map<string, readonly ResolvedDeployment[]>();
+  /** Per group, call type and tag set: the capable deployments carrying the tags (see taggedOf). */
+  private readonly tagged = new Map<string, readonly ResolvedDeployment[]>();
   /** Recent attempt latencies per group and call kind, for hedge.after_latency_percentile. */
   private readonly latencies = new Map<string, LatencyWindow>();
   /** Requests waiting for a deployment at its limits (router_settings.wait_queue); undefined when off. */
@@ -371,7 +373,7 @@ export class Router {
       });
     }
     const tags = route.options?.tags ?? [];
-    const tagged = tags.length === 0 ? capable : capable.filter((d) => tags.every((t) => d.tags.has(t)));
+    const tagged = tags.length === 0 ? capable : this.taggedOf(group, method, capable, tags);
     if (tagged.length === 0) {
       throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no deployment of "${group}" carries all tags [${tags.join(", ")}]`, {
         field: "options.tags",
@@ -630,6 +632,23 @@ export class Router {
     return capable;
   }
 
+  /**
+   * The capable deployments carrying all `tags`, kept per group, call type
+   * and tag set: selection precomputes per deployment list (Selector), so a
+   * tagged request must reuse its list rather than filter a new one. At
+   * most TAGGED_LISTS tag sets are kept; past that the cache starts over.
+   */
+  private taggedOf(group: string, callType: CallType, capable: readonly ResolvedDeployment[], tags: readonly string[]): readonly ResolvedDeployment[] {
+    const key = `${callType}\u0000${group}\u0000${[...new Set(tags)].sort().join("\u0000")}`;
+    let tagged = this.tagged.get(key);
+    if (!tagged) {
+      tagged = capable.filter((d) => tags.every((t) => d.tags.has(t)));
+      if (this.tagged.size >= TAGGED_LISTS) this.tagged.clear();
+      this.tagged.set(key, tagged);
+    }
+    return tagged;
+  }
+
   /** The deployment's method for `callType`; routing picks only deployments that offer it (capableOf). */
   private method<C extends CallType>(callType: C, deployment: ResolvedDeployment): AdapterCalls[C] {
     const method = this.runtime.call(callType, deployment);
@@ -736,6 +755,9 @@ function routedMeta(open: OpenAttempt<unknown>) {
     attempts: open.attempts,
   };
 }
+
+/** Tag sets whose deployment lists a router keeps (taggedOf); callers choose tags, so the cache is bounded. */
+const TAGGED_LISTS = 1_024;
 
 /** A lease whose end wakes the head of its group's wait queue: the slot it frees may be what the head waits for. */
 function wakingLease(lease: Lease, queue: WaitQueue, group: string): Lease {
