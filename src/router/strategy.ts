@@ -145,6 +145,26 @@ export function lowestOf(scores: Float64Array, n: number, random: () => number, 
   return ties[Math.floor(random() * tied)]!;
 }
 
+/**
+ * Numbers a strategy derives from a deployment list's config, computed on
+ * the list's first pick and kept with it (lists are cached by the router,
+ * so this is once per group, call type and tag set).
+ */
+export class PerList<T> {
+  private readonly lists = new WeakMap<readonly ResolvedDeployment[], T>();
+
+  constructor(private readonly build: (deployments: readonly ResolvedDeployment[]) => T) {}
+
+  of(deployments: readonly ResolvedDeployment[]): T {
+    let value = this.lists.get(deployments);
+    if (value === undefined) {
+      value = this.build(deployments);
+      this.lists.set(deployments, value);
+    }
+    return value;
+  }
+}
+
 /** `pick` in terms of `choose`, for the built-in strategies. */
 export function pickByChoose(strategy: IndexedStrategy, candidates: readonly Candidate[], request: PickRequest): ResolvedDeployment {
   return candidates[strategy.choose(CandidateSet.of(candidates), request)]!.deployment;

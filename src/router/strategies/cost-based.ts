@@ -1,6 +1,6 @@
 import type { ResolvedDeployment } from "../../config/resolve.js";
 import type { Random } from "../../util/random.js";
-import { lowestOf, pickByChoose, type Candidate, type CandidateSet, type IndexedStrategy, type PickRequest } from "../strategy.js";
+import { lowestOf, PerList, pickByChoose, type Candidate, type CandidateSet, type IndexedStrategy, type PickRequest } from "../strategy.js";
 
 /**
  * Cheapest expected cost of this request: estimated prompt tokens times
@@ -11,6 +11,12 @@ import { lowestOf, pickByChoose, type Candidate, type CandidateSet, type Indexed
 export class CostBased implements IndexedStrategy {
   readonly name = "cost-based";
 
+  /** Prices per list position, read once per list. */
+  private readonly prices = new PerList((deployments) => ({
+    input: Float64Array.from(deployments, (d) => d.inputCostPerToken),
+    output: Float64Array.from(deployments, (d) => d.outputCostPerToken),
+  }));
+
   constructor(private readonly random: Random) {}
 
   pick(candidates: readonly Candidate[], request: PickRequest): ResolvedDeployment {
@@ -19,7 +25,14 @@ export class CostBased implements IndexedStrategy {
 
   choose(set: CandidateSet, request: PickRequest): number {
     const scores = set.scores;
-    for (let k = 0; k < set.size; k++) scores[k] = expectedCostUsd(set.deployment(k), request);
+    const { input, output } = this.prices.of(set.list);
+    // expectedCostUsd over the arrays: the same arithmetic in the same order, so the same ties.
+    const prompt = Math.max(1, request.promptTokens);
+    const completion = Math.max(1, request.completionTokens);
+    for (let k = 0; k < set.size; k++) {
+      const p = set.positions[k]!;
+      scores[k] = prompt * input[p]! + completion * output[p]!;
+    }
     return lowestOf(scores, set.size, this.random, set.ties);
   }
 }

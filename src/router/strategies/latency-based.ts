@@ -33,16 +33,16 @@ export class LatencyBased implements IndexedStrategy {
       if (Number.isNaN(ms)) unmeasured++;
       else if (ms < fastest) fastest = ms;
     }
-    if (unmeasured > 0) return nth(latency, n, Math.floor(this.random() * unmeasured), (ms) => Number.isNaN(ms));
+    if (unmeasured > 0) {
+      let nth = Math.floor(this.random() * unmeasured);
+      for (let k = 0; k < n; k++) if (Number.isNaN(latency[k]!) && nth-- === 0) return k;
+      return n - 1; // unreachable: `unmeasured` counted them
+    }
     const limit = fastest * (1 + this.bufferRatio);
     let near = 0;
     for (let k = 0; k < n; k++) if (latency[k]! <= limit) near++;
-    return nth(latency, n, Math.floor(this.random() * near), (ms) => ms <= limit);
+    let nth = Math.floor(this.random() * near);
+    for (let k = 0; k < n; k++) if (latency[k]! <= limit && nth-- === 0) return k;
+    return n - 1; // unreachable: `near` counted them
   }
-}
-
-/** Index of the `nth` (0-based) of the first `n` values that pass `test`. */
-function nth(values: Float64Array, n: number, nth: number, test: (value: number) => boolean): number {
-  for (let k = 0; k < n; k++) if (test(values[k]!) && nth-- === 0) return k;
-  return n - 1; // unreachable: callers count the passing values first
 }

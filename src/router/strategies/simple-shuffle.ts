@@ -1,6 +1,6 @@
 import type { ResolvedDeployment } from "../../config/resolve.js";
 import type { Random } from "../../util/random.js";
-import { pickByChoose, type Candidate, type CandidateSet, type IndexedStrategy, type PickRequest } from "../strategy.js";
+import { PerList, pickByChoose, type Candidate, type CandidateSet, type IndexedStrategy, type PickRequest } from "../strategy.js";
 
 /**
  * Random choice weighted by `weight`; when no candidate sets a weight, by
@@ -16,7 +16,7 @@ import { pickByChoose, type Candidate, type CandidateSet, type IndexedStrategy, 
  */
 export class SimpleShuffle implements IndexedStrategy {
   readonly name = "simple-shuffle";
-  private readonly lists = new WeakMap<readonly ResolvedDeployment[], ListWeights>();
+  private readonly lists = new PerList((deployments) => new ListWeights(deployments));
 
   constructor(private readonly random: Random) {}
 
@@ -27,7 +27,7 @@ export class SimpleShuffle implements IndexedStrategy {
   choose(set: CandidateSet): number {
     const n = set.size;
     if (n === 1) return 0;
-    const list = this.weightsOf(set.list);
+    const list = this.lists.of(set.list);
     if (set.whole) {
       const cumulative = list.wholeCumulative();
       const total = cumulative[n - 1]!;
@@ -45,15 +45,6 @@ export class SimpleShuffle implements IndexedStrategy {
       if (roll < reached) return k;
     }
     return n - 1;
-  }
-
-  private weightsOf(deployments: readonly ResolvedDeployment[]): ListWeights {
-    let weights = this.lists.get(deployments);
-    if (!weights) {
-      weights = new ListWeights(deployments);
-      this.lists.set(deployments, weights);
-    }
-    return weights;
   }
 }
 

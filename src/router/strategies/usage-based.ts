@@ -1,6 +1,6 @@
 import type { ResolvedDeployment } from "../../config/resolve.js";
 import type { Random } from "../../util/random.js";
-import { lowestOf, pickByChoose, type Candidate, type CandidateSet, type IndexedStrategy, type PickRequest } from "../strategy.js";
+import { lowestOf, PerList, pickByChoose, type Candidate, type CandidateSet, type IndexedStrategy, type PickRequest } from "../strategy.js";
 
 /**
  * Lowest use of this minute's quota: the larger of rpm/rpm_limit and
@@ -13,6 +13,12 @@ import { lowestOf, pickByChoose, type Candidate, type CandidateSet, type Indexed
 export class UsageBased implements IndexedStrategy {
   readonly name = "usage-based";
 
+  /** rpm and tpm limits per list position; Infinity where unset (or 0), so the share divides to 0 exactly as "no quota". */
+  private readonly quotas = new PerList((deployments) => ({
+    rpm: Float64Array.from(deployments, (d) => d.rpmLimit || Infinity),
+    tpm: Float64Array.from(deployments, (d) => d.tpmLimit || Infinity),
+  }));
+
   constructor(private readonly random: Random) {}
 
   pick(candidates: readonly Candidate[], request: PickRequest): ResolvedDeployment {
@@ -24,10 +30,11 @@ export class UsageBased implements IndexedStrategy {
     const n = set.size;
     const scores = set.scores;
     let lowestShare = Infinity;
+    const quotas = this.quotas.of(set.list);
     for (let k = 0; k < n; k++) {
-      const { rpmLimit, tpmLimit } = set.deployment(k);
-      const rpmShare = rpmLimit ? (set.rpm(k) + 1) / rpmLimit : 0;
-      const tpmShare = tpmLimit ? (set.tpm(k) + tokens) / tpmLimit : 0;
+      const p = set.positions[k]!;
+      const rpmShare = (set.rpm(k) + 1) / quotas.rpm[p]!;
+      const tpmShare = (set.tpm(k) + tokens) / quotas.tpm[p]!;
       const share = Math.max(rpmShare, tpmShare);
       scores[k] = share;
       if (share < lowestShare) lowestShare = share;
