@@ -6,9 +6,12 @@
  * from the in-memory state store, filter for eligibility, run the
  * strategy, or rendezvous hashing for a group with cache affinity) in
  * groups of 10, 100 and 1,000 deployments with live-looking stats
- * (latency samples, rpm/tpm use, limits). Target: <= 20 µs per selection
- * at 1,000 deployments for every strategy. Prints a Markdown table; with
- * --json, also writes bench/results/selection.json.
+ * (latency samples, rpm/tpm use, limits), over the in-memory store (one
+ * process) and the shared-memory store (worker threads). Target: <= 20 µs
+ * per selection at 1,000 deployments for every strategy. Prints a Markdown
+ * table per store (wall-clock µs per selection, then this process's CPU µs
+ * per selection, the steadier number on a loaded machine); with --json,
+ * also writes bench/results/selection.json.
  */
 import { writeFileSync } from "node:fs";
 import { create } from "@bufbuild/protobuf";
@@ -18,6 +21,9 @@ import { resolveConfig, type ResolvedDeployment } from "../src/config/resolve.js
 import { builtinProviders } from "../src/providers/registry.js";
 import type { Eligible } from "../src/router/eligibility.js";
 import { DeploymentRuntime } from "../src/router/deployment-runtime.js";
+import { MemoryStateStore } from "../src/router/state/memory-store.js";
+import { allocateSharedStateMemory, SharedMemoryStateStore } from "../src/router/state/shared-memory-store.js";
+import type { DeploymentStateStore } from "../src/router/state/state-store.js";
 import { Router } from "../src/router/router.js";
 import type { PickRequest } from "../src/router/strategy.js";
 import { seededRandom } from "../src/util/random.js";
@@ -26,6 +32,13 @@ import { systemClock } from "../src/util/clock.js";
 const iterations = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 20_000);
 const SIZES = [10, 100, 1_000];
 const STRATEGIES = ["simple-shuffle", "least-busy", "usage-based", "latency-based", "cost-based", "affinity"];
+const STORES = (process.env.STORES ? process.env.STORES.split(",") : ["memory", "shared-memory"]) as Array<"memory" | "shared-memory">;
+type StoreKind = "memory" | "shared-memory";
+
+function storeFor(kind: StoreKind, ids: readonly string[]): DeploymentStateStore {
+  // Two worker slots, as a two-worker pool has: in-flight counts are summed over the slots on read.
+  return kind === "memory" ? new MemoryStateStore(systemClock) : new SharedMemoryStateStore(allocateSharedStateMemory(ids, 2), 0, systemClock);
+}
 
 /** The router's selection step, reached the way routeWithinGroup reaches it. */
 interface Chooser {
@@ -54,10 +67,11 @@ function configFor(size: number, strategy: string): string {
   });
 }
 
-async function bench(size: number, strategy: string): Promise<number> {
+async function bench(size: number, strategy: string, kind: StoreKind): Promise<{ wallUs: number; cpuUs: number }> {
   const providers = builtinProviders();
   const config = resolveConfig(parseConfig(configFor(size, strategy), "bench", { providers }), providers);
-  const router = new Router(new DeploymentRuntime(config, providers, { clock: systemClock }), { random: seededRandom(1) });
+  const store = storeFor(kind, config.deployments.map((d) => d.id));
+  const router = new Router(new DeploymentRuntime(config, providers, { clock: systemClock }), { random: seededRandom(1), store });
   const deployments = config.groups.get("g")!;
   // Live-looking stats: every deployment has served calls with its own latency.
   const dice = seededRandom(2);
@@ -81,22 +95,27 @@ async function bench(size: number, strategy: string): Promise<number> {
   for (let i = 0; i < Math.min(iterations, 5_000); i++) await once(i); // warm up the JIT
   const n = size >= 1_000 ? Math.max(1_000, Math.floor(iterations / 4)) : iterations;
   const start = performance.now();
+  const cpu = process.cpuUsage();
   for (let i = 0; i < n; i++) await once(i);
-  const usPerPick = ((performance.now() - start) * 1000) / n;
+  const wallUs = ((performance.now() - start) * 1000) / n;
+  const used = process.cpuUsage(cpu);
   await router.close();
-  return usPerPick;
+  return { wallUs, cpuUs: (used.user + used.system) / n };
 }
 
-const rows: Array<{ strategy: string; deployments: number; usPerSelection: number }> = [];
-console.log(`| strategy | ${SIZES.map((s) => `${s.toLocaleString("en")} deployments`).join(" | ")} |`);
-console.log(`|---|${SIZES.map(() => "---:").join("|")}|`);
-for (const strategy of STRATEGIES) {
-  const cells: string[] = [];
-  for (const size of SIZES) {
-    const us = await bench(size, strategy);
-    rows.push({ strategy, deployments: size, usPerSelection: Math.round(us * 100) / 100 });
-    cells.push(`${us.toFixed(2)} µs`);
+const rows: Array<{ store: StoreKind; strategy: string; deployments: number; usPerSelection: number; cpuUsPerSelection: number }> = [];
+for (const kind of STORES) {
+  console.log(`\n${kind} store: wall-clock µs per selection (CPU µs)\n`);
+  console.log(`| strategy | ${SIZES.map((s) => `${s.toLocaleString("en")} deployments`).join(" | ")} |`);
+  console.log(`|---|${SIZES.map(() => "---:").join("|")}|`);
+  for (const strategy of STRATEGIES) {
+    const cells: string[] = [];
+    for (const size of SIZES) {
+      const { wallUs, cpuUs } = await bench(size, strategy, kind);
+      rows.push({ store: kind, strategy, deployments: size, usPerSelection: Math.round(wallUs * 100) / 100, cpuUsPerSelection: Math.round(cpuUs * 100) / 100 });
+      cells.push(`${wallUs.toFixed(2)} µs (${cpuUs.toFixed(2)})`);
+    }
+    console.log(`| ${strategy} | ${cells.join(" | ")} |`);
   }
-  console.log(`| ${strategy} | ${cells.join(" | ")} |`);
 }
 if (process.argv.includes("--json")) writeFileSync("bench/results/selection.json", `${JSON.stringify({ iterations, rows }, null, 2)}\n`);

@@ -332,62 +332,69 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
 class SharedStatsView implements StatsView {
   private now = 0;
   private minute = 0;
+  /** Offsets of each listed deployment's int and float blocks, computed once. */
+  private readonly intAt: Int32Array;
+  private readonly floatAt: Int32Array;
 
   constructor(
     private readonly store: SharedMemoryStateStore,
-    private readonly blocks: Int32Array,
+    blocks: Int32Array,
     private readonly ints: Int32Array,
     private readonly floats: Float64Array,
     private readonly stride: number,
     private readonly ids: readonly string[],
-  ) {}
+  ) {
+    this.intAt = blocks.map((b) => b * stride);
+    this.floatAt = blocks.map((b) => b * FLOAT_FIELDS);
+  }
 
   at(nowMs: number): void {
     this.now = nowMs;
     this.minute = Math.floor(nowMs / MINUTE_MS);
   }
   available(i: number): boolean {
-    const int = this.blocks[i]! * this.stride;
-    const float = this.blocks[i]! * FLOAT_FIELDS;
+    const int = this.intAt[i]!;
+    const float = this.floatAt[i]!;
     const ints = this.ints;
     const floats = this.floats;
     return takesCalls(ints[int + UNHEALTHY] === 1, ints[int + DRAINED] === 1, floats[float + COOLDOWN_UNTIL]!, ints[int + TRIPPED] === 1, floats[float + TRIAL_UNTIL]!, this.now);
   }
   inFlight(i: number): number {
-    const int = this.blocks[i]! * this.stride;
+    const int = this.intAt[i]!;
+    const ints = this.ints;
     let sum = 0;
-    for (let slot = int + INT_FIELDS; slot < int + this.stride; slot++) sum += this.ints[slot]!;
+    for (let slot = int + INT_FIELDS, end = int + this.stride; slot < end; slot++) sum += ints[slot]!;
     return sum > 0 ? sum : 0;
   }
   rpm(i: number): number {
-    const int = this.blocks[i]! * this.stride;
+    const int = this.intAt[i]!;
     return this.ints[int + MINUTE] === this.minute ? this.ints[int + RPM]! : 0;
   }
   tpm(i: number): number {
-    const int = this.blocks[i]! * this.stride;
+    const int = this.intAt[i]!;
     return this.ints[int + MINUTE] === this.minute ? this.ints[int + TPM]! : 0;
   }
   latencyPerTokenMs(i: number): number {
-    return this.floats[this.blocks[i]! * FLOAT_FIELDS + LATENCY_PER_TOKEN]!;
+    return this.floats[this.floatAt[i]! + LATENCY_PER_TOKEN]!;
   }
   ttftMs(i: number): number {
-    return this.floats[this.blocks[i]! * FLOAT_FIELDS + TTFT]!;
+    return this.floats[this.floatAt[i]! + TTFT]!;
   }
   cooldownUntilMs(i: number): number {
-    return this.floats[this.blocks[i]! * FLOAT_FIELDS + COOLDOWN_UNTIL]!;
+    return this.floats[this.floatAt[i]! + COOLDOWN_UNTIL]!;
   }
   tripped(i: number): boolean {
-    return this.ints[this.blocks[i]! * this.stride + TRIPPED] === 1;
+    return this.ints[this.intAt[i]! + TRIPPED] === 1;
   }
   trialUntilMs(i: number): number {
-    const until = this.floats[this.blocks[i]! * FLOAT_FIELDS + TRIAL_UNTIL]!;
+    const until = this.floats[this.floatAt[i]! + TRIAL_UNTIL]!;
     return until > this.now ? until : 0;
   }
   unhealthy(i: number): boolean {
-    return this.ints[this.blocks[i]! * this.stride + UNHEALTHY] === 1;
+    return this.ints[this.intAt[i]! + UNHEALTHY] === 1;
   }
   drained(i: number): boolean {
-    return this.ints[this.blocks[i]! * this.stride + DRAINED] === 1;
+    return this.ints[this.intAt[i]! + DRAINED] === 1;
   }
   statsOf(i: number): DeploymentStats {
     return this.store.statsOf(this.ids[i]!);
