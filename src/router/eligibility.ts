@@ -3,7 +3,6 @@ import type { ResolvedDeployment } from "../config/resolve.js";
 import { GatewayError } from "../errors/gateway-error.js";
 import type { Candidate } from "./strategy.js";
 import type { DeploymentStats } from "./state/state-store.js";
-import type { StatsView } from "./state/stats-view.js";
 
 export interface EligibilityQuery {
   group: string;
@@ -88,14 +87,14 @@ export class ListLimits {
 }
 
 /**
- * `exclusion(...) === undefined` for the deployment at position `p` of a
- * list, read in place from a StatsView: the selection's per-pick check,
- * with no reason text and no stats object. The caller reads the counters
- * (in flight and rpm including this router's picks not yet begun) and
- * passes them in, so it can keep them for the strategy.
+ * The limit half of `exclusion(...) === undefined` for the deployment at
+ * position `p` of a list: max_parallel_requests, rpm, tpm and the context
+ * window, as a few comparisons with no reason text. The caller reads the
+ * counters (in flight and rpm including this router's picks not yet begun)
+ * and keeps them for the strategy; the other half, the deployment's own
+ * state (health, drain, cooldown, trial), is StatsView.available.
  */
-export function eligibleAt(view: StatsView, p: number, limits: ListLimits, inFlight: number, rpm: number, tpm: number, promptTokens: number): boolean {
-  if (!view.available(p)) return false;
+export function withinLimits(limits: ListLimits, p: number, inFlight: number, rpm: number, tpm: number, promptTokens: number): boolean {
   if (inFlight >= limits.maxParallel[p]! || rpm >= limits.rpm[p]! || tpm >= limits.tpm[p]!) return false;
   return !(promptTokens > 0 && promptTokens > limits.maxInputTokens[p]!);
 }

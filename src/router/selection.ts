@@ -1,8 +1,8 @@
 import type { ResolvedDeployment } from "../config/resolve.js";
 import { ErrorKind, GatewayError } from "../errors/gateway-error.js";
-import { eligibleAt, eligibleDeployments, ListLimits, type Eligible } from "./eligibility.js";
+import { eligibleDeployments, ListLimits, withinLimits, type Eligible } from "./eligibility.js";
 import type { DeploymentStateStore, DeploymentStats } from "./state/state-store.js";
-import { SnapshotView, type StatsView } from "./state/stats-view.js";
+import { SnapshotView, unblocksAtMs, type StatsView } from "./state/stats-view.js";
 import { CandidateSet, isIndexed, type Candidate, type PickRequest, type RoutingStrategy } from "./strategy.js";
 
 // Per-pick marks on list positions.
@@ -22,7 +22,7 @@ const FRESH = 2; // and not failed here (dropped ones included: dropping comes a
  * to `tally`. Kept free of try/finally and allocation so it stays a
  * tight optimised loop.
  */
-function scan(list: SelectionList, view: StatsView, pending: Int32Array, promptTokens: number, tally: Int32Array): number {
+function scan(list: SelectionList, view: StatsView, blocked: Uint8Array, pending: Int32Array, promptTokens: number, tally: Int32Array): number {
   const { marks, limits, slots, set } = list;
   const { positions, inFlights, rpms, tpms } = set;
   const length = list.deployments.length;
@@ -31,11 +31,12 @@ function scan(list: SelectionList, view: StatsView, pending: Int32Array, promptT
   let fresh = 0;
   let n = 0;
   for (let p = 0; p < length; p++) {
+    if (blocked[p]) continue;
     const waiting = pending[slots[p]!]!;
     const inFlight = view.inFlight(p) + waiting;
     const rpm = view.rpm(p) + waiting;
     const tpm = view.tpm(p);
-    if (!eligibleAt(view, p, limits, inFlight, rpm, tpm, promptTokens)) continue;
+    if (!withinLimits(limits, p, inFlight, rpm, tpm, promptTokens)) continue;
     eligible++;
     const m = marks[p]!;
     if (m & EXCLUDED) continue;
@@ -91,6 +92,34 @@ export class SelectionList {
     this.view = store.view?.(this.ids);
     this.set = new CandidateSet(deployments, this.view ?? new SnapshotView([]));
     this.marks = new Uint8Array(deployments.length);
+    this.blocked = new Uint8Array(deployments.length);
+  }
+
+  private readonly blocked: Uint8Array;
+  private blockedView?: StatsView;
+  private blockedVersion = Number.NaN;
+  private blockedValidUntilMs = -Infinity;
+
+  /**
+   * Which deployments their own state rules out (not StatsView.available),
+   * 1 per position. Recomputed only when the view's availability version
+   * moved or the clock reached the first time a blocked one frees up:
+   * health, drains, cooldowns and trials change rarely, so most picks skip
+   * reading them. Call after `view.at(nowMs)`.
+   */
+  blockedAt(view: StatsView, nowMs: number): Uint8Array {
+    const version = view.availabilityVersion();
+    if (view === this.blockedView && version === this.blockedVersion && nowMs < this.blockedValidUntilMs) return this.blocked;
+    let validUntil = Infinity;
+    for (let p = 0; p < this.blocked.length; p++) {
+      const available = view.available(p);
+      this.blocked[p] = available ? 0 : 1;
+      if (!available) validUntil = Math.min(validUntil, unblocksAtMs(view, p));
+    }
+    this.blockedView = view;
+    this.blockedVersion = version;
+    this.blockedValidUntilMs = validUntil;
+    return this.blocked;
   }
 }
 
@@ -155,7 +184,7 @@ export class Selector {
     if (dropped) for (const p of dropped) marks[p]! |= DROPPED;
     view.at(nowMs);
     const tally = this.tally;
-    let n = scan(list, view, this.pending, promptTokens, tally);
+    let n = scan(list, view, list.blockedAt(view, nowMs), this.pending, promptTokens, tally);
     if ((marked & FAILED) !== 0 && tally[FRESH]! > 0) n = dropFailed(list, n);
     if (marked !== 0 || dropped) marks.fill(0);
     if (tally[ELIGIBLE] === 0) this.explainNone(list, view, group, nowMs, promptTokens);

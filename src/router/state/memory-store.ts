@@ -32,6 +32,8 @@ interface LocalState {
 export class MemoryStateStore implements DeploymentStateStore {
   readonly shared = false;
   private readonly states = new Map<string, LocalState>();
+  /** Bumped after every write to health, drain, cooldown or trial (StatsView.availabilityVersion). */
+  private version = 0;
 
   constructor(private readonly clock: Clock) {}
 
@@ -66,6 +68,10 @@ export class MemoryStateStore implements DeploymentStateStore {
       unhealthy: state.unhealthy,
       drained: state.drained,
     };
+  }
+
+  availabilityVersion(): number {
+    return this.version;
   }
 
   /** Reads the deployments' state objects in place; creates state for those not seen yet so the view can hold on to it. */
@@ -115,6 +121,7 @@ export class MemoryStateStore implements DeploymentStateStore {
     state.failures = 0;
     state.failureWindowEndsMs = 0;
     state.lastError = lastError;
+    this.version++;
   }
 
   async tryBeginTrial(id: string, ttlMs: number): Promise<boolean> {
@@ -122,6 +129,7 @@ export class MemoryStateStore implements DeploymentStateStore {
     const now = this.clock.now();
     if (state.trialUntilMs > now) return false;
     state.trialUntilMs = now + ttlMs;
+    this.version++;
     return true;
   }
 
@@ -132,16 +140,19 @@ export class MemoryStateStore implements DeploymentStateStore {
     state.cooldownUntilMs = 0;
     state.failures = 0;
     state.failureWindowEndsMs = 0;
+    this.version++;
   }
 
   async setHealth(id: string, healthy: boolean, lastError: string): Promise<void> {
     const state = this.state(id);
     state.unhealthy = !healthy;
     if (!healthy) state.lastError = lastError;
+    this.version++;
   }
 
   async setDrained(id: string, drained: boolean): Promise<void> {
     this.state(id).drained = drained;
+    this.version++;
   }
 
   async close(): Promise<void> {}
@@ -208,6 +219,9 @@ class MemoryStatsView implements StatsView {
   at(nowMs: number): void {
     this.now = nowMs;
     this.minute = Math.floor(nowMs / MINUTE_MS);
+  }
+  availabilityVersion(): number {
+    return this.store.availabilityVersion();
   }
   available(i: number): boolean {
     const s = this.states[i]!;

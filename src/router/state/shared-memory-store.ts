@@ -42,6 +42,8 @@ export interface SharedStateMemory {
   readonly ints: SharedArrayBuffer;
   readonly floats: SharedArrayBuffer;
   readonly errors: SharedArrayBuffer;
+  /** One Int32: bumped after every write to a deployment's health, drain, cooldown or trial (StatsView.availabilityVersion). */
+  readonly availability: SharedArrayBuffer;
 }
 
 /** Deployments that hot reloads may add over a pool's life, beyond those it started with (~0.6 KB each). */
@@ -56,6 +58,7 @@ export function allocateSharedStateMemory(deploymentIds: readonly string[], work
     ints: new SharedArrayBuffer(n * (INT_FIELDS + workerSlots) * Int32Array.BYTES_PER_ELEMENT),
     floats: new SharedArrayBuffer(n * FLOAT_FIELDS * Float64Array.BYTES_PER_ELEMENT),
     errors: new SharedArrayBuffer(n * ERROR_BYTES),
+    availability: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT),
   };
   const floats = new Float64Array(memory.floats);
   for (let i = 0; i < n; i++) {
@@ -108,6 +111,7 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
   private readonly ints: Int32Array;
   private readonly floats: Float64Array;
   private readonly errors: Uint8Array;
+  private readonly availability: Int32Array;
   private index: Map<string, number>;
   private readonly stride: number;
   private readonly local: MemoryStateStore;
@@ -124,6 +128,7 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
     this.ints = new Int32Array(memory.ints);
     this.floats = new Float64Array(memory.floats);
     this.errors = new Uint8Array(memory.errors);
+    this.availability = new Int32Array(memory.availability);
     this.index = new Map(memory.deploymentIds.map((id, i) => [id, i]));
     this.stride = INT_FIELDS + memory.workerSlots;
     this.local = new MemoryStateStore(clock);
@@ -232,17 +237,20 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
       this.floats[float + FAILURE_WINDOW_ENDS] = 0;
       this.writeError(i, int, lastError);
     });
+    this.bumpAvailability();
   }
 
   async tryBeginTrial(id: string, ttlMs: number): Promise<boolean> {
     const i = this.index.get(id);
     if (i === undefined) return this.local.tryBeginTrial(id, ttlMs);
     const now = this.clock.now();
-    return this.locked(i, (_int, float) => {
+    const began = this.locked(i, (_int, float) => {
       if (this.floats[float + TRIAL_UNTIL]! > now) return false;
       this.floats[float + TRIAL_UNTIL] = now + ttlMs;
       return true;
     });
+    if (began) this.bumpAvailability();
+    return began;
   }
 
   async recover(id: string): Promise<void> {
@@ -255,6 +263,7 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
       this.ints[int + FAILURES] = 0;
       this.floats[float + FAILURE_WINDOW_ENDS] = 0;
     });
+    this.bumpAvailability();
   }
 
   async setHealth(id: string, healthy: boolean, lastError: string): Promise<void> {
@@ -264,12 +273,23 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
       this.ints[int + UNHEALTHY] = healthy ? 0 : 1;
       if (!healthy) this.writeError(i, int, lastError);
     });
+    this.bumpAvailability();
   }
 
   async setDrained(id: string, drained: boolean): Promise<void> {
     const i = this.index.get(id);
     if (i === undefined) return this.local.setDrained(id, drained);
     Atomics.store(this.ints, i * this.stride + DRAINED, drained ? 1 : 0);
+    this.bumpAvailability();
+  }
+
+  /** After the write it follows (Atomics order it): a reader that sees the new version sees the write. */
+  private bumpAvailability(): void {
+    Atomics.add(this.availability, 0, 1);
+  }
+
+  availabilityVersion(): number {
+    return Atomics.load(this.availability, 0);
   }
 
   async close(): Promise<void> {}
@@ -351,6 +371,9 @@ class SharedStatsView implements StatsView {
   at(nowMs: number): void {
     this.now = nowMs;
     this.minute = Math.floor(nowMs / MINUTE_MS);
+  }
+  availabilityVersion(): number {
+    return this.store.availabilityVersion();
   }
   available(i: number): boolean {
     const int = this.intAt[i]!;

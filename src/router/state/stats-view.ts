@@ -34,6 +34,13 @@ export interface StatsView {
    * deployment on every pick.
    */
   available(i: number): boolean;
+  /**
+   * Changes whenever a deployment's health, drain, cooldown or trial is
+   * written (after the write), so a reader may keep `available` answers
+   * while it is unchanged and the clock has not reached `unblocksAtMs` of
+   * any it found blocked. NaN when the view cannot tell: reread each pick.
+   */
+  availabilityVersion(): number;
   /** The full stats of one deployment, as `DeploymentStateStore.stats` reports them (for error messages and the chosen one). */
   statsOf(i: number): DeploymentStats;
 }
@@ -42,6 +49,16 @@ export interface StatsView {
 /** The rule behind StatsView.available, over the fields every store keeps. */
 export function takesCalls(unhealthy: boolean, drained: boolean, cooldownUntilMs: number, tripped: boolean, trialUntilMs: number, nowMs: number): boolean {
   return !unhealthy && !drained && cooldownUntilMs <= nowMs && !(tripped && trialUntilMs > nowMs);
+}
+
+/**
+ * When a deployment that is not `available` becomes so with no write to
+ * the store: its cooldown's end, or a running trial's; never (Infinity)
+ * when it is unhealthy or drained. Call after `view.at(nowMs)`.
+ */
+export function unblocksAtMs(view: StatsView, i: number): number {
+  if (view.unhealthy(i) || view.drained(i)) return Infinity;
+  return Math.max(view.cooldownUntilMs(i), view.tripped(i) ? view.trialUntilMs(i) : 0);
 }
 
 export class SnapshotView implements StatsView {
@@ -55,6 +72,9 @@ export class SnapshotView implements StatsView {
 
   at(nowMs: number): void {
     this.now = nowMs;
+  }
+  availabilityVersion(): number {
+    return Number.NaN; // a snapshot is read once per pick anyway
   }
   available(i: number): boolean {
     const s = this.stats[i]!;
