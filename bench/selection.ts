@@ -23,6 +23,7 @@ import type { Eligible } from "../src/router/eligibility.js";
 import { DeploymentRuntime } from "../src/router/deployment-runtime.js";
 import { MemoryStateStore } from "../src/router/state/memory-store.js";
 import { allocateSharedStateMemory, SharedMemoryStateStore } from "../src/router/state/shared-memory-store.js";
+import { RedisStateStore } from "../src/router/state/redis-store.js";
 import type { DeploymentStateStore } from "../src/router/state/state-store.js";
 import { Router } from "../src/router/router.js";
 import type { PickRequest } from "../src/router/strategy.js";
@@ -32,12 +33,17 @@ import { systemClock } from "../src/util/clock.js";
 const iterations = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 20_000);
 const SIZES = [10, 100, 1_000];
 const STRATEGIES = ["simple-shuffle", "least-busy", "usage-based", "latency-based", "cost-based", "affinity"];
-const STORES = (process.env.STORES ? process.env.STORES.split(",") : ["memory", "shared-memory"]) as Array<"memory" | "shared-memory">;
-type StoreKind = "memory" | "shared-memory";
+/** STORES=memory,shared-memory,redis picks the stores; redis needs REDIS_URL (a server you started) and is not in the default set. */
+const STORES = (process.env.STORES ? process.env.STORES.split(",") : ["memory", "shared-memory"]) as StoreKind[];
+type StoreKind = "memory" | "shared-memory" | "redis";
 
 function storeFor(kind: StoreKind, ids: readonly string[]): DeploymentStateStore {
+  if (kind === "memory") return new MemoryStateStore(systemClock);
   // Two worker slots, as a two-worker pool has: in-flight counts are summed over the slots on read.
-  return kind === "memory" ? new MemoryStateStore(systemClock) : new SharedMemoryStateStore(allocateSharedStateMemory(ids, 2), 0, systemClock);
+  if (kind === "shared-memory") return new SharedMemoryStateStore(allocateSharedStateMemory(ids, 2), 0, systemClock);
+  const url = process.env.REDIS_URL;
+  if (!url) throw new Error("STORES=redis needs REDIS_URL");
+  return new RedisStateStore({ url, keyPrefix: `bench-selection-${process.pid}-${ids.length}:`, commandTimeoutMs: 5_000, clock: systemClock });
 }
 
 /** The router's selection step, reached the way routeWithinGroup reaches it. */
@@ -73,6 +79,11 @@ async function bench(size: number, strategy: string, kind: StoreKind): Promise<{
   const store = storeFor(kind, config.deployments.map((d) => d.id));
   const router = new Router(new DeploymentRuntime(config, providers, { clock: systemClock }), { random: seededRandom(1), store });
   const deployments = config.groups.get("g")!;
+  // The Redis store answers from local state until it has connected: wait, so the rows time Redis.
+  for (let waited = 0; kind === "redis" && !store.shared; waited += 50) {
+    if (waited > 10_000) throw new Error("Redis at REDIS_URL did not connect within 10 s");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   // Live-looking stats: every deployment has served calls with its own latency.
   const dice = seededRandom(2);
   for (const d of deployments) {
@@ -92,8 +103,10 @@ async function bench(size: number, strategy: string, kind: StoreKind): Promise<{
     const chosen = await chooser.choose("g", deployments, pick, none, preferred);
     chooser.adjustPending(chosen.deployment.id, -1);
   };
-  for (let i = 0; i < Math.min(iterations, 5_000); i++) await once(i); // warm up the JIT
-  const n = size >= 1_000 ? Math.max(1_000, Math.floor(iterations / 4)) : iterations;
+  // Redis picks are a network round trip each: fewer of them.
+  const scale = kind === "redis" ? 0.02 : 1;
+  for (let i = 0; i < Math.min(iterations, 5_000) * scale; i++) await once(i); // warm up the JIT
+  const n = Math.ceil((size >= 1_000 ? Math.max(1_000, Math.floor(iterations / 4)) : iterations) * scale);
   const start = performance.now();
   const cpu = process.cpuUsage();
   for (let i = 0; i < n; i++) await once(i);
