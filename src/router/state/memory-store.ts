@@ -8,7 +8,7 @@ import {
   type Lease,
   type SuccessSample,
 } from "./state-store.js";
-import { takesCalls, type StatsView } from "./stats-view.js";
+import { LiveStatsView, takesCalls, type StatsView } from "./stats-view.js";
 
 interface LocalState {
   inFlight: number;
@@ -206,20 +206,15 @@ export class MemoryStateStore implements DeploymentStateStore {
  * once created. Windows are not rolled here (a read does not write):
  * counters of an earlier minute read as 0, as rollWindows would make them.
  */
-class MemoryStatsView implements StatsView {
-  private now = 0;
-  private minute = 0;
-
+class MemoryStatsView extends LiveStatsView implements StatsView {
   constructor(
     private readonly store: MemoryStateStore,
     private readonly states: readonly LocalState[],
     private readonly ids: readonly string[],
-  ) {}
-
-  at(nowMs: number): void {
-    this.now = nowMs;
-    this.minute = Math.floor(nowMs / MINUTE_MS);
+  ) {
+    super();
   }
+
   availabilityVersion(): number {
     return this.store.availabilityVersion();
   }

@@ -1,7 +1,7 @@
 import type { Clock } from "../../util/clock.js";
 import { ewma, MemoryStateStore } from "./memory-store.js";
 import { MINUTE_MS, type DeploymentStateStore, type DeploymentStats, type Lease, type SuccessSample } from "./state-store.js";
-import { takesCalls, type StatsView } from "./stats-view.js";
+import { LiveStatsView, takesCalls, type StatsView } from "./stats-view.js";
 
 // Int32 fields of one deployment's block; in-flight counts follow, one per worker slot.
 const LOCK = 0;
@@ -349,9 +349,7 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
 }
 
 /** SharedMemoryStateStore's view: block indices of the listed deployments, read from the shared arrays. */
-class SharedStatsView implements StatsView {
-  private now = 0;
-  private minute = 0;
+class SharedStatsView extends LiveStatsView implements StatsView {
   /** Offsets of each listed deployment's int and float blocks, computed once. */
   private readonly intAt: Int32Array;
   private readonly floatAt: Int32Array;
@@ -364,14 +362,11 @@ class SharedStatsView implements StatsView {
     private readonly stride: number,
     private readonly ids: readonly string[],
   ) {
+    super();
     this.intAt = blocks.map((b) => b * stride);
     this.floatAt = blocks.map((b) => b * FLOAT_FIELDS);
   }
 
-  at(nowMs: number): void {
-    this.now = nowMs;
-    this.minute = Math.floor(nowMs / MINUTE_MS);
-  }
   availabilityVersion(): number {
     return this.store.availabilityVersion();
   }

@@ -1,4 +1,4 @@
-import { idleStats, type DeploymentStats } from "./state-store.js";
+import { idleStats, MINUTE_MS, type DeploymentStats } from "./state-store.js";
 
 /**
  * Live stats of a fixed list of deployments, read in place by position in
@@ -46,6 +46,20 @@ export interface StatsView {
 }
 
 /** A view over stats already read (stores without a view of their own, e.g. Redis, and strategy tests). */
+/**
+ * What the views over live state share: the time reads are judged at,
+ * and its clock minute (the rpm/tpm window a counter must belong to).
+ */
+export abstract class LiveStatsView {
+  protected now = 0;
+  protected minute = 0;
+
+  at(nowMs: number): void {
+    this.now = nowMs;
+    this.minute = Math.floor(nowMs / MINUTE_MS);
+  }
+}
+
 /** The rule behind StatsView.available, over the fields every store keeps. */
 export function takesCalls(unhealthy: boolean, drained: boolean, cooldownUntilMs: number, tripped: boolean, trialUntilMs: number, nowMs: number): boolean {
   return !unhealthy && !drained && cooldownUntilMs <= nowMs && !(tripped && trialUntilMs > nowMs);
