@@ -76,13 +76,23 @@ export class ListLimits {
   readonly rpm: Float64Array;
   readonly tpm: Float64Array;
   readonly maxInputTokens: Float64Array;
+  /** Whether any deployment of the list sets the limit: a check no deployment needs is skipped. */
+  readonly anyMaxParallel: boolean;
+  readonly anyRpm: boolean;
+  readonly anyTpm: boolean;
+  readonly anyMaxInputTokens: boolean;
 
   constructor(deployments: readonly ResolvedDeployment[]) {
     const limit = (pick: (d: ResolvedDeployment) => number | undefined) => Float64Array.from(deployments, (d) => pick(d) ?? Infinity);
+    const any = (limits: Float64Array) => limits.some((l) => l !== Infinity);
     this.maxParallel = limit((d) => d.maxParallelRequests);
     this.rpm = limit((d) => d.rpmLimit);
     this.tpm = limit((d) => d.tpmLimit);
     this.maxInputTokens = limit((d) => d.maxInputTokens);
+    this.anyMaxParallel = any(this.maxParallel);
+    this.anyRpm = any(this.rpm);
+    this.anyTpm = any(this.tpm);
+    this.anyMaxInputTokens = any(this.maxInputTokens);
   }
 }
 
@@ -95,6 +105,8 @@ export class ListLimits {
  * state (health, drain, cooldown, trial), is StatsView.available.
  */
 export function withinLimits(limits: ListLimits, p: number, inFlight: number, rpm: number, tpm: number, promptTokens: number): boolean {
-  if (inFlight >= limits.maxParallel[p]! || rpm >= limits.rpm[p]! || tpm >= limits.tpm[p]!) return false;
-  return !(promptTokens > 0 && promptTokens > limits.maxInputTokens[p]!);
+  if (limits.anyMaxParallel && inFlight >= limits.maxParallel[p]!) return false;
+  if (limits.anyRpm && rpm >= limits.rpm[p]!) return false;
+  if (limits.anyTpm && tpm >= limits.tpm[p]!) return false;
+  return !(limits.anyMaxInputTokens && promptTokens > 0 && promptTokens > limits.maxInputTokens[p]!);
 }

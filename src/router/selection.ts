@@ -22,7 +22,7 @@ const FRESH = 2; // and not failed here (dropped ones included: dropping comes a
  * to `tally`. Kept free of try/finally and allocation so it stays a
  * tight optimised loop.
  */
-function scan(list: SelectionList, view: StatsView, blocked: Uint8Array, pending: Int32Array, promptTokens: number, tally: Int32Array): number {
+function scan(list: SelectionList, view: StatsView, blocked: Uint8Array, pending: Int32Array, anyPending: boolean, promptTokens: number, tally: Int32Array): number {
   const { marks, limits, slots, set } = list;
   const { positions, inFlights, rpms, tpms } = set;
   const length = list.deployments.length;
@@ -32,7 +32,7 @@ function scan(list: SelectionList, view: StatsView, blocked: Uint8Array, pending
   let n = 0;
   for (let p = 0; p < length; p++) {
     if (blocked[p]) continue;
-    const waiting = pending[slots[p]!]!;
+    const waiting = anyPending ? pending[slots[p]!]! : 0;
     const inFlight = view.inFlight(p) + waiting;
     const rpm = view.rpm(p) + waiting;
     const tpm = view.tpm(p);
@@ -136,6 +136,8 @@ export class Selector {
   private readonly lists = new WeakMap<readonly ResolvedDeployment[], SelectionList>();
   private readonly slotOf = new Map<string, number>();
   private pending = new Int32Array(16);
+  /** Sum of `pending`: when 0 (no burst in progress), a scan skips reading it. */
+  private pendingTotal = 0;
   /** The last scan's counts (ELIGIBLE, OPEN, FRESH). */
   private readonly tally = new Int32Array(3);
 
@@ -158,7 +160,9 @@ export class Selector {
 
   adjustPending(id: string, delta: number): void {
     const slot = this.slot(id);
-    this.pending[slot] = Math.max(0, this.pending[slot]! + delta);
+    const next = Math.max(0, this.pending[slot]! + delta);
+    this.pendingTotal += next - this.pending[slot]!;
+    this.pending[slot] = next;
   }
 
   /**
@@ -184,7 +188,7 @@ export class Selector {
     if (dropped) for (const p of dropped) marks[p]! |= DROPPED;
     view.at(nowMs);
     const tally = this.tally;
-    let n = scan(list, view, list.blockedAt(view, nowMs), this.pending, promptTokens, tally);
+    let n = scan(list, view, list.blockedAt(view, nowMs), this.pending, this.pendingTotal > 0, promptTokens, tally);
     if ((marked & FAILED) !== 0 && tally[FRESH]! > 0) n = dropFailed(list, n);
     if (marked !== 0 || dropped) marks.fill(0);
     if (tally[ELIGIBLE] === 0) this.explainNone(list, view, group, nowMs, promptTokens);
