@@ -39,10 +39,9 @@ export class LatencyBased implements IndexedStrategy {
       return n - 1; // unreachable: `unmeasured` counted them
     }
     const limit = fastest * (1 + this.bufferRatio);
-    let near = 0;
-    for (let k = 0; k < n; k++) if (latency[k]! <= limit) near++;
-    let nth = Math.floor(this.random() * near);
-    for (let k = 0; k < n; k++) if (latency[k]! <= limit && nth-- === 0) return k;
-    return n - 1; // unreachable: `near` counted them
+    const near = set.ties;
+    let count = 0;
+    for (let k = 0; k < n; k++) if (latency[k]! <= limit) near[count++] = k;
+    return near[Math.floor(this.random() * count)]!;
   }
 }

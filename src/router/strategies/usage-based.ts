@@ -1,6 +1,6 @@
 import type { ResolvedDeployment } from "../../config/resolve.js";
 import type { Random } from "../../util/random.js";
-import { lowestOf, PerList, pickByChoose, type Candidate, type CandidateSet, type IndexedStrategy, type PickRequest } from "../strategy.js";
+import { PerList, pickByChoose, type Candidate, type CandidateSet, type IndexedStrategy, type PickRequest } from "../strategy.js";
 
 /**
  * Lowest use of this minute's quota: the larger of rpm/rpm_limit and
@@ -28,19 +28,25 @@ export class UsageBased implements IndexedStrategy {
   choose(set: CandidateSet, request: PickRequest): number {
     const tokens = request.promptTokens + request.completionTokens;
     const n = set.size;
-    const scores = set.scores;
+    const { rpm, tpm } = this.quotas.of(set.list);
+    const ties = set.ties;
+    // One pass for the lowest (share, tokens this minute) pair: lowest share first, then the fewest tokens among those at it.
     let lowestShare = Infinity;
-    const quotas = this.quotas.of(set.list);
+    let fewestTokens = Infinity;
+    let tied = 0;
     for (let k = 0; k < n; k++) {
       const p = set.positions[k]!;
-      const rpmShare = (set.rpm(k) + 1) / quotas.rpm[p]!;
-      const tpmShare = (set.tpm(k) + tokens) / quotas.tpm[p]!;
-      const share = Math.max(rpmShare, tpmShare);
-      scores[k] = share;
-      if (share < lowestShare) lowestShare = share;
+      const used = set.tpm(k);
+      const share = Math.max((set.rpm(k) + 1) / rpm[p]!, (used + tokens) / tpm[p]!);
+      if (share < lowestShare || (share === lowestShare && used < fewestTokens)) {
+        lowestShare = share;
+        fewestTokens = used;
+        ties[0] = k;
+        tied = 1;
+      } else if (share === lowestShare && used === fewestTokens) {
+        ties[tied++] = k;
+      }
     }
-    // Among those at the lowest share, the fewest tokens this minute; the others score +Infinity and never win.
-    for (let k = 0; k < n; k++) scores[k] = scores[k] === lowestShare ? set.tpm(k) : Infinity;
-    return lowestOf(scores, n, this.random, set.ties);
+    return tied === 0 ? Math.floor(this.random() * n) : ties[Math.floor(this.random() * tied)]!;
   }
 }
