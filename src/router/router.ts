@@ -45,7 +45,7 @@ import { MemoryStateStore } from "./state/memory-store.js";
 import type { DeploymentStateStore, Lease, SuccessSample } from "./state/state-store.js";
 import { Selector } from "./selection.js";
 import { strategyFor } from "./strategies/index.js";
-import type { PickRequest, RoutingStrategy } from "./strategy.js";
+import { isIndexed, type PickRequest, type RoutingStrategy } from "./strategy.js";
 import { buildTimings, type TimingMarks } from "./timings.js";
 import type { AdapterCalls, CallType, DeploymentRuntime } from "./deployment-runtime.js";
 
@@ -552,9 +552,10 @@ export class Router {
     const list = selector.list(deployments);
     const view = list.view ?? (await selector.snapshot(list));
     const strategy = this.strategies.get(group) ?? this.strategy;
+    const readsInFlight = isIndexed(strategy) && strategy.readsInFlight === true;
     let dropped: number[] | undefined;
     for (;;) {
-      const set = selector.candidates(list, view, group, this.clock.now(), pick.promptTokens, failedHere, exclude, dropped);
+      const set = selector.candidates(list, view, group, this.clock.now(), pick.promptTokens, failedHere, exclude, dropped, readsInFlight);
       if (preferred && !dropped) {
         const sticky = selector.stickyIn(list, set, preferred, failedHere);
         if (sticky >= 0) {

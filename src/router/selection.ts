@@ -22,8 +22,18 @@ const FRESH = 2; // and not failed here (dropped ones included: dropping comes a
  * to `tally`. Kept free of try/finally and allocation so it stays a
  * tight optimised loop.
  */
-function scan(list: SelectionList, view: StatsView, blocked: Uint8Array, pending: Int32Array, anyPending: boolean, promptTokens: number, tally: Int32Array): number {
+function scan(
+  list: SelectionList,
+  view: StatsView,
+  blocked: Uint8Array,
+  pending: Int32Array,
+  anyPending: boolean,
+  readsInFlight: boolean,
+  promptTokens: number,
+  tally: Int32Array,
+): number {
   const { marks, limits, slots, set } = list;
+  const inFlightNeeded = readsInFlight || limits.anyMaxParallel;
   const { positions, inFlights, rpms, tpms } = set;
   const length = list.deployments.length;
   let eligible = 0;
@@ -33,7 +43,7 @@ function scan(list: SelectionList, view: StatsView, blocked: Uint8Array, pending
   for (let p = 0; p < length; p++) {
     if (blocked[p]) continue;
     const waiting = anyPending ? pending[slots[p]!]! : 0;
-    const inFlight = view.inFlight(p) + waiting;
+    const inFlight = inFlightNeeded ? view.inFlight(p) + waiting : Number.NaN;
     const rpm = view.rpm(p) + waiting;
     const tpm = view.tpm(p);
     if (!withinLimits(limits, p, inFlight, rpm, tpm, promptTokens)) continue;
@@ -182,13 +192,15 @@ export class Selector {
     failedHere: ReadonlySet<string>,
     exclude: ReadonlySet<string> | undefined,
     dropped: readonly number[] | undefined,
+    /** The strategy reads CandidateSet.inFlight (IndexedStrategy.readsInFlight). */
+    readsInFlight: boolean,
   ): CandidateSet {
     const { marks, set } = list;
     const marked = this.mark(list, failedHere, FAILED) | this.mark(list, exclude, EXCLUDED);
     if (dropped) for (const p of dropped) marks[p]! |= DROPPED;
     view.at(nowMs);
     const tally = this.tally;
-    let n = scan(list, view, list.blockedAt(view, nowMs), this.pending, this.pendingTotal > 0, promptTokens, tally);
+    let n = scan(list, view, list.blockedAt(view, nowMs), this.pending, this.pendingTotal > 0, readsInFlight, promptTokens, tally);
     if ((marked & FAILED) !== 0 && tally[FRESH]! > 0) n = dropFailed(list, n);
     if (marked !== 0 || dropped) marks.fill(0);
     if (tally[ELIGIBLE] === 0) this.explainNone(list, view, group, nowMs, promptTokens);

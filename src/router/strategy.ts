@@ -40,6 +40,12 @@ export interface RoutingStrategy {
 export interface IndexedStrategy extends RoutingStrategy {
   /** The position in `set` (0 ≤ k < set.size) of the chosen candidate. */
   choose(set: CandidateSet, request: PickRequest): number;
+  /**
+   * Reads `set.inFlight`. Only then (or when a deployment sets
+   * max_parallel_requests) does selection read the in-flight counts, a
+   * sum over worker slots in the shared-memory store; otherwise they are NaN.
+   */
+  readonly readsInFlight?: boolean;
 }
 
 export function isIndexed(strategy: RoutingStrategy): strategy is IndexedStrategy {
@@ -104,7 +110,7 @@ export class CandidateSet {
   deployment(k: number): ResolvedDeployment {
     return this.list[this.positions[k]!]!;
   }
-  /** In flight, counting this router's picks not yet begun. */
+  /** In flight, counting this router's picks not yet begun (NaN unless the strategy declares `readsInFlight`). */
   inFlight(k: number): number {
     return this.inFlights[k]!;
   }

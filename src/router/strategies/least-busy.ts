@@ -5,6 +5,7 @@ import { lowestOf, pickByChoose, type Candidate, type CandidateSet, type Indexed
 /** Fewest requests in flight (across the fleet when state is shared); ties broken at random. */
 export class LeastBusy implements IndexedStrategy {
   readonly name = "least-busy";
+  readonly readsInFlight = true;
 
   constructor(private readonly random: Random) {}
 
