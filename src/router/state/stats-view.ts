@@ -1,49 +1,6 @@
-import { idleStats, MINUTE_MS, type DeploymentStats } from "./state-store.js";
+import { idleStats, MINUTE_MS, type DeploymentStats, type StatsView } from "./state-store.js";
 
-/**
- * Live stats of a fixed list of deployments, read in place by position in
- * that list: selection reads a few numbers per deployment per pick, and at
- * a thousand deployments building a stats object (or a Map entry) for each
- * one costs more than the whole choice. Stores whose state lives in this
- * process (memory, shared memory) hand out views over their own memory;
- * others are read through `SnapshotView` over the stats they return.
- *
- * Reads reflect the store at the time of the read, with the minute
- * windows as of the last `at(nowMs)`; call it once per pick.
- */
-export interface StatsView {
-  /** Sets the time reads are judged at: a counter from an earlier clock minute reads as 0, an expired trial as none. */
-  at(nowMs: number): void;
-  inFlight(i: number): number;
-  rpm(i: number): number;
-  tpm(i: number): number;
-  /** NaN when the deployment has no sample yet. */
-  latencyPerTokenMs(i: number): number;
-  /** NaN when the deployment has no sample yet. */
-  ttftMs(i: number): number;
-  cooldownUntilMs(i: number): number;
-  tripped(i: number): boolean;
-  /** 0 when no trial is running. */
-  trialUntilMs(i: number): number;
-  unhealthy(i: number): boolean;
-  drained(i: number): boolean;
-  /**
-   * Takes calls as far as its own state goes (`takesCalls`): healthy, not
-   * drained, not cooling down, no half-open trial running. One read of the
-   * deployment's row for the four, since selection asks it of every
-   * deployment on every pick.
-   */
-  available(i: number): boolean;
-  /**
-   * Changes whenever a deployment's health, drain, cooldown or trial is
-   * written (after the write), so a reader may keep `available` answers
-   * while it is unchanged and the clock has not reached `unblocksAtMs` of
-   * any it found blocked. NaN when the view cannot tell: reread each pick.
-   */
-  availabilityVersion(): number;
-  /** The full stats of one deployment, as `DeploymentStateStore.stats` reports them (for error messages and the chosen one). */
-  statsOf(i: number): DeploymentStats;
-}
+export type { StatsView };
 
 /** A view over stats already read (stores without a view of their own, e.g. Redis, and strategy tests). */
 /**
