@@ -2,7 +2,7 @@ import { ErrorKind } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import type { ResolvedDeployment } from "../config/resolve.js";
 import { GatewayError } from "../errors/gateway-error.js";
 import type { Candidate } from "./strategy.js";
-import type { DeploymentStats } from "./state/state-store.js";
+import { MINUTE_MS, type DeploymentStats } from "./state/state-store.js";
 
 export interface EligibilityQuery {
   group: string;
@@ -31,6 +31,7 @@ export function eligibleDeployments(query: EligibilityQuery): Eligible[] {
   const reasons: string[] = [];
   let tooLong = 0;
   let largestWindow = 0;
+  let soonestMs = Number.POSITIVE_INFINITY;
   for (const deployment of query.deployments) {
     const stats = query.stats.get(deployment.id)!;
     const reason = exclusion(deployment, stats, query);
@@ -39,6 +40,7 @@ export function eligibleDeployments(query: EligibilityQuery): Eligible[] {
       largestWindow = Math.max(largestWindow, deployment.maxInputTokens ?? 0);
     } else if (reason) {
       reasons.push(`${deployment.id} ${reason}`);
+      soonestMs = Math.min(soonestMs, availableAgainAtMs(deployment, stats, query.nowMs));
     } else {
       eligible.push({ deployment, stats, trial: stats.tripped });
     }
@@ -52,7 +54,23 @@ export function eligibleDeployments(query: EligibilityQuery): Eligible[] {
     );
   }
   if (tooLong > 0) reasons.push(`${tooLong} with too small a context window`);
-  throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no deployment of "${query.group}" is available: ${reasons.join("; ")}`);
+  // When the soonest of them is known (a cooldown, a trial, a minute's quota), say so: clients (and the OpenAI SDKs, via retry-after) wait that long instead of guessing.
+  const retryAfterMs = Number.isFinite(soonestMs) ? Math.max(1, Math.ceil(soonestMs - query.nowMs)) : undefined;
+  throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no deployment of "${query.group}" is available: ${reasons.join("; ")}`, { retryAfterMs });
+}
+
+/**
+ * When an excluded deployment takes calls again, if its state says:
+ * the end of its cooldown or trial, or the next clock minute for an rpm/tpm
+ * quota; Infinity when only an event can free it (failing health checks,
+ * drained, at max_parallel_requests until a call ends).
+ */
+function availableAgainAtMs(d: ResolvedDeployment, s: DeploymentStats, nowMs: number): number {
+  if (s.unhealthy || s.drained) return Number.POSITIVE_INFINITY;
+  if (s.cooldownUntilMs > nowMs) return s.cooldownUntilMs;
+  if (s.tripped && s.trialUntilMs > nowMs) return s.trialUntilMs;
+  if (d.maxParallelRequests !== undefined && s.inFlight >= d.maxParallelRequests) return Number.POSITIVE_INFINITY;
+  return (Math.floor(nowMs / MINUTE_MS) + 1) * MINUTE_MS;
 }
 
 function exclusion(d: ResolvedDeployment, s: DeploymentStats, q: EligibilityQuery): string | "context" | undefined {

@@ -44,6 +44,25 @@ describe("cooldowns and half-open trials", () => {
     expect(skipped.message).toContain("only is cooling down until");
   });
 
+  it("says when a deployment is available again when it knows: the soonest cooldown end, or the next minute for a used quota", async () => {
+    const t = routerFor({
+      model_list: [mockDeployment("g", "cools", { failure_rate: 1 }), mockDeployment("g", "quota", {}, { rpm: 1 }), mockDeployment("h", "drained")],
+      router_settings: { num_retries: 0, allowed_fails: 1, cooldown_time_ms: 90_000 },
+    });
+    await t.clock.advance(15_000); // 15 s into a clock minute
+    // Spend "quota"'s one request of this minute, and cool "cools" down for 90 s (whichever order the picks take).
+    for (let i = 0; i < 4 && !(await stateOf(t, "cools")).cooldownUntil; i++) await failure(t.router.complete(chat("g"), ctx()));
+    for (let i = 0; i < 4 && (await stateOf(t, "quota")).currentRpm === 0; i++) await t.router.complete(chat("g"), ctx()).catch(() => undefined);
+    const none = (await failure(t.router.complete(chat("g"), ctx()))) as { kind: ErrorKind; retryAfterMs?: number };
+    expect(none.kind).toBe(ErrorKind.NO_DEPLOYMENT_AVAILABLE);
+    const toNextMinute = 60_000 - (t.clock.now() % 60_000);
+    expect(none.retryAfterMs).toBe(toNextMinute); // the quota frees before the 90 s cooldown ends
+    // Only an event frees a drained deployment: no retry-after is promised.
+    await t.router.store.setDrained("drained", true);
+    const drained = (await failure(t.router.complete(chat("h"), ctx()))) as { retryAfterMs?: number };
+    expect(drained.retryAfterMs).toBeUndefined();
+  });
+
   it("does not add up failures that fall in different windows", async () => {
     const t = single({ failure_rate: 1 }, { allowed_fails: 2, failure_window_ms: 1_000 });
     await failure(t.router.complete(chat("g"), ctx()));
