@@ -1,6 +1,6 @@
 import type { ResolvedDeployment } from "../config/resolve.js";
 import { ErrorKind, GatewayError } from "../errors/gateway-error.js";
-import { eligibleDeployments, ListLimits, withinLimits, type Eligible } from "./eligibility.js";
+import { eligibleDeployments, ListLimits, type Eligible } from "./eligibility.js";
 import type { DeploymentStateStore, DeploymentStats } from "./state/state-store.js";
 import { SnapshotView, unblocksAtMs, type StatsView } from "./state/stats-view.js";
 import { CandidateSet, isIndexed, type Candidate, type PickRequest, type RoutingStrategy } from "./strategy.js";
@@ -36,6 +36,10 @@ function scan(
   const inFlightNeeded = readsInFlight || limits.anyMaxParallel;
   const { positions, inFlights, rpms, tpms } = set;
   const length = list.deployments.length;
+  // The limit checks of withinLimits, written out with the list's limits hoisted: V8 did not inline the call, and at a
+  // thousand deployments the call and the repeated field loads were a tenth of a pick.
+  const { anyMaxParallel, anyRpm, anyTpm, maxParallel, rpm: rpmLimit, tpm: tpmLimit, maxInputTokens } = limits;
+  const checkTokens = limits.anyMaxInputTokens && promptTokens > 0;
   let eligible = 0;
   let open = 0;
   let fresh = 0;
@@ -46,7 +50,10 @@ function scan(
     const inFlight = inFlightNeeded ? view.inFlight(p) + waiting : Number.NaN;
     const rpm = view.rpm(p) + waiting;
     const tpm = view.tpm(p);
-    if (!withinLimits(limits, p, inFlight, rpm, tpm, promptTokens)) continue;
+    if (anyMaxParallel && inFlight >= maxParallel[p]!) continue;
+    if (anyRpm && rpm >= rpmLimit[p]!) continue;
+    if (anyTpm && tpm >= tpmLimit[p]!) continue;
+    if (checkTokens && promptTokens > maxInputTokens[p]!) continue;
     eligible++;
     const m = marks[p]!;
     if (m & EXCLUDED) continue;
