@@ -113,18 +113,3 @@ export class ListLimits {
     this.anyMaxInputTokens = any(this.maxInputTokens);
   }
 }
-
-/**
- * The limit half of `exclusion(...) === undefined` for the deployment at
- * position `p` of a list: max_parallel_requests, rpm, tpm and the context
- * window, as a few comparisons with no reason text. The caller reads the
- * counters (in flight and rpm including this router's picks not yet begun)
- * and keeps them for the strategy; the other half, the deployment's own
- * state (health, drain, cooldown, trial), is StatsView.available.
- */
-export function withinLimits(limits: ListLimits, p: number, inFlight: number, rpm: number, tpm: number, promptTokens: number): boolean {
-  if (limits.anyMaxParallel && inFlight >= limits.maxParallel[p]!) return false;
-  if (limits.anyRpm && rpm >= limits.rpm[p]!) return false;
-  if (limits.anyTpm && tpm >= limits.tpm[p]!) return false;
-  return !(limits.anyMaxInputTokens && promptTokens > 0 && promptTokens > limits.maxInputTokens[p]!);
-}

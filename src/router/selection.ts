@@ -36,7 +36,8 @@ function scan(
   const inFlightNeeded = readsInFlight || limits.anyMaxParallel;
   const { positions, inFlights, rpms, tpms } = set;
   const length = list.deployments.length;
-  // The limit checks of withinLimits, written out with the list's limits hoisted: V8 did not inline the call, and at a
+  // The limit half of eligibility (max_parallel_requests, rpm, tpm, context window; the deployment's own state is
+  // StatsView.available), written out here with the list's limits hoisted: as a function V8 did not inline it, and at a
   // thousand deployments the call and the repeated field loads were a tenth of a pick.
   const { anyMaxParallel, anyRpm, anyTpm, maxParallel, rpm: rpmLimit, tpm: tpmLimit, maxInputTokens } = limits;
   const checkTokens = limits.anyMaxInputTokens && promptTokens > 0;
