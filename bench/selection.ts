@@ -31,8 +31,9 @@ import { seededRandom } from "../src/util/random.js";
 import { systemClock } from "../src/util/clock.js";
 
 const iterations = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 20_000);
-const SIZES = [10, 100, 1_000];
-const STRATEGIES = ["simple-shuffle", "least-busy", "usage-based", "latency-based", "cost-based", "affinity"];
+/** SIZES=1000 and STRATEGIES=usage-based,latency-based narrow the run (when working on one row). */
+const SIZES = process.env.SIZES ? process.env.SIZES.split(",").map(Number) : [10, 100, 1_000];
+const STRATEGIES = process.env.STRATEGIES ? process.env.STRATEGIES.split(",") : ["simple-shuffle", "least-busy", "usage-based", "latency-based", "cost-based", "affinity"];
 /** STORES=memory,shared-memory,redis picks the stores; redis needs REDIS_URL (a server you started) and is not in the default set. */
 const STORES = (process.env.STORES ? process.env.STORES.split(",") : ["memory", "shared-memory"]) as StoreKind[];
 type StoreKind = "memory" | "shared-memory" | "redis";

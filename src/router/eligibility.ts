@@ -94,22 +94,15 @@ export class ListLimits {
   readonly rpm: Float64Array;
   readonly tpm: Float64Array;
   readonly maxInputTokens: Float64Array;
-  /** Whether any deployment of the list sets the limit: a check no deployment needs is skipped. */
+  /** Whether any deployment of the list sets max_parallel_requests: only then must a pick read in-flight counts for eligibility. */
   readonly anyMaxParallel: boolean;
-  readonly anyRpm: boolean;
-  readonly anyTpm: boolean;
-  readonly anyMaxInputTokens: boolean;
 
   constructor(deployments: readonly ResolvedDeployment[]) {
     const limit = (pick: (d: ResolvedDeployment) => number | undefined) => Float64Array.from(deployments, (d) => pick(d) ?? Infinity);
-    const any = (limits: Float64Array) => limits.some((l) => l !== Infinity);
     this.maxParallel = limit((d) => d.maxParallelRequests);
     this.rpm = limit((d) => d.rpmLimit);
     this.tpm = limit((d) => d.tpmLimit);
     this.maxInputTokens = limit((d) => d.maxInputTokens);
-    this.anyMaxParallel = any(this.maxParallel);
-    this.anyRpm = any(this.rpm);
-    this.anyTpm = any(this.tpm);
-    this.anyMaxInputTokens = any(this.maxInputTokens);
+    this.anyMaxParallel = this.maxParallel.some((l) => l !== Infinity);
   }
 }

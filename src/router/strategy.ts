@@ -54,10 +54,11 @@ export function isIndexed(strategy: RoutingStrategy): strategy is IndexedStrateg
 
 /**
  * The eligible deployments of one pick without an object per deployment:
- * positions into the deployment list, with the counters the eligibility
- * pass already read (in flight and rpm include this router's picks not yet
- * begun) and the rest read in place from a StatsView. Refilled for every
- * pick; a strategy reads it synchronously and keeps nothing.
+ * positions into the deployment list, and the list's live counters as
+ * the pick read them (by list position; in flight and rpm include this
+ * router's picks not yet begun), the rest read in place from a
+ * StatsView. Refilled for every pick; a strategy reads it synchronously
+ * and keeps nothing.
  */
 export class CandidateSet {
   /** Number of candidates; index k < size. */
@@ -66,13 +67,17 @@ export class CandidateSet {
   whole = false;
   /** Candidate k is list[positions[k]]. */
   readonly positions: Int32Array;
+  /** In flight per list position (not current unless the strategy declares `readsInFlight`): candidate k's is inFlights[positions[k]]. */
   readonly inFlights: Float64Array;
+  /** Requests this minute per list position. */
   readonly rpms: Float64Array;
+  /** Tokens this minute per list position. */
   readonly tpms: Float64Array;
-  /** Scratch a strategy may use for one score per candidate. */
+  /** Scratch a strategy may use for one score per candidate (by k or by list position). */
   readonly scores: Float64Array;
-  /** Scratch for candidate indices (lowestOf's ties). */
+  /** Scratch for candidate indices (lowestAt's ties). */
   readonly ties: Int32Array;
+  private readonly listLatencies: Float64Array;
 
   constructor(
     /** The deployment list the positions index. */
@@ -81,11 +86,13 @@ export class CandidateSet {
   ) {
     const n = list.length;
     this.positions = new Int32Array(n);
-    this.inFlights = new Float64Array(n);
+    // NaN until read: an unread in-flight count fails no max_parallel_requests check (NaN >= limit is false).
+    this.inFlights = new Float64Array(n).fill(Number.NaN);
     this.rpms = new Float64Array(n);
     this.tpms = new Float64Array(n);
     this.scores = new Float64Array(n);
     this.ties = new Int32Array(n);
+    this.listLatencies = new Float64Array(n);
   }
 
   /** A set over constructed candidates, for `RoutingStrategy.pick` (tests, custom callers). */
@@ -110,35 +117,45 @@ export class CandidateSet {
   deployment(k: number): ResolvedDeployment {
     return this.list[this.positions[k]!]!;
   }
-  /** In flight, counting this router's picks not yet begun (NaN unless the strategy declares `readsInFlight`). */
+  /** Candidate k's in flight, counting this router's picks not yet begun (not current unless the strategy declares `readsInFlight`). */
   inFlight(k: number): number {
-    return this.inFlights[k]!;
+    return this.inFlights[this.positions[k]!]!;
   }
-  /** Requests this minute, counting this router's picks not yet begun. */
+  /** Candidate k's requests this minute, counting this router's picks not yet begun. */
   rpm(k: number): number {
-    return this.rpms[k]!;
+    return this.rpms[this.positions[k]!]!;
   }
   tpm(k: number): number {
-    return this.tpms[k]!;
+    return this.tpms[this.positions[k]!]!;
   }
   /** Time to first token for streams, latency per token for unary calls; NaN when unmeasured. */
   latencyMs(k: number, streaming: boolean): number {
     const p = this.positions[k]!;
     return streaming ? this.view.ttftMs(p) : this.view.latencyPerTokenMs(p);
   }
+  /**
+   * latencyMs of every deployment of the list, indexed by list position
+   * (candidate k is at positions[k]): one bulk read from the view for a
+   * strategy that weighs every candidate's latency. Valid for this pick.
+   */
+  latencies(streaming: boolean): Float64Array {
+    this.view.readLatencies(streaming, this.listLatencies);
+    return this.listLatencies;
+  }
 }
 
 /**
- * Uniform choice among the first `n` scores sharing the lowest: spreads
- * ties instead of always hitting the first. Returns the index. One pass,
- * noting the tied indices in `ties` (scratch, at least n long); when no
- * score compares (all NaN), uniform over all.
+ * Uniform choice among the candidates sharing the lowest score, scores
+ * read by list position (`byPosition[positions[k]]`): spreads ties instead
+ * of always hitting the first. Returns the candidate index. One pass,
+ * noting tied indices in `ties` (scratch, at least n long); when no score
+ * compares (all NaN), uniform over all.
  */
-export function lowestOf(scores: Float64Array, n: number, random: () => number, ties: Int32Array): number {
+export function lowestAt(byPosition: Float64Array, positions: Int32Array, n: number, random: () => number, ties: Int32Array): number {
   let best = Infinity;
   let tied = 0;
   for (let k = 0; k < n; k++) {
-    const s = scores[k]!;
+    const s = byPosition[positions[k]!]!;
     if (s < best) {
       best = s;
       ties[0] = k;

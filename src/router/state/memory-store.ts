@@ -258,6 +258,20 @@ class MemoryStatsView extends LiveStatsView implements StatsView {
   statsOf(i: number): DeploymentStats {
     return this.store.statsOf(this.ids[i]!, this.now);
   }
+  readCounters(rpm: Float64Array, tpm: Float64Array, inFlight: Float64Array | undefined): void {
+    const { states, minute } = this;
+    for (let i = 0; i < states.length; i++) {
+      const s = states[i]!;
+      const current = s.minute === minute;
+      rpm[i] = current ? s.rpm : 0;
+      tpm[i] = current ? s.tpm : 0;
+    }
+    if (inFlight) for (let i = 0; i < states.length; i++) inFlight[i] = states[i]!.inFlight;
+  }
+  readLatencies(streaming: boolean, out: Float64Array): void {
+    const states = this.states;
+    for (let i = 0; i < states.length; i++) out[i] = (streaming ? states[i]!.ttftMs : states[i]!.latencyPerTokenMs) ?? Number.NaN;
+  }
 }
 
 export function ewma(previous: number | undefined, sample: number): number {

@@ -417,4 +417,27 @@ class SharedStatsView extends LiveStatsView implements StatsView {
   statsOf(i: number): DeploymentStats {
     return this.store.statsOf(this.ids[i]!);
   }
+  readCounters(rpm: Float64Array, tpm: Float64Array, inFlight: Float64Array | undefined): void {
+    const { ints, intAt, minute, stride } = this;
+    const n = intAt.length;
+    for (let i = 0; i < n; i++) {
+      const int = intAt[i]!;
+      const current = ints[int + MINUTE] === minute;
+      rpm[i] = current ? ints[int + RPM]! : 0;
+      tpm[i] = current ? ints[int + TPM]! : 0;
+    }
+    if (!inFlight) return;
+    // One count per worker slot, summed and clamped as inFlight() does.
+    for (let i = 0; i < n; i++) {
+      const int = intAt[i]!;
+      let sum = 0;
+      for (let slot = int + INT_FIELDS, end = int + stride; slot < end; slot++) sum += ints[slot]!;
+      inFlight[i] = sum > 0 ? sum : 0;
+    }
+  }
+  readLatencies(streaming: boolean, out: Float64Array): void {
+    const { floats, floatAt } = this;
+    const field = streaming ? TTFT : LATENCY_PER_TOKEN;
+    for (let i = 0; i < floatAt.length; i++) out[i] = floats[floatAt[i]! + field]!;
+  }
 }

@@ -132,4 +132,14 @@ export interface StatsView {
   availabilityVersion(): number;
   /** The full stats of one deployment, as `DeploymentStateStore.stats` reports them (for error messages and the chosen one). */
   statsOf(i: number): DeploymentStats;
+  /**
+   * Every listed deployment's rpm and tpm this minute, and its in-flight
+   * count when `inFlight` is given, written into the arrays by position:
+   * the one bulk read of a pick. A loop inside the store's own class reads
+   * its memory monomorphically, where three calls per deployment from the
+   * selector's loop cost more than the rest of the pick.
+   */
+  readCounters(rpm: Float64Array, tpm: Float64Array, inFlight: Float64Array | undefined): void;
+  /** Every listed deployment's latency average by position: ttftMs for streams, else latencyPerTokenMs (NaN when unmeasured). */
+  readLatencies(streaming: boolean, out: Float64Array): void;
 }

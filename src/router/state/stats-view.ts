@@ -84,4 +84,17 @@ export class SnapshotView implements StatsView {
   statsOf(i: number): DeploymentStats {
     return this.stats[i]!;
   }
+  readCounters(rpm: Float64Array, tpm: Float64Array, inFlight: Float64Array | undefined): void {
+    const stats = this.stats;
+    for (let i = 0; i < stats.length; i++) {
+      const s = stats[i]!;
+      rpm[i] = s.rpm;
+      tpm[i] = s.tpm;
+      if (inFlight) inFlight[i] = s.inFlight;
+    }
+  }
+  readLatencies(streaming: boolean, out: Float64Array): void {
+    const stats = this.stats;
+    for (let i = 0; i < stats.length; i++) out[i] = (streaming ? stats[i]!.ttftMs : stats[i]!.latencyPerTokenMs) ?? Number.NaN;
+  }
 }

@@ -1,6 +1,6 @@
 import type { ResolvedDeployment } from "../../config/resolve.js";
 import type { Random } from "../../util/random.js";
-import { lowestOf, PerList, pickByChoose, type Candidate, type CandidateSet, type IndexedStrategy, type PickRequest } from "../strategy.js";
+import { lowestAt, PerList, pickByChoose, type Candidate, type CandidateSet, type IndexedStrategy, type PickRequest } from "../strategy.js";
 
 /**
  * Cheapest expected cost of this request: estimated prompt tokens times
@@ -29,11 +29,12 @@ export class CostBased implements IndexedStrategy {
     // expectedCostUsd over the arrays: the same arithmetic in the same order, so the same ties.
     const prompt = Math.max(1, request.promptTokens);
     const completion = Math.max(1, request.completionTokens);
+    const positions = set.positions;
     for (let k = 0; k < set.size; k++) {
-      const p = set.positions[k]!;
-      scores[k] = prompt * input[p]! + completion * output[p]!;
+      const p = positions[k]!;
+      scores[p] = prompt * input[p]! + completion * output[p]!;
     }
-    return lowestOf(scores, set.size, this.random, set.ties);
+    return lowestAt(scores, positions, set.size, this.random, set.ties);
   }
 }
 

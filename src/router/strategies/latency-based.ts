@@ -25,10 +25,12 @@ export class LatencyBased implements IndexedStrategy {
   choose(set: CandidateSet, request: PickRequest): number {
     const n = set.size;
     const latency = set.scores;
+    const byPosition = set.latencies(request.streaming);
+    const positions = set.positions;
     let unmeasured = 0;
     let fastest = Infinity;
     for (let k = 0; k < n; k++) {
-      const ms = set.latencyMs(k, request.streaming);
+      const ms = byPosition[positions[k]!]!;
       latency[k] = ms;
       if (Number.isNaN(ms)) unmeasured++;
       else if (ms < fastest) fastest = ms;

@@ -1,6 +1,6 @@
 import type { ResolvedDeployment } from "../../config/resolve.js";
 import type { Random } from "../../util/random.js";
-import { lowestOf, pickByChoose, type Candidate, type CandidateSet, type IndexedStrategy, type PickRequest } from "../strategy.js";
+import { lowestAt, pickByChoose, type Candidate, type CandidateSet, type IndexedStrategy, type PickRequest } from "../strategy.js";
 
 /** Fewest requests in flight (across the fleet when state is shared); ties broken at random. */
 export class LeastBusy implements IndexedStrategy {
@@ -14,6 +14,6 @@ export class LeastBusy implements IndexedStrategy {
   }
 
   choose(set: CandidateSet): number {
-    return lowestOf(set.inFlights, set.size, this.random, set.ties);
+    return lowestAt(set.inFlights, set.positions, set.size, this.random, set.ties);
   }
 }

@@ -30,20 +30,26 @@ export class UsageBased implements IndexedStrategy {
     const n = set.size;
     const { rpm, tpm } = this.quotas.of(set.list);
     const ties = set.ties;
-    // One pass for the lowest (share, tokens this minute) pair: lowest share first, then the fewest tokens among those at it.
+    const { positions, rpms, tpms, scores: shares } = set;
+    // Shares first, in a loop with nothing carried between iterations, so the divisions overlap.
+    for (let k = 0; k < n; k++) {
+      const p = positions[k]!;
+      shares[k] = Math.max((rpms[p]! + 1) / rpm[p]!, (tpms[p]! + tokens) / tpm[p]!);
+    }
+    // Then one pass for the lowest (share, tokens this minute) pair: lowest share first, then the fewest tokens among those at it.
     let lowestShare = Infinity;
     let fewestTokens = Infinity;
     let tied = 0;
     for (let k = 0; k < n; k++) {
-      const p = set.positions[k]!;
-      const used = set.tpm(k);
-      const share = Math.max((set.rpm(k) + 1) / rpm[p]!, (used + tokens) / tpm[p]!);
-      if (share < lowestShare || (share === lowestShare && used < fewestTokens)) {
+      const share = shares[k]!;
+      if (!(share <= lowestShare)) continue; // above the lowest (or NaN)
+      const used = tpms[positions[k]!]!;
+      if (share < lowestShare || used < fewestTokens) {
         lowestShare = share;
         fewestTokens = used;
         ties[0] = k;
         tied = 1;
-      } else if (share === lowestShare && used === fewestTokens) {
+      } else if (used === fewestTokens) {
         ties[tied++] = k;
       }
     }
