@@ -41,3 +41,23 @@ for (const kind of ["memory", "shared-memory"]) {
   time("candidates", 50_000, () => void selector.candidates(list, view, "g", now, 500, none, undefined, undefined, false));
   time("candidates reading in flight", 50_000, () => void selector.candidates(list, view, "g", now, 500, none, undefined, undefined, true));
 }
+
+// The strategies alone, over the whole list as candidates (memory store).
+{
+  const { UsageBased } = await import("../../src/router/strategies/usage-based.js");
+  const { LatencyBased } = await import("../../src/router/strategies/latency-based.js");
+  const { LeastBusy } = await import("../../src/router/strategies/least-busy.js");
+  const { CostBased } = await import("../../src/router/strategies/cost-based.js");
+  const { seededRandom } = await import("../../src/util/random.js");
+  const store = new MemoryStateStore(systemClock);
+  const dice = seededRandom(2);
+  for (const d of deployments) await (await store.begin(d.id)).end({ totalTokens: Math.floor(dice() * 1000), latencyPerTokenMs: 5 + dice() * 20, ttftMs: 200 });
+  const selector = new Selector(store);
+  const list = selector.list(deployments);
+  const set = selector.candidates(list, list.view!, "g", Date.now(), 500, new Set(), undefined, undefined, true);
+  const pick = { streaming: false, promptTokens: 500, completionTokens: 256 };
+  console.log(`\nstrategies alone, ${set.size} candidates`);
+  for (const strategy of [new UsageBased(seededRandom(1)), new LatencyBased(seededRandom(1), 0.1), new LeastBusy(seededRandom(1)), new CostBased(seededRandom(1))]) {
+    time(strategy.name, 50_000, () => void strategy.choose(set, pick));
+  }
+}

@@ -16,8 +16,9 @@ interface LocalState {
   minute: number;
   rpm: number;
   tpm: number;
-  latencyPerTokenMs?: number;
-  ttftMs?: number;
+  /** Moving averages; NaN until the first sample (always a number, so the field keeps one representation in every object). */
+  latencyPerTokenMs: number;
+  ttftMs: number;
   cooldownUntilMs: number;
   tripped: boolean;
   trialUntilMs: number;
@@ -58,8 +59,8 @@ export class MemoryStateStore implements DeploymentStateStore {
       inFlight: state.inFlight,
       rpm: state.rpm,
       tpm: state.tpm,
-      latencyPerTokenMs: state.latencyPerTokenMs,
-      ttftMs: state.ttftMs,
+      latencyPerTokenMs: Number.isNaN(state.latencyPerTokenMs) ? undefined : state.latencyPerTokenMs,
+      ttftMs: Number.isNaN(state.ttftMs) ? undefined : state.ttftMs,
       cooldownUntilMs: state.cooldownUntilMs,
       tripped: state.tripped,
       trialUntilMs: state.trialUntilMs > now ? state.trialUntilMs : 0,
@@ -165,9 +166,8 @@ export class MemoryStateStore implements DeploymentStateStore {
         minute: this.minute(),
         rpm: 0,
         tpm: 0,
-        // Present from the start so every state object has one shape (views read them in a hot loop).
-        latencyPerTokenMs: undefined,
-        ttftMs: undefined,
+        latencyPerTokenMs: Number.NaN,
+        ttftMs: Number.NaN,
         cooldownUntilMs: 0,
         tripped: false,
         trialUntilMs: 0,
@@ -234,10 +234,10 @@ class MemoryStatsView extends LiveStatsView implements StatsView {
     return state.minute === this.minute ? state.tpm : 0;
   }
   latencyPerTokenMs(i: number): number {
-    return this.states[i]!.latencyPerTokenMs ?? Number.NaN;
+    return this.states[i]!.latencyPerTokenMs;
   }
   ttftMs(i: number): number {
-    return this.states[i]!.ttftMs ?? Number.NaN;
+    return this.states[i]!.ttftMs;
   }
   cooldownUntilMs(i: number): number {
     return this.states[i]!.cooldownUntilMs;
@@ -270,10 +270,12 @@ class MemoryStatsView extends LiveStatsView implements StatsView {
   }
   readLatencies(streaming: boolean, out: Float64Array): void {
     const states = this.states;
-    for (let i = 0; i < states.length; i++) out[i] = (streaming ? states[i]!.ttftMs : states[i]!.latencyPerTokenMs) ?? Number.NaN;
+    if (streaming) for (let i = 0; i < states.length; i++) out[i] = states[i]!.ttftMs;
+    else for (let i = 0; i < states.length; i++) out[i] = states[i]!.latencyPerTokenMs;
   }
 }
 
-export function ewma(previous: number | undefined, sample: number): number {
-  return previous === undefined ? sample : previous + LATENCY_EWMA_ALPHA * (sample - previous);
+/** The moving average after `sample`; `previous` NaN when there is none yet. */
+export function ewma(previous: number, sample: number): number {
+  return Number.isNaN(previous) ? sample : previous + LATENCY_EWMA_ALPHA * (sample - previous);
 }

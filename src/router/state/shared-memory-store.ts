@@ -13,7 +13,9 @@ const FAILURES = 5;
 const UNHEALTHY = 6;
 const ERROR_LENGTH = 7;
 const DRAINED = 8;
-const INT_FIELDS = 9;
+/** The sum of the worker slots' in-flight counts, kept alongside them so a pick reads one word, not one per worker. */
+const IN_FLIGHT = 9;
+const INT_FIELDS = 10;
 // Float64 fields (epoch ms and moving averages; NaN = no sample yet).
 const LATENCY_PER_TOKEN = 0;
 const TTFT = 1;
@@ -75,7 +77,10 @@ export function allocateSharedStateMemory(deploymentIds: readonly string[], work
 export function clearWorkerSlot(memory: SharedStateMemory, slot: number): void {
   const ints = new Int32Array(memory.ints);
   const stride = INT_FIELDS + memory.workerSlots;
-  for (let i = 0; i < memory.capacity; i++) Atomics.store(ints, i * stride + INT_FIELDS + slot, 0);
+  for (let i = 0; i < memory.capacity; i++) {
+    const left = Atomics.exchange(ints, i * stride + INT_FIELDS + slot, 0);
+    if (left !== 0) Atomics.sub(ints, i * stride + IN_FLIGHT, left);
+  }
 }
 
 /**
@@ -97,9 +102,9 @@ export function assignBlocks(memory: SharedStateMemory, ids: Iterable<string>): 
  * so in-flight counts, rpm/tpm windows, latency averages, cooldowns,
  * half-open trials and health are one view without Redis.
  *
- * In-flight counts are kept per worker slot (summed on read), so a worker
- * that dies takes exactly its own in-flight requests with it
- * (`clearWorkerSlot`). Every other change is a read-modify-write under the
+ * In-flight counts are kept per worker slot, and their sum beside them
+ * (what picks read), so a worker that dies takes exactly its own in-flight
+ * requests with it (`clearWorkerSlot` takes its slot out of the sum). Every other change is a read-modify-write under the
  * deployment's spin lock (Atomics.compareExchange); critical sections are a
  * few field updates with no await, so waiting is bounded and brief.
  * Deployment ids without a block (none while the pool assigns every id
@@ -195,12 +200,14 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
       this.ints[int + RPM]!++;
     });
     Atomics.add(this.ints, i * this.stride + INT_FIELDS + this.slot, 1);
+    Atomics.add(this.ints, i * this.stride + IN_FLIGHT, 1);
     let ended = false;
     return {
       end: async (sample?: SuccessSample) => {
         if (ended) return;
         ended = true;
         Atomics.sub(this.ints, i * this.stride + INT_FIELDS + this.slot, 1);
+        Atomics.sub(this.ints, i * this.stride + IN_FLIGHT, 1);
         if (!sample) return;
         this.locked(i, (int, float) => {
           this.rollWindows(int, float, this.clock.now());
@@ -310,9 +317,7 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
   }
 
   private inFlightOf(int: number): number {
-    let sum = 0;
-    for (let slot = 0; slot < this.stride - INT_FIELDS; slot++) sum += Atomics.load(this.ints, int + INT_FIELDS + slot);
-    return Math.max(0, sum);
+    return Math.max(0, Atomics.load(this.ints, int + IN_FLIGHT));
   }
 
   private rollWindows(int: number, float: number, now: number): void {
@@ -331,7 +336,7 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
 
   private updateAverage(offset: number, sample: number): void {
     const previous = this.floats[offset]!;
-    this.floats[offset] = ewma(Number.isNaN(previous) ? undefined : previous, sample);
+    this.floats[offset] = ewma(previous, sample);
   }
 
   private writeError(i: number, int: number, text: string): void {
@@ -378,11 +383,8 @@ class SharedStatsView extends LiveStatsView implements StatsView {
     return takesCalls(ints[int + UNHEALTHY] === 1, ints[int + DRAINED] === 1, floats[float + COOLDOWN_UNTIL]!, ints[int + TRIPPED] === 1, floats[float + TRIAL_UNTIL]!, this.now);
   }
   inFlight(i: number): number {
-    const int = this.intAt[i]!;
-    const ints = this.ints;
-    let sum = 0;
-    for (let slot = int + INT_FIELDS, end = int + this.stride; slot < end; slot++) sum += ints[slot]!;
-    return sum > 0 ? sum : 0;
+    const count = this.ints[this.intAt[i]! + IN_FLIGHT]!;
+    return count > 0 ? count : 0;
   }
   rpm(i: number): number {
     const int = this.intAt[i]!;
@@ -418,7 +420,7 @@ class SharedStatsView extends LiveStatsView implements StatsView {
     return this.store.statsOf(this.ids[i]!);
   }
   readCounters(rpm: Float64Array, tpm: Float64Array, inFlight: Float64Array | undefined): void {
-    const { ints, intAt, minute, stride } = this;
+    const { ints, intAt, minute } = this;
     const n = intAt.length;
     for (let i = 0; i < n; i++) {
       const int = intAt[i]!;
@@ -427,12 +429,9 @@ class SharedStatsView extends LiveStatsView implements StatsView {
       tpm[i] = current ? ints[int + TPM]! : 0;
     }
     if (!inFlight) return;
-    // One count per worker slot, summed and clamped as inFlight() does.
     for (let i = 0; i < n; i++) {
-      const int = intAt[i]!;
-      let sum = 0;
-      for (let slot = int + INT_FIELDS, end = int + stride; slot < end; slot++) sum += ints[slot]!;
-      inFlight[i] = sum > 0 ? sum : 0;
+      const count = ints[intAt[i]! + IN_FLIGHT]!;
+      inFlight[i] = count > 0 ? count : 0;
     }
   }
   readLatencies(streaming: boolean, out: Float64Array): void {
