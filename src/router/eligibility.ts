@@ -2,7 +2,7 @@ import { ErrorKind } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import type { ResolvedDeployment } from "../config/resolve.js";
 import { GatewayError } from "../errors/gateway-error.js";
 import type { Candidate } from "./strategy.js";
-import { MINUTE_MS, type DeploymentStats } from "./state/state-store.js";
+import { MINUTE_MS, type DeploymentStats, type Lease } from "./state/state-store.js";
 
 export interface EligibilityQuery {
   group: string;
@@ -16,6 +16,8 @@ export interface EligibilityQuery {
 export interface Eligible extends Candidate {
   /** Its cooldown is over but it has not recovered: calling it is the half-open trial. */
   readonly trial: boolean;
+  /** The call already begun on it: a max_parallel_requests slot claimed when it was picked (Router.choose). */
+  readonly lease?: Lease;
 }
 
 /**

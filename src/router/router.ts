@@ -430,11 +430,13 @@ export class Router {
   ): Promise<OpenAttempt<T>> {
     const { deployment, trial } = chosen;
     const callerShaped = Object.keys(route.options?.providerOptions ?? {}).length > 0;
-    let lease: Lease;
-    try {
-      lease = await this.store.begin(deployment.id);
-    } finally {
-      this.adjustPending(deployment.id, -1);
+    let lease = chosen.lease;
+    if (!lease) {
+      try {
+        lease = await this.store.begin(deployment.id);
+      } finally {
+        this.adjustPending(deployment.id, -1);
+      }
     }
     if (this.waitQueue) lease = wakingLease(lease, this.waitQueue, deployment.modelGroup);
     // The attempt's signal: aborted by its own timeout, by the request's (cancel, deadline, timeout_ms), or by losing a hedge race.
@@ -556,22 +558,36 @@ export class Router {
     let dropped: number[] | undefined;
     for (;;) {
       const set = selector.candidates(list, view, group, this.clock.now(), pick.promptTokens, failedHere, exclude, dropped, readsInFlight);
-      if (preferred && !dropped) {
-        const sticky = selector.stickyIn(list, set, preferred, failedHere);
-        if (sticky >= 0) {
-          this.adjustPending(preferred.id, +1);
-          return selector.eligible(set, sticky);
-        }
-      }
-      const chosen = selector.eligible(set, selector.choose(strategy, set, pick));
+      const sticky = preferred && !dropped ? selector.stickyIn(list, set, preferred, failedHere) : -1;
+      const chosen = selector.eligible(set, sticky >= 0 ? sticky : selector.choose(strategy, set, pick));
       const deployment = chosen.deployment;
       this.adjustPending(deployment.id, +1); // synchronously with the pick: see Selector's pending
-      if (!chosen.trial) return chosen;
-      const trialTtlMs = pick.streaming ? deployment.streamTimeoutMs : deployment.timeoutMs;
-      if (await this.store.tryBeginTrial(deployment.id, trialTtlMs)) return chosen;
-      this.adjustPending(deployment.id, -1);
+      const taken = await this.take(chosen, pick);
+      if (taken) return taken;
       (dropped ??= []).push(list.positionOf.get(deployment.id)!);
     }
+  }
+
+  /**
+   * What must be won, not just read, before a pick stands: a slot under
+   * max_parallel_requests (claimed here, atomically across every router
+   * sharing the store; the call is then begun) and a half-open deployment's
+   * single trial. Undefined when another caller got there first: the pick
+   * is dropped and the next best tried.
+   */
+  private async take(chosen: Eligible, pick: PickRequest): Promise<Eligible | undefined> {
+    const deployment = chosen.deployment;
+    let lease: Lease | undefined;
+    if (deployment.maxParallelRequests !== undefined) {
+      lease = await this.store.tryBegin(deployment.id, deployment.maxParallelRequests);
+      this.adjustPending(deployment.id, -1); // the store counts it from here (or it was not taken)
+      if (!lease) return undefined;
+    }
+    const trialTtlMs = pick.streaming ? deployment.streamTimeoutMs : deployment.timeoutMs;
+    if (!chosen.trial || (await this.store.tryBeginTrial(deployment.id, trialTtlMs))) return lease ? { ...chosen, lease } : chosen;
+    if (lease) void lease.end(); // the trial went to another caller: give the slot back
+    else this.adjustPending(deployment.id, -1);
+    return undefined;
   }
 
   /**

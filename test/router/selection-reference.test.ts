@@ -153,6 +153,7 @@ function storeFor(kind: StoreKind, ids: readonly string[], clock: FakeClock): De
     shared: false,
     stats: (list) => inner.stats(list),
     begin: (id) => inner.begin(id),
+    tryBegin: (id, max) => inner.tryBegin(id, max),
     recordFailure: (id, error, windowMs) => inner.recordFailure(id, error, windowMs),
     coolDown: (id, until, error) => inner.coolDown(id, until, error),
     tryBeginTrial: (id, ttl) => inner.tryBeginTrial(id, ttl),
@@ -243,12 +244,15 @@ describe("selection in place", () => {
             const expected = outcome(() =>
               referenceChoose("g", deployments, stats, pending, clock.now(), pick, failedHere, exclude, preferred, strategy, reference),
             );
-            const actual = await outcomeAsync(() => chooser.choose("g", deployments, pick, failedHere, preferred, exclude.size > 0 ? exclude : undefined));
+            let taken: Eligible | undefined;
+            const actual = await outcomeAsync(async () => (taken = await chooser.choose("g", deployments, pick, failedHere, preferred, exclude.size > 0 ? exclude : undefined)));
             expect(actual, `scenario ${scenario}, pick ${pickNo}`).toBe(expected);
             compared++;
             seen.add(expected.startsWith("error") ? "error" : expected.endsWith("(trial)") ? "trial" : "pick");
-            // The router counted its pick as pending (and a trial took the slot); undo the count so the next pick starts level.
-            if (!actual.startsWith("error")) chooser.adjustPending(actual.split(" ")[0]!, -1);
+            // The router counted its pick as pending (and a trial took the slot); undo the count so the next pick starts
+            // level. A pick under max_parallel_requests was begun instead (its lease): it stays running, as stirred calls do.
+            if (taken?.lease) open.push(taken.lease);
+            else if (taken) chooser.adjustPending(taken.deployment.id, -1);
           }
           for (const lease of open) await lease.end();
           await t.router.close();

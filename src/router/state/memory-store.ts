@@ -89,6 +89,12 @@ export class MemoryStateStore implements DeploymentStateStore {
     return { end: async (sample) => this.endLocal(id, sample) };
   }
 
+  async tryBegin(id: string, maxInFlight: number): Promise<Lease | undefined> {
+    // One thread: the check and the count cannot interleave with another caller's.
+    if (this.state(id).inFlight >= maxInFlight) return undefined;
+    return this.begin(id);
+  }
+
   beginLocal(id: string): void {
     const state = this.state(id);
     state.inFlight++;

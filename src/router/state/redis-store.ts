@@ -92,11 +92,30 @@ if busy > now then return 0 end
 redis.call('HSET', KEYS[1], 'trial_until', now + tonumber(ARGV[2]))
 return 1`;
 
+// begin under a cap: counts the live instances' in-flight shares (ARGV[5..] are instances whose lease lapsed) and
+// begins only below ARGV[2]; 1 when begun, 0 at the cap.
+const BEGIN_BELOW = `
+local dead = {}
+for i = 5, #ARGV do dead[ARGV[i]] = true end
+local shares = redis.call('HGETALL', KEYS[1])
+local sum = 0
+for i = 1, #shares, 2 do
+  local n = tonumber(shares[i + 1])
+  if not dead[shares[i]] and n > 0 then sum = sum + n end
+end
+if sum >= tonumber(ARGV[2]) then return 0 end
+redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('INCR', KEYS[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return 1`;
+
 interface Scripts {
   switchyardFinish(...args: Array<string | number>): Promise<number>;
   switchyardRecordFailure(...args: Array<string | number>): Promise<number>;
   switchyardCoolDown(...args: Array<string | number>): Promise<number>;
   switchyardBeginTrial(...args: Array<string | number>): Promise<number>;
+  switchyardBeginBelow(...args: Array<string | number>): Promise<number>;
 }
 
 /**
@@ -154,6 +173,7 @@ export class RedisStateStore implements DeploymentStateStore {
     redis.defineCommand("switchyardRecordFailure", { numberOfKeys: 1, lua: RECORD_FAILURE });
     redis.defineCommand("switchyardCoolDown", { numberOfKeys: 1, lua: COOL_DOWN });
     redis.defineCommand("switchyardBeginTrial", { numberOfKeys: 1, lua: BEGIN_TRIAL });
+    redis.defineCommand("switchyardBeginBelow", { numberOfKeys: 2, lua: BEGIN_BELOW });
     redis.on("error", (err: Error) => this.logger.debug({ err: redactSecrets(err.message) }, "router state: redis error"));
     redis.on("ready", () => {
       this.degradedUntilMs = 0;
@@ -223,6 +243,32 @@ export class RedisStateStore implements DeploymentStateStore {
         .pexpire(this.key(id, `rpm:${minute}`), COUNTER_TTL_MS)
         .exec(),
     );
+    return this.leaseOf(id);
+  }
+
+  async tryBegin(id: string, maxInFlight: number): Promise<Lease | undefined> {
+    const begun = await this.shared_(() =>
+      this.redis.switchyardBeginBelow(
+        this.key(id, "inflight"),
+        this.key(id, `rpm:${this.minute()}`),
+        this.instanceId,
+        maxInFlight,
+        IN_FLIGHT_TTL_MS,
+        COUNTER_TTL_MS,
+        ...this.deadInstances,
+      ),
+    );
+    if (begun === 0) return undefined;
+    if (begun === undefined) {
+      // Redis is away: this instance's own count is the one there is.
+      if (this.local.statsOf(id).inFlight >= maxInFlight) return undefined;
+    }
+    this.local.beginLocal(id);
+    return this.leaseOf(id);
+  }
+
+  /** The lease of a request begun on `id` (locally and, when Redis is up, there): its end releases both. */
+  private leaseOf(id: string): Lease {
     let ended = false;
     return {
       end: async (sample?: SuccessSample) => {

@@ -194,13 +194,32 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
   async begin(id: string): Promise<Lease> {
     const i = this.index.get(id);
     if (i === undefined) return this.local.begin(id);
+    Atomics.add(this.ints, i * this.stride + IN_FLIGHT, 1);
+    return this.begun(i);
+  }
+
+  async tryBegin(id: string, maxInFlight: number): Promise<Lease | undefined> {
+    const i = this.index.get(id);
+    if (i === undefined) return this.local.tryBegin(id, maxInFlight);
+    // Claim a slot of the total with compare-and-swap: of workers racing for the last one, exactly one wins.
+    const total = i * this.stride + IN_FLIGHT;
+    for (let seen = Atomics.load(this.ints, total); ; ) {
+      if (seen >= maxInFlight) return undefined;
+      const was = Atomics.compareExchange(this.ints, total, seen, seen + 1);
+      if (was === seen) break;
+      seen = was;
+    }
+    return this.begun(i);
+  }
+
+  /** The rest of a begin whose in-flight total is already counted: this minute's rpm, this worker's slot, the lease. */
+  private begun(i: number): Lease {
     const now = this.clock.now();
     this.locked(i, (int, float) => {
       this.rollWindows(int, float, now);
       this.ints[int + RPM]!++;
     });
     Atomics.add(this.ints, i * this.stride + INT_FIELDS + this.slot, 1);
-    Atomics.add(this.ints, i * this.stride + IN_FLIGHT, 1);
     let ended = false;
     return {
       end: async (sample?: SuccessSample) => {

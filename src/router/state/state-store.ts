@@ -65,6 +65,15 @@ export interface DeploymentStateStore {
   view?(ids: readonly string[]): StatsView | undefined;
   /** A request starts on the deployment: one more in flight and one more request this minute. */
   begin(id: string): Promise<Lease>;
+  /**
+   * `begin`, only while fewer than `maxInFlight` requests are in flight,
+   * checked and counted in one atomic step for every router sharing the
+   * store (worker threads, or gateway instances through Redis); undefined
+   * when the deployment is at that limit. For max_parallel_requests: a
+   * pick reads in-flight counts before it begins, so two routers can both
+   * see the last free slot; only one of them gets it here.
+   */
+  tryBegin(id: string, maxInFlight: number): Promise<Lease | undefined>;
   /** Counts a failure in the deployment's failure window (which starts at the window's first failure); returns the count. */
   recordFailure(id: string, lastError: string, windowMs: number): Promise<number>;
   /** Skips the deployment until `untilMs`; afterwards one trial call decides whether it recovered. */

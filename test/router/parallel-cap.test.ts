@@ -1,0 +1,179 @@
+import { randomUUID } from "node:crypto";
+import { once } from "node:events";
+import { Worker } from "node:worker_threads";
+import { afterEach, describe, expect, inject, it, vi } from "vitest";
+import { ErrorKind } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import { GatewayError } from "../../src/errors/gateway-error.js";
+import { MemoryStateStore } from "../../src/router/state/memory-store.js";
+import { RedisStateStore } from "../../src/router/state/redis-store.js";
+import { allocateSharedStateMemory, SharedMemoryStateStore } from "../../src/router/state/shared-memory-store.js";
+import type { DeploymentStateStore, DeploymentStats, Lease } from "../../src/router/state/state-store.js";
+import { FakeClock } from "../support/fake-clock.js";
+import { chat, ctx, mockDeployment, routerFor, runOnClock } from "./support.js";
+
+/**
+ * max_parallel_requests is a cap, not a hint: a pick reads in-flight counts
+ * and begins later, so two routers sharing state (worker threads, or
+ * gateway instances on one Redis) could both see the last free slot.
+ * `tryBegin` checks and counts in one atomic step; the router claims the
+ * slot that way and drops a pick whose slot another router took.
+ */
+
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const fn of cleanup.splice(0).reverse()) await fn();
+});
+
+/** Two routers' views of one state: two worker slots on one shared memory, or two instances on one Redis. */
+async function twoSharing(kind: "shared-memory" | "redis", ids: string[], clock: FakeClock): Promise<[DeploymentStateStore, DeploymentStateStore]> {
+  if (kind === "shared-memory") {
+    const memory = allocateSharedStateMemory(ids, 2);
+    return [new SharedMemoryStateStore(memory, 0, clock), new SharedMemoryStateStore(memory, 1, clock)];
+  }
+  const keyPrefix = `cap-${randomUUID()}:`;
+  const store = async () => {
+    const s = new RedisStateStore({ url: inject("redisUrl"), keyPrefix, commandTimeoutMs: 500, clock });
+    cleanup.push(() => s.close());
+    await vi.waitFor(() => expect(s.shared).toBe(true));
+    return s;
+  };
+  return [await store(), await store()];
+}
+
+describe("tryBegin: the max_parallel_requests slot is claimed atomically", () => {
+  it("in one process: begins below the cap, refuses at it, frees with the lease", async () => {
+    const store = new MemoryStateStore(new FakeClock());
+    const first = await store.tryBegin("d", 2);
+    const second = await store.tryBegin("d", 2);
+    expect(first).toBeDefined();
+    expect(second).toBeDefined();
+    expect(await store.tryBegin("d", 2)).toBeUndefined();
+    expect(store.statsOf("d")).toMatchObject({ inFlight: 2, rpm: 2 }); // a refused claim counts nothing
+    await first!.end();
+    expect(await store.tryBegin("d", 2)).toBeDefined();
+  });
+
+  for (const kind of ["shared-memory", "redis"] as const) {
+    it(`across routers sharing ${kind} state: the cap holds whoever holds the slots`, async () => {
+      const clock = new FakeClock();
+      const [a, b] = await twoSharing(kind, ["d"], clock);
+      const held = await a.tryBegin("d", 2);
+      expect(held).toBeDefined();
+      expect(await b.tryBegin("d", 2)).toBeDefined();
+      expect(await a.tryBegin("d", 2)).toBeUndefined();
+      expect(await b.tryBegin("d", 2)).toBeUndefined();
+      expect((await b.stats(["d"])).get("d")).toMatchObject({ inFlight: 2, rpm: 2 });
+      await held!.end();
+      expect(await b.tryBegin("d", 2)).toBeDefined();
+      expect(await a.tryBegin("d", 2)).toBeUndefined();
+    });
+  }
+
+  it("across routers on Redis: concurrent claims for the last slots, exactly the cap wins", async () => {
+    const clock = new FakeClock();
+    const [a, b] = await twoSharing("redis", ["d"], clock);
+    const claims = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).tryBegin("d", 3)));
+    expect(claims.filter(Boolean)).toHaveLength(3);
+    expect((await a.stats(["d"])).get("d")!.inFlight).toBe(3);
+  });
+
+  it("across worker threads racing on shared memory: in flight never passes the cap", async () => {
+    // Four threads claim and release one deployment's slots as fast as they can; each records the highest
+    // in-flight count it saw right after a claim. A check-then-begin would overshoot within a few thousand rounds.
+    const memory = allocateSharedStateMemory(["d"], 4);
+    const gate = new SharedArrayBuffer(4);
+    const workers = Array.from(
+      { length: 4 },
+      (_, slot) =>
+        new Worker(new URL("../support/parallel-cap-racer.ts", import.meta.url), {
+          workerData: { memory, slot, cap: 3, rounds: 20_000, gate, threads: 4 },
+          execArgv: ["--import", "tsx"],
+        }),
+    );
+    const results = await Promise.all(workers.map(async (w) => (await once(w, "message"))[0] as { highest: number; claimed: number }));
+    await Promise.all(workers.map((w) => w.terminate()));
+    expect(Math.max(...results.map((r) => r.highest))).toBeLessThanOrEqual(3);
+    expect(results.every((r) => r.claimed > 0)).toBe(true);
+    expect(new SharedMemoryStateStore(memory, 0, new FakeClock()).statsOf("d").inFlight).toBe(0);
+  });
+});
+
+/**
+ * A store whose stats are read a moment before another router begins: what
+ * a pick sees when a second worker or instance takes the slot in between.
+ */
+class RaceLosingStore implements DeploymentStateStore {
+  readonly shared = false;
+  /** Begun by "another router" right after the next stats read, once per id listed. */
+  readonly takenAfterRead = new Set<string>();
+  readonly others: Lease[] = [];
+  private readonly inner: MemoryStateStore;
+
+  constructor(clock: FakeClock) {
+    this.inner = new MemoryStateStore(clock);
+  }
+
+  // No view: selection reads stats() once per pick, as it does for Redis.
+  async stats(ids: readonly string[]): Promise<Map<string, DeploymentStats>> {
+    const seen = await this.inner.stats(ids);
+    for (const id of this.takenAfterRead) this.others.push(await this.inner.begin(id));
+    this.takenAfterRead.clear();
+    return seen;
+  }
+  statsOf(id: string): DeploymentStats {
+    return this.inner.statsOf(id);
+  }
+  begin = (id: string) => this.inner.begin(id);
+  tryBegin = (id: string, max: number) => this.inner.tryBegin(id, max);
+  recordFailure = (id: string, error: string, windowMs: number) => this.inner.recordFailure(id, error, windowMs);
+  coolDown = (id: string, until: number, error: string) => this.inner.coolDown(id, until, error);
+  tryBeginTrial = (id: string, ttl: number) => this.inner.tryBeginTrial(id, ttl);
+  recover = (id: string) => this.inner.recover(id);
+  setHealth = (id: string, healthy: boolean, error: string) => this.inner.setHealth(id, healthy, error);
+  setDrained = (id: string, drained: boolean) => this.inner.setDrained(id, drained);
+  close = () => this.inner.close();
+}
+
+describe("the router under max_parallel_requests", () => {
+  it("drops a pick whose last slot another router took after the read, and routes to the next", async () => {
+    const store = new RaceLosingStore(new FakeClock());
+    const t = routerFor(
+      {
+        model_list: [mockDeployment("g", "narrow", {}, { max_parallel_requests: 1, weight: 1000 }), mockDeployment("g", "wide", {}, { weight: 0.001 })],
+      },
+      { store },
+    );
+    store.takenAfterRead.add("narrow");
+    const answer = await t.router.complete(chat("g"), ctx());
+    expect(answer.deploymentId).toBe("wide");
+    expect(store.statsOf("narrow").inFlight).toBe(1); // the other router's call only
+    await Promise.all(store.others.map((l) => l.end()));
+    expect((await t.router.complete(chat("g"), ctx())).deploymentId).toBe("narrow");
+    expect(store.statsOf("narrow").inFlight).toBe(0); // the claimed slot was released when the call ended
+  });
+
+  it("answers NO_DEPLOYMENT_AVAILABLE when every slot went to another router, and waits instead with a wait queue", async () => {
+    const config = (waitQueue: boolean) => ({
+      model_list: [mockDeployment("g", "only", {}, { max_parallel_requests: 1 })],
+      router_settings: waitQueue ? { wait_queue: { enabled: true, max_wait_ms: 5_000 } } : {},
+    });
+    const failing = new RaceLosingStore(new FakeClock());
+    const t = routerFor(config(false), { store: failing });
+    failing.takenAfterRead.add("only");
+    const error = await t.router.complete(chat("g"), ctx()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GatewayError);
+    expect((error as GatewayError).kind).toBe(ErrorKind.NO_DEPLOYMENT_AVAILABLE);
+    expect((error as GatewayError).message).toMatch(/max_parallel_requests/);
+
+    const clock = new FakeClock();
+    const waiting = new RaceLosingStore(clock);
+    const q = routerFor(config(true), { store: waiting, clock });
+    waiting.takenAfterRead.add("only");
+    const call = q.router.complete(chat("g"), ctx());
+    await clock.advance(10);
+    expect(waiting.others).toHaveLength(1); // the other router holds the slot; this call is queued
+    await Promise.all(waiting.others.map((l) => l.end()));
+    const { value } = await runOnClock(clock, call);
+    expect(value.deploymentId).toBe("only");
+  });
+});
