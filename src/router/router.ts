@@ -562,6 +562,7 @@ export class Router {
       const chosen = selector.eligible(set, sticky >= 0 ? sticky : selector.choose(strategy, set, pick));
       const deployment = chosen.deployment;
       this.adjustPending(deployment.id, +1); // synchronously with the pick: see Selector's pending
+      if (deployment.maxParallelRequests === undefined && !chosen.trial) return chosen; // nothing to win: no await
       const taken = await this.take(chosen, pick);
       if (taken) return taken;
       (dropped ??= []).push(list.positionOf.get(deployment.id)!);
