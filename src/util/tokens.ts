@@ -1,4 +1,5 @@
-import type { CompletionRequest } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import { create } from "@bufbuild/protobuf";
+import { UsageSchema, type CompletionRequest, type ModelResponse, type Usage } from "../../gen/ts/switchyard/v1/inference_pb.js";
 
 /**
  * A cheap token estimate (about four characters per token for English),
@@ -23,4 +24,25 @@ export function estimatePromptTokens(request: CompletionRequest): number {
   }
   for (const tool of request.tools) total += 8 + estimateTokens(tool.function?.name ?? "") + estimateTokens(tool.function?.description ?? "");
   return total;
+}
+
+/** Usage counted locally (prompt estimated from the request, completion from the generated text), for upstreams that report none. */
+export function estimatedUsage(request: CompletionRequest, completionText: string): Usage {
+  const promptTokens = estimatePromptTokens(request);
+  const completionTokens = estimateTokens(completionText);
+  return create(UsageSchema, { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens });
+}
+
+/**
+ * The answer with usage it can be billed by: when the upstream reported
+ * none (no usage object, or all zeros for a prompt that cannot have been
+ * zero tokens), it is counted locally, so cost, spend budgets and tpm
+ * limits never see a free call.
+ */
+export function withUsage(response: ModelResponse, request: CompletionRequest): ModelResponse {
+  const usage = response.usage;
+  if (usage && (usage.promptTokens > 0 || usage.completionTokens > 0 || usage.totalTokens > 0)) return response;
+  const generated = response.choices.map((c) => (c.message?.content ?? "") + (c.message?.toolCalls ?? []).map((t) => t.function?.arguments ?? "").join("")).join("");
+  response.usage = estimatedUsage(request, generated);
+  return response;
 }

@@ -16,6 +16,7 @@ import { FakeClock } from "../support/fake-clock.js";
 import * as fake from "../support/fake-upstreams/anthropic.js";
 import type { ScriptedServer } from "../support/fake-upstreams/scripted-server.js";
 import { collect, failure } from "../support/async.js";
+import { estimatePromptTokens, estimateTokens } from "../../src/util/tokens.js";
 
 const API_KEY = "sk-ant-api03-test-key-1234567890";
 const clock = new FakeClock(Date.UTC(2026, 0, 1));
@@ -197,6 +198,13 @@ describe("anthropic credentials", () => {
 });
 
 describe("anthropic answers", () => {
+  it("counts usage locally when the answer reports none, so the call is never free", async () => {
+    upstream.enqueue(fake.messageReply({ content: [{ type: "text", text: "Twelve characters." }], usage: {} }));
+    const answer = await adapter.complete(hello, signal());
+    expect(answer.usage).toMatchObject({ promptTokens: estimatePromptTokens(hello), completionTokens: estimateTokens("Twelve characters.") });
+    expect(answer.usage!.totalTokens).toBe(answer.usage!.promptTokens + answer.usage!.completionTokens);
+  });
+
   it("normalizes text, usage with cache tokens and the stop reason", async () => {
     upstream.enqueue(
       fake.messageReply({

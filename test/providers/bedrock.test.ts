@@ -17,6 +17,7 @@ import { FakeClock } from "../support/fake-clock.js";
 import * as fake from "../support/fake-upstreams/bedrock.js";
 import { jsonReply, type Reply, type ScriptedServer } from "../support/fake-upstreams/scripted-server.js";
 import { collect, failure } from "../support/async.js";
+import { estimatePromptTokens, estimateTokens } from "../../src/util/tokens.js";
 
 const clock = new FakeClock(Date.UTC(2026, 0, 1, 9, 30, 0));
 let upstream: Awaited<ReturnType<typeof fake.startFakeBedrock>>;
@@ -189,6 +190,12 @@ describe("bedrock request translation", () => {
 });
 
 describe("bedrock answers", () => {
+  it("counts usage locally when the answer reports none, so the call is never free", async () => {
+    upstream.enqueueSigned(fake.converseReply([{ text: "Twelve characters." }], "end_turn", {}));
+    const answer = await adapter.complete(hello, signal());
+    expect(answer.usage).toMatchObject({ promptTokens: estimatePromptTokens(hello), completionTokens: estimateTokens("Twelve characters.") });
+  });
+
   it("normalizes text, toolUse blocks, stop reason and usage incl. cache tokens; the AWS request id is the completion id", async () => {
     upstream.enqueueSigned(
       fake.converseReply(

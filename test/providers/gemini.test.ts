@@ -17,6 +17,7 @@ import { FakeClock } from "../support/fake-clock.js";
 import * as fake from "../support/fake-upstreams/gemini.js";
 import type { ScriptedServer } from "../support/fake-upstreams/scripted-server.js";
 import { collect, failure } from "../support/async.js";
+import { estimatePromptTokens, estimateTokens } from "../../src/util/tokens.js";
 
 const API_KEY = "AIzaSyTestKey0123456789abcdefghij";
 const clock = new FakeClock(Date.UTC(2026, 0, 1));
@@ -199,6 +200,12 @@ describe("gemini credentials", () => {
 });
 
 describe("gemini answers", () => {
+  it("counts usage locally when the answer has no usageMetadata, so the call is never free", async () => {
+    upstream.enqueue(fake.generateReply([fake.candidate([{ text: "Twelve characters." }], "STOP")], null));
+    const answer = await adapter.complete(hello, signal());
+    expect(answer.usage).toMatchObject({ promptTokens: estimatePromptTokens(hello), completionTokens: estimateTokens("Twelve characters.") });
+  });
+
   it("normalizes candidates, skips thought parts, and fills usage incl. cached and thinking tokens", async () => {
     upstream.enqueue(
       fake.generateReply(

@@ -1,6 +1,7 @@
 import { ANTHROPIC_OWNED_FIELDS } from "./request.js";
 import type { Deployment } from "../../../gen/ts/switchyard/v1/config_pb.js";
 import { ResponseFormatType, type CompletionRequest, type ModelResponseChunk } from "../../../gen/ts/switchyard/v1/inference_pb.js";
+import { withUsage } from "../../util/tokens.js";
 import type { Clock } from "../../util/clock.js";
 import { parseSse } from "../http/sse.js";
 import { UpstreamApi } from "../http/upstream-api.js";
@@ -54,7 +55,7 @@ export class AnthropicAdapter implements ProviderAdapter {
 
   async complete(request: CompletionRequest, ctx: CallContext) {
     const answer = await this.api.postJson(MESSAGES_PATH, this.body(request, false), ctx.signal);
-    return fromAnthropicResponse(answer, usesJsonTool(request), this.clock.now());
+    return withUsage(fromAnthropicResponse(answer, usesJsonTool(request), this.clock.now()), request);
   }
 
   async *stream(request: CompletionRequest, ctx: CallContext): AsyncGenerator<ModelResponseChunk> {

@@ -12,7 +12,7 @@ import {
 } from "../../../gen/ts/switchyard/v1/inference_pb.js";
 import { ErrorKind, GatewayError } from "../../errors/gateway-error.js";
 import type { Clock } from "../../util/clock.js";
-import { estimatePromptTokens, estimateTokens } from "../../util/tokens.js";
+import { estimatePromptTokens, estimateTokens, withUsage } from "../../util/tokens.js";
 import { UpstreamApi } from "../http/upstream-api.js";
 import type { UpstreamResponse } from "../http/upstream-client.js";
 import type { CallContext, ProviderAdapter, ProviderFactory } from "../provider.js";
@@ -80,12 +80,13 @@ export class BedrockAdapter implements ProviderAdapter {
 
   async complete(request: CompletionRequest, ctx: CallContext) {
     const res = await this.api.post(this.path("converse"), toConverseRequest(request), ctx.signal);
-    return fromConverseResponse(await this.api.readJson(res, ctx.signal), {
+    const answer = fromConverseResponse(await this.api.readJson(res, ctx.signal), {
       model: this.modelId,
       id: requestId(res),
       nowMs: this.clock.now(),
       jsonTool: usesJsonTool(request),
     });
+    return withUsage(answer, request);
   }
 
   async *stream(request: CompletionRequest, ctx: CallContext): AsyncGenerator<ModelResponseChunk> {

@@ -10,7 +10,7 @@ import {
 } from "../../../gen/ts/switchyard/v1/inference_pb.js";
 import { ErrorKind, GatewayError } from "../../errors/gateway-error.js";
 import type { Clock } from "../../util/clock.js";
-import { estimatePromptTokens, estimateTokens } from "../../util/tokens.js";
+import { estimatePromptTokens, estimateTokens, withUsage } from "../../util/tokens.js";
 import { parseSse } from "../http/sse.js";
 import { UpstreamApi } from "../http/upstream-api.js";
 import type { CallContext, ProviderAdapter, ProviderFactory } from "../provider.js";
@@ -55,7 +55,7 @@ export class GeminiAdapter implements ProviderAdapter {
 
   async complete(request: CompletionRequest, ctx: CallContext) {
     const answer = await this.api.postJson(`${this.modelPath}:generateContent`, toGeminiRequest(request), ctx.signal);
-    return fromGeminiResponse(answer, this.model, this.clock.now(), `gemini-${randomUUID()}`);
+    return withUsage(fromGeminiResponse(answer, this.model, this.clock.now(), `gemini-${randomUUID()}`), request);
   }
 
   async *stream(request: CompletionRequest, ctx: CallContext): AsyncGenerator<ModelResponseChunk> {

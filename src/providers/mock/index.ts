@@ -8,13 +8,11 @@ import {
   ModelResponseChunkSchema,
   ModelResponseSchema,
   ModerationResponseSchema,
-  UsageSchema,
   type CompletionRequest,
-  type Usage,
 } from "../../../gen/ts/switchyard/v1/inference_pb.js";
 import type { Clock } from "../../util/clock.js";
 import { seededRandom, type Random } from "../../util/random.js";
-import { estimatePromptTokens, estimateTokens } from "../../util/tokens.js";
+import { estimatedUsage, estimatePromptTokens, estimateTokens } from "../../util/tokens.js";
 import type { CallContext, ProviderAdapter, ProviderDeps, ProviderFactory } from "../provider.js";
 import { mockAnswer, splitIntoChunks } from "./answer.js";
 import { injectedFailure } from "./failures.js";
@@ -77,7 +75,7 @@ export class MockAdapter implements ProviderAdapter {
           finishReason: answer.finishReason,
         },
       ],
-      usage: usage(request, answer.text + answer.toolCalls.map((c) => c.function?.arguments ?? "").join("")),
+      usage: estimatedUsage(request, answer.text + answer.toolCalls.map((c) => c.function?.arguments ?? "").join("")),
     });
   }
 
@@ -116,7 +114,7 @@ export class MockAdapter implements ProviderAdapter {
     yield create(ModelResponseChunkSchema, {
       ...base,
       choices: [{ index: 0, delta: {}, finishReason: answer.finishReason }],
-      usage: usage(request, answer.text + answer.toolCalls.map((c) => c.function?.arguments ?? "").join("")),
+      usage: estimatedUsage(request, answer.text + answer.toolCalls.map((c) => c.function?.arguments ?? "").join("")),
     });
   }
 
@@ -163,12 +161,6 @@ export class MockAdapter implements ProviderAdapter {
       }),
     });
   }
-}
-
-function usage(request: CompletionRequest, completionText: string): Usage {
-  const promptTokens = estimatePromptTokens(request);
-  const completionTokens = estimateTokens(completionText);
-  return create(UsageSchema, { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens });
 }
 
 function hashSeed(text: string): number {

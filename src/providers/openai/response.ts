@@ -15,7 +15,7 @@ import {
   type Usage,
 } from "../../../gen/ts/switchyard/v1/inference_pb.js";
 import { ErrorKind, GatewayError } from "../../errors/gateway-error.js";
-import { estimatePromptTokens, estimateTokens } from "../../util/tokens.js";
+import { estimatedUsage, estimatePromptTokens, estimateTokens } from "../../util/tokens.js";
 import type {
   WireChatCompletion,
   WireEmbeddingResponse,
@@ -56,13 +56,6 @@ export function usageFromWire(usage: WireUsage): Usage {
     cachedPromptTokens: usage.prompt_tokens_details?.cached_tokens ?? 0,
     reasoningTokens: usage.completion_tokens_details?.reasoning_tokens ?? 0,
   });
-}
-
-/** Usage counted locally, for upstreams that report none. */
-export function estimatedUsage(request: CompletionRequest, completionText: string): Usage {
-  const promptTokens = estimatePromptTokens(request);
-  const completionTokens = estimateTokens(completionText);
-  return create(UsageSchema, { promptTokens, completionTokens, totalTokens: promptTokens + completionTokens });
 }
 
 export function modelResponse(json: unknown, request: CompletionRequest, ctx: AnswerContext): ModelResponse {

@@ -9,7 +9,8 @@ import {
 import { malformedEvent, parseEventJson, streamBroken } from "../http/body.js";
 import type { SseEvent } from "../http/sse.js";
 import { streamErrorFromEvent } from "./errors.js";
-import { estimatedUsage, finishReason, usageFromWire, type AnswerContext } from "./response.js";
+import { estimatedUsage } from "../../util/tokens.js";
+import { finishReason, usageFromWire, type AnswerContext } from "./response.js";
 import type { WireChatChunk, WireErrorBody } from "./wire.js";
 
 /**
