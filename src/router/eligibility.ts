@@ -36,13 +36,13 @@ export function eligibleDeployments(query: EligibilityQuery): Eligible[] {
   let soonestMs = Number.POSITIVE_INFINITY;
   for (const deployment of query.deployments) {
     const stats = query.stats.get(deployment.id)!;
-    const reason = exclusion(deployment, stats, query);
-    if (reason === "context") {
+    const excluded = exclusion(deployment, stats, query);
+    if (excluded === "context") {
       tooLong++;
       largestWindow = Math.max(largestWindow, deployment.maxInputTokens ?? 0);
-    } else if (reason) {
-      reasons.push(`${deployment.id} ${reason}`);
-      soonestMs = Math.min(soonestMs, availableAgainAtMs(deployment, stats, query.nowMs));
+    } else if (excluded) {
+      reasons.push(`${deployment.id} ${excluded.why}`);
+      soonestMs = Math.min(soonestMs, excluded.freesAtMs);
     } else {
       eligible.push({ deployment, stats, trial: stats.tripped });
     }
@@ -61,28 +61,35 @@ export function eligibleDeployments(query: EligibilityQuery): Eligible[] {
   throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no deployment of "${query.group}" is available: ${reasons.join("; ")}`, { retryAfterMs });
 }
 
-/**
- * When an excluded deployment takes calls again, if its state says:
- * the end of its cooldown or trial, or the next clock minute for an rpm/tpm
- * quota; Infinity when only an event can free it (failing health checks,
- * drained, at max_parallel_requests until a call ends).
- */
-function availableAgainAtMs(d: ResolvedDeployment, s: DeploymentStats, nowMs: number): number {
-  if (s.unhealthy || s.drained) return Number.POSITIVE_INFINITY;
-  if (s.cooldownUntilMs > nowMs) return s.cooldownUntilMs;
-  if (s.tripped && s.trialUntilMs > nowMs) return s.trialUntilMs;
-  if (d.maxParallelRequests !== undefined && s.inFlight >= d.maxParallelRequests) return Number.POSITIVE_INFINITY;
-  return (Math.floor(nowMs / MINUTE_MS) + 1) * MINUTE_MS;
+/** Why a deployment takes no call now; `atLimit` when a limit that frees with time or calls ending is all that stops it. */
+export interface Exclusion {
+  readonly why: string;
+  /** When its state says it takes calls again; Infinity when only an event frees it. */
+  readonly freesAtMs: number;
+  readonly atLimit: boolean;
 }
 
-function exclusion(d: ResolvedDeployment, s: DeploymentStats, q: EligibilityQuery): string | "context" | undefined {
-  if (s.unhealthy) return "is failing health checks";
-  if (s.drained) return "is drained";
-  if (s.cooldownUntilMs > q.nowMs) return `is cooling down until ${new Date(s.cooldownUntilMs).toISOString()}`;
-  if (s.tripped && s.trialUntilMs > q.nowMs) return "is half-open with a trial call running";
-  if (d.maxParallelRequests !== undefined && s.inFlight >= d.maxParallelRequests) return `has ${s.inFlight} requests in flight (max_parallel_requests ${d.maxParallelRequests})`;
-  if (d.rpmLimit !== undefined && s.rpm >= d.rpmLimit) return `reached its rpm limit (${d.rpmLimit})`;
-  if (d.tpmLimit !== undefined && s.tpm >= d.tpmLimit) return `reached its tpm limit (${d.tpmLimit})`;
+/**
+ * Why a deployment takes no call now, and when its state says it will
+ * again: the end of its cooldown or trial, or the next clock minute for an
+ * rpm/tpm quota; Infinity when only an event frees it (health checks
+ * passing, an undrain, a call ending under max_parallel_requests).
+ * "context" when only the prompt's size rules it out (never with a
+ * promptTokens of 0); undefined when it is eligible. The order of the
+ * checks is the order reasons are reported in.
+ */
+export function exclusion(d: ResolvedDeployment, s: DeploymentStats, q: Pick<EligibilityQuery, "nowMs" | "promptTokens">): Exclusion | "context" | undefined {
+  const never = Number.POSITIVE_INFINITY;
+  const nextMinuteMs = (Math.floor(q.nowMs / MINUTE_MS) + 1) * MINUTE_MS;
+  if (s.unhealthy) return { why: "is failing health checks", freesAtMs: never, atLimit: false };
+  if (s.drained) return { why: "is drained", freesAtMs: never, atLimit: false };
+  if (s.cooldownUntilMs > q.nowMs) return { why: `is cooling down until ${new Date(s.cooldownUntilMs).toISOString()}`, freesAtMs: s.cooldownUntilMs, atLimit: false };
+  if (s.tripped && s.trialUntilMs > q.nowMs) return { why: "is half-open with a trial call running", freesAtMs: s.trialUntilMs, atLimit: false };
+  if (d.maxParallelRequests !== undefined && s.inFlight >= d.maxParallelRequests) {
+    return { why: `has ${s.inFlight} requests in flight (max_parallel_requests ${d.maxParallelRequests})`, freesAtMs: never, atLimit: true };
+  }
+  if (d.rpmLimit !== undefined && s.rpm >= d.rpmLimit) return { why: `reached its rpm limit (${d.rpmLimit})`, freesAtMs: nextMinuteMs, atLimit: true };
+  if (d.tpmLimit !== undefined && s.tpm >= d.tpmLimit) return { why: `reached its tpm limit (${d.tpmLimit})`, freesAtMs: nextMinuteMs, atLimit: true };
   if (q.promptTokens > 0 && d.maxInputTokens !== undefined && q.promptTokens > d.maxInputTokens) return "context";
   return undefined;
 }

@@ -4,6 +4,7 @@ import { ErrorKind } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import type { ResolvedDeployment, WaitQueuePolicy } from "../config/resolved.js";
 import { GatewayError } from "../errors/gateway-error.js";
 import type { Clock, TimerHandle } from "../util/clock.js";
+import { exclusion } from "./eligibility.js";
 import type { DeploymentStats } from "./state/state-store.js";
 
 export type { WaitQueuePolicy } from "../config/resolved.js";
@@ -181,19 +182,15 @@ function insertInOrder(waiters: Waiter[], waiter: Waiter): void {
 /**
  * Whether waiting can help: some deployment is ruled out only by a limit
  * that frees with time (in-flight requests, this minute's rpm/tpm), not by
- * health, a cooldown or its context window.
+ * health, a drain, a cooldown or trial, or its context window.
  */
 export function anyAtLimitOnly(deployments: readonly ResolvedDeployment[], stats: ReadonlyMap<string, DeploymentStats>, nowMs: number): boolean {
-  for (const d of deployments) {
+  return deployments.some((d) => {
     const s = stats.get(d.id);
-    if (!s || s.unhealthy || s.cooldownUntilMs > nowMs) continue;
-    const atLimit =
-      (d.maxParallelRequests !== undefined && s.inFlight >= d.maxParallelRequests) ||
-      (d.rpmLimit !== undefined && s.rpm >= d.rpmLimit) ||
-      (d.tpmLimit !== undefined && s.tpm >= d.tpmLimit);
-    if (atLimit) return true;
-  }
-  return false;
+    if (!s) return false;
+    const excluded = exclusion(d, s, { nowMs, promptTokens: 0 });
+    return typeof excluded === "object" && excluded.atLimit;
+  });
 }
 
 /**

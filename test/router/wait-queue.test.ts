@@ -157,6 +157,15 @@ describe("waiting at the limits", () => {
     await expect(router.complete(chat("chat"), ctx())).rejects.toMatchObject({ kind: ErrorKind.NO_DEPLOYMENT_AVAILABLE });
     expect(clock.now()).toBe(started);
   });
+
+  it("fails at once when the deployment at its limit is drained: no call ending would make it take one", async () => {
+    const { router, clock } = oneAtATime({ max_wait_ms: 120_000 }, { rpm: 1 });
+    await runOnClock(clock, router.complete(chat("chat"), ctx()));
+    await router.store.setDrained("only", true);
+    const started = clock.now();
+    await expect(router.complete(chat("chat"), ctx())).rejects.toMatchObject({ kind: ErrorKind.NO_DEPLOYMENT_AVAILABLE });
+    expect(clock.now()).toBe(started);
+  });
 });
 
 describe("wait queues of several workers, merged", () => {
