@@ -87,9 +87,22 @@ interface RouteRequest {
 }
 
 /** Who watches a request's attempts (metrics, traces), and which retry within its group an attempt belongs to. */
-interface Observing {
-  observer: RequestObserver | undefined;
-  retry: number;
+/** What every attempt of one routed request shares, across its groups (fallbacks), retries and hedges. */
+interface RoutedCall<T> {
+  readonly route: RouteRequest;
+  readonly deadline: RequestDeadline;
+  /** Every attempt so far, in order, as the answer lists them. */
+  readonly attempts: Attempt[];
+  readonly marks: TimingMarks;
+  /** Calls one deployment. */
+  readonly call: AttemptCall<T>;
+  readonly observer: RequestObserver | undefined;
+}
+
+/** Where an attempt stands within its group: the deployments that failed this request there, and which retry it is. */
+interface GroupTry {
+  readonly failedHere: Set<string>;
+  readonly retry: number;
 }
 
 /** A successful attempt whose answer may still be running (streams): the caller settles it. */
@@ -328,14 +341,13 @@ export class Router {
       );
     }
     const deadline = new RequestDeadline(ctx.signal, route.options?.timeoutMs, this.clock);
-    const attempts: Attempt[] = [];
-    const marks: TimingMarks = { upstreamMs: 0 };
+    const run: RoutedCall<T> = { route, deadline, attempts: [], marks: { upstreamMs: 0 }, call, observer: ctx.observer };
     let chain: string[] | undefined;
     let group = route.model;
     try {
       for (let next = 0; ; next++) {
         try {
-          return await this.routeWithinGroup(group, route, deadline, attempts, marks, call, ctx.observer);
+          return await this.routeWithinGroup(group, run);
         } catch (err) {
           if (!(err instanceof GatewayError) || deadline.signal.aborted) throw err;
           if (route.options?.disableFallbacks) throw err;
@@ -356,15 +368,8 @@ export class Router {
   }
 
   /** Tries deployments of one group, retrying per the retry policy with backoff. */
-  private async routeWithinGroup<T>(
-    group: string,
-    route: RouteRequest,
-    deadline: RequestDeadline,
-    attempts: Attempt[],
-    marks: TimingMarks,
-    call: AttemptCall<T>,
-    observer: RequestObserver | undefined,
-  ): Promise<OpenAttempt<T>> {
+  private async routeWithinGroup<T>(group: string, run: RoutedCall<T>): Promise<OpenAttempt<T>> {
+    const { route, deadline } = run;
     const method = route.callType;
     const capable = this.capableOf(group, method);
     if (capable.length === 0) {
@@ -392,8 +397,9 @@ export class Router {
         throw lastError ?? err; // the attempt's own failure explains more than "none left"
       }
       try {
-        if (!routing.hedge) return await this.attempt(chosen, route, deadline, attempts, marks, call, failedHere, { observer, retry });
-        return await this.hedged(chosen, group, tagged, routing.hedge, route, deadline, attempts, marks, call, failedHere, { observer, retry });
+        const at: GroupTry = { failedHere, retry };
+        if (!routing.hedge) return await this.attempt(chosen, run, at);
+        return await this.hedged(chosen, group, tagged, routing.hedge, run, at);
       } catch (error) {
         if (!(error instanceof GatewayError)) throw error; // the caller went away: not the deployment's fault
         if (deadline.signal.aborted) throw error;
@@ -417,17 +423,8 @@ export class Router {
    * cooldowns, failedHere) before it is thrown. `cancel` aborts a hedged
    * attempt that lost the race: it is released without counting as a failure.
    */
-  private async attempt<T>(
-    chosen: Eligible,
-    route: RouteRequest,
-    deadline: RequestDeadline,
-    attempts: Attempt[],
-    marks: TimingMarks,
-    call: AttemptCall<T>,
-    failedHere: Set<string>,
-    observing: Observing,
-    cancel?: AbortSignal,
-  ): Promise<OpenAttempt<T>> {
+  private async attempt<T>(chosen: Eligible, run: RoutedCall<T>, at: GroupTry, cancel?: AbortSignal): Promise<OpenAttempt<T>> {
+    const { route, deadline, attempts, marks, call } = run;
     const { deployment, trial } = chosen;
     const callerShaped = Object.keys(route.options?.providerOptions ?? {}).length > 0;
     let lease = chosen.lease;
@@ -447,11 +444,11 @@ export class Router {
     const startedMs = this.clock.now();
     const startedPerf = performance.now();
     marks.upstreamStart ??= startedPerf;
-    const observed = observing.observer?.attemptStarted({
+    const observed = run.observer?.attemptStarted({
       deploymentId: deployment.id,
       provider: deployment.provider,
       modelGroup: deployment.modelGroup,
-      retry: observing.retry,
+      retry: at.retry,
     });
     try {
       const value = await (observed ? observed.run(() => call(deployment, signal)) : call(deployment, signal));
@@ -478,25 +475,14 @@ export class Router {
       attempts.push(attemptRecord(deployment, AttemptOutcome.FAILURE, elapsedMs, error));
       if (deadline.signal.aborted) throw error;
       await this.cooldowns.onFailure(deployment.id, error, trial, callerShaped);
-      failedHere.add(deployment.id);
+      at.failedHere.add(deployment.id);
       throw error;
     }
   }
 
   /** The first attempt plus hedges on other deployments of the group (src/router/hedging.ts). */
-  private hedged<T>(
-    first: Eligible,
-    group: string,
-    tagged: readonly ResolvedDeployment[],
-    policy: HedgePolicy,
-    route: RouteRequest,
-    deadline: RequestDeadline,
-    attempts: Attempt[],
-    marks: TimingMarks,
-    call: AttemptCall<T>,
-    failedHere: Set<string>,
-    observing: Observing,
-  ): Promise<OpenAttempt<T>> {
+  private hedged<T>(first: Eligible, group: string, tagged: readonly ResolvedDeployment[], policy: HedgePolicy, run: RoutedCall<T>, at: GroupTry): Promise<OpenAttempt<T>> {
+    const { route, attempts } = run;
     const racing = new Set<string>();
     type Racer = RacingAttempt<OpenAttempt<T>> & { deployment: ResolvedDeployment; startedMs: number };
     return raceWithHedges<OpenAttempt<T>>({
@@ -507,14 +493,14 @@ export class Router {
         let chosen = first;
         if (isHedge) {
           try {
-            chosen = await this.choose(group, tagged, route.pick, failedHere, undefined, racing);
+            chosen = await this.choose(group, tagged, route.pick, at.failedHere, undefined, racing);
           } catch {
             throw new NoHedgeTarget(`no other deployment of "${group}" to hedge on`);
           }
         }
         racing.add(chosen.deployment.id);
         const startedMs = this.clock.now();
-        return { deployment: chosen.deployment, startedMs, result: this.attempt(chosen, route, deadline, attempts, marks, call, failedHere, observing, cancel) };
+        return { deployment: chosen.deployment, startedMs, result: this.attempt(chosen, run, at, cancel) };
       },
       onLost: (racer) => {
         const { deployment, startedMs } = racer as Racer;
