@@ -127,6 +127,18 @@ export class WaitQueue {
     this.queues.get(group)?.waiters[0]?.wake();
   }
 
+  /** Capacity may have freed somewhere (a minute began, a call ended in another worker): every queue's head tries again. Whether any waits. */
+  wakeHeads(): boolean {
+    let waiting = false;
+    for (const group of this.queues.keys()) {
+      if (this.hasWaiters(group)) {
+        waiting = true;
+        this.wakeHead(group);
+      }
+    }
+    return waiting;
+  }
+
   state(): WaitQueueState[] {
     return [...this.queues].map(([group, q]) =>
       create(WaitQueueStateSchema, {
@@ -150,14 +162,7 @@ export class WaitQueue {
     if (this.recheck) return;
     this.recheck = this.clock.setTimer(RECHECK_INTERVAL_MS, () => {
       this.recheck = undefined;
-      let waiting = false;
-      for (const group of this.queues.keys()) {
-        if (this.hasWaiters(group)) {
-          waiting = true;
-          this.wakeHead(group);
-        }
-      }
-      if (waiting) this.armRecheck();
+      if (this.wakeHeads()) this.armRecheck();
     });
   }
 

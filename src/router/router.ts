@@ -155,6 +155,8 @@ export class Router {
   private readonly latencies = new Map<string, LatencyWindow>();
   /** Requests waiting for a deployment at its limits (router_settings.wait_queue); undefined when off. */
   private readonly waitQueue?: WaitQueue;
+  /** A nextCallEnd listener is pending (hearCallEnds). */
+  private hearingCallEnds = false;
 
   constructor(
     /** The deployments' adapters (and the resolved config they were built from). */
@@ -615,9 +617,24 @@ export class Router {
           throw err;
         }
         ticket ??= queue.enter(group, priority);
+        this.hearCallEnds(queue);
         await queue.wait(ticket, deadline.signal, deadline.remainingMs(), () => err);
       }
     }
+  }
+
+  /**
+   * While requests wait, wake them whenever a call ends in another worker
+   * sharing the state (the store says when: nextCallEnd), instead of
+   * leaving them to the next periodic re-check. One listener at a time.
+   */
+  private hearCallEnds(queue: WaitQueue): void {
+    if (this.hearingCallEnds || !this.store.nextCallEnd) return;
+    this.hearingCallEnds = true;
+    void this.store.nextCallEnd().then(() => {
+      this.hearingCallEnds = false;
+      if (queue.wakeHeads()) this.hearCallEnds(queue);
+    });
   }
 
   /** GetRouterState's view of the wait queues. */

@@ -5,6 +5,7 @@ import { ErrorKind, type ModelResponse } from "../../gen/ts/switchyard/v1/infere
 import { GatewayError } from "../../src/errors/gateway-error.js";
 import { mergeWaitQueueStates, RECHECK_INTERVAL_MS } from "../../src/router/queue.js";
 import { routerStateReader } from "../../src/router/router-state.js";
+import { allocateSharedStateMemory, SharedMemoryStateStore } from "../../src/router/state/shared-memory-store.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { chat, ctx, mockDeployment, routerFor, runOnClock } from "./support.js";
 
@@ -165,6 +166,35 @@ describe("waiting at the limits", () => {
     const started = clock.now();
     await expect(router.complete(chat("chat"), ctx())).rejects.toMatchObject({ kind: ErrorKind.NO_DEPLOYMENT_AVAILABLE });
     expect(clock.now()).toBe(started);
+  });
+});
+
+describe("waiting across worker threads", () => {
+  it("serves a waiter the moment a call ends in another worker, not at the next re-check", async () => {
+    // Two routers on one shared memory, as two workers of one gateway: the other worker holds the only slot.
+    const clock = new FakeClock();
+    const memory = allocateSharedStateMemory(["only"], 2);
+    const here = new SharedMemoryStateStore(memory, 0, clock);
+    const otherWorker = new SharedMemoryStateStore(memory, 1, clock);
+    const { router } = routerFor(
+      { model_list: [mockDeployment("chat", "only", {}, { max_parallel_requests: 1 })], router_settings: { wait_queue: { enabled: true }, num_retries: 0 } },
+      { clock, store: here },
+    );
+    const held = (await otherWorker.tryBegin("only", 1))!;
+    const start = clock.now();
+    let served = false;
+    const call = router.complete(chat("chat"), ctx()).then((answer) => {
+      served = true;
+      return answer;
+    });
+    await clock.advance(1);
+    expect(router.waitQueueState()[0]).toMatchObject({ depth: 1 });
+    await held.end();
+    // No fake time passes (the re-check is RECHECK_INTERVAL_MS away): only the other worker's call ending can wake it.
+    for (let i = 0; i < 50 && !served; i++) await clock.advance(0);
+    expect(served).toBe(true);
+    expect((await call).deploymentId).toBe("only");
+    expect(clock.now() - start).toBeLessThan(RECHECK_INTERVAL_MS);
   });
 });
 

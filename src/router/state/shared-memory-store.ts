@@ -46,6 +46,8 @@ export interface SharedStateMemory {
   readonly errors: SharedArrayBuffer;
   /** One Int32: bumped after every write to a deployment's health, drain, cooldown or trial (StatsView.availabilityVersion). */
   readonly availability: SharedArrayBuffer;
+  /** One Int32: bumped and notified whenever a call ends on any worker (SharedMemoryStateStore.nextCallEnd). */
+  readonly callsEnded: SharedArrayBuffer;
 }
 
 /** Deployments that hot reloads may add over a pool's life, beyond those it started with (~0.6 KB each). */
@@ -61,6 +63,7 @@ export function allocateSharedStateMemory(deploymentIds: readonly string[], work
     floats: new SharedArrayBuffer(n * FLOAT_FIELDS * Float64Array.BYTES_PER_ELEMENT),
     errors: new SharedArrayBuffer(n * ERROR_BYTES),
     availability: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT),
+    callsEnded: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT),
   };
   const floats = new Float64Array(memory.floats);
   for (let i = 0; i < n; i++) {
@@ -117,6 +120,7 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
   private readonly floats: Float64Array;
   private readonly errors: Uint8Array;
   private readonly availability: Int32Array;
+  private readonly callsEnded: Int32Array;
   private index: Map<string, number>;
   private readonly stride: number;
   private readonly local: MemoryStateStore;
@@ -134,6 +138,7 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
     this.floats = new Float64Array(memory.floats);
     this.errors = new Uint8Array(memory.errors);
     this.availability = new Int32Array(memory.availability);
+    this.callsEnded = new Int32Array(memory.callsEnded);
     this.index = new Map(memory.deploymentIds.map((id, i) => [id, i]));
     this.stride = INT_FIELDS + memory.workerSlots;
     this.local = new MemoryStateStore(clock);
@@ -227,6 +232,8 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
         ended = true;
         Atomics.sub(this.ints, i * this.stride + INT_FIELDS + this.slot, 1);
         Atomics.sub(this.ints, i * this.stride + IN_FLIGHT, 1);
+        Atomics.add(this.callsEnded, 0, 1);
+        Atomics.notify(this.callsEnded, 0);
         if (!sample) return;
         this.locked(i, (int, float) => {
           this.rollWindows(int, float, this.clock.now());
@@ -316,6 +323,17 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
 
   availabilityVersion(): number {
     return Atomics.load(this.availability, 0);
+  }
+
+  /**
+   * Resolves the next time a call ends on any worker: a slot under
+   * max_parallel_requests may have freed for this worker's waiters, which
+   * a lease ending in another thread cannot wake directly. Waits with
+   * Atomics.waitAsync, so no thread blocks and an idle worker spends nothing.
+   */
+  nextCallEnd(): Promise<void> {
+    const wait = Atomics.waitAsync(this.callsEnded, 0, Atomics.load(this.callsEnded, 0));
+    return wait.async ? wait.value.then(() => undefined) : Promise.resolve();
   }
 
   async close(): Promise<void> {}

@@ -74,6 +74,14 @@ export interface DeploymentStateStore {
    * see the last free slot; only one of them gets it here.
    */
   tryBegin(id: string, maxInFlight: number): Promise<Lease | undefined>;
+  /**
+   * Resolves the next time a call ends in another router sharing this
+   * state in this process (another worker thread), whose capacity this
+   * router's wait queue may be waiting for. Absent where calls ending
+   * elsewhere cannot be heard (one process: its own leases wake its queue;
+   * other instances: the queue's periodic re-check).
+   */
+  nextCallEnd?(): Promise<void>;
   /** Counts a failure in the deployment's failure window (which starts at the window's first failure); returns the count. */
   recordFailure(id: string, lastError: string, windowMs: number): Promise<number>;
   /** Skips the deployment until `untilMs`; afterwards one trial call decides whether it recovered. */
