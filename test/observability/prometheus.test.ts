@@ -36,17 +36,27 @@ async function query(promql: string): Promise<VectorResult[]> {
   return body.data.result;
 }
 
-/** Polls a query until `accept` holds for its first value (scrapes happen every second); bounded. */
-async function eventually(promql: string, accept: (value: number) => boolean, timeoutMs = 20_000): Promise<number> {
+/** How long a query may take to show the calls: scrapes come every second, so this only turns a hang into a failure. */
+const SCRAPED_BOUND_MS = 20_000;
+/** A quarter of the scrape interval between queries: a new scrape is seen soon, and Prometheus is not flooded. */
+const QUERY_GAP_MS = 250;
+
+/**
+ * Polls a query until `accept` holds for its first value. Polling is the only
+ * option: the numbers appear once another process (Prometheus) has scraped
+ * and stored them, and it tells nobody when it has; its query API is the
+ * only way to see them.
+ */
+async function eventually(promql: string, accept: (value: number) => boolean, timeoutMs = SCRAPED_BOUND_MS): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   let last = Number.NaN;
   while (Date.now() < deadline) {
     const [first] = await query(promql);
     last = first ? Number(first.value[1]) : Number.NaN;
     if (accept(last)) return last;
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, QUERY_GAP_MS));
   }
-  throw new Error(`${promql} never satisfied the check; last value ${last}`);
+  throw new Error(`${promql} never satisfied the check within ${timeoutMs} ms; last value ${last}`);
 }
 
 it("Prometheus scrapes switchyard_requests_total and computes a latency quantile from the histogram", async () => {

@@ -9,6 +9,8 @@ import { REPO_ROOT } from "../clients/client-gateway.js";
 import { call, complete, eventually, inFlight } from "../support/fresh-connection.js";
 
 const run = promisify(execFile);
+/** How long startCompiled waits for the "ready" line. */
+const READY_BOUND_MS = 60_000;
 let child: ChildProcess | undefined;
 
 // dist/ is built once for the run by test/support/global-build.ts, as `npm start` builds it first.
@@ -28,13 +30,24 @@ async function startCompiled(config: Record<string, unknown>): Promise<{ port: n
   });
   child = proc;
   let output = "";
-  proc.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  proc.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  while (!/"msg":"ready"/.test(output)) {
-    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`gateway did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  // The "ready" log line is the event: each chunk of output is checked as it arrives, an exit before it fails at
+  // once, and the bound (a cold start on a loaded 2-core machine is seconds, far below it) only turns a hang into a failure.
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not log "ready" within ${READY_BOUND_MS} ms:\n${output}`)), READY_BOUND_MS);
+    const onOutput = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (!/"msg":"ready"/.test(output)) return;
+      clearTimeout(timer);
+      resolve();
+    };
+    proc.stdout!.on("data", onOutput);
+    proc.stderr!.on("data", onOutput);
+    proc.once("exit", (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited before "ready" (code ${code}, signal ${signal}):\n${output}`));
+    });
+  });
+  await ready;
   const port = Number(/"url":"http:\/\/localhost:(\d+)"/.exec(output)![1]);
   return { port, proc, log: () => output };
 }
@@ -47,6 +60,7 @@ describe("the compiled gateway (npm start)", () => {
     });
     expect(log()).toContain('"workers":2');
     const calls = Array.from({ length: 4 }, () => complete(port, "slow"));
+    // The calls park in another process's worker threads, which send this one no event: poll (bounded: eventually's 15 s).
     await eventually(async () => (await inFlight(port)) === 4);
     const exited = once(proc, "exit");
     proc.kill("SIGTERM");

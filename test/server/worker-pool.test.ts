@@ -34,7 +34,9 @@ describe("gateway worker pool (server_settings.workers)", () => {
     // Several reads on fresh connections land on both workers; each sees all six.
     for (let i = 0; i < 6; i++) expect(await inFlight(port)).toBe(6);
     // Both workers' calls count in the one rpm window: read while they are in flight, since the window is the clock's minute
-    // (a read in the next minute would rightly show 0, so that case is told apart rather than guessed at).
+    // (a read in the next minute would rightly show 0, so that case is told apart rather than guessed at). Not made
+    // deterministic: the worker threads read the system clock (worker-main.ts), a FakeClock's functions cannot cross into
+    // a thread, and waiting out a minute boundary would be the kind of wall-clock sleep these tests avoid.
     const { json } = await call(port, "AdminService/GetRouterState", {});
     if (Math.floor(Date.now() / 60_000) === minuteAtStart) expect(json.deployments[0].currentRpm).toBe(6);
     const results = await Promise.all(calls);
@@ -77,12 +79,20 @@ describe("gateway worker pool (server_settings.workers)", () => {
       const { json } = await call(port, "AdminService/GetCacheStats", {});
       const memory = json.layers.find((l: { layer: string }) => l.layer === "memory");
       expect({ hits: Number(memory.hits), misses: Number(memory.misses) }).toEqual({ hits, misses: prompts.length * rounds - hits });
+      expect(Number(memory.entries)).toBeGreaterThan(0); // so the wait for none left, below, waits for something
     }
 
     // An invalidation received by one worker reaches the other's memory layer too: the next round misses everywhere.
     const invalidated = await call(port, "AdminService/InvalidateCache", { namespace: "default" });
     expect(invalidated.status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // the broadcast crosses threads asynchronously
+    // The answer comes once the answering worker cleared its own layer; the broadcast reaches the other one asynchronously
+    // and acknowledges nothing. Wait for its effect: GetCacheStats showing no memory entries left. Every lookup so far
+    // (hits + misses) must be in that sum too, or a sibling that missed the stats query's deadline would pass for an empty one.
+    const lookups = prompts.length * rounds;
+    await eventually(async () => {
+      const memory = (await call(port, "AdminService/GetCacheStats", {})).json.layers.find((l: { layer: string }) => l.layer === "memory");
+      return Number(memory.entries ?? 0) === 0 && Number(memory.hits ?? 0) + Number(memory.misses ?? 0) === lookups;
+    });
     const next = await Promise.all(prompts.map((p) => complete(port, "m", p)));
     expect(next.map((r) => Boolean(r.json.cache?.hit))).toEqual(prompts.map(() => false));
   });
