@@ -550,7 +550,7 @@ export class Router {
       const chosen = selector.eligible(set, sticky >= 0 ? sticky : selector.choose(strategy, set, pick));
       const deployment = chosen.deployment;
       this.adjustPending(deployment.id, +1); // synchronously with the pick: see Selector's pending
-      if (deployment.maxParallelRequests === undefined && !chosen.trial) return chosen; // nothing to win: no await
+      if (deployment.maxParallelRequests === undefined && deployment.rpmLimit === undefined && !chosen.trial) return chosen; // nothing to win: no await
       const taken = await this.take(chosen, pick);
       if (taken) return taken;
       (dropped ??= []).push(list.positionOf.get(deployment.id)!);
@@ -559,16 +559,17 @@ export class Router {
 
   /**
    * What must be won, not just read, before a pick stands: a slot under
-   * max_parallel_requests (claimed here, atomically across every router
-   * sharing the store; the call is then begun) and a half-open deployment's
-   * single trial. Undefined when another caller got there first: the pick
-   * is dropped and the next best tried.
+   * max_parallel_requests and a request under this minute's rpm (claimed
+   * here, atomically across every router sharing the store; the call is
+   * then begun) and a half-open deployment's single trial. Undefined when
+   * another caller got there first: the pick is dropped and the next best
+   * tried.
    */
   private async take(chosen: Eligible, pick: PickRequest): Promise<Eligible | undefined> {
     const deployment = chosen.deployment;
     let lease: Lease | undefined;
-    if (deployment.maxParallelRequests !== undefined) {
-      lease = await this.store.tryBegin(deployment.id, deployment.maxParallelRequests);
+    if (deployment.maxParallelRequests !== undefined || deployment.rpmLimit !== undefined) {
+      lease = await this.store.tryBegin(deployment.id, { maxInFlight: deployment.maxParallelRequests, rpm: deployment.rpmLimit });
       this.adjustPending(deployment.id, -1); // the store counts it from here (or it was not taken)
       if (!lease) return undefined;
     }

@@ -233,7 +233,7 @@ export class Selector {
     }
     if (tally[ELIGIBLE] === 0) this.explainNone(list, view, group, nowMs, promptTokens);
     if (tally[OPEN] === 0) throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no other deployment of "${group}" is available`);
-    if (n === 0) throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no deployment of "${group}" is available: the rest are taken by other calls (a half-open trial running, or the last slot under max_parallel_requests)`);
+    if (n === 0) throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no deployment of "${group}" is available: the rest are taken by other calls (a half-open trial running, or the last request under the max_parallel_requests or rpm limit)`);
     set.view = view;
     set.size = n;
     set.whole = n === list.deployments.length;

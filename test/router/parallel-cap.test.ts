@@ -7,7 +7,7 @@ import { GatewayError } from "../../src/errors/gateway-error.js";
 import { MemoryStateStore } from "../../src/router/state/memory-store.js";
 import { RedisStateStore } from "../../src/router/state/redis-store.js";
 import { allocateSharedStateMemory, SharedMemoryStateStore } from "../../src/router/state/shared-memory-store.js";
-import type { DeploymentStateStore, DeploymentStats, Lease } from "../../src/router/state/state-store.js";
+import type { BeginCaps, DeploymentStateStore, DeploymentStats, Lease } from "../../src/router/state/state-store.js";
 import { FakeClock } from "../support/fake-clock.js";
 import { chat, ctx, mockDeployment, routerFor, runOnClock } from "./support.js";
 
@@ -43,38 +43,69 @@ async function twoSharing(kind: "shared-memory" | "redis", ids: string[], clock:
 describe("tryBegin: the max_parallel_requests slot is claimed atomically", () => {
   it("in one process: begins below the cap, refuses at it, frees with the lease", async () => {
     const store = new MemoryStateStore(new FakeClock());
-    const first = await store.tryBegin("d", 2);
-    const second = await store.tryBegin("d", 2);
+    const first = await store.tryBegin("d", { maxInFlight: 2 });
+    const second = await store.tryBegin("d", { maxInFlight: 2 });
     expect(first).toBeDefined();
     expect(second).toBeDefined();
-    expect(await store.tryBegin("d", 2)).toBeUndefined();
+    expect(await store.tryBegin("d", { maxInFlight: 2 })).toBeUndefined();
     expect(store.statsOf("d")).toMatchObject({ inFlight: 2, rpm: 2 }); // a refused claim counts nothing
     await first!.end();
-    expect(await store.tryBegin("d", 2)).toBeDefined();
+    expect(await store.tryBegin("d", { maxInFlight: 2 })).toBeDefined();
   });
 
   for (const kind of ["shared-memory", "redis"] as const) {
     it(`across routers sharing ${kind} state: the cap holds whoever holds the slots`, async () => {
       const clock = new FakeClock();
       const [a, b] = await twoSharing(kind, ["d"], clock);
-      const held = await a.tryBegin("d", 2);
+      const held = await a.tryBegin("d", { maxInFlight: 2 });
       expect(held).toBeDefined();
-      expect(await b.tryBegin("d", 2)).toBeDefined();
-      expect(await a.tryBegin("d", 2)).toBeUndefined();
-      expect(await b.tryBegin("d", 2)).toBeUndefined();
+      expect(await b.tryBegin("d", { maxInFlight: 2 })).toBeDefined();
+      expect(await a.tryBegin("d", { maxInFlight: 2 })).toBeUndefined();
+      expect(await b.tryBegin("d", { maxInFlight: 2 })).toBeUndefined();
       expect((await b.stats(["d"])).get("d")).toMatchObject({ inFlight: 2, rpm: 2 });
       await held!.end();
-      expect(await b.tryBegin("d", 2)).toBeDefined();
-      expect(await a.tryBegin("d", 2)).toBeUndefined();
+      expect(await b.tryBegin("d", { maxInFlight: 2 })).toBeDefined();
+      expect(await a.tryBegin("d", { maxInFlight: 2 })).toBeUndefined();
     });
   }
 
   it("across routers on Redis: concurrent claims for the last slots, exactly the cap wins", async () => {
     const clock = new FakeClock();
     const [a, b] = await twoSharing("redis", ["d"], clock);
-    const claims = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).tryBegin("d", 3)));
+    const claims = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).tryBegin("d", { maxInFlight: 3 })));
     expect(claims.filter(Boolean)).toHaveLength(3);
     expect((await a.stats(["d"])).get("d")!.inFlight).toBe(3);
+  });
+
+  for (const kind of ["memory", "shared-memory", "redis"] as const) {
+    it(`holds this minute's rpm as a cap too (${kind}): ended calls still count, the next minute starts afresh`, async () => {
+      const clock = new FakeClock();
+      const [a, b] = kind === "memory" ? [new MemoryStateStore(clock), undefined] : await twoSharing(kind, ["d"], clock);
+      const other = b ?? a;
+      for (const store of [a, other, a]) await (await store.tryBegin("d", { rpm: 3 }))!.end();
+      expect(await a.tryBegin("d", { rpm: 3 })).toBeUndefined();
+      expect(await other.tryBegin("d", { rpm: 3, maxInFlight: 10 })).toBeUndefined();
+      expect((await a.stats(["d"])).get("d")).toMatchObject({ rpm: 3, inFlight: 0 }); // refused claims count nothing
+      await clock.advance(60_000);
+      expect(await other.tryBegin("d", { rpm: 3 })).toBeDefined();
+    });
+  }
+
+  it("gives back the minute's request when the in-flight cap refuses the claim", async () => {
+    const clock = new FakeClock();
+    const [a, b] = await twoSharing("shared-memory", ["d"], clock);
+    const held = await a.tryBegin("d", { maxInFlight: 1, rpm: 5 });
+    expect(await b.tryBegin("d", { maxInFlight: 1, rpm: 5 })).toBeUndefined();
+    expect((await b.stats(["d"])).get("d")).toMatchObject({ rpm: 1, inFlight: 1 });
+    await held!.end();
+  });
+
+  it("across routers on Redis: concurrent claims for the minute's last requests, exactly the rpm wins", async () => {
+    const clock = new FakeClock();
+    const [a, b] = await twoSharing("redis", ["d"], clock);
+    const claims = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).tryBegin("d", { rpm: 7 })));
+    expect(claims.filter(Boolean)).toHaveLength(7);
+    expect((await b.stats(["d"])).get("d")!.rpm).toBe(7);
   });
 
   it("across worker threads racing on shared memory: in flight never passes the cap", async () => {
@@ -86,7 +117,7 @@ describe("tryBegin: the max_parallel_requests slot is claimed atomically", () =>
       { length: 4 },
       (_, slot) =>
         new Worker(new URL("../support/parallel-cap-racer.ts", import.meta.url), {
-          workerData: { memory, slot, cap: 3, rounds: 20_000, gate, threads: 4 },
+          workerData: { memory, slot, caps: { maxInFlight: 3 }, rounds: 20_000, gate, threads: 4 },
           execArgv: ["--import", "tsx"],
         }),
     );
@@ -95,6 +126,22 @@ describe("tryBegin: the max_parallel_requests slot is claimed atomically", () =>
     expect(Math.max(...results.map((r) => r.highest))).toBeLessThanOrEqual(3);
     expect(results.every((r) => r.claimed > 0)).toBe(true);
     expect(new SharedMemoryStateStore(memory, 0, new FakeClock()).statsOf("d").inFlight).toBe(0);
+  });
+
+  it("across worker threads racing on shared memory: exactly the minute's rpm of claims win", async () => {
+    const memory = allocateSharedStateMemory(["d"], 4);
+    const gate = new SharedArrayBuffer(4);
+    const workers = Array.from(
+      { length: 4 },
+      (_, slot) =>
+        new Worker(new URL("../support/parallel-cap-racer.ts", import.meta.url), {
+          workerData: { memory, slot, caps: { rpm: 1_000 }, rounds: 2_000, gate, threads: 4 },
+          execArgv: ["--import", "tsx"],
+        }),
+    );
+    const results = await Promise.all(workers.map(async (w) => (await once(w, "message"))[0] as { highest: number; claimed: number }));
+    await Promise.all(workers.map((w) => w.terminate()));
+    expect(results.reduce((sum, r) => sum + r.claimed, 0)).toBe(1_000);
   });
 });
 
@@ -124,7 +171,7 @@ class RaceLosingStore implements DeploymentStateStore {
     return this.inner.statsOf(id);
   }
   begin = (id: string) => this.inner.begin(id);
-  tryBegin = (id: string, max: number) => this.inner.tryBegin(id, max);
+  tryBegin = (id: string, caps: BeginCaps) => this.inner.tryBegin(id, caps);
   recordFailure = (id: string, error: string, windowMs: number) => this.inner.recordFailure(id, error, windowMs);
   coolDown = (id: string, until: number, error: string) => this.inner.coolDown(id, until, error);
   tryBeginTrial = (id: string, ttl: number) => this.inner.tryBeginTrial(id, ttl);

@@ -153,7 +153,7 @@ function storeFor(kind: StoreKind, ids: readonly string[], clock: FakeClock): De
     shared: false,
     stats: (list) => inner.stats(list),
     begin: (id) => inner.begin(id),
-    tryBegin: (id, max) => inner.tryBegin(id, max),
+    tryBegin: (id, caps) => inner.tryBegin(id, caps),
     recordFailure: (id, error, windowMs) => inner.recordFailure(id, error, windowMs),
     coolDown: (id, until, error) => inner.coolDown(id, until, error),
     tryBeginTrial: (id, ttl) => inner.tryBeginTrial(id, ttl),

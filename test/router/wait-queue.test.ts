@@ -180,7 +180,7 @@ describe("waiting across worker threads", () => {
       { model_list: [mockDeployment("chat", "only", {}, { max_parallel_requests: 1 })], router_settings: { wait_queue: { enabled: true }, num_retries: 0 } },
       { clock, store: here },
     );
-    const held = (await otherWorker.tryBegin("only", 1))!;
+    const held = (await otherWorker.tryBegin("only", { maxInFlight: 1 }))!;
     const start = clock.now();
     let served = false;
     const call = router.complete(chat("chat"), ctx()).then((answer) => {

@@ -3,6 +3,7 @@ import {
   idleStats,
   LATENCY_EWMA_ALPHA,
   MINUTE_MS,
+  type BeginCaps,
   type DeploymentStateStore,
   type DeploymentStats,
   type Lease,
@@ -89,9 +90,10 @@ export class MemoryStateStore implements DeploymentStateStore {
     return { end: async (sample) => this.endLocal(id, sample) };
   }
 
-  async tryBegin(id: string, maxInFlight: number): Promise<Lease | undefined> {
+  async tryBegin(id: string, caps: BeginCaps): Promise<Lease | undefined> {
     // One thread: the check and the count cannot interleave with another caller's.
-    if (this.state(id).inFlight >= maxInFlight) return undefined;
+    const state = this.state(id);
+    if (state.inFlight >= (caps.maxInFlight ?? Infinity) || state.rpm >= (caps.rpm ?? Infinity)) return undefined;
     return this.begin(id);
   }
 

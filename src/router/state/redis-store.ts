@@ -9,6 +9,7 @@ import {
   idleStats,
   LATENCY_EWMA_ALPHA,
   MINUTE_MS,
+  type BeginCaps,
   type DeploymentStateStore,
   type DeploymentStats,
   type Lease,
@@ -92,18 +93,23 @@ if busy > now then return 0 end
 redis.call('HSET', KEYS[1], 'trial_until', now + tonumber(ARGV[2]))
 return 1`;
 
-// begin under a cap: counts the live instances' in-flight shares (ARGV[5..] are instances whose lease lapsed) and
-// begins only below ARGV[2]; 1 when begun, 0 at the cap.
+// begin under caps (a negative cap is none): this minute's requests (KEYS[2]) below ARGV[5], and the live instances'
+// in-flight shares (ARGV[6..] are instances whose lease lapsed) below ARGV[2]; 1 when begun, 0 at a cap.
 const BEGIN_BELOW = `
-local dead = {}
-for i = 5, #ARGV do dead[ARGV[i]] = true end
-local shares = redis.call('HGETALL', KEYS[1])
-local sum = 0
-for i = 1, #shares, 2 do
-  local n = tonumber(shares[i + 1])
-  if not dead[shares[i]] and n > 0 then sum = sum + n end
+local rpmCap = tonumber(ARGV[5])
+if rpmCap >= 0 and (tonumber(redis.call('GET', KEYS[2])) or 0) >= rpmCap then return 0 end
+local inFlightCap = tonumber(ARGV[2])
+if inFlightCap >= 0 then
+  local dead = {}
+  for i = 6, #ARGV do dead[ARGV[i]] = true end
+  local shares = redis.call('HGETALL', KEYS[1])
+  local sum = 0
+  for i = 1, #shares, 2 do
+    local n = tonumber(shares[i + 1])
+    if not dead[shares[i]] and n > 0 then sum = sum + n end
+  end
+  if sum >= inFlightCap then return 0 end
 end
-if sum >= tonumber(ARGV[2]) then return 0 end
 redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('INCR', KEYS[2])
@@ -246,22 +252,24 @@ export class RedisStateStore implements DeploymentStateStore {
     return this.leaseOf(id);
   }
 
-  async tryBegin(id: string, maxInFlight: number): Promise<Lease | undefined> {
+  async tryBegin(id: string, caps: BeginCaps): Promise<Lease | undefined> {
     const begun = await this.shared_(() =>
       this.redis.switchyardBeginBelow(
         this.key(id, "inflight"),
         this.key(id, `rpm:${this.minute()}`),
         this.instanceId,
-        maxInFlight,
+        caps.maxInFlight ?? -1,
         IN_FLIGHT_TTL_MS,
         COUNTER_TTL_MS,
+        caps.rpm ?? -1,
         ...this.deadInstances,
       ),
     );
     if (begun === 0) return undefined;
     if (begun === undefined) {
-      // Redis is away: this instance's own count is the one there is.
-      if (this.local.statsOf(id).inFlight >= maxInFlight) return undefined;
+      // Redis is away: this instance's own counts are the ones there are.
+      const mine = this.local.statsOf(id);
+      if (mine.inFlight >= (caps.maxInFlight ?? Infinity) || mine.rpm >= (caps.rpm ?? Infinity)) return undefined;
     }
     this.local.beginLocal(id);
     return this.leaseOf(id);

@@ -1,6 +1,6 @@
 import type { Clock } from "../../util/clock.js";
 import { ewma, MemoryStateStore } from "./memory-store.js";
-import { MINUTE_MS, type DeploymentStateStore, type DeploymentStats, type Lease, type SuccessSample } from "./state-store.js";
+import { MINUTE_MS, type BeginCaps, type DeploymentStateStore, type DeploymentStats, type Lease, type SuccessSample } from "./state-store.js";
 import { LiveStatsView, takesCalls, type StatsView } from "./stats-view.js";
 
 // Int32 fields of one deployment's block; in-flight counts follow, one per worker slot.
@@ -200,30 +200,46 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
     const i = this.index.get(id);
     if (i === undefined) return this.local.begin(id);
     Atomics.add(this.ints, i * this.stride + IN_FLIGHT, 1);
-    return this.begun(i);
-  }
-
-  async tryBegin(id: string, maxInFlight: number): Promise<Lease | undefined> {
-    const i = this.index.get(id);
-    if (i === undefined) return this.local.tryBegin(id, maxInFlight);
-    // Claim a slot of the total with compare-and-swap: of workers racing for the last one, exactly one wins.
-    const total = i * this.stride + IN_FLIGHT;
-    for (let seen = Atomics.load(this.ints, total); ; ) {
-      if (seen >= maxInFlight) return undefined;
-      const was = Atomics.compareExchange(this.ints, total, seen, seen + 1);
-      if (was === seen) break;
-      seen = was;
-    }
-    return this.begun(i);
-  }
-
-  /** The rest of a begin whose in-flight total is already counted: this minute's rpm, this worker's slot, the lease. */
-  private begun(i: number): Lease {
     const now = this.clock.now();
     this.locked(i, (int, float) => {
       this.rollWindows(int, float, now);
       this.ints[int + RPM]!++;
     });
+    return this.leaseOn(i);
+  }
+
+  async tryBegin(id: string, caps: BeginCaps): Promise<Lease | undefined> {
+    const i = this.index.get(id);
+    if (i === undefined) return this.local.tryBegin(id, caps);
+    // This minute's request, checked and counted under the deployment's lock.
+    const rpmCap = caps.rpm ?? Infinity;
+    const minute = this.locked(i, (int, float) => {
+      this.rollWindows(int, float, this.clock.now());
+      if (this.ints[int + RPM]! >= rpmCap) return undefined;
+      this.ints[int + RPM]!++;
+      return this.ints[int + MINUTE]!;
+    });
+    if (minute === undefined) return undefined;
+    // A slot of the in-flight total with compare-and-swap: of workers racing for the last one, exactly one wins.
+    const total = i * this.stride + IN_FLIGHT;
+    const maxInFlight = caps.maxInFlight ?? Infinity;
+    for (let seen = Atomics.load(this.ints, total); ; ) {
+      if (seen >= maxInFlight) {
+        // No slot: give the minute's request back (unless the minute has turned since, which reset the count).
+        this.locked(i, (int) => {
+          if (this.ints[int + MINUTE] === minute) this.ints[int + RPM]!--;
+        });
+        return undefined;
+      }
+      const was = Atomics.compareExchange(this.ints, total, seen, seen + 1);
+      if (was === seen) break;
+      seen = was;
+    }
+    return this.leaseOn(i);
+  }
+
+  /** The rest of a begin whose in-flight total and rpm are already counted: this worker's slot, the lease. */
+  private leaseOn(i: number): Lease {
     Atomics.add(this.ints, i * this.stride + INT_FIELDS + this.slot, 1);
     let ended = false;
     return {

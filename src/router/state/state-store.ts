@@ -66,14 +66,14 @@ export interface DeploymentStateStore {
   /** A request starts on the deployment: one more in flight and one more request this minute. */
   begin(id: string): Promise<Lease>;
   /**
-   * `begin`, only while fewer than `maxInFlight` requests are in flight,
-   * checked and counted in one atomic step for every router sharing the
-   * store (worker threads, or gateway instances through Redis); undefined
-   * when the deployment is at that limit. For max_parallel_requests: a
-   * pick reads in-flight counts before it begins, so two routers can both
-   * see the last free slot; only one of them gets it here.
+   * `begin`, only while the deployment is under its caps, checked and
+   * counted in one atomic step for every router sharing the store (worker
+   * threads, or gateway instances through Redis); undefined when it is at
+   * one. A pick reads the counts before it begins, so two routers can both
+   * see the last free slot or the last request of the minute; only one of
+   * them gets it here.
    */
-  tryBegin(id: string, maxInFlight: number): Promise<Lease | undefined>;
+  tryBegin(id: string, caps: BeginCaps): Promise<Lease | undefined>;
   /**
    * Resolves the next time a call ends in another router sharing this
    * state in this process (another worker thread), whose capacity this
@@ -95,6 +95,14 @@ export interface DeploymentStateStore {
   /** An operator drains (true) or resumes (false) the deployment; drained ones take no new requests. */
   setDrained(id: string, drained: boolean): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What tryBegin holds a deployment to; an absent cap is not checked. */
+export interface BeginCaps {
+  /** max_parallel_requests: requests in flight. */
+  readonly maxInFlight?: number;
+  /** rpm: requests begun this clock minute. */
+  readonly rpm?: number;
 }
 
 export function idleStats(): DeploymentStats {
