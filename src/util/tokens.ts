@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { UsageSchema, type CompletionRequest, type ModelResponse, type Usage } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import { UsageSchema, type CompletionRequest, type Message, type ModelResponse, type Usage } from "../../gen/ts/switchyard/v1/inference_pb.js";
 
 /**
  * A cheap token estimate (about four characters per token for English),
@@ -13,15 +13,25 @@ export function estimateTokens(text: string): number {
 
 /** Estimated prompt tokens of a completion request, with per-message overhead. */
 export function estimatePromptTokens(request: CompletionRequest): number {
-  let total = 3; // priming tokens of the assistant's reply
-  for (const message of request.messages) {
-    total += 4 + estimateTokens(message.content);
-    for (const part of message.parts) {
-      if (part.part.case === "text") total += estimateTokens(part.part.value);
-      else if (part.part.case === "image") total += 85; // a low-detail image tile
-    }
-    for (const call of message.toolCalls) total += estimateTokens(call.function?.arguments ?? "") + 3;
+  let total = 3 + estimateToolTokens(request); // 3: priming tokens of the assistant's reply
+  for (const message of request.messages) total += estimateMessageTokens(message);
+  return total;
+}
+
+/** Estimated tokens of one message of a prompt, with its overhead. */
+export function estimateMessageTokens(message: Message): number {
+  let total = 4 + estimateTokens(message.content);
+  for (const part of message.parts) {
+    if (part.part.case === "text") total += estimateTokens(part.part.value);
+    else if (part.part.case === "image") total += 85; // a low-detail image tile
   }
+  for (const call of message.toolCalls) total += estimateTokens(call.function?.arguments ?? "") + 3;
+  return total;
+}
+
+/** Estimated tokens of a request's tool definitions. */
+export function estimateToolTokens(request: CompletionRequest): number {
+  let total = 0;
   for (const tool of request.tools) total += 8 + estimateTokens(tool.function?.name ?? "") + estimateTokens(tool.function?.description ?? "");
   return total;
 }

@@ -15,6 +15,7 @@ import { seededRandom, type Random } from "../../util/random.js";
 import { estimatedUsage, estimatePromptTokens, estimateTokens } from "../../util/tokens.js";
 import type { CallContext, ProviderAdapter, ProviderDeps, ProviderFactory } from "../provider.js";
 import { mockAnswer, splitIntoChunks } from "./answer.js";
+import { MockPromptCache } from "./prompt-cache.js";
 import { injectedFailure } from "./failures.js";
 
 const DEFAULT_CHUNK_COUNT = 4;
@@ -38,6 +39,8 @@ export class MockAdapter implements ProviderAdapter {
   /** Separate from the failure dice, so turning on slow calls leaves failure sequences unchanged. */
   private readonly slowDice: Random;
   private calls = 0;
+  /** Present when params.prompt_cache: what this deployment has seen, for cached_prompt_tokens. */
+  private readonly promptCache?: MockPromptCache;
 
   constructor(
     private readonly deployment: Deployment,
@@ -46,6 +49,14 @@ export class MockAdapter implements ProviderAdapter {
     this.params = deployment.params?.mock ?? ({} as MockParams);
     this.dice = seededRandom(Number(this.params.seed ?? 0n) || hashSeed(deployment.modelName + deployment.id));
     this.slowDice = seededRandom((Number(this.params.seed ?? 0n) || hashSeed(deployment.modelName + deployment.id)) ^ 0x5bd1e995);
+    if (this.params.promptCache) this.promptCache = new MockPromptCache();
+  }
+
+  /** Usage of an answer: estimated, with the cached part of the prompt when the deployment models a prompt cache. */
+  private usageOf(request: CompletionRequest, answer: { text: string; toolCalls: ReadonlyArray<{ function?: { arguments: string } }> }) {
+    const usage = estimatedUsage(request, answer.text + answer.toolCalls.map((c) => c.function?.arguments ?? "").join(""));
+    if (this.promptCache) usage.cachedPromptTokens = Math.min(usage.promptTokens, this.promptCache.cachedTokens(request));
+    return usage;
   }
 
   private get model(): string {
@@ -75,7 +86,7 @@ export class MockAdapter implements ProviderAdapter {
           finishReason: answer.finishReason,
         },
       ],
-      usage: estimatedUsage(request, answer.text + answer.toolCalls.map((c) => c.function?.arguments ?? "").join("")),
+      usage: this.usageOf(request, answer),
     });
   }
 
@@ -114,7 +125,7 @@ export class MockAdapter implements ProviderAdapter {
     yield create(ModelResponseChunkSchema, {
       ...base,
       choices: [{ index: 0, delta: {}, finishReason: answer.finishReason }],
-      usage: estimatedUsage(request, answer.text + answer.toolCalls.map((c) => c.function?.arguments ?? "").join("")),
+      usage: this.usageOf(request, answer),
     });
   }
 

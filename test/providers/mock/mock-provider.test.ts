@@ -11,6 +11,7 @@ import {
 } from "../../../gen/ts/switchyard/v1/inference_pb.js";
 import { GatewayError } from "../../../src/errors/gateway-error.js";
 import { MockAdapter } from "../../../src/providers/mock/index.js";
+import { estimatePromptTokens } from "../../../src/util/tokens.js";
 import { FakeClock } from "../../support/fake-clock.js";
 
 const deployment = (mock: Record<string, unknown> = {}) =>
@@ -20,6 +21,25 @@ const request = (extra: Record<string, unknown> = {}) =>
 const ctx = () => ({ signal: new AbortController().signal });
 
 describe("mock provider", () => {
+  it("models a provider prompt cache when asked: the longest message prefix it served before comes back as cached tokens", async () => {
+    const provider = new MockAdapter(deployment({ promptCache: true }), new FakeClock());
+    const system = { role: "system", content: "A long system prompt shared by every turn of the conversation." };
+    const turn1 = request({ messages: [system, { role: "user", content: "first question" }] });
+    const turn2 = request({ messages: [system, { role: "user", content: "first question" }, { role: "assistant", content: "an answer" }, { role: "user", content: "next" }] });
+    const other = request({ messages: [{ role: "system", content: "Another prompt." }, { role: "user", content: "first question" }] });
+    expect((await provider.complete(turn1, ctx())).usage?.cachedPromptTokens).toBe(0);
+    const second = (await provider.complete(turn2, ctx())).usage!;
+    // The first two messages were seen: their tokens (with the prompt's priming) are cached, the rest is not.
+    expect(second.cachedPromptTokens).toBe(estimatePromptTokens(turn1));
+    expect(second.cachedPromptTokens).toBeLessThan(second.promptTokens);
+    expect((await provider.complete(other, ctx())).usage?.cachedPromptTokens).toBe(0);
+    // Another deployment has its own cache, and a deployment without prompt_cache reports none.
+    expect((await new MockAdapter(deployment({ promptCache: true }), new FakeClock()).complete(turn2, ctx())).usage?.cachedPromptTokens).toBe(0);
+    const plain = new MockAdapter(deployment(), new FakeClock());
+    await plain.complete(turn2, ctx());
+    expect((await plain.complete(turn2, ctx())).usage?.cachedPromptTokens).toBe(0);
+  });
+
   it("answers deterministically with usage", async () => {
     const provider = new MockAdapter(deployment(), new FakeClock());
     const a = await provider.complete(request(), ctx());

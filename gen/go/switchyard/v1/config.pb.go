@@ -601,6 +601,11 @@ type MockParams struct {
 	SlowRate *float64 `protobuf:"fixed64,70,opt,name=slow_rate,json=slowRate,proto3,oneof" json:"slow_rate,omitempty"`
 	// Delay of a slow call (slow_rate), ms.
 	SlowLatencyMs *uint32 `protobuf:"varint,71,opt,name=slow_latency_ms,json=slowLatencyMs,proto3,oneof" json:"slow_latency_ms,omitempty"`
+	// Model a provider's prompt cache (as OpenAI caches prompt prefixes): the
+	// deployment remembers the message prefixes it has served and reports the
+	// longest one seen before as usage.cached_prompt_tokens. For affinity
+	// benchmarks: it shows where routing keeps a provider cache warm.
+	PromptCache   bool `protobuf:"varint,72,opt,name=prompt_cache,json=promptCache,proto3" json:"prompt_cache,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -710,6 +715,13 @@ func (x *MockParams) GetSlowLatencyMs() uint32 {
 		return *x.SlowLatencyMs
 	}
 	return 0
+}
+
+func (x *MockParams) GetPromptCache() bool {
+	if x != nil {
+		return x.PromptCache
+	}
+	return false
 }
 
 type RouterSettings struct {
@@ -2813,7 +2825,7 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x04mock\x18\v \x01(\v2\x19.switchyard.v1.MockParamsR\x04mock\x1a:\n" +
 	"\fHeadersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xf9\x04\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9c\x05\n" +
 	"\n" +
 	"MockParams\x12\x1a\n" +
 	"\bresponse\x18\x01 \x01(\tR\bresponse\x12\"\n" +
@@ -2828,7 +2840,8 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x10fail_first_calls\x18\b \x01(\rH\x05R\x0efailFirstCalls\x88\x01\x01\x12<\n" +
 	"\x18fail_stream_after_chunks\x18\t \x01(\rH\x06R\x15failStreamAfterChunks\x88\x01\x01\x12 \n" +
 	"\tslow_rate\x18F \x01(\x01H\aR\bslowRate\x88\x01\x01\x12+\n" +
-	"\x0fslow_latency_ms\x18G \x01(\rH\bR\rslowLatencyMs\x88\x01\x01B\r\n" +
+	"\x0fslow_latency_ms\x18G \x01(\rH\bR\rslowLatencyMs\x88\x01\x01\x12!\n" +
+	"\fprompt_cache\x18H \x01(\bR\vpromptCacheB\r\n" +
 	"\v_latency_msB\x11\n" +
 	"\x0f_chunk_delay_msB\x0e\n" +
 	"\f_chunk_countB\x0f\n" +

@@ -129,7 +129,7 @@ class ProviderParams(_message.Message):
     def __init__(self, model: _Optional[str] = ..., api_base: _Optional[str] = ..., api_key: _Optional[str] = ..., api_version: _Optional[str] = ..., region: _Optional[str] = ..., organization: _Optional[str] = ..., aws_access_key_id: _Optional[str] = ..., aws_secret_access_key: _Optional[str] = ..., aws_session_token: _Optional[str] = ..., headers: _Optional[_Mapping[str, str]] = ..., mock: _Optional[_Union[MockParams, _Mapping]] = ...) -> None: ...
 
 class MockParams(_message.Message):
-    __slots__ = ("response", "latency_ms", "chunk_delay_ms", "chunk_count", "failure_rate", "failure_kind", "seed", "fail_first_calls", "fail_stream_after_chunks", "slow_rate", "slow_latency_ms")
+    __slots__ = ("response", "latency_ms", "chunk_delay_ms", "chunk_count", "failure_rate", "failure_kind", "seed", "fail_first_calls", "fail_stream_after_chunks", "slow_rate", "slow_latency_ms", "prompt_cache")
     RESPONSE_FIELD_NUMBER: _ClassVar[int]
     LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
     CHUNK_DELAY_MS_FIELD_NUMBER: _ClassVar[int]
@@ -141,6 +141,7 @@ class MockParams(_message.Message):
     FAIL_STREAM_AFTER_CHUNKS_FIELD_NUMBER: _ClassVar[int]
     SLOW_RATE_FIELD_NUMBER: _ClassVar[int]
     SLOW_LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
+    PROMPT_CACHE_FIELD_NUMBER: _ClassVar[int]
     response: str
     latency_ms: int
     chunk_delay_ms: int
@@ -152,7 +153,8 @@ class MockParams(_message.Message):
     fail_stream_after_chunks: int
     slow_rate: float
     slow_latency_ms: int
-    def __init__(self, response: _Optional[str] = ..., latency_ms: _Optional[int] = ..., chunk_delay_ms: _Optional[int] = ..., chunk_count: _Optional[int] = ..., failure_rate: _Optional[float] = ..., failure_kind: _Optional[_Union[MockFailure, str]] = ..., seed: _Optional[int] = ..., fail_first_calls: _Optional[int] = ..., fail_stream_after_chunks: _Optional[int] = ..., slow_rate: _Optional[float] = ..., slow_latency_ms: _Optional[int] = ...) -> None: ...
+    prompt_cache: bool
+    def __init__(self, response: _Optional[str] = ..., latency_ms: _Optional[int] = ..., chunk_delay_ms: _Optional[int] = ..., chunk_count: _Optional[int] = ..., failure_rate: _Optional[float] = ..., failure_kind: _Optional[_Union[MockFailure, str]] = ..., seed: _Optional[int] = ..., fail_first_calls: _Optional[int] = ..., fail_stream_after_chunks: _Optional[int] = ..., slow_rate: _Optional[float] = ..., slow_latency_ms: _Optional[int] = ..., prompt_cache: _Optional[bool] = ...) -> None: ...
 
 class RouterSettings(_message.Message):
     __slots__ = ("routing_strategy", "num_retries", "retry_policy", "allowed_fails", "cooldown_time_ms", "fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "default_fallbacks", "timeout_ms", "stream_timeout_ms", "health_check", "retry_backoff_ms", "max_retry_backoff_ms", "allowed_fails_policy", "failure_window_ms", "latency_buffer_ratio", "stream_idle_timeout_ms", "model_group_settings", "wait_queue")
