@@ -91,6 +91,7 @@ export function resolveConfig(source: RouterConfig, providers: ProviderRegistry)
     failureWindowMs: settings?.failureWindowMs ?? defaults.failureWindowMs,
     latencyBufferRatio: settings?.latencyBufferRatio ?? defaults.latencyBufferRatio,
     streamIdleTimeoutMs: settings?.streamIdleTimeoutMs,
+    stateSyncMs: settings?.stateSyncMs ?? defaults.stateSyncMs,
     healthCheck: {
       enabled: settings?.healthCheck?.enabled ?? defaults.healthCheck.enabled,
       intervalMs: settings?.healthCheck?.intervalMs ?? defaults.healthCheck.intervalMs,

@@ -60,6 +60,8 @@ export interface RouterDefaults {
   readonly healthCheck: { readonly enabled: boolean; readonly intervalMs: number; readonly timeoutMs: number };
   /** Requests wait for a deployment at its limits (wait_queue); undefined when waiting is off. */
   readonly waitQueue?: WaitQueuePolicy;
+  /** Redis store: picks read a local mirror refreshed this often, ms; 0 = read Redis on every pick. */
+  readonly stateSyncMs: number;
 }
 
 /** router_settings.wait_queue with its defaults applied. */

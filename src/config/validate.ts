@@ -2,6 +2,7 @@ import type { RouterConfig } from "../../gen/ts/switchyard/v1/config_pb.js";
 import { authSettingsProblems } from "../auth/settings.js";
 import type { ProviderRegistry } from "../providers/registry.js";
 import { cacheSettingsProblems } from "./cache-settings.js";
+import { DEFAULTS } from "./defaults.js";
 import { groupSettingsProblems } from "./group-settings.js";
 import type { PathSegments, SemanticProblem } from "./problems.js";
 
@@ -65,6 +66,12 @@ export function validateRouterConfig(config: RouterConfig, providers: ProviderRe
     const maxBackoff = settings.maxRetryBackoffMs;
     if (backoff !== undefined && maxBackoff !== undefined && maxBackoff < backoff) {
       problem(["router_settings", "max_retry_backoff_ms"], `must be at least retry_backoff_ms (${backoff})`);
+    }
+    if (settings.stateSyncMs !== undefined && settings.stateSyncMs > DEFAULTS.router.maxStateSyncMs) {
+      problem(
+        ["router_settings", "state_sync_ms"],
+        `must be at most ${DEFAULTS.router.maxStateSyncMs} (one rpm/tpm minute), got ${settings.stateSyncMs}; 0 reads Redis on every pick`,
+      );
     }
     settings.defaultFallbacks.forEach((target, i) => {
       if (!groups.has(target)) problem(["router_settings", "default_fallbacks", i], `"${target}" is not a model_name in model_list`);

@@ -540,7 +540,11 @@ export class Router {
     // In place over the store's view: no object per deployment per pick (see Selector); groups can have thousands.
     const selector = this.selector;
     const list = selector.list(deployments);
-    const view = list.view ?? (await selector.snapshot(list));
+    let view = list.view;
+    if (view) {
+      const ready = this.store.viewReady?.(view);
+      if (ready) await ready;
+    } else view = await selector.snapshot(list);
     const strategy = this.strategies.get(group) ?? this.strategy;
     const readsInFlight = isIndexed(strategy) && strategy.readsInFlight === true;
     let dropped: number[] | undefined;

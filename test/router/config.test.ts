@@ -17,7 +17,7 @@ describe("router settings in the config", () => {
     expect(config.router.allowedFailsByKind.get(ErrorKind.TIMEOUT)).toBe(2);
     expect(config.router.allowedFailsByKind.get(ErrorKind.RATE_LIMITED)).toBe(1);
     expect(config.router.allowedFailsByKind.has(ErrorKind.CONTENT_POLICY)).toBe(false);
-    expect(config.router).toMatchObject({ failureWindowMs: 60_000, latencyBufferRatio: 0.1, healthCheck: { enabled: false } });
+    expect(config.router).toMatchObject({ failureWindowMs: 60_000, latencyBufferRatio: 0.1, healthCheck: { enabled: false }, stateSyncMs: 0 });
     expect(config.redis).toEqual({ url: "redis://:p%40ss@127.0.0.1:6390", keyPrefix: "switchyard:", commandTimeoutMs: 200 });
     expect(resolved({ model_list: [mockDeployment("g", "a")] }).redis).toBeUndefined();
   });
@@ -28,5 +28,8 @@ describe("router settings in the config", () => {
     expect(bad({ latency_buffer_ratio: -0.5 })).toThrow(/router_settings\.latency_buffer_ratio.*must be 0 or more/);
     expect(bad({ health_check: { enabled: true, interval_ms: 0 } })).toThrow(/router_settings\.health_check\.interval_ms/);
     expect(bad({ retry_backoff_ms: 500, max_retry_backoff_ms: 100 })).toThrow(/router_settings\.max_retry_backoff_ms.*at least retry_backoff_ms/);
+    expect(bad({ state_sync_ms: 600_000 })).toThrow(/router_settings\.state_sync_ms.*at most 60000/);
+    expect(bad({ state_sync_ms: -1 })).toThrow(/router_settings\.state_sync_ms/);
+    expect(resolved({ model_list: [mockDeployment("g", "a")], router_settings: { state_sync_ms: 100 } }).router.stateSyncMs).toBe(100);
   });
 });

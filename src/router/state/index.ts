@@ -12,5 +12,5 @@ export { RedisStateStore } from "./redis-store.js";
 /** Shared state in Redis when the config has a `redis` section, else this process's memory. */
 export function createStateStore(config: ResolvedConfig, clock: Clock, logger?: Logger): DeploymentStateStore {
   if (!config.redis) return new MemoryStateStore(clock);
-  return new RedisStateStore({ ...config.redis, clock, logger });
+  return new RedisStateStore({ ...config.redis, stateSyncMs: config.router.stateSyncMs, clock, logger });
 }

@@ -5,6 +5,7 @@ import { silentLogger, type Logger } from "../../observability/logger.js";
 import { redactSecrets } from "../../util/redact.js";
 import type { Clock } from "../../util/clock.js";
 import { MemoryStateStore } from "./memory-store.js";
+import { RedisMirror, type MirrorView, type MirrorWrite, type SharedRead } from "./redis-mirror.js";
 import {
   idleStats,
   LATENCY_EWMA_ALPHA,
@@ -13,6 +14,7 @@ import {
   type DeploymentStateStore,
   type DeploymentStats,
   type Lease,
+  type StatsView,
   type SuccessSample,
 } from "./state-store.js";
 
@@ -33,6 +35,12 @@ export interface RedisStateStoreOptions {
    * died. Default 3000.
    */
   instanceLeaseMs?: number;
+  /**
+   * router_settings.state_sync_ms: when more than 0, `view` answers picks
+   * from a local mirror refreshed from Redis this often, ms (RedisMirror);
+   * 0 (default): no view, every pick reads Redis through `stats`.
+   */
+  stateSyncMs?: number;
 }
 
 /** After a command fails on a connected Redis (slow, overloaded), use local state for this long before trying again, ms. */
@@ -150,6 +158,9 @@ export class RedisStateStore implements DeploymentStateStore {
   private deadInstances: ReadonlySet<string> = new Set();
   private heartbeatTimer?: NodeJS.Timeout;
   private degradedUntilMs = 0;
+  /** state_sync_ms > 0: the mirror picks read, and the connection that hears other instances' availability changes. */
+  private readonly mirror?: RedisMirror;
+  private readonly subscriber?: Redis | Cluster;
 
   constructor(options: RedisStateStoreOptions, local?: MemoryStateStore) {
     this.clock = options.clock;
@@ -187,6 +198,21 @@ export class RedisStateStore implements DeploymentStateStore {
       void this.heartbeat().then(() => this.resync());
     });
     this.redis = redis as (Redis | Cluster) & Scripts;
+    if ((options.stateSyncMs ?? 0) > 0) {
+      const store = this;
+      this.mirror = new RedisMirror(
+        {
+          get shared() {
+            return store.shared;
+          },
+          read: (ids, minute) => this.readShared(ids, minute),
+        },
+        this.local,
+        this.clock,
+        options.stateSyncMs!,
+      );
+      this.subscriber = this.subscribeToChanges(redis);
+    }
   }
 
   get shared(): boolean {
@@ -237,6 +263,20 @@ export class RedisStateStore implements DeploymentStateStore {
     return out;
   }
 
+  /** With state_sync_ms > 0, a view over the local mirror of the deployments' shared state (see RedisMirror); else none. */
+  view(ids: readonly string[]): StatsView | undefined {
+    return this.mirror?.view(ids);
+  }
+
+  viewReady(view: StatsView): Promise<void> | undefined {
+    return this.mirror?.ready(view as MirrorView);
+  }
+
+  /** One refresh of the mirror from Redis now (the refresh loop's step); a no-op without a mirror. */
+  async refreshMirror(): Promise<void> {
+    await this.mirror?.refresh();
+  }
+
   async begin(id: string): Promise<Lease> {
     this.local.beginLocal(id);
     const minute = this.minute();
@@ -283,8 +323,9 @@ export class RedisStateStore implements DeploymentStateStore {
         if (ended) return;
         ended = true;
         this.local.endLocal(id, sample);
+        const mirrored = sample && (sample.latencyPerTokenMs !== undefined || sample.ttftMs !== undefined) ? this.mirrorSample(id, sample) : undefined;
         // Decrement whenever Redis is up: a resync after an outage wrote this instance's local count, which includes this request.
-        await this.shared_(() =>
+        await this.settling(mirrored, () =>
           this.redis.switchyardFinish(
             this.key(id, "inflight"),
             this.key(id, `tpm:${this.minute()}`),
@@ -309,45 +350,169 @@ export class RedisStateStore implements DeploymentStateStore {
 
   async coolDown(id: string, untilMs: number, lastError: string): Promise<void> {
     await this.local.coolDown(id, untilMs, lastError);
-    await this.shared_(() => this.redis.switchyardCoolDown(this.key(id), untilMs, lastError));
+    const mirrored = this.mirror?.write(
+      id,
+      (row) => {
+        row.cooldownUntilMs = Math.max(row.cooldownUntilMs, untilMs);
+        row.tripped = true;
+        row.trialUntilMs = 0;
+        row.fails = 0;
+        row.failWindowEndsMs = 0;
+        row.lastError = lastError;
+      },
+      true,
+    );
+    await this.settling(mirrored, () => this.redis.switchyardCoolDown(this.key(id), untilMs, lastError));
+    await this.announce();
   }
 
   async tryBeginTrial(id: string, ttlMs: number): Promise<boolean> {
-    const shared = await this.shared_(() => this.redis.switchyardBeginTrial(this.key(id), this.clock.now(), ttlMs));
-    if (shared === undefined) return this.local.tryBeginTrial(id, ttlMs);
-    if (shared === 1) await this.local.tryBeginTrial(id, ttlMs);
-    return shared === 1;
+    const now = this.clock.now();
+    const shared = await this.shared_(() => this.redis.switchyardBeginTrial(this.key(id), now, ttlMs));
+    let won: boolean;
+    if (shared === undefined) won = await this.local.tryBeginTrial(id, ttlMs);
+    else {
+      if (shared === 1) await this.local.tryBeginTrial(id, ttlMs);
+      won = shared === 1;
+    }
+    if (won && this.mirror) {
+      // Redis has it already: nothing to wait for before a refresh reads it.
+      this.mirror.write(id, (row) => (row.trialUntilMs = now + ttlMs), true).settle();
+      await this.announce();
+    }
+    return won;
   }
 
   async recover(id: string): Promise<void> {
     await this.local.recover(id);
-    await this.shared_(() =>
+    const mirrored = this.mirror?.write(
+      id,
+      (row) => {
+        row.tripped = false;
+        row.trialUntilMs = 0;
+        row.cooldownUntilMs = 0;
+        row.fails = 0;
+        row.failWindowEndsMs = 0;
+      },
+      true,
+    );
+    await this.settling(mirrored, () =>
       this.redis.hset(this.key(id), { tripped: 0, trial_until: 0, cooldown_until: 0, fails: 0, fail_window_ends: 0 }),
     );
+    await this.announce();
   }
 
   async setHealth(id: string, healthy: boolean, lastError: string): Promise<void> {
     await this.local.setHealth(id, healthy, lastError);
-    await this.shared_(() =>
+    const mirrored = this.mirror?.write(
+      id,
+      (row) => {
+        row.unhealthy = !healthy;
+        if (!healthy) row.lastError = lastError;
+      },
+      true,
+    );
+    await this.settling(mirrored, () =>
       this.redis.hset(this.key(id), healthy ? { unhealthy: 0 } : { unhealthy: 1, last_error: lastError }),
     );
+    await this.announce();
   }
 
   async setDrained(id: string, drained: boolean): Promise<void> {
     await this.local.setDrained(id, drained);
-    await this.shared_(() => this.redis.hset(this.key(id), { drained: drained ? 1 : 0 }));
+    const mirrored = this.mirror?.write(id, (row) => (row.drained = drained), true);
+    await this.settling(mirrored, () => this.redis.hset(this.key(id), { drained: drained ? 1 : 0 }));
+    await this.announce();
   }
 
   async close(): Promise<void> {
     clearInterval(this.heartbeatTimer);
+    this.mirror?.stop();
+    this.subscriber?.disconnect();
     this.redis.disconnect();
   }
 
-  /** Sum of the per-instance shares of an in-flight counter, leaving out instances whose lease lapsed. */
-  private liveInFlight(shares: Record<string, string>): number {
+  /** The mirror's channel: other instances' availability changes are announced here (state_sync_ms > 0). */
+  private get changesChannel(): string {
+    return `${this.prefix}changes`;
+  }
+
+  /**
+   * A second connection (subscribed connections take no other commands)
+   * that marks the mirror stale when another instance announces a
+   * cooldown, recovery, drain, health change or trial, so picks see it
+   * within a network hop rather than a sync interval. On a Redis Cluster,
+   * PUBLISH reaches every node's subscribers. Also stale after each
+   * (re)subscribe: announcements made while disconnected are lost.
+   */
+  private subscribeToChanges(redis: Redis | Cluster): Redis | Cluster {
+    const subscriber = redis.duplicate();
+    subscriber.on("error", (err: Error) => this.logger.debug({ err: redactSecrets(err.message) }, "router state: redis subscriber error"));
+    subscriber.on("ready", () => {
+      subscriber.subscribe(this.changesChannel).then(
+        () => this.mirror!.invalidate(),
+        (err: Error) => this.logger.warn({ err: redactSecrets(err.message) }, "router state: cannot subscribe to state changes; other instances' changes wait for the next sync"),
+      );
+    });
+    subscriber.on("message", (_channel: string, from: string) => {
+      if (from !== this.instanceId) this.mirror!.invalidate();
+    });
+    return subscriber;
+  }
+
+  /** Tells the other instances' mirrors that an availability field changed (after the write: their refresh then reads it). */
+  private async announce(): Promise<void> {
+    if (!this.mirror) return;
+    await this.shared_(() => this.redis.publish(this.changesChannel, this.instanceId));
+  }
+
+  /** shared_, settling the mirror's copy of the write once Redis has answered (or the write was not sent). */
+  private async settling<T>(mirrored: MirrorWrite | undefined, operation: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.shared_(operation);
+    } finally {
+      mirrored?.settle();
+    }
+  }
+
+  /** This instance's latency sample, applied to the mirror's averages as the FINISH script applies it to Redis'. */
+  private mirrorSample(id: string, sample: SuccessSample): MirrorWrite | undefined {
+    return this.mirror?.write(
+      id,
+      (row) => {
+        if (sample.latencyPerTokenMs !== undefined) row.latencyPerTokenMs = ewmaOf(row.latencyPerTokenMs, sample.latencyPerTokenMs);
+        if (sample.ttftMs !== undefined) row.ttftMs = ewmaOf(row.ttftMs, sample.ttftMs);
+      },
+      false,
+    );
+  }
+
+  /** The mirror's refresh read: each deployment's state hash and in-flight shares, then the minute's rpm/tpm counters in one MGET. */
+  private readShared(ids: readonly string[], minute: number): Promise<SharedRead[] | undefined> {
+    return this.shared_(async () => {
+      const pipeline = this.redis.pipeline();
+      for (const id of ids) {
+        pipeline.hgetall(this.key(id));
+        pipeline.hgetall(this.key(id, "inflight"));
+      }
+      pipeline.mget([...ids.map((id) => this.key(id, `rpm:${minute}`)), ...ids.map((id) => this.key(id, `tpm:${minute}`))]);
+      const replies = (await pipeline.exec()) ?? [];
+      for (const [err] of replies) if (err) throw err;
+      const counters = replies[ids.length * 2]![1] as Array<string | null>;
+      return ids.map((_, i) => ({
+        hash: (replies[i * 2]![1] ?? {}) as Record<string, string>,
+        othersInFlight: this.liveInFlight((replies[i * 2 + 1]![1] ?? {}) as Record<string, string>, this.instanceId),
+        rpm: Number(counters[i] ?? 0),
+        tpm: Number(counters[ids.length + i] ?? 0),
+      }));
+    });
+  }
+
+  /** Sum of the per-instance shares of an in-flight counter, leaving out instances whose lease lapsed (and `except`). */
+  private liveInFlight(shares: Record<string, string>, except?: string): number {
     let sum = 0;
     for (const [instance, count] of Object.entries(shares)) {
-      if (!this.deadInstances.has(instance)) sum += Math.max(0, Number(count));
+      if (!this.deadInstances.has(instance) && instance !== except) sum += Math.max(0, Number(count));
     }
     return sum;
   }
@@ -435,4 +600,9 @@ export class RedisStateStore implements DeploymentStateStore {
   private minute(): number {
     return Math.floor(this.clock.now() / MINUTE_MS);
   }
+}
+
+/** LATENCY_EWMA_ALPHA moving average over a NaN-for-none previous value (the mirror's rows). */
+function ewmaOf(previous: number, sample: number): number {
+  return Number.isNaN(previous) ? sample : previous + LATENCY_EWMA_ALPHA * (sample - previous);
 }

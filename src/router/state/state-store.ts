@@ -63,6 +63,12 @@ export interface DeploymentStateStore {
    * reads `stats`). Taken once per deployment list and kept.
    */
   view?(ids: readonly string[]): StatsView | undefined;
+  /**
+   * For a store whose view mirrors state kept elsewhere (Redis with
+   * state_sync_ms): a promise to await before reading `view` when the
+   * mirror may be too stale to pick from, else undefined. Never rejects.
+   */
+  viewReady?(view: StatsView): Promise<void> | undefined;
   /** A request starts on the deployment: one more in flight and one more request this minute. */
   begin(id: string): Promise<Lease>;
   /**

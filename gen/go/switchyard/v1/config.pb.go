@@ -766,6 +766,14 @@ type RouterSettings struct {
 	// Longest silence allowed between two streamed chunks once the stream has
 	// started, ms; default: the deployment's stream timeout.
 	StreamIdleTimeoutMs *uint32 `protobuf:"varint,18,opt,name=stream_idle_timeout_ms,json=streamIdleTimeoutMs,proto3,oneof" json:"stream_idle_timeout_ms,omitempty"`
+	// Shared state in Redis only: how old another instance's counters may be
+	// when a pick reads them, ms. 0 (default): every pick reads the group's
+	// state from Redis (exact, one round trip per pick). More than 0: picks
+	// read a local mirror refreshed from Redis this often (in-flight,
+	// rpm/tpm of other instances may lag by up to about this long; this
+	// instance's own counters and every instance's cooldowns, drains, health
+	// and trials are not delayed by it). At most 60000. Read at start.
+	StateSyncMs *uint32 `protobuf:"varint,19,opt,name=state_sync_ms,json=stateSyncMs,proto3,oneof" json:"state_sync_ms,omitempty"`
 	// Per-model-group overrides of these settings, at most one entry per group.
 	ModelGroupSettings []*ModelGroupSettings `protobuf:"bytes,70,rep,name=model_group_settings,json=modelGroupSettings,proto3" json:"model_group_settings,omitempty"`
 	// Waiting at the limits instead of failing at once.
@@ -926,6 +934,13 @@ func (x *RouterSettings) GetLatencyBufferRatio() float64 {
 func (x *RouterSettings) GetStreamIdleTimeoutMs() uint32 {
 	if x != nil && x.StreamIdleTimeoutMs != nil {
 		return *x.StreamIdleTimeoutMs
+	}
+	return 0
+}
+
+func (x *RouterSettings) GetStateSyncMs() uint32 {
+	if x != nil && x.StateSyncMs != nil {
+		return *x.StateSyncMs
 	}
 	return 0
 }
@@ -2851,7 +2866,7 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x19_fail_stream_after_chunksB\f\n" +
 	"\n" +
 	"_slow_rateB\x12\n" +
-	"\x10_slow_latency_ms\"\x85\v\n" +
+	"\x10_slow_latency_ms\"\xc0\v\n" +
 	"\x0eRouterSettings\x12I\n" +
 	"\x10routing_strategy\x18\x01 \x01(\x0e2\x1e.switchyard.v1.RoutingStrategyR\x0froutingStrategy\x12$\n" +
 	"\vnum_retries\x18\x02 \x01(\rH\x00R\n" +
@@ -2873,7 +2888,9 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x14allowed_fails_policy\x18\x0f \x01(\v2!.switchyard.v1.AllowedFailsPolicyR\x12allowedFailsPolicy\x12/\n" +
 	"\x11failure_window_ms\x18\x10 \x01(\rH\aR\x0ffailureWindowMs\x88\x01\x01\x125\n" +
 	"\x14latency_buffer_ratio\x18\x11 \x01(\x01H\bR\x12latencyBufferRatio\x88\x01\x01\x128\n" +
-	"\x16stream_idle_timeout_ms\x18\x12 \x01(\rH\tR\x13streamIdleTimeoutMs\x88\x01\x01\x12S\n" +
+	"\x16stream_idle_timeout_ms\x18\x12 \x01(\rH\tR\x13streamIdleTimeoutMs\x88\x01\x01\x12'\n" +
+	"\rstate_sync_ms\x18\x13 \x01(\rH\n" +
+	"R\vstateSyncMs\x88\x01\x01\x12S\n" +
 	"\x14model_group_settings\x18F \x03(\v2!.switchyard.v1.ModelGroupSettingsR\x12modelGroupSettings\x12?\n" +
 	"\n" +
 	"wait_queue\x18G \x01(\v2 .switchyard.v1.WaitQueueSettingsR\twaitQueueB\x0e\n" +
@@ -2886,7 +2903,8 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x15_max_retry_backoff_msB\x14\n" +
 	"\x12_failure_window_msB\x17\n" +
 	"\x15_latency_buffer_ratioB\x19\n" +
-	"\x17_stream_idle_timeout_ms\"\x92\x01\n" +
+	"\x17_stream_idle_timeout_msB\x10\n" +
+	"\x0e_state_sync_ms\"\x92\x01\n" +
 	"\x11WaitQueueSettings\x12\x18\n" +
 	"\aenabled\x18\x01 \x01(\bR\aenabled\x12 \n" +
 	"\tmax_depth\x18\x02 \x01(\rH\x00R\bmaxDepth\x88\x01\x01\x12#\n" +

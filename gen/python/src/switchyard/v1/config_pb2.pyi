@@ -157,7 +157,7 @@ class MockParams(_message.Message):
     def __init__(self, response: _Optional[str] = ..., latency_ms: _Optional[int] = ..., chunk_delay_ms: _Optional[int] = ..., chunk_count: _Optional[int] = ..., failure_rate: _Optional[float] = ..., failure_kind: _Optional[_Union[MockFailure, str]] = ..., seed: _Optional[int] = ..., fail_first_calls: _Optional[int] = ..., fail_stream_after_chunks: _Optional[int] = ..., slow_rate: _Optional[float] = ..., slow_latency_ms: _Optional[int] = ..., prompt_cache: _Optional[bool] = ...) -> None: ...
 
 class RouterSettings(_message.Message):
-    __slots__ = ("routing_strategy", "num_retries", "retry_policy", "allowed_fails", "cooldown_time_ms", "fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "default_fallbacks", "timeout_ms", "stream_timeout_ms", "health_check", "retry_backoff_ms", "max_retry_backoff_ms", "allowed_fails_policy", "failure_window_ms", "latency_buffer_ratio", "stream_idle_timeout_ms", "model_group_settings", "wait_queue")
+    __slots__ = ("routing_strategy", "num_retries", "retry_policy", "allowed_fails", "cooldown_time_ms", "fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "default_fallbacks", "timeout_ms", "stream_timeout_ms", "health_check", "retry_backoff_ms", "max_retry_backoff_ms", "allowed_fails_policy", "failure_window_ms", "latency_buffer_ratio", "stream_idle_timeout_ms", "state_sync_ms", "model_group_settings", "wait_queue")
     ROUTING_STRATEGY_FIELD_NUMBER: _ClassVar[int]
     NUM_RETRIES_FIELD_NUMBER: _ClassVar[int]
     RETRY_POLICY_FIELD_NUMBER: _ClassVar[int]
@@ -176,6 +176,7 @@ class RouterSettings(_message.Message):
     FAILURE_WINDOW_MS_FIELD_NUMBER: _ClassVar[int]
     LATENCY_BUFFER_RATIO_FIELD_NUMBER: _ClassVar[int]
     STREAM_IDLE_TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
+    STATE_SYNC_MS_FIELD_NUMBER: _ClassVar[int]
     MODEL_GROUP_SETTINGS_FIELD_NUMBER: _ClassVar[int]
     WAIT_QUEUE_FIELD_NUMBER: _ClassVar[int]
     routing_strategy: RoutingStrategy
@@ -196,9 +197,10 @@ class RouterSettings(_message.Message):
     failure_window_ms: int
     latency_buffer_ratio: float
     stream_idle_timeout_ms: int
+    state_sync_ms: int
     model_group_settings: _containers.RepeatedCompositeFieldContainer[ModelGroupSettings]
     wait_queue: WaitQueueSettings
-    def __init__(self, routing_strategy: _Optional[_Union[RoutingStrategy, str]] = ..., num_retries: _Optional[int] = ..., retry_policy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., allowed_fails: _Optional[int] = ..., cooldown_time_ms: _Optional[int] = ..., fallbacks: _Optional[_Iterable[_Union[Fallback, _Mapping]]] = ..., context_window_fallbacks: _Optional[_Iterable[_Union[Fallback, _Mapping]]] = ..., content_policy_fallbacks: _Optional[_Iterable[_Union[Fallback, _Mapping]]] = ..., default_fallbacks: _Optional[_Iterable[str]] = ..., timeout_ms: _Optional[int] = ..., stream_timeout_ms: _Optional[int] = ..., health_check: _Optional[_Union[HealthCheckSettings, _Mapping]] = ..., retry_backoff_ms: _Optional[int] = ..., max_retry_backoff_ms: _Optional[int] = ..., allowed_fails_policy: _Optional[_Union[AllowedFailsPolicy, _Mapping]] = ..., failure_window_ms: _Optional[int] = ..., latency_buffer_ratio: _Optional[float] = ..., stream_idle_timeout_ms: _Optional[int] = ..., model_group_settings: _Optional[_Iterable[_Union[ModelGroupSettings, _Mapping]]] = ..., wait_queue: _Optional[_Union[WaitQueueSettings, _Mapping]] = ...) -> None: ...
+    def __init__(self, routing_strategy: _Optional[_Union[RoutingStrategy, str]] = ..., num_retries: _Optional[int] = ..., retry_policy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., allowed_fails: _Optional[int] = ..., cooldown_time_ms: _Optional[int] = ..., fallbacks: _Optional[_Iterable[_Union[Fallback, _Mapping]]] = ..., context_window_fallbacks: _Optional[_Iterable[_Union[Fallback, _Mapping]]] = ..., content_policy_fallbacks: _Optional[_Iterable[_Union[Fallback, _Mapping]]] = ..., default_fallbacks: _Optional[_Iterable[str]] = ..., timeout_ms: _Optional[int] = ..., stream_timeout_ms: _Optional[int] = ..., health_check: _Optional[_Union[HealthCheckSettings, _Mapping]] = ..., retry_backoff_ms: _Optional[int] = ..., max_retry_backoff_ms: _Optional[int] = ..., allowed_fails_policy: _Optional[_Union[AllowedFailsPolicy, _Mapping]] = ..., failure_window_ms: _Optional[int] = ..., latency_buffer_ratio: _Optional[float] = ..., stream_idle_timeout_ms: _Optional[int] = ..., state_sync_ms: _Optional[int] = ..., model_group_settings: _Optional[_Iterable[_Union[ModelGroupSettings, _Mapping]]] = ..., wait_queue: _Optional[_Union[WaitQueueSettings, _Mapping]] = ...) -> None: ...
 
 class WaitQueueSettings(_message.Message):
     __slots__ = ("enabled", "max_depth", "max_wait_ms")

@@ -1,0 +1,433 @@
+import type { Clock, TimerHandle } from "../../util/clock.js";
+import type { MemoryStateStore } from "./memory-store.js";
+import { MINUTE_MS, type DeploymentStats, type StatsView } from "./state-store.js";
+import { LiveStatsView, takesCalls } from "./stats-view.js";
+
+/** One deployment as one refresh read it from Redis: its state hash, and the counters other instances hold. */
+export interface SharedRead {
+  /** The deployment's state hash (cooldown_until, tripped, trial_until, unhealthy, drained, fails, lat_tok, ...). */
+  readonly hash: Readonly<Record<string, string>>;
+  /** In flight on other live instances (this instance's share left out: it is read from local state). */
+  readonly othersInFlight: number;
+  /** The minute's fleet-wide rpm and tpm counters, this instance's share included. */
+  readonly rpm: number;
+  readonly tpm: number;
+}
+
+/** What the mirror needs from the Redis store. */
+export interface MirrorSource {
+  /** False while Redis is unreachable or degraded: views then answer from local state. */
+  readonly shared: boolean;
+  /**
+   * Reads the deployments' shared state for clock minute `minute` in one
+   * pipelined round trip, sending it before returning (so the order of
+   * Redis commands matches the order of calls); undefined when Redis is
+   * unusable.
+   */
+  read(ids: readonly string[], minute: number): Promise<SharedRead[] | undefined>;
+}
+
+/**
+ * A deployment's shared state as of the last refresh, without this
+ * instance's own counters, with this instance's own writes since applied.
+ * One per deployment id, shared by every view listing it.
+ */
+class MirrorRow {
+  othersInFlight = 0;
+  /** Clock minute othersRpm and othersTpm belong to. */
+  minute = 0;
+  othersRpm = 0;
+  othersTpm = 0;
+  latencyPerTokenMs = Number.NaN;
+  ttftMs = Number.NaN;
+  cooldownUntilMs = 0;
+  tripped = false;
+  trialUntilMs = 0;
+  unhealthy = false;
+  drained = false;
+  fails = 0;
+  failWindowEndsMs = 0;
+  lastError = "";
+
+  /** Starts as local state says, so a row not read from Redis yet answers like the local store. */
+  constructor(local: DeploymentStats) {
+    this.latencyPerTokenMs = local.latencyPerTokenMs ?? Number.NaN;
+    this.ttftMs = local.ttftMs ?? Number.NaN;
+    this.cooldownUntilMs = local.cooldownUntilMs;
+    this.tripped = local.tripped;
+    this.trialUntilMs = local.trialUntilMs;
+    this.unhealthy = local.unhealthy;
+    this.drained = local.drained === true;
+    this.lastError = local.lastError;
+  }
+
+  sameAvailability(other: AvailabilityFields): boolean {
+    return (
+      this.cooldownUntilMs === other.cooldownUntilMs &&
+      this.tripped === other.tripped &&
+      this.trialUntilMs === other.trialUntilMs &&
+      this.unhealthy === other.unhealthy &&
+      this.drained === other.drained
+    );
+  }
+}
+
+type AvailabilityFields = Pick<MirrorRow, "cooldownUntilMs" | "tripped" | "trialUntilMs" | "unhealthy" | "drained">;
+
+/**
+ * A write of this instance, applied to the mirror at once and kept until
+ * Redis has acknowledged it: a refresh whose read was sent before that
+ * may not include it, so the refresh applies it again over what it read.
+ */
+export interface MirrorWrite {
+  /** Redis answered (or the write was not sent): later reads include it. */
+  settle(): void;
+}
+
+interface PendingWrite extends MirrorWrite {
+  readonly id: string;
+  readonly apply: (row: MirrorRow) => void;
+}
+
+const num = (v: string | undefined) => (v === undefined ? 0 : Number(v));
+
+/**
+ * A local mirror of the shared deployment state in Redis, so a pick on the
+ * Redis store reads memory, not the network (router_settings.state_sync_ms).
+ *
+ * What a view reads: this instance's own counters (in flight, rpm, tpm)
+ * from its local state, always current; other instances' counters as of
+ * the last refresh; health, drain, cooldown, trial and latency averages as
+ * of the last refresh with this instance's own writes since applied on top.
+ * A refresh runs every `syncMs` for the views picked from lately, at once
+ * when another instance announces an availability change (`invalidate`),
+ * and before the next pick (`ready`) when a view has not been refreshed
+ * for two intervals (first pick, picks after a quiet spell, an outage).
+ * While Redis is unusable views answer from local state, as `stats` does.
+ */
+export class RedisMirror {
+  private readonly rows = new Map<string, MirrorRow>();
+  /** Views picked from within DORMANT_AFTER_MS: the ones refreshes read. */
+  private readonly active = new Set<MirrorView>();
+  /** StatsView.availabilityVersion of every view. */
+  private version = 0;
+  /** Bumped when another instance announced a change: views refreshed before it are stale. */
+  private epoch = 0;
+  private wasShared = false;
+  /** `shared` as `ready` last saw it: when Redis becomes usable again, every view is stale. */
+  private readyShared = false;
+  /** This instance's writes Redis has not acknowledged yet. */
+  private readonly unsettled = new Set<PendingWrite>();
+  /** Writes a refresh in flight must apply over what it read: unsettled when its read was sent, or made since. */
+  private replay?: PendingWrite[];
+  private round?: Promise<void>;
+  private timer?: TimerHandle;
+  private stopped = false;
+  /** A view not refreshed for this long is refreshed before it is read. */
+  private readonly staleAfterMs: number;
+
+  constructor(
+    private readonly source: MirrorSource,
+    private readonly local: MemoryStateStore,
+    private readonly clock: Clock,
+    private readonly syncMs: number,
+  ) {
+    this.staleAfterMs = 2 * syncMs;
+  }
+
+  /** A view over the deployments; starts the refresh loop on first use. */
+  view(ids: readonly string[]): MirrorView {
+    const rows = ids.map((id) => this.row(id));
+    if (!this.timer && !this.stopped) this.schedule();
+    return new MirrorView(this, ids, rows, this.local.view(ids));
+  }
+
+  /**
+   * Undefined when the view may be read at once; else a promise to await
+   * first (one refresh; never rejects: on failure the view answers from
+   * local state). Called once per pick, before reading the view.
+   */
+  ready(view: MirrorView): Promise<void> | undefined {
+    const shared = this.source.shared;
+    if (shared !== this.readyShared) {
+      this.readyShared = shared;
+      if (shared) this.epoch++; // what other instances did meanwhile was neither read nor announced to us
+    }
+    if (!shared || !this.isStale(view, this.clock.now())) return undefined;
+    return this.freshen(view);
+  }
+
+  /** Another instance changed some deployment's availability (or its announcements may have been missed): refresh now. */
+  invalidate(): void {
+    this.epoch++;
+    if (this.active.size > 0 && this.source.shared) void this.freshenActive();
+  }
+
+  /**
+   * Reads the active views' deployments from Redis into the mirror: one
+   * pipelined round trip. Concurrent callers share the round in flight.
+   * The refresh loop calls it every syncMs; tests call it directly.
+   */
+  refresh(): Promise<void> {
+    this.round ??= this.runRound().finally(() => {
+      this.round = undefined;
+    });
+    return this.round;
+  }
+
+  /** An own write, applied to the mirror now (and bumping the availability version when it is one). */
+  write(id: string, apply: (row: MirrorRow) => void, availability: boolean): MirrorWrite {
+    const row = this.rows.get(id);
+    if (row) apply(row);
+    if (availability) this.version++;
+    const write: PendingWrite = { id, apply, settle: () => this.unsettled.delete(write) };
+    this.unsettled.add(write);
+    this.replay?.push(write);
+    return write;
+  }
+
+  /** Where StatsView.availabilityVersion reads. */
+  availabilityVersion(): number {
+    return this.version;
+  }
+
+  /** Whether views read shared state this pick; a switch either way bumps the availability version (the source of truth changed). */
+  sharedNow(): boolean {
+    const shared = this.source.shared;
+    if (shared !== this.wasShared) {
+      this.wasShared = shared;
+      this.version++;
+    }
+    return shared;
+  }
+
+  /** A view was picked from: keep refreshing it. */
+  activate(view: MirrorView): void {
+    this.active.add(view);
+  }
+
+  /** Local stats of one deployment (views in local mode). */
+  localStats(id: string, nowMs: number): DeploymentStats {
+    return this.local.statsOf(id, nowMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+  }
+
+  private schedule(): void {
+    this.timer = this.clock.setTimer(this.syncMs, () => {
+      void this.refresh().finally(() => {
+        if (!this.stopped) this.schedule();
+      });
+    });
+  }
+
+  private isStale(view: MirrorView, nowMs: number): boolean {
+    return view.epoch !== this.epoch || nowMs - view.readAtMs > this.staleAfterMs;
+  }
+
+  private async freshen(view: MirrorView): Promise<void> {
+    view.touch(this.clock.now()); // so the round reads it
+    this.activate(view);
+    // A round already in flight may have been sent before what made the view stale: then one more.
+    for (let rounds = 0; rounds < 2 && this.source.shared && this.isStale(view, this.clock.now()); rounds++) await this.refresh();
+  }
+
+  private async freshenActive(): Promise<void> {
+    for (let rounds = 0; rounds < 2 && this.source.shared; rounds++) {
+      const now = this.clock.now();
+      if (![...this.active].some((view) => this.isStale(view, now))) return;
+      await this.refresh();
+    }
+  }
+
+  private async runRound(): Promise<void> {
+    const now = this.clock.now();
+    const views: MirrorView[] = [];
+    for (const view of this.active) {
+      if (now - view.pickedAtMs > dormantAfterMs(this.syncMs)) this.active.delete(view);
+      else views.push(view);
+    }
+    if (views.length === 0 || !this.source.shared) return;
+    const ids = [...new Set(views.flatMap((view) => view.ids))];
+    const minute = Math.floor(now / MINUTE_MS);
+    const epoch = this.epoch;
+    // This instance's own share of the minute's counters, as the read about to be sent will include it.
+    const own = ids.map((id) => this.local.statsOf(id, now));
+    this.replay = [...this.unsettled];
+    let reads: SharedRead[] | undefined;
+    try {
+      reads = await this.source.read(ids, minute);
+    } catch {
+      reads = undefined; // the source logs; views fall back to local state while it is not shared
+    }
+    const replay = this.replay;
+    this.replay = undefined;
+    if (!reads) return;
+    let changed = false;
+    ids.forEach((id, i) => {
+      const row = this.rows.get(id)!;
+      const before: AvailabilityFields = { ...row };
+      const read = reads[i]!;
+      const hash = read.hash;
+      const mine = own[i]!;
+      row.othersInFlight = read.othersInFlight;
+      row.minute = minute;
+      // Never below 0: begins made while Redis was away are in local counts but not in Redis'.
+      row.othersRpm = Math.max(0, read.rpm - mine.rpm);
+      row.othersTpm = Math.max(0, read.tpm - mine.tpm);
+      row.latencyPerTokenMs = hash.lat_tok === undefined ? Number.NaN : Number(hash.lat_tok);
+      row.ttftMs = hash.ttft === undefined ? Number.NaN : Number(hash.ttft);
+      // As RedisStateStore.stats: a cooldown this instance set while Redis was away still counts.
+      row.cooldownUntilMs = Math.max(num(hash.cooldown_until), mine.cooldownUntilMs);
+      row.tripped = hash.tripped === "1";
+      row.trialUntilMs = num(hash.trial_until);
+      row.unhealthy = hash.unhealthy === "1";
+      row.drained = hash.drained === "1";
+      row.fails = num(hash.fails);
+      row.failWindowEndsMs = num(hash.fail_window_ends);
+      row.lastError = hash.last_error ?? "";
+      for (const write of replay) if (write.id === id) write.apply(row);
+      if (!row.sameAvailability(before)) changed = true;
+    });
+    if (changed) this.version++;
+    for (const view of views) {
+      view.readAtMs = now;
+      view.epoch = epoch;
+    }
+  }
+
+  private row(id: string): MirrorRow {
+    let row = this.rows.get(id);
+    if (!row) {
+      row = new MirrorRow(this.local.statsOf(id));
+      this.rows.set(id, row);
+    }
+    return row;
+  }
+}
+
+/** Views picked from within this long are refreshed every interval; others wait for their next pick. */
+function dormantAfterMs(syncMs: number): number {
+  return Math.max(10 * syncMs, 10_000);
+}
+
+/**
+ * The Redis store's StatsView in mirror mode: this instance's own counters
+ * read in place from its local state (MemoryStateStore's view) plus the
+ * mirror's rows; while Redis is unusable, local state alone.
+ */
+export class MirrorView extends LiveStatsView implements StatsView {
+  /** Clock time of the read behind the rows' last refresh (-Infinity: never). */
+  readAtMs = -Infinity;
+  /** RedisMirror's epoch that refresh was sent in. */
+  epoch = -1;
+  /** Last pick (at) or freshen: a view quiet for long stops being refreshed. */
+  pickedAtMs = -Infinity;
+  /** This pick reads shared state (Redis usable), else local state alone. */
+  private shared = false;
+
+  constructor(
+    private readonly mirror: RedisMirror,
+    readonly ids: readonly string[],
+    private readonly rows: readonly MirrorRow[],
+    private readonly local: StatsView,
+  ) {
+    super();
+  }
+
+  touch(nowMs: number): void {
+    this.pickedAtMs = nowMs;
+  }
+
+  override at(nowMs: number): void {
+    super.at(nowMs);
+    this.local.at(nowMs);
+    this.pickedAtMs = nowMs;
+    this.shared = this.mirror.sharedNow();
+    this.mirror.activate(this);
+  }
+
+  availabilityVersion(): number {
+    return this.mirror.availabilityVersion();
+  }
+  available(i: number): boolean {
+    if (!this.shared) return this.local.available(i);
+    const r = this.rows[i]!;
+    return takesCalls(r.unhealthy, r.drained, r.cooldownUntilMs, r.tripped, r.trialUntilMs, this.now);
+  }
+  inFlight(i: number): number {
+    return this.local.inFlight(i) + (this.shared ? this.rows[i]!.othersInFlight : 0);
+  }
+  rpm(i: number): number {
+    const r = this.rows[i]!;
+    return this.local.rpm(i) + (this.shared && r.minute === this.minute ? r.othersRpm : 0);
+  }
+  tpm(i: number): number {
+    const r = this.rows[i]!;
+    return this.local.tpm(i) + (this.shared && r.minute === this.minute ? r.othersTpm : 0);
+  }
+  latencyPerTokenMs(i: number): number {
+    return this.shared ? this.rows[i]!.latencyPerTokenMs : this.local.latencyPerTokenMs(i);
+  }
+  ttftMs(i: number): number {
+    return this.shared ? this.rows[i]!.ttftMs : this.local.ttftMs(i);
+  }
+  cooldownUntilMs(i: number): number {
+    return this.shared ? this.rows[i]!.cooldownUntilMs : this.local.cooldownUntilMs(i);
+  }
+  tripped(i: number): boolean {
+    return this.shared ? this.rows[i]!.tripped : this.local.tripped(i);
+  }
+  trialUntilMs(i: number): number {
+    if (!this.shared) return this.local.trialUntilMs(i);
+    const until = this.rows[i]!.trialUntilMs;
+    return until > this.now ? until : 0;
+  }
+  unhealthy(i: number): boolean {
+    return this.shared ? this.rows[i]!.unhealthy : this.local.unhealthy(i);
+  }
+  drained(i: number): boolean {
+    return this.shared ? this.rows[i]!.drained : this.local.drained(i);
+  }
+  statsOf(i: number): DeploymentStats {
+    if (!this.shared) return this.local.statsOf(i);
+    const r = this.rows[i]!;
+    return {
+      inFlight: this.inFlight(i),
+      rpm: this.rpm(i),
+      tpm: this.tpm(i),
+      latencyPerTokenMs: Number.isNaN(r.latencyPerTokenMs) ? undefined : r.latencyPerTokenMs,
+      ttftMs: Number.isNaN(r.ttftMs) ? undefined : r.ttftMs,
+      cooldownUntilMs: r.cooldownUntilMs,
+      tripped: r.tripped,
+      trialUntilMs: this.trialUntilMs(i),
+      recentFailures: r.failWindowEndsMs > this.now ? r.fails : 0,
+      lastError: r.lastError,
+      unhealthy: r.unhealthy,
+      drained: r.drained,
+    };
+  }
+  readCounters(rpm: Float64Array, tpm: Float64Array, inFlight: Float64Array | undefined): void {
+    this.local.readCounters(rpm, tpm, inFlight);
+    if (!this.shared) return;
+    const { rows, minute } = this;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      if (r.minute === minute) {
+        rpm[i]! += r.othersRpm;
+        tpm[i]! += r.othersTpm;
+      }
+    }
+    if (inFlight) for (let i = 0; i < rows.length; i++) inFlight[i]! += rows[i]!.othersInFlight;
+  }
+  readLatencies(streaming: boolean, out: Float64Array): void {
+    if (!this.shared) return this.local.readLatencies(streaming, out);
+    const rows = this.rows;
+    for (let i = 0; i < rows.length; i++) out[i] = streaming ? rows[i]!.ttftMs : rows[i]!.latencyPerTokenMs;
+  }
+}
+
+export type { MirrorRow };
