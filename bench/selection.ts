@@ -8,7 +8,11 @@
  * claim the chosen deployment's request of the minute, released at once) in
  * groups of 10, 100 and 1,000 deployments with live-looking stats
  * (latency samples, rpm/tpm use, limits), over the in-memory store (one
- * process) and the shared-memory store (worker threads). Target: <= 20 µs
+ * process) and the shared-memory store (worker threads), and with
+ * STORES=redis-mirror,redis over a Redis you started (REDIS_URL): the Redis
+ * store's local mirror (router_settings.state_sync_ms 100; also times one
+ * mirror refresh, the background read every interval) and its exact mode
+ * (state_sync_ms 0: a pipelined read per pick). Target: <= 20 µs
  * per selection at 1,000 deployments for every strategy. Prints a Markdown
  * table per store (wall-clock µs per selection, then this process's CPU µs
  * per selection, the steadier number on a loaded machine); with --json,
@@ -36,9 +40,11 @@ const iterations = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 20_000);
 /** SIZES=1000 and STRATEGIES=usage-based,latency-based narrow the run (when working on one row). */
 const SIZES = process.env.SIZES ? process.env.SIZES.split(",").map(Number) : [10, 100, 1_000];
 const STRATEGIES = process.env.STRATEGIES ? process.env.STRATEGIES.split(",") : ["simple-shuffle", "least-busy", "usage-based", "latency-based", "cost-based", "affinity"];
-/** STORES=memory,shared-memory,redis picks the stores; redis needs REDIS_URL (a server you started) and is not in the default set. */
+/** STORES=memory,shared-memory,redis-mirror,redis picks the stores; the Redis ones need REDIS_URL (a server you started) and are not in the default set. */
 const STORES = (process.env.STORES ? process.env.STORES.split(",") : ["memory", "shared-memory"]) as StoreKind[];
-type StoreKind = "memory" | "shared-memory" | "redis";
+/** redis: state_sync_ms 0 (a Redis read per pick); redis-mirror: state_sync_ms MIRROR_SYNC_MS (picks read the local mirror). */
+type StoreKind = "memory" | "shared-memory" | "redis" | "redis-mirror";
+const MIRROR_SYNC_MS = 100;
 
 function storeFor(kind: StoreKind, ids: readonly string[]): DeploymentStateStore {
   if (kind === "memory") return new MemoryStateStore(systemClock);
@@ -46,8 +52,11 @@ function storeFor(kind: StoreKind, ids: readonly string[]): DeploymentStateStore
   if (kind === "shared-memory") return new SharedMemoryStateStore(allocateSharedStateMemory(ids, 2), 0, systemClock);
   const url = process.env.REDIS_URL;
   if (!url) throw new Error("STORES=redis needs REDIS_URL");
-  return new RedisStateStore({ url, keyPrefix: `bench-selection-${process.pid}-${ids.length}:`, commandTimeoutMs: 5_000, clock: systemClock });
+  const stateSyncMs = kind === "redis-mirror" ? MIRROR_SYNC_MS : 0;
+  return new RedisStateStore({ url, keyPrefix: `bench-selection-${process.pid}-${kind}-${ids.length}:`, commandTimeoutMs: 5_000, clock: systemClock, stateSyncMs });
 }
+
+const isRedis = (kind: StoreKind) => kind === "redis" || kind === "redis-mirror";
 
 /** The router's selection step, reached the way routeWithinGroup reaches it. */
 interface Chooser {
@@ -76,14 +85,14 @@ function configFor(size: number, strategy: string): string {
   });
 }
 
-async function bench(size: number, strategy: string, kind: StoreKind): Promise<{ wallUs: number; cpuUs: number }> {
+async function bench(size: number, strategy: string, kind: StoreKind): Promise<{ wallUs: number; cpuUs: number; refreshMs?: number }> {
   const providers = builtinProviders();
   const config = resolveConfig(parseConfig(configFor(size, strategy), "bench", { providers }), providers);
   const store = storeFor(kind, config.deployments.map((d) => d.id));
   const router = new Router(new DeploymentRuntime(config, providers, { clock: systemClock }), { random: seededRandom(1), store });
   const deployments = config.groups.get("g")!;
   // The Redis store answers from local state until it has connected: wait, so the rows time Redis.
-  for (let waited = 0; kind === "redis" && !store.shared; waited += 50) {
+  for (let waited = 0; isRedis(kind) && !store.shared; waited += 50) {
     if (waited > 10_000) throw new Error("Redis at REDIS_URL did not connect within 10 s");
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -111,6 +120,16 @@ async function bench(size: number, strategy: string, kind: StoreKind): Promise<{
   };
   // Redis picks are a network round trip each: fewer of them.
   const scale = kind === "redis" ? 0.02 : 1;
+  // The mirror's background step (every MIRROR_SYNC_MS while the list is picked from): what it costs this process.
+  let refreshMs: number | undefined;
+  if (kind === "redis-mirror") {
+    await once(0); // the list's first pick: its view joins the refreshes
+    const redisStore = store as RedisStateStore;
+    const rounds = 20;
+    const began = performance.now();
+    for (let r = 0; r < rounds; r++) await redisStore.refreshMirror();
+    refreshMs = (performance.now() - began) / rounds;
+  }
   for (let i = 0; i < Math.min(iterations, 5_000) * scale; i++) await once(i); // warm up the JIT
   const n = Math.ceil((size >= 1_000 ? Math.max(1_000, Math.floor(iterations / 4)) : iterations) * scale);
   // Three timed blocks, the median reported: one block that a GC pause or a neighbour's burst lands in does not make the row.
@@ -124,11 +143,12 @@ async function bench(size: number, strategy: string, kind: StoreKind): Promise<{
     blocks.push({ wallUs, cpuUs: (used.user + used.system) / n });
   }
   await router.close();
-  return blocks.sort((a, b) => a.wallUs - b.wallUs)[1]!;
+  return { ...blocks.sort((a, b) => a.wallUs - b.wallUs)[1]!, refreshMs };
 }
 
-type Row = { store: StoreKind; strategy: string; deployments: number; usPerSelection: number; cpuUsPerSelection: number };
+type Row = { store: StoreKind; strategy: string; deployments: number; usPerSelection: number; cpuUsPerSelection: number; msPerMirrorRefresh?: number };
 const rows: Row[] = [];
+const refreshes = new Map<number, number[]>();
 /**
  * Each store is timed in a process of its own, as a gateway runs one store
  * (the in-memory one, or shared memory under worker threads): timing both
@@ -154,11 +174,17 @@ if (STORES.length > 1) {
   for (const strategy of STRATEGIES) {
     const cells: string[] = [];
     for (const size of SIZES) {
-      const { wallUs, cpuUs } = await bench(size, strategy, kind);
-      rows.push({ store: kind, strategy, deployments: size, usPerSelection: Math.round(wallUs * 100) / 100, cpuUsPerSelection: Math.round(cpuUs * 100) / 100 });
+      const { wallUs, cpuUs, refreshMs } = await bench(size, strategy, kind);
+      const msPerMirrorRefresh = refreshMs === undefined ? undefined : Math.round(refreshMs * 100) / 100;
+      rows.push({ store: kind, strategy, deployments: size, usPerSelection: Math.round(wallUs * 100) / 100, cpuUsPerSelection: Math.round(cpuUs * 100) / 100, msPerMirrorRefresh });
+      if (refreshMs !== undefined) refreshes.set(size, [...(refreshes.get(size) ?? []), refreshMs]);
       cells.push(`${wallUs.toFixed(2)} µs (${cpuUs.toFixed(2)})`);
     }
     console.log(`| ${strategy} | ${cells.join(" | ")} |`);
+  }
+  if (kind === "redis-mirror") {
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    console.log(`\nmirror refresh (one pipelined read of the list, every ${MIRROR_SYNC_MS} ms while picked from): ${SIZES.map((s) => `${median(refreshes.get(s) ?? [Number.NaN]).toFixed(2)} ms at ${s.toLocaleString("en")}`).join(", ")}`);
   }
 }
 if (process.argv.includes("--rows-to-stdout")) process.stdout.write(`\nROWS ${JSON.stringify(rows)}\n`);

@@ -34,8 +34,7 @@ export interface MirrorSource {
  */
 class MirrorRow {
   othersInFlight = 0;
-  /** Clock minute othersRpm and othersTpm belong to. */
-  minute = 0;
+  /** This minute's rpm and tpm of other instances (the minute is the refresh's: MirrorView.countersMinute). */
   othersRpm = 0;
   othersTpm = 0;
   latencyPerTokenMs = Number.NaN;
@@ -274,7 +273,6 @@ export class RedisMirror {
       const hash = read.hash;
       const mine = own[i]!;
       row.othersInFlight = read.othersInFlight;
-      row.minute = minute;
       // Never below 0: begins made while Redis was away are in local counts but not in Redis'.
       row.othersRpm = Math.max(0, read.rpm - mine.rpm);
       row.othersTpm = Math.max(0, read.tpm - mine.tpm);
@@ -293,10 +291,7 @@ export class RedisMirror {
       if (!row.sameAvailability(before)) changed = true;
     });
     if (changed) this.version++;
-    for (const view of views) {
-      view.readAtMs = now;
-      view.epoch = epoch;
-    }
+    for (const view of views) view.refreshed(now, epoch, minute);
   }
 
   private row(id: string): MirrorRow {
@@ -328,6 +323,13 @@ export class MirrorView extends LiveStatsView implements StatsView {
   pickedAtMs = -Infinity;
   /** This pick reads shared state (Redis usable), else local state alone. */
   private shared = false;
+  // Other instances' counters by position, copied from the rows at each refresh: the pick's bulk read adds
+  // typed arrays to local state's, rather than reading a row object per deployment.
+  private readonly othersRpm: Float64Array;
+  private readonly othersTpm: Float64Array;
+  private readonly othersInFlight: Float64Array;
+  /** Clock minute othersRpm and othersTpm belong to. */
+  private countersMinute = -1;
 
   constructor(
     private readonly mirror: RedisMirror,
@@ -336,6 +338,23 @@ export class MirrorView extends LiveStatsView implements StatsView {
     private readonly local: StatsView,
   ) {
     super();
+    this.othersRpm = new Float64Array(ids.length);
+    this.othersTpm = new Float64Array(ids.length);
+    this.othersInFlight = new Float64Array(ids.length);
+  }
+
+  /** A refresh that read this view's deployments was sent at `readAtMs`, in `epoch`, for counters of `minute`. */
+  refreshed(readAtMs: number, epoch: number, minute: number): void {
+    this.readAtMs = readAtMs;
+    this.epoch = epoch;
+    this.countersMinute = minute;
+    const rows = this.rows;
+    for (let i = 0; i < rows.length; i++) {
+      const r = rows[i]!;
+      this.othersRpm[i] = r.othersRpm;
+      this.othersTpm[i] = r.othersTpm;
+      this.othersInFlight[i] = r.othersInFlight;
+    }
   }
 
   touch(nowMs: number): void {
@@ -359,15 +378,13 @@ export class MirrorView extends LiveStatsView implements StatsView {
     return takesCalls(r.unhealthy, r.drained, r.cooldownUntilMs, r.tripped, r.trialUntilMs, this.now);
   }
   inFlight(i: number): number {
-    return this.local.inFlight(i) + (this.shared ? this.rows[i]!.othersInFlight : 0);
+    return this.local.inFlight(i) + (this.shared ? this.othersInFlight[i]! : 0);
   }
   rpm(i: number): number {
-    const r = this.rows[i]!;
-    return this.local.rpm(i) + (this.shared && r.minute === this.minute ? r.othersRpm : 0);
+    return this.local.rpm(i) + (this.shared && this.countersMinute === this.minute ? this.othersRpm[i]! : 0);
   }
   tpm(i: number): number {
-    const r = this.rows[i]!;
-    return this.local.tpm(i) + (this.shared && r.minute === this.minute ? r.othersTpm : 0);
+    return this.local.tpm(i) + (this.shared && this.countersMinute === this.minute ? this.othersTpm[i]! : 0);
   }
   latencyPerTokenMs(i: number): number {
     return this.shared ? this.rows[i]!.latencyPerTokenMs : this.local.latencyPerTokenMs(i);
@@ -413,15 +430,18 @@ export class MirrorView extends LiveStatsView implements StatsView {
   readCounters(rpm: Float64Array, tpm: Float64Array, inFlight: Float64Array | undefined): void {
     this.local.readCounters(rpm, tpm, inFlight);
     if (!this.shared) return;
-    const { rows, minute } = this;
-    for (let i = 0; i < rows.length; i++) {
-      const r = rows[i]!;
-      if (r.minute === minute) {
-        rpm[i]! += r.othersRpm;
-        tpm[i]! += r.othersTpm;
+    const n = this.ids.length;
+    if (this.countersMinute === this.minute) {
+      const { othersRpm, othersTpm } = this;
+      for (let i = 0; i < n; i++) {
+        rpm[i]! += othersRpm[i]!;
+        tpm[i]! += othersTpm[i]!;
       }
     }
-    if (inFlight) for (let i = 0; i < rows.length; i++) inFlight[i]! += rows[i]!.othersInFlight;
+    if (inFlight) {
+      const othersInFlight = this.othersInFlight;
+      for (let i = 0; i < n; i++) inFlight[i]! += othersInFlight[i]!;
+    }
   }
   readLatencies(streaming: boolean, out: Float64Array): void {
     if (!this.shared) return this.local.readLatencies(streaming, out);
