@@ -26,8 +26,8 @@ export const DEFAULTS = {
     /** A deployment's weight in weighted picks. */
     weight: 1,
     waitQueue: { maxDepth: 1000, maxWaitMs: 30_000 },
-    /** 0: every pick on the Redis store reads Redis (exact); see README "Shared state in Redis". */
-    stateSyncMs: 0,
+    /** Picks on the Redis store read a local mirror this stale at most (0: read Redis every pick); see README "Shared state in Redis". */
+    stateSyncMs: 100,
     /** Longest state_sync_ms: counters are per clock minute, so a slower mirror could not see a minute's use in time to enforce rpm/tpm limits. */
     maxStateSyncMs: 60_000,
   },

@@ -542,7 +542,7 @@ export class Router {
     const list = selector.list(deployments);
     let view = list.view;
     if (view) {
-      const ready = this.store.viewReady?.(view);
+      const ready = this.store.viewReady?.(view, deployments);
       if (ready) await ready;
     } else view = await selector.snapshot(list);
     const strategy = this.strategies.get(group) ?? this.strategy;

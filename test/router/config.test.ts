@@ -17,7 +17,7 @@ describe("router settings in the config", () => {
     expect(config.router.allowedFailsByKind.get(ErrorKind.TIMEOUT)).toBe(2);
     expect(config.router.allowedFailsByKind.get(ErrorKind.RATE_LIMITED)).toBe(1);
     expect(config.router.allowedFailsByKind.has(ErrorKind.CONTENT_POLICY)).toBe(false);
-    expect(config.router).toMatchObject({ failureWindowMs: 60_000, latencyBufferRatio: 0.1, healthCheck: { enabled: false }, stateSyncMs: 0 });
+    expect(config.router).toMatchObject({ failureWindowMs: 60_000, latencyBufferRatio: 0.1, healthCheck: { enabled: false }, stateSyncMs: 100 });
     expect(config.redis).toEqual({ url: "redis://:p%40ss@127.0.0.1:6390", keyPrefix: "switchyard:", commandTimeoutMs: 200 });
     expect(resolved({ model_list: [mockDeployment("g", "a")] }).redis).toBeUndefined();
   });

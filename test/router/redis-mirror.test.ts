@@ -55,19 +55,17 @@ function counters(view: StatsView, n: number) {
 }
 
 describe("Redis store with state_sync_ms: a local mirror for picks", () => {
-  it("offers no view with state_sync_ms 0 (the default): every pick reads Redis", async () => {
+  it("offers no view with state_sync_ms 0: every pick reads Redis, as before the mirror (the default, 100, mirrors)", async () => {
     const clock = new FakeClock();
     const exact = await storeOn(inject("redisUrl"), `mirror-${randomUUID()}:`, clock, 0);
     expect(exact.view(["d"])).toBeUndefined();
-    const fromConfig = createStateStore(resolved({ model_list: [mockDeployment("g", "d")], redis: { url: inject("redisUrl") } }), clock);
-    cleanup.push(() => fromConfig.close());
-    expect(fromConfig.view?.(["d"])).toBeUndefined();
-    const mirrored = createStateStore(
-      resolved({ model_list: [mockDeployment("g", "d")], router_settings: { state_sync_ms: 50 }, redis: { url: inject("redisUrl") } }),
-      clock,
-    );
-    cleanup.push(() => mirrored.close());
-    expect(mirrored.view?.(["d"])).toBeDefined();
+    const storeFor = (router_settings: Record<string, unknown>) => {
+      const store = createStateStore(resolved({ model_list: [mockDeployment("g", "d")], router_settings, redis: { url: inject("redisUrl") } }), clock);
+      cleanup.push(() => store.close());
+      return store;
+    };
+    expect(storeFor({ state_sync_ms: 0 }).view?.(["d"])).toBeUndefined();
+    expect(storeFor({}).view?.(["d"])).toBeDefined();
   });
 
   it("shows this instance's own begin, end, usage and latency at once, without a refresh", async () => {
@@ -136,6 +134,30 @@ describe("Redis store with state_sync_ms: a local mirror for picks", () => {
     await clock.advance(60_000);
     view.at(clock.now());
     expect(counters(view, 1)).toEqual({ rpm: [0], tpm: [0], inFlight: [0] });
+  });
+
+  it("reads fresh counts of a deployment near its limit before the pick, and only of those near one", async () => {
+    const { clock, mine, other, view } = await twoInstances(["near", "far"]);
+    const limits = [{ rpmLimit: 10 }, { rpmLimit: 1_000 }];
+    // Other instances' pace, as two refreshes one interval apart see it: 5 begins per 100 ms on "near".
+    for (let i = 0; i < 5; i++) await other.begin("near");
+    await clock.advance(SYNC_MS); // the refresh loop's timer
+    await vi.waitFor(() => {
+      view.at(clock.now());
+      expect(view.rpm(0)).toBe(5);
+    });
+    // Unseen by this instance (no refresh, no announcement: counters are never announced).
+    for (let i = 0; i < 4; i++) await other.begin("near");
+    for (let i = 0; i < 3; i++) await other.begin("far");
+
+    // At that pace "near" may be at its limit by now: the pick reads its counts first; "far" is far from its own.
+    await mine.viewReady(view, limits);
+    view.at(clock.now());
+    expect([view.rpm(0), view.rpm(1)]).toEqual([9, 0]);
+    await mine.begin("near");
+    await mine.viewReady(view, limits);
+    view.at(clock.now());
+    expect(view.rpm(0)).toBe(10); // at the limit: the pick's scan rules it out
   });
 
   it("keeps an own write made while a refresh is in flight, which the refresh's read may not include", async () => {

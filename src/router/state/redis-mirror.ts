@@ -37,6 +37,16 @@ class MirrorRow {
   /** This minute's rpm and tpm of other instances (the minute is the refresh's: MirrorView.countersMinute). */
   othersRpm = 0;
   othersTpm = 0;
+  /** Clock time of the read behind the three counters above. */
+  countsReadAtMs = -Infinity;
+  /** Other instances' begins and tokens per ms lately: how much their unseen use may have grown since a read. */
+  beginsPerMs = 0;
+  tokensPerMs = 0;
+  /** Where the current rate measurement started (a read in `rateMinute`). */
+  private rateMinute = -1;
+  private rateSinceMs = 0;
+  private rateSinceRpm = 0;
+  private rateSinceTpm = 0;
   latencyPerTokenMs = Number.NaN;
   ttftMs = Number.NaN;
   cooldownUntilMs = 0;
@@ -58,6 +68,42 @@ class MirrorRow {
     this.unhealthy = local.unhealthy;
     this.drained = local.drained === true;
     this.lastError = local.lastError;
+  }
+
+  /**
+   * Other instances' counters from a read sent at `readAtMs` (`own`: this
+   * instance's share as that read includes it). A read older than the
+   * one already applied is dropped.
+   */
+  setCounters(read: SharedRead, own: DeploymentStats, readAtMs: number, minute: number, rateWindowMs: number): void {
+    if (readAtMs < this.countsReadAtMs) return;
+    // Never below 0: begins made while Redis was away are in local counts but not in Redis'.
+    const rpm = Math.max(0, read.rpm - own.rpm);
+    const tpm = Math.max(0, read.tpm - own.tpm);
+    if (this.rateMinute !== minute) {
+      // First read, or a new minute: start measuring here; until then, guess from the minute so far (at least a second of it).
+      if (this.countsReadAtMs === -Infinity) {
+        const sinceMinuteStart = Math.max(1_000, readAtMs - minute * MINUTE_MS);
+        this.beginsPerMs = rpm / sinceMinuteStart;
+        this.tokensPerMs = tpm / sinceMinuteStart;
+      }
+      this.rateMinute = minute;
+      this.rateSinceMs = readAtMs;
+      this.rateSinceRpm = rpm;
+      this.rateSinceTpm = tpm;
+    } else if (readAtMs - this.rateSinceMs >= rateWindowMs) {
+      // Quick to rise, halving per window when use slows: a burst is never underestimated for long.
+      const elapsed = readAtMs - this.rateSinceMs;
+      this.beginsPerMs = Math.max((rpm - this.rateSinceRpm) / elapsed, this.beginsPerMs / 2);
+      this.tokensPerMs = Math.max((tpm - this.rateSinceTpm) / elapsed, this.tokensPerMs / 2);
+      this.rateSinceMs = readAtMs;
+      this.rateSinceRpm = rpm;
+      this.rateSinceTpm = tpm;
+    }
+    this.othersInFlight = read.othersInFlight;
+    this.othersRpm = rpm;
+    this.othersTpm = tpm;
+    this.countsReadAtMs = readAtMs;
   }
 
   sameAvailability(other: AvailabilityFields): boolean {
@@ -124,6 +170,9 @@ export class RedisMirror {
   private stopped = false;
   /** A view not refreshed for this long is refreshed before it is read. */
   private readonly staleAfterMs: number;
+  /** This instance's begins and tokens so far: how far its own use can have eaten into a view's slack since it was computed. */
+  private ownBegins = 0;
+  private ownTokens = 0;
 
   constructor(
     private readonly source: MirrorSource,
@@ -146,14 +195,27 @@ export class RedisMirror {
    * first (one refresh; never rejects: on failure the view answers from
    * local state). Called once per pick, before reading the view.
    */
-  ready(view: MirrorView): Promise<void> | undefined {
+  ready(view: MirrorView, limits?: readonly DeploymentLimits[]): Promise<void> | undefined {
+    if (limits && !view.limited) view.watchLimits(limits, this.horizonMs());
     const shared = this.source.shared;
     if (shared !== this.readyShared) {
       this.readyShared = shared;
       if (shared) this.epoch++; // what other instances did meanwhile was neither read nor announced to us
     }
-    if (!shared || !this.isStale(view, this.clock.now())) return undefined;
-    return this.freshen(view);
+    if (!shared) return undefined;
+    if (this.isStale(view, this.clock.now())) return this.freshen(view);
+    if (view.nearLimit(this.ownBegins, this.ownTokens)) return this.readNear(view);
+    return undefined;
+  }
+
+  /** This instance began a request (RedisStateStore.begin). */
+  noteBegin(): void {
+    this.ownBegins++;
+  }
+
+  /** This instance's request used tokens (counted toward tpm at its end). */
+  noteTokens(tokens: number): void {
+    this.ownTokens += tokens;
   }
 
   /** Another instance changed some deployment's availability (or its announcements may have been missed): refresh now. */
@@ -205,11 +267,6 @@ export class RedisMirror {
     this.active.add(view);
   }
 
-  /** Local stats of one deployment (views in local mode). */
-  localStats(id: string, nowMs: number): DeploymentStats {
-    return this.local.statsOf(id, nowMs);
-  }
-
   stop(): void {
     this.stopped = true;
     this.timer?.cancel();
@@ -232,6 +289,47 @@ export class RedisMirror {
     this.activate(view);
     // A round already in flight may have been sent before what made the view stale: then one more.
     for (let rounds = 0; rounds < 2 && this.source.shared && this.isStale(view, this.clock.now()); rounds++) await this.refresh();
+    if (this.source.shared && view.nearLimit(this.ownBegins, this.ownTokens)) await this.readNear(view);
+  }
+
+  /** How far ahead a view's slack must hold: until the view is refreshed again at the latest. */
+  private horizonMs(): number {
+    return this.staleAfterMs;
+  }
+
+  /**
+   * Some deployment of the view may be within other instances' unseen use
+   * of a limit: read just those deployments' counters now (a small read,
+   * one round trip), so the pick judges that limit on fresh counts as the
+   * exact mode would. Concurrent picks share the read.
+   */
+  private readNear(view: MirrorView): Promise<void> {
+    view.nearRead ??= this.runNearRead(view).finally(() => {
+      view.nearRead = undefined;
+    });
+    return view.nearRead;
+  }
+
+  private async runNearRead(view: MirrorView): Promise<void> {
+    const now = this.clock.now();
+    const minute = Math.floor(now / MINUTE_MS);
+    // Counters of an older minute in the view: a whole refresh, which recomputes the slack.
+    if (view.countersMinute !== minute) return this.refresh();
+    const positions = view.nearPositions(now, this.ownBegins, this.ownTokens);
+    if (positions.length === 0) return;
+    const ids = positions.map((p) => view.ids[p]!);
+    const own = ids.map((id) => this.local.statsOf(id, now));
+    let reads: SharedRead[] | undefined;
+    try {
+      reads = await this.source.read(ids, minute);
+    } catch {
+      reads = undefined;
+    }
+    if (!reads) return;
+    ids.forEach((id, i) => this.rows.get(id)!.setCounters(reads[i]!, own[i]!, now, minute, this.syncMs / 2));
+    if (view.countersMinute !== minute) return;
+    view.copyCounters(positions);
+    view.computeSlack(this.clock.now(), this.ownBegins, this.ownTokens);
   }
 
   private async freshenActive(): Promise<void> {
@@ -272,10 +370,7 @@ export class RedisMirror {
       const read = reads[i]!;
       const hash = read.hash;
       const mine = own[i]!;
-      row.othersInFlight = read.othersInFlight;
-      // Never below 0: begins made while Redis was away are in local counts but not in Redis'.
-      row.othersRpm = Math.max(0, read.rpm - mine.rpm);
-      row.othersTpm = Math.max(0, read.tpm - mine.tpm);
+      row.setCounters(read, mine, now, minute, this.syncMs / 2);
       row.latencyPerTokenMs = hash.lat_tok === undefined ? Number.NaN : Number(hash.lat_tok);
       row.ttftMs = hash.ttft === undefined ? Number.NaN : Number(hash.ttft);
       // As RedisStateStore.stats: a cooldown this instance set while Redis was away still counts.
@@ -291,7 +386,11 @@ export class RedisMirror {
       if (!row.sameAvailability(before)) changed = true;
     });
     if (changed) this.version++;
-    for (const view of views) view.refreshed(now, epoch, minute);
+    const later = this.clock.now();
+    for (const view of views) {
+      view.refreshed(now, epoch, minute);
+      if (view.limited) view.computeSlack(later, this.ownBegins, this.ownTokens);
+    }
   }
 
   private row(id: string): MirrorRow {
@@ -301,6 +400,55 @@ export class RedisMirror {
       this.rows.set(id, row);
     }
     return row;
+  }
+}
+
+/** A deployment's limits, as the router's deployment list has them (ResolvedDeployment). */
+export interface DeploymentLimits {
+  readonly rpmLimit?: number;
+  readonly tpmLimit?: number;
+  readonly maxParallelRequests?: number;
+}
+
+/**
+ * The limits of a view's deployments that have any, by position, and how
+ * close the view was to one when last computed: other instances' use is
+ * seen only as of the last read, so a pick near a limit must read fresh
+ * counts first (RedisMirror.readNear) or the fleet overshoots it by what
+ * the other instances did since.
+ */
+class LimitWatch {
+  readonly positions: Int32Array;
+  readonly rpm: Float64Array;
+  readonly tpm: Float64Array;
+  readonly parallel: Float64Array;
+  /** Scratch for this instance's own counters, by view position. */
+  readonly ownRpm: Float64Array;
+  readonly ownTpm: Float64Array;
+  readonly ownInFlight: Float64Array;
+  /** Begins (any deployment) and tokens this instance may still use before some deployment of the view is near a limit; none until first computed. */
+  slackBegins = -Infinity;
+  slackTokens = -Infinity;
+  /** RedisMirror's own-use counters when the slack was computed. */
+  beginsAt = 0;
+  tokensAt = 0;
+
+  constructor(
+    limits: readonly DeploymentLimits[],
+    /** Other instances' use is projected this far ahead (until the view's next refresh at the latest). */
+    readonly horizonMs: number,
+  ) {
+    const limited: number[] = [];
+    limits.forEach((l, p) => {
+      if (l.rpmLimit !== undefined || l.tpmLimit !== undefined || l.maxParallelRequests !== undefined) limited.push(p);
+    });
+    this.positions = Int32Array.from(limited);
+    this.rpm = Float64Array.from(limited, (p) => limits[p]!.rpmLimit ?? Infinity);
+    this.tpm = Float64Array.from(limited, (p) => limits[p]!.tpmLimit ?? Infinity);
+    this.parallel = Float64Array.from(limited, (p) => limits[p]!.maxParallelRequests ?? Infinity);
+    this.ownRpm = new Float64Array(limits.length);
+    this.ownTpm = new Float64Array(limits.length);
+    this.ownInFlight = new Float64Array(limits.length);
   }
 }
 
@@ -329,7 +477,11 @@ export class MirrorView extends LiveStatsView implements StatsView {
   private readonly othersTpm: Float64Array;
   private readonly othersInFlight: Float64Array;
   /** Clock minute othersRpm and othersTpm belong to. */
-  private countersMinute = -1;
+  countersMinute = -1;
+  /** The deployments' limits, once the router passed them (RedisStateStore.viewReady). */
+  private limits?: LimitWatch;
+  /** A read of near-limit deployments in flight (RedisMirror.readNear). */
+  nearRead?: Promise<void>;
 
   constructor(
     private readonly mirror: RedisMirror,
@@ -355,6 +507,77 @@ export class MirrorView extends LiveStatsView implements StatsView {
       this.othersTpm[i] = r.othersTpm;
       this.othersInFlight[i] = r.othersInFlight;
     }
+  }
+
+  /** Copies the rows' counters at these positions (after a read of just those deployments, in countersMinute). */
+  copyCounters(positions: readonly number[]): void {
+    for (const p of positions) {
+      const r = this.rows[p]!;
+      this.othersRpm[p] = r.othersRpm;
+      this.othersTpm[p] = r.othersTpm;
+      this.othersInFlight[p] = r.othersInFlight;
+    }
+  }
+
+  get limited(): boolean {
+    return this.limits !== undefined;
+  }
+
+  watchLimits(limits: readonly DeploymentLimits[], horizonMs: number): void {
+    const watch = new LimitWatch(limits, horizonMs);
+    if (watch.positions.length > 0) this.limits = watch;
+  }
+
+  /** Whether this instance's own use since the slack was computed may have brought a deployment near a limit. O(1): asked every pick. */
+  nearLimit(ownBegins: number, ownTokens: number): boolean {
+    const w = this.limits;
+    return w !== undefined && (ownBegins - w.beginsAt > w.slackBegins || ownTokens - w.tokensAt >= w.slackTokens);
+  }
+
+  /**
+   * Recomputes the slack from the counters as they are now: for each
+   * limited deployment under its limit, how many more begins (or tokens)
+   * fit before its count plus other instances' projected unseen use
+   * reaches the limit. At or over a limit is no concern: rpm and tpm only
+   * grow within a minute, so the mirror never shows them above the truth
+   * (in-flight may read high for up to an interval after another
+   * instance's request ends: the safe side). Returns the positions whose
+   * slack is used up.
+   */
+  computeSlack(nowMs: number, ownBegins: number, ownTokens: number): number[] {
+    const w = this.limits;
+    if (!w) return [];
+    this.local.at(nowMs);
+    this.local.readCounters(w.ownRpm, w.ownTpm, w.ownInFlight);
+    const sameMinute = this.countersMinute === Math.floor(nowMs / MINUTE_MS);
+    let slackBegins = Infinity;
+    let slackTokens = Infinity;
+    const near: number[] = [];
+    for (let k = 0; k < w.positions.length; k++) {
+      const p = w.positions[k]!;
+      const row = this.rows[p]!;
+      const rpm = w.ownRpm[p]! + (sameMinute ? this.othersRpm[p]! : 0);
+      const tpm = w.ownTpm[p]! + (sameMinute ? this.othersTpm[p]! : 0);
+      const inFlight = w.ownInFlight[p]! + this.othersInFlight[p]!;
+      const unseenBegins = row.beginsPerMs * w.horizonMs;
+      let begins = Infinity;
+      if (rpm < w.rpm[k]!) begins = w.rpm[k]! - 1 - unseenBegins - rpm;
+      if (inFlight < w.parallel[k]!) begins = Math.min(begins, w.parallel[k]! - 1 - unseenBegins - inFlight);
+      const tokens = tpm < w.tpm[k]! ? w.tpm[k]! - row.tokensPerMs * w.horizonMs - tpm : Infinity;
+      if (begins < 0 || tokens <= 0) near.push(p);
+      slackBegins = Math.min(slackBegins, begins);
+      slackTokens = Math.min(slackTokens, tokens);
+    }
+    w.slackBegins = slackBegins;
+    w.slackTokens = slackTokens;
+    w.beginsAt = ownBegins;
+    w.tokensAt = ownTokens;
+    return near;
+  }
+
+  /** The limited positions near a limit now (recomputing the slack). */
+  nearPositions(nowMs: number, ownBegins: number, ownTokens: number): number[] {
+    return this.computeSlack(nowMs, ownBegins, ownTokens);
   }
 
   touch(nowMs: number): void {

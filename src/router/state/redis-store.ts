@@ -5,7 +5,7 @@ import { silentLogger, type Logger } from "../../observability/logger.js";
 import { redactSecrets } from "../../util/redact.js";
 import type { Clock } from "../../util/clock.js";
 import { MemoryStateStore } from "./memory-store.js";
-import { RedisMirror, type MirrorView, type MirrorWrite, type SharedRead } from "./redis-mirror.js";
+import { RedisMirror, type DeploymentLimits, type MirrorView, type MirrorWrite, type SharedRead } from "./redis-mirror.js";
 import {
   idleStats,
   LATENCY_EWMA_ALPHA,
@@ -36,9 +36,10 @@ export interface RedisStateStoreOptions {
    */
   instanceLeaseMs?: number;
   /**
-   * router_settings.state_sync_ms: when more than 0, `view` answers picks
-   * from a local mirror refreshed from Redis this often, ms (RedisMirror);
-   * 0 (default): no view, every pick reads Redis through `stats`.
+   * router_settings.state_sync_ms (the config's default is 100; createStateStore
+   * passes it): when more than 0, `view` answers picks from a local mirror
+   * refreshed from Redis this often, ms (RedisMirror); 0 or unset here: no
+   * view, every pick reads Redis through `stats`.
    */
   stateSyncMs?: number;
 }
@@ -268,8 +269,9 @@ export class RedisStateStore implements DeploymentStateStore {
     return this.mirror?.view(ids);
   }
 
-  viewReady(view: StatsView): Promise<void> | undefined {
-    return this.mirror?.ready(view as MirrorView);
+  /** Before a pick reads `view`: see RedisMirror.ready (a refresh when stale, a read of near-limit deployments' counters). */
+  viewReady(view: StatsView, limits?: readonly DeploymentLimits[]): Promise<void> | undefined {
+    return this.mirror?.ready(view as MirrorView, limits);
   }
 
   /** One refresh of the mirror from Redis now (the refresh loop's step); a no-op without a mirror. */
@@ -279,6 +281,7 @@ export class RedisStateStore implements DeploymentStateStore {
 
   async begin(id: string): Promise<Lease> {
     this.local.beginLocal(id);
+    this.mirror?.noteBegin();
     const minute = this.minute();
     await this.shared_(() =>
       this.redis
@@ -323,6 +326,7 @@ export class RedisStateStore implements DeploymentStateStore {
         if (ended) return;
         ended = true;
         this.local.endLocal(id, sample);
+        if (sample && sample.totalTokens > 0) this.mirror?.noteTokens(sample.totalTokens);
         const mirrored = sample && (sample.latencyPerTokenMs !== undefined || sample.ttftMs !== undefined) ? this.mirrorSample(id, sample) : undefined;
         // Decrement whenever Redis is up: a resync after an outage wrote this instance's local count, which includes this request.
         await this.settling(mirrored, () =>

@@ -66,9 +66,10 @@ export interface DeploymentStateStore {
   /**
    * For a store whose view mirrors state kept elsewhere (Redis with
    * state_sync_ms): a promise to await before reading `view` when the
-   * mirror may be too stale to pick from, else undefined. Never rejects.
+   * mirror may be too stale to pick from (or a deployment is too near one
+   * of its `limits`, by position as in `view`), else undefined. Never rejects.
    */
-  viewReady?(view: StatsView): Promise<void> | undefined;
+  viewReady?(view: StatsView, limits: ReadonlyArray<{ readonly rpmLimit?: number; readonly tpmLimit?: number; readonly maxParallelRequests?: number }>): Promise<void> | undefined;
   /** A request starts on the deployment: one more in flight and one more request this minute. */
   begin(id: string): Promise<Lease>;
   /**

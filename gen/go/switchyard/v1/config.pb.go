@@ -766,13 +766,14 @@ type RouterSettings struct {
 	// Longest silence allowed between two streamed chunks once the stream has
 	// started, ms; default: the deployment's stream timeout.
 	StreamIdleTimeoutMs *uint32 `protobuf:"varint,18,opt,name=stream_idle_timeout_ms,json=streamIdleTimeoutMs,proto3,oneof" json:"stream_idle_timeout_ms,omitempty"`
-	// Shared state in Redis only: how old another instance's counters may be
-	// when a pick reads them, ms. 0 (default): every pick reads the group's
-	// state from Redis (exact, one round trip per pick). More than 0: picks
-	// read a local mirror refreshed from Redis this often (in-flight,
-	// rpm/tpm of other instances may lag by up to about this long; this
-	// instance's own counters and every instance's cooldowns, drains, health
-	// and trials are not delayed by it). At most 60000. Read at start.
+	// Shared state in Redis only: how often picks' local mirror of the
+	// shared state is refreshed from Redis, ms; default 100. Other instances'
+	// in-flight and rpm/tpm may lag by up to about twice this (except near a
+	// limit, where a pick reads fresh counts first); this instance's own
+	// counters and every instance's cooldowns, drains, health changes and
+	// trials (announced over pub/sub) are not delayed by it. 0: no mirror,
+	// every pick reads the group's state from Redis (one round trip per
+	// pick). At most 60000. Read at start.
 	StateSyncMs *uint32 `protobuf:"varint,19,opt,name=state_sync_ms,json=stateSyncMs,proto3,oneof" json:"state_sync_ms,omitempty"`
 	// Per-model-group overrides of these settings, at most one entry per group.
 	ModelGroupSettings []*ModelGroupSettings `protobuf:"bytes,70,rep,name=model_group_settings,json=modelGroupSettings,proto3" json:"model_group_settings,omitempty"`

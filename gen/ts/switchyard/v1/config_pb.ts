@@ -529,13 +529,14 @@ export type RouterSettings = Message<"switchyard.v1.RouterSettings"> & {
   streamIdleTimeoutMs?: number | undefined;
 
   /**
-   * Shared state in Redis only: how old another instance's counters may be
-   * when a pick reads them, ms. 0 (default): every pick reads the group's
-   * state from Redis (exact, one round trip per pick). More than 0: picks
-   * read a local mirror refreshed from Redis this often (in-flight,
-   * rpm/tpm of other instances may lag by up to about this long; this
-   * instance's own counters and every instance's cooldowns, drains, health
-   * and trials are not delayed by it). At most 60000. Read at start.
+   * Shared state in Redis only: how often picks' local mirror of the
+   * shared state is refreshed from Redis, ms; default 100. Other instances'
+   * in-flight and rpm/tpm may lag by up to about twice this (except near a
+   * limit, where a pick reads fresh counts first); this instance's own
+   * counters and every instance's cooldowns, drains, health changes and
+   * trials (announced over pub/sub) are not delayed by it. 0: no mirror,
+   * every pick reads the group's state from Redis (one round trip per
+   * pick). At most 60000. Read at start.
    *
    * @generated from field: optional uint32 state_sync_ms = 19;
    */
