@@ -4,6 +4,7 @@ import { RedisStateStore } from "../../src/router/state/redis-store.js";
 import { createStateStore } from "../../src/router/state/index.js";
 import type { StatsView } from "../../src/router/state/state-store.js";
 import { FakeClock } from "../support/fake-clock.js";
+import { startRedisCluster } from "../support/emulators/redis-topologies.js";
 import { startRedisServer } from "../support/redis-server.js";
 import { chat, ctx, mockDeployment, resolved, routerFor } from "./support.js";
 
@@ -200,6 +201,31 @@ describe("Redis store with state_sync_ms: a local mirror for picks", () => {
     await other.recover("d");
     await vi.waitFor(async () => expect((await pickRead(mine, view, clock)).available(0)).toBe(true));
   });
+
+  it("hears announcements on a Redis Cluster too, whichever node each instance subscribed through", async () => {
+    const cluster = await startRedisCluster(3);
+    cleanup.push(() => cluster.stop());
+    const clock = new FakeClock();
+    const keyPrefix = `mirror-${randomUUID()}:`;
+    const onCluster = async () => {
+      const store = new RedisStateStore({ url: "", clusterNodes: cluster.nodes, keyPrefix, commandTimeoutMs: 1_000, clock, stateSyncMs: SYNC_MS });
+      cleanup.push(() => store.close());
+      await vi.waitFor(() => expect(store.shared).toBe(true), { timeout: 10_000 });
+      return store;
+    };
+    const [mine, other] = [await onCluster(), await onCluster()];
+    const view = mine.view(["d"])!;
+    await pickRead(mine, view, clock);
+    expect(view.available(0)).toBe(true);
+    // Let both subscriptions settle before announcing (a subscriber that is not listening yet hears nothing).
+    await vi.waitFor(async () => {
+      await other.setHealth("d", false, "probe failed");
+      await pickRead(mine, view, clock);
+      expect(view.unhealthy(0)).toBe(true);
+    }, { timeout: 10_000 });
+    await other.setHealth("d", true, "");
+    await vi.waitFor(async () => expect((await pickRead(mine, view, clock)).available(0)).toBe(true));
+  }, 60_000);
 
   it("lets a router on the mirror avoid a deployment another instance cooled down once the announcement arrives", async () => {
     const clock = new FakeClock();
