@@ -315,7 +315,7 @@ export class RedisMirror {
     const minute = Math.floor(now / MINUTE_MS);
     // Counters of an older minute in the view: a whole refresh, which recomputes the slack.
     if (view.countersMinute !== minute) return this.refresh();
-    const positions = view.nearPositions(now, this.ownBegins, this.ownTokens);
+    const positions = view.computeSlack(now, this.ownBegins, this.ownTokens);
     if (positions.length === 0) return;
     const ids = positions.map((p) => view.ids[p]!);
     const own = ids.map((id) => this.local.statsOf(id, now));
@@ -573,11 +573,6 @@ export class MirrorView extends LiveStatsView implements StatsView {
     w.beginsAt = ownBegins;
     w.tokensAt = ownTokens;
     return near;
-  }
-
-  /** The limited positions near a limit now (recomputing the slack). */
-  nearPositions(nowMs: number, ownBegins: number, ownTokens: number): number[] {
-    return this.computeSlack(nowMs, ownBegins, ownTokens);
   }
 
   touch(nowMs: number): void {

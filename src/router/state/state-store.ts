@@ -58,9 +58,9 @@ export interface DeploymentStateStore {
   stats(ids: readonly string[]): Promise<Map<string, DeploymentStats>>;
   /**
    * A synchronous view of the given deployments' stats, read in place
-   * (index = position in `ids`), for stores whose state is in this
-   * process; undefined when the store cannot offer one (then selection
-   * reads `stats`). Taken once per deployment list and kept.
+   * (index = position in `ids`), for stores whose state (or a mirror of
+   * it) is in this process; undefined when the store cannot offer one
+   * (then selection reads `stats`). Taken once per deployment list and kept.
    */
   view?(ids: readonly string[]): StatsView | undefined;
   /**
