@@ -314,7 +314,10 @@ export class RedisStateStore implements DeploymentStateStore {
       const mine = this.local.statsOf(id);
       if (mine.inFlight >= (caps.maxInFlight ?? Infinity) || mine.rpm >= (caps.rpm ?? Infinity)) return undefined;
     }
+    // Counted in Redis first here: a mirror refresh read in between counts this begin as another instance's
+    // until the next refresh (one request too many in rpm: the safe side).
     this.local.beginLocal(id);
+    this.mirror?.noteBegin();
     return this.leaseOf(id);
   }
 
