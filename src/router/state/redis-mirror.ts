@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from "../../util/clock.js";
 import type { MemoryStateStore } from "./memory-store.js";
-import { MINUTE_MS, type DeploymentStats, type StatsView } from "./state-store.js";
+import { LATENCY_EWMA_ALPHA, MINUTE_MS, type DeploymentStats, type StatsView, type SuccessSample } from "./state-store.js";
 import { LiveStatsView, takesCalls } from "./stats-view.js";
 
 /** One deployment as one refresh read it from Redis: its state hash, and the counters other instances hold. */
@@ -118,6 +118,44 @@ class MirrorRow {
 }
 
 type AvailabilityFields = Pick<MirrorRow, "cooldownUntilMs" | "tripped" | "trialUntilMs" | "unhealthy" | "drained">;
+
+/** What each of the store's own writes does to a row: what its Redis script or HSET does to the state hash. */
+export const ownWrites = {
+  coolDown: (untilMs: number, lastError: string) => (row: MirrorRow) => {
+    row.cooldownUntilMs = Math.max(row.cooldownUntilMs, untilMs);
+    row.tripped = true;
+    row.trialUntilMs = 0;
+    row.fails = 0;
+    row.failWindowEndsMs = 0;
+    row.lastError = lastError;
+  },
+  recover: () => (row: MirrorRow) => {
+    row.tripped = false;
+    row.trialUntilMs = 0;
+    row.cooldownUntilMs = 0;
+    row.fails = 0;
+    row.failWindowEndsMs = 0;
+  },
+  health: (healthy: boolean, lastError: string) => (row: MirrorRow) => {
+    row.unhealthy = !healthy;
+    if (!healthy) row.lastError = lastError;
+  },
+  drained: (drained: boolean) => (row: MirrorRow) => {
+    row.drained = drained;
+  },
+  trial: (untilMs: number) => (row: MirrorRow) => {
+    row.trialUntilMs = untilMs;
+  },
+  /** A latency sample, applied to the averages as the FINISH script applies it (NaN: no average yet). */
+  sample: (sample: SuccessSample) => (row: MirrorRow) => {
+    if (sample.latencyPerTokenMs !== undefined) row.latencyPerTokenMs = ewmaOf(row.latencyPerTokenMs, sample.latencyPerTokenMs);
+    if (sample.ttftMs !== undefined) row.ttftMs = ewmaOf(row.ttftMs, sample.ttftMs);
+  },
+};
+
+function ewmaOf(previous: number, sample: number): number {
+  return Number.isNaN(previous) ? sample : previous + LATENCY_EWMA_ALPHA * (sample - previous);
+}
 
 /**
  * A write of this instance, applied to the mirror at once and kept until

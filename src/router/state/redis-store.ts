@@ -5,7 +5,7 @@ import { silentLogger, type Logger } from "../../observability/logger.js";
 import { redactSecrets } from "../../util/redact.js";
 import type { Clock } from "../../util/clock.js";
 import { MemoryStateStore } from "./memory-store.js";
-import { RedisMirror, type DeploymentLimits, type MirrorView, type MirrorWrite, type SharedRead } from "./redis-mirror.js";
+import { ownWrites, RedisMirror, type DeploymentLimits, type MirrorView, type MirrorWrite, type SharedRead } from "./redis-mirror.js";
 import {
   idleStats,
   LATENCY_EWMA_ALPHA,
@@ -330,7 +330,7 @@ export class RedisStateStore implements DeploymentStateStore {
         ended = true;
         this.local.endLocal(id, sample);
         if (sample && sample.totalTokens > 0) this.mirror?.noteTokens(sample.totalTokens);
-        const mirrored = sample && (sample.latencyPerTokenMs !== undefined || sample.ttftMs !== undefined) ? this.mirrorSample(id, sample) : undefined;
+        const mirrored = sample && (sample.latencyPerTokenMs !== undefined || sample.ttftMs !== undefined) ? this.mirror?.write(id, ownWrites.sample(sample), false) : undefined;
         // Decrement whenever Redis is up: a resync after an outage wrote this instance's local count, which includes this request.
         await this.settling(mirrored, () =>
           this.redis.switchyardFinish(
@@ -357,18 +357,7 @@ export class RedisStateStore implements DeploymentStateStore {
 
   async coolDown(id: string, untilMs: number, lastError: string): Promise<void> {
     await this.local.coolDown(id, untilMs, lastError);
-    const mirrored = this.mirror?.write(
-      id,
-      (row) => {
-        row.cooldownUntilMs = Math.max(row.cooldownUntilMs, untilMs);
-        row.tripped = true;
-        row.trialUntilMs = 0;
-        row.fails = 0;
-        row.failWindowEndsMs = 0;
-        row.lastError = lastError;
-      },
-      true,
-    );
+    const mirrored = this.mirror?.write(id, ownWrites.coolDown(untilMs, lastError), true);
     await this.settling(mirrored, () => this.redis.switchyardCoolDown(this.key(id), untilMs, lastError));
     await this.announce();
   }
@@ -384,7 +373,7 @@ export class RedisStateStore implements DeploymentStateStore {
     }
     if (won && this.mirror) {
       // Redis has it already: nothing to wait for before a refresh reads it.
-      this.mirror.write(id, (row) => (row.trialUntilMs = now + ttlMs), true).settle();
+      this.mirror.write(id, ownWrites.trial(now + ttlMs), true).settle();
       await this.announce();
     }
     return won;
@@ -392,17 +381,7 @@ export class RedisStateStore implements DeploymentStateStore {
 
   async recover(id: string): Promise<void> {
     await this.local.recover(id);
-    const mirrored = this.mirror?.write(
-      id,
-      (row) => {
-        row.tripped = false;
-        row.trialUntilMs = 0;
-        row.cooldownUntilMs = 0;
-        row.fails = 0;
-        row.failWindowEndsMs = 0;
-      },
-      true,
-    );
+    const mirrored = this.mirror?.write(id, ownWrites.recover(), true);
     await this.settling(mirrored, () =>
       this.redis.hset(this.key(id), { tripped: 0, trial_until: 0, cooldown_until: 0, fails: 0, fail_window_ends: 0 }),
     );
@@ -411,14 +390,7 @@ export class RedisStateStore implements DeploymentStateStore {
 
   async setHealth(id: string, healthy: boolean, lastError: string): Promise<void> {
     await this.local.setHealth(id, healthy, lastError);
-    const mirrored = this.mirror?.write(
-      id,
-      (row) => {
-        row.unhealthy = !healthy;
-        if (!healthy) row.lastError = lastError;
-      },
-      true,
-    );
+    const mirrored = this.mirror?.write(id, ownWrites.health(healthy, lastError), true);
     await this.settling(mirrored, () =>
       this.redis.hset(this.key(id), healthy ? { unhealthy: 0 } : { unhealthy: 1, last_error: lastError }),
     );
@@ -427,7 +399,7 @@ export class RedisStateStore implements DeploymentStateStore {
 
   async setDrained(id: string, drained: boolean): Promise<void> {
     await this.local.setDrained(id, drained);
-    const mirrored = this.mirror?.write(id, (row) => (row.drained = drained), true);
+    const mirrored = this.mirror?.write(id, ownWrites.drained(drained), true);
     await this.settling(mirrored, () => this.redis.hset(this.key(id), { drained: drained ? 1 : 0 }));
     await this.announce();
   }
@@ -480,18 +452,6 @@ export class RedisStateStore implements DeploymentStateStore {
     } finally {
       mirrored?.settle();
     }
-  }
-
-  /** This instance's latency sample, applied to the mirror's averages as the FINISH script applies it to Redis'. */
-  private mirrorSample(id: string, sample: SuccessSample): MirrorWrite | undefined {
-    return this.mirror?.write(
-      id,
-      (row) => {
-        if (sample.latencyPerTokenMs !== undefined) row.latencyPerTokenMs = ewmaOf(row.latencyPerTokenMs, sample.latencyPerTokenMs);
-        if (sample.ttftMs !== undefined) row.ttftMs = ewmaOf(row.ttftMs, sample.ttftMs);
-      },
-      false,
-    );
   }
 
   /** The mirror's refresh read: each deployment's state hash and in-flight shares, then the minute's rpm/tpm counters in one MGET. */
@@ -607,9 +567,4 @@ export class RedisStateStore implements DeploymentStateStore {
   private minute(): number {
     return Math.floor(this.clock.now() / MINUTE_MS);
   }
-}
-
-/** LATENCY_EWMA_ALPHA moving average over a NaN-for-none previous value (the mirror's rows). */
-function ewmaOf(previous: number, sample: number): number {
-  return Number.isNaN(previous) ? sample : previous + LATENCY_EWMA_ALPHA * (sample - previous);
 }
