@@ -234,7 +234,7 @@ export class RedisMirror {
    * local state). Called once per pick, before reading the view.
    */
   ready(view: MirrorView, limits?: readonly DeploymentLimits[]): Promise<void> | undefined {
-    if (limits && !view.limited) view.watchLimits(limits, this.horizonMs());
+    if (limits && !view.limited) view.watchLimits(limits, this.staleAfterMs);
     const shared = this.source.shared;
     if (shared !== this.readyShared) {
       this.readyShared = shared;
@@ -327,12 +327,6 @@ export class RedisMirror {
     this.activate(view);
     // A round already in flight may have been sent before what made the view stale: then one more.
     for (let rounds = 0; rounds < 2 && this.source.shared && this.isStale(view, this.clock.now()); rounds++) await this.refresh();
-    if (this.source.shared && view.nearLimit(this.ownBegins, this.ownTokens)) await this.readNear(view);
-  }
-
-  /** How far ahead a view's slack must hold: until the view is refreshed again at the latest. */
-  private horizonMs(): number {
-    return this.staleAfterMs;
   }
 
   /**
@@ -473,8 +467,8 @@ class LimitWatch {
 
   constructor(
     limits: readonly DeploymentLimits[],
-    /** Other instances' use is projected this far ahead (until the view's next refresh at the latest). */
-    readonly horizonMs: number,
+    /** How long after its last refresh a view is refreshed before it is read (RedisMirror's staleAfterMs). */
+    readonly staleAfterMs: number,
   ) {
     const limited: number[] = [];
     limits.forEach((l, p) => {
@@ -561,8 +555,8 @@ export class MirrorView extends LiveStatsView implements StatsView {
     return this.limits !== undefined;
   }
 
-  watchLimits(limits: readonly DeploymentLimits[], horizonMs: number): void {
-    const watch = new LimitWatch(limits, horizonMs);
+  watchLimits(limits: readonly DeploymentLimits[], staleAfterMs: number): void {
+    const watch = new LimitWatch(limits, staleAfterMs);
     if (watch.positions.length > 0) this.limits = watch;
   }
 
@@ -575,8 +569,10 @@ export class MirrorView extends LiveStatsView implements StatsView {
   /**
    * Recomputes the slack from the counters as they are now: for each
    * limited deployment under its limit, how many more begins (or tokens)
-   * fit before its count plus other instances' projected unseen use
-   * reaches the limit. At or over a limit is no concern: rpm and tpm only
+   * fit before its count plus other instances' unseen use reaches the
+   * limit, that use projected at their recent pace from when the
+   * deployment's counters were read until this view must be refreshed
+   * anyway (so the slack holds until then). At or over a limit is no concern: rpm and tpm only
    * grow within a minute, so the mirror never shows them above the truth
    * (in-flight may read high for up to an interval after another
    * instance's request ends: the safe side). Returns the positions whose
@@ -597,11 +593,12 @@ export class MirrorView extends LiveStatsView implements StatsView {
       const rpm = w.ownRpm[p]! + (sameMinute ? this.othersRpm[p]! : 0);
       const tpm = w.ownTpm[p]! + (sameMinute ? this.othersTpm[p]! : 0);
       const inFlight = w.ownInFlight[p]! + this.othersInFlight[p]!;
-      const unseenBegins = row.beginsPerMs * w.horizonMs;
+      const horizonMs = Math.max(0, this.readAtMs + w.staleAfterMs - row.countsReadAtMs);
+      const unseenBegins = row.beginsPerMs * horizonMs;
       let begins = Infinity;
       if (rpm < w.rpm[k]!) begins = w.rpm[k]! - 1 - unseenBegins - rpm;
       if (inFlight < w.parallel[k]!) begins = Math.min(begins, w.parallel[k]! - 1 - unseenBegins - inFlight);
-      const tokens = tpm < w.tpm[k]! ? w.tpm[k]! - row.tokensPerMs * w.horizonMs - tpm : Infinity;
+      const tokens = tpm < w.tpm[k]! ? w.tpm[k]! - row.tokensPerMs * horizonMs - tpm : Infinity;
       if (begins < 0 || tokens <= 0) near.push(p);
       slackBegins = Math.min(slackBegins, begins);
       slackTokens = Math.min(slackTokens, tokens);
