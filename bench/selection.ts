@@ -4,10 +4,11 @@
  *
  * Times the router's whole pick for one request (read the group's stats
  * from the in-memory state store, filter for eligibility, run the
- * strategy, or rendezvous hashing for a group with cache affinity, then
- * claim the chosen deployment's request of the minute, released at once) in
+ * strategy, or rendezvous hashing for a group with cache affinity; with
+ * CLAIM=1 also the claim of the chosen deployment's request of the minute,
+ * released at once, which begins the call and is a Redis round trip there) in
  * groups of 10, 100 and 1,000 deployments with live-looking stats
- * (latency samples, rpm/tpm use, limits), over the in-memory store (one
+ * (latency samples, rpm/tpm use, tpm and context limits), over the in-memory store (one
  * process) and the shared-memory store (worker threads), and with
  * STORES=redis-mirror,redis over a Redis you started (REDIS_URL): the Redis
  * store's local mirror (router_settings.state_sync_ms 100; also times one
@@ -65,6 +66,9 @@ interface Chooser {
   affinityPick(route: unknown, policy: { prefixMessages: number }, deployments: readonly ResolvedDeployment[]): ResolvedDeployment | undefined;
 }
 
+/** CLAIM=1: deployments have rpm limits, so each timed pick includes claiming (and releasing) the chosen deployment's slot. */
+const CLAIM = process.env.CLAIM === "1";
+
 function configFor(size: number, strategy: string): string {
   const affinity = strategy === "affinity";
   return JSON.stringify({
@@ -73,8 +77,11 @@ function configFor(size: number, strategy: string): string {
       id: `d${i}`,
       provider: "mock",
       params: { model: "mock-1" },
-      rpm: 100_000 + i,
-      tpm: 10_000_000,
+      // rpm makes every pick claim the chosen deployment's request of the minute (the call begins: in Redis, a round
+      // trip), which is not selection: only with CLAIM=1. tpm and max_input_tokens give the scan limits to check.
+      ...(CLAIM ? { rpm: 100_000 + i } : {}),
+      tpm: 10_000_000 + i,
+      max_input_tokens: 100_000,
       input_cost_per_token: 0.000001 * (1 + (i % 7)),
       output_cost_per_token: 0.000002 * (1 + (i % 5)),
     })),
