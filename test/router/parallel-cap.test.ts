@@ -109,41 +109,35 @@ describe("tryBegin: the max_parallel_requests slot is claimed atomically", () =>
   });
 
   it("across worker threads racing on shared memory: in flight never passes the cap", async () => {
-    // Four threads claim and release one deployment's slots as fast as they can; each records the highest
-    // in-flight count it saw right after a claim. A check-then-begin would overshoot within a few thousand rounds.
-    const memory = allocateSharedStateMemory(["d"], 4);
-    const gate = new SharedArrayBuffer(4);
-    const workers = Array.from(
-      { length: 4 },
-      (_, slot) =>
-        new Worker(new URL("../support/parallel-cap-racer.ts", import.meta.url), {
-          workerData: { memory, slot, caps: { maxInFlight: 3 }, rounds: 20_000, gate, threads: 4 },
-          execArgv: ["--import", "tsx"],
-        }),
-    );
-    const results = await Promise.all(workers.map(async (w) => (await once(w, "message"))[0] as { highest: number; claimed: number }));
-    await Promise.all(workers.map((w) => w.terminate()));
+    // Each thread records the highest in-flight count it saw right after a claim: a check-then-begin overshoots within a few thousand rounds.
+    const { memory, results } = await race({ maxInFlight: 3 }, 20_000);
     expect(Math.max(...results.map((r) => r.highest))).toBeLessThanOrEqual(3);
     expect(results.every((r) => r.claimed > 0)).toBe(true);
     expect(new SharedMemoryStateStore(memory, 0, new FakeClock()).statsOf("d").inFlight).toBe(0);
   });
 
   it("across worker threads racing on shared memory: exactly the minute's rpm of claims win", async () => {
-    const memory = allocateSharedStateMemory(["d"], 4);
-    const gate = new SharedArrayBuffer(4);
-    const workers = Array.from(
-      { length: 4 },
-      (_, slot) =>
-        new Worker(new URL("../support/parallel-cap-racer.ts", import.meta.url), {
-          workerData: { memory, slot, caps: { rpm: 1_000 }, rounds: 2_000, gate, threads: 4 },
-          execArgv: ["--import", "tsx"],
-        }),
-    );
-    const results = await Promise.all(workers.map(async (w) => (await once(w, "message"))[0] as { highest: number; claimed: number }));
-    await Promise.all(workers.map((w) => w.terminate()));
+    const { results } = await race({ rpm: 1_000 }, 2_000);
     expect(results.reduce((sum, r) => sum + r.claimed, 0)).toBe(1_000);
   });
 });
+
+/** Four worker threads on one shared memory, each claiming and releasing deployment "d" under `caps` for `rounds` rounds, as fast as they can. */
+async function race(caps: BeginCaps, rounds: number) {
+  const memory = allocateSharedStateMemory(["d"], 4);
+  const gate = new SharedArrayBuffer(4);
+  const workers = Array.from(
+    { length: 4 },
+    (_, slot) =>
+      new Worker(new URL("../support/parallel-cap-racer.ts", import.meta.url), {
+        workerData: { memory, slot, caps, rounds, gate, threads: 4 },
+        execArgv: ["--import", "tsx"],
+      }),
+  );
+  const results = await Promise.all(workers.map(async (w) => (await once(w, "message"))[0] as { highest: number; claimed: number }));
+  await Promise.all(workers.map((w) => w.terminate()));
+  return { memory, results };
+}
 
 /**
  * A store whose stats are read a moment before another router begins: what
