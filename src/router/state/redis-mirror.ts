@@ -1,6 +1,6 @@
 import type { Clock, TimerHandle } from "../../util/clock.js";
-import type { MemoryStateStore } from "./memory-store.js";
-import { LATENCY_EWMA_ALPHA, MINUTE_MS, type DeploymentStats, type StatsView, type SuccessSample } from "./state-store.js";
+import { ewma, type MemoryStateStore } from "./memory-store.js";
+import { MINUTE_MS, type DeploymentStats, type StatsView, type SuccessSample } from "./state-store.js";
 import { LiveStatsView, takesCalls } from "./stats-view.js";
 
 /** One deployment as one refresh read it from Redis: its state hash, and the counters other instances hold. */
@@ -148,14 +148,10 @@ export const ownWrites = {
   },
   /** A latency sample, applied to the averages as the FINISH script applies it (NaN: no average yet). */
   sample: (sample: SuccessSample) => (row: MirrorRow) => {
-    if (sample.latencyPerTokenMs !== undefined) row.latencyPerTokenMs = ewmaOf(row.latencyPerTokenMs, sample.latencyPerTokenMs);
-    if (sample.ttftMs !== undefined) row.ttftMs = ewmaOf(row.ttftMs, sample.ttftMs);
+    if (sample.latencyPerTokenMs !== undefined) row.latencyPerTokenMs = ewma(row.latencyPerTokenMs, sample.latencyPerTokenMs);
+    if (sample.ttftMs !== undefined) row.ttftMs = ewma(row.ttftMs, sample.ttftMs);
   },
 };
-
-function ewmaOf(previous: number, sample: number): number {
-  return Number.isNaN(previous) ? sample : previous + LATENCY_EWMA_ALPHA * (sample - previous);
-}
 
 /**
  * A write of this instance, applied to the mirror at once and kept until
