@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
+import { MemoryStateStore } from "../../src/router/state/memory-store.js";
+import { RedisMirror, type MirrorSource } from "../../src/router/state/redis-mirror.js";
 import { RedisStateStore } from "../../src/router/state/redis-store.js";
 import { createStateStore } from "../../src/router/state/index.js";
 import type { StatsView } from "../../src/router/state/state-store.js";
@@ -275,5 +277,34 @@ describe("Redis store with state_sync_ms: a local mirror for picks", () => {
     await mine.refreshMirror();
     view.at(clock.now());
     expect(view.inFlight(0)).toBe(3);
+  });
+});
+
+describe("the mirror's refresh loop under slow rounds", () => {
+  it("does not make picks wait while the loop keeps up, however long a round takes; a view it stopped refreshing still waits", async () => {
+    // A source whose every read takes 150 ms of the clock (a large group on a busy instance), with an interval of 100 ms.
+    let now = 1_700_000_000_000;
+    const clock = { now: () => now, sleep: async () => {}, setTimer: () => ({ cancel() {} }) }; // the loop's timer never fires: rounds are driven here
+    const source: MirrorSource = {
+      shared: true,
+      read: async (ids) => {
+        now += 150;
+        return ids.map(() => ({ hash: {}, othersInFlight: 0, rpm: 0, tpm: 0 }));
+      },
+    };
+    const mirror = new RedisMirror(source, new MemoryStateStore(clock), clock, 100);
+    const view = mirror.view(["a"]);
+    await mirror.ready(view); // the first pick waits for the first round
+    const roundStart = now - 150;
+    // The loop's next round is sent 100 ms after this one ended and lands 150 ms later: until then the view is as old
+    // as this round's sending, 400 ms at most, twice the interval and more, but the loop is keeping up.
+    now = roundStart + 150 + 100 + 140;
+    expect(mirror.ready(view)).toBeUndefined();
+    // Two rounds' time past that, nothing refreshed it: stale, the pick waits for a round.
+    now = roundStart + 700;
+    const waited = mirror.ready(view);
+    expect(waited).toBeInstanceOf(Promise);
+    await waited;
+    expect(mirror.ready(view)).toBeUndefined();
   });
 });

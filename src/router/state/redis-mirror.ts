@@ -202,8 +202,10 @@ export class RedisMirror {
   private round?: Promise<void>;
   private timer?: TimerHandle;
   private stopped = false;
-  /** A view not refreshed for this long is refreshed before it is read. */
+  /** A view not refreshed for this long (plus twice the last round's duration) is refreshed before it is read. */
   private readonly staleAfterMs: number;
+  /** How long the last refresh round took, from sending its read to applying it. */
+  private lastRoundMs = 0;
   /** This instance's begins and tokens so far: how far its own use can have eaten into a view's slack since it was computed. */
   private ownBegins = 0;
   private ownTokens = 0;
@@ -315,7 +317,10 @@ export class RedisMirror {
   }
 
   private isStale(view: MirrorView, nowMs: number): boolean {
-    return view.epoch !== this.epoch || nowMs - view.readAtMs > this.staleAfterMs;
+    // The loop's own pace counts: views are refreshed every syncMs after a round ends, and are as old as the read's
+    // sending, so with slow rounds (a large group on a busy instance) a view the loop keeps up with would otherwise look
+    // stale and every pick would wait for a round on the request path.
+    return view.epoch !== this.epoch || nowMs - view.readAtMs > this.staleAfterMs + 2 * this.lastRoundMs;
   }
 
   private async freshen(view: MirrorView): Promise<void> {
@@ -415,6 +420,7 @@ export class RedisMirror {
     });
     if (changed) this.version++;
     const later = this.clock.now();
+    this.lastRoundMs = later - now;
     for (const view of views) {
       view.refreshed(now, epoch, minute);
       if (view.limited) view.computeSlack(later, this.ownBegins, this.ownTokens);
