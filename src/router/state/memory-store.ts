@@ -1,7 +1,6 @@
 import type { Clock } from "../../util/clock.js";
 import {
   idleStats,
-  LATENCY_EWMA_ALPHA,
   MINUTE_MS,
   type BeginCaps,
   type DeploymentStateStore,
@@ -10,23 +9,15 @@ import {
   type SuccessSample,
 } from "./state-store.js";
 import { LiveStatsView, takesCalls, type StatsView } from "./stats-view.js";
+import { applyCoolDown, applyHealth, applyLatencySample, applyRecovery, type DeploymentRecord } from "./transitions.js";
 
-interface LocalState {
+/** Latency averages are NaN until sampled (always a number, so the field keeps one representation in every object). */
+interface LocalState extends DeploymentRecord {
   inFlight: number;
   /** Clock minute (epoch ms / 60000) the rpm/tpm counters belong to. */
   minute: number;
   rpm: number;
   tpm: number;
-  /** Moving averages; NaN until the first sample (always a number, so the field keeps one representation in every object). */
-  latencyPerTokenMs: number;
-  ttftMs: number;
-  cooldownUntilMs: number;
-  tripped: boolean;
-  trialUntilMs: number;
-  failureWindowEndsMs: number;
-  failures: number;
-  lastError: string;
-  unhealthy: boolean;
   drained: boolean;
 }
 
@@ -108,8 +99,7 @@ export class MemoryStateStore implements DeploymentStateStore {
     state.inFlight = Math.max(0, state.inFlight - 1);
     if (!sample) return;
     state.tpm += sample.totalTokens;
-    if (sample.latencyPerTokenMs !== undefined) state.latencyPerTokenMs = ewma(state.latencyPerTokenMs, sample.latencyPerTokenMs);
-    if (sample.ttftMs !== undefined) state.ttftMs = ewma(state.ttftMs, sample.ttftMs);
+    applyLatencySample(state, sample);
   }
 
   async recordFailure(id: string, lastError: string, windowMs: number): Promise<number> {
@@ -123,13 +113,7 @@ export class MemoryStateStore implements DeploymentStateStore {
   }
 
   async coolDown(id: string, untilMs: number, lastError: string): Promise<void> {
-    const state = this.state(id);
-    state.cooldownUntilMs = Math.max(state.cooldownUntilMs, untilMs);
-    state.tripped = true;
-    state.trialUntilMs = 0;
-    state.failures = 0;
-    state.failureWindowEndsMs = 0;
-    state.lastError = lastError;
+    applyCoolDown(this.state(id), untilMs, lastError);
     this.version++;
   }
 
@@ -143,19 +127,12 @@ export class MemoryStateStore implements DeploymentStateStore {
   }
 
   async recover(id: string): Promise<void> {
-    const state = this.state(id);
-    state.tripped = false;
-    state.trialUntilMs = 0;
-    state.cooldownUntilMs = 0;
-    state.failures = 0;
-    state.failureWindowEndsMs = 0;
+    applyRecovery(this.state(id));
     this.version++;
   }
 
   async setHealth(id: string, healthy: boolean, lastError: string): Promise<void> {
-    const state = this.state(id);
-    state.unhealthy = !healthy;
-    if (!healthy) state.lastError = lastError;
+    applyHealth(this.state(id), healthy, lastError);
     this.version++;
   }
 
@@ -281,9 +258,4 @@ class MemoryStatsView extends LiveStatsView implements StatsView {
     if (streaming) for (let i = 0; i < states.length; i++) out[i] = states[i]!.ttftMs;
     else for (let i = 0; i < states.length; i++) out[i] = states[i]!.latencyPerTokenMs;
   }
-}
-
-/** The moving average after `sample`; `previous` NaN when there is none yet. */
-export function ewma(previous: number, sample: number): number {
-  return Number.isNaN(previous) ? sample : previous + LATENCY_EWMA_ALPHA * (sample - previous);
 }

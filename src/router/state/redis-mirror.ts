@@ -1,7 +1,8 @@
 import type { Clock, TimerHandle } from "../../util/clock.js";
-import { ewma, type MemoryStateStore } from "./memory-store.js";
+import type { MemoryStateStore } from "./memory-store.js";
 import { MINUTE_MS, type DeploymentStats, type StatsView, type SuccessSample } from "./state-store.js";
 import { LiveStatsView, takesCalls } from "./stats-view.js";
+import { applyCoolDown, applyHealth, applyLatencySample, applyRecovery, type DeploymentRecord } from "./transitions.js";
 
 /** One deployment as one refresh read it from Redis: its state hash, and the counters other instances hold. */
 export interface SharedRead {
@@ -32,7 +33,7 @@ export interface MirrorSource {
  * instance's own counters, with this instance's own writes since applied.
  * One per deployment id, shared by every view listing it.
  */
-class MirrorRow {
+class MirrorRow implements DeploymentRecord {
   othersInFlight = 0;
   /** This minute's rpm and tpm of other instances (the minute is the refresh's: MirrorView.countersMinute). */
   othersRpm = 0;
@@ -54,8 +55,8 @@ class MirrorRow {
   trialUntilMs = 0;
   unhealthy = false;
   drained = false;
-  fails = 0;
-  failWindowEndsMs = 0;
+  failures = 0;
+  failureWindowEndsMs = 0;
   lastError = "";
 
   /** Starts as local state says, so a row not read from Redis yet answers like the local store. */
@@ -121,25 +122,9 @@ type AvailabilityFields = Pick<MirrorRow, "cooldownUntilMs" | "tripped" | "trial
 
 /** What each of the store's own writes does to a row: what its Redis script or HSET does to the state hash. */
 export const ownWrites = {
-  coolDown: (untilMs: number, lastError: string) => (row: MirrorRow) => {
-    row.cooldownUntilMs = Math.max(row.cooldownUntilMs, untilMs);
-    row.tripped = true;
-    row.trialUntilMs = 0;
-    row.fails = 0;
-    row.failWindowEndsMs = 0;
-    row.lastError = lastError;
-  },
-  recover: () => (row: MirrorRow) => {
-    row.tripped = false;
-    row.trialUntilMs = 0;
-    row.cooldownUntilMs = 0;
-    row.fails = 0;
-    row.failWindowEndsMs = 0;
-  },
-  health: (healthy: boolean, lastError: string) => (row: MirrorRow) => {
-    row.unhealthy = !healthy;
-    if (!healthy) row.lastError = lastError;
-  },
+  coolDown: (untilMs: number, lastError: string) => (row: MirrorRow) => applyCoolDown(row, untilMs, lastError),
+  recover: () => (row: MirrorRow) => applyRecovery(row),
+  health: (healthy: boolean, lastError: string) => (row: MirrorRow) => applyHealth(row, healthy, lastError),
   drained: (drained: boolean) => (row: MirrorRow) => {
     row.drained = drained;
   },
@@ -147,10 +132,7 @@ export const ownWrites = {
     row.trialUntilMs = untilMs;
   },
   /** A latency sample, applied to the averages as the FINISH script applies it (NaN: no average yet). */
-  sample: (sample: SuccessSample) => (row: MirrorRow) => {
-    if (sample.latencyPerTokenMs !== undefined) row.latencyPerTokenMs = ewma(row.latencyPerTokenMs, sample.latencyPerTokenMs);
-    if (sample.ttftMs !== undefined) row.ttftMs = ewma(row.ttftMs, sample.ttftMs);
-  },
+  sample: (sample: SuccessSample) => (row: MirrorRow) => applyLatencySample(row, sample),
 };
 
 /**
@@ -412,8 +394,8 @@ export class RedisMirror {
       row.trialUntilMs = num(hash.trial_until);
       row.unhealthy = hash.unhealthy === "1";
       row.drained = hash.drained === "1";
-      row.fails = num(hash.fails);
-      row.failWindowEndsMs = num(hash.fail_window_ends);
+      row.failures = num(hash.fails);
+      row.failureWindowEndsMs = num(hash.fail_window_ends);
       row.lastError = hash.last_error ?? "";
       for (const write of replay) if (write.id === id) write.apply(row);
       if (!row.sameAvailability(before)) changed = true;
@@ -676,7 +658,7 @@ export class MirrorView extends LiveStatsView implements StatsView {
       cooldownUntilMs: r.cooldownUntilMs,
       tripped: r.tripped,
       trialUntilMs: this.trialUntilMs(i),
-      recentFailures: r.failWindowEndsMs > this.now ? r.fails : 0,
+      recentFailures: r.failureWindowEndsMs > this.now ? r.failures : 0,
       lastError: r.lastError,
       unhealthy: r.unhealthy,
       drained: r.drained,

@@ -1,7 +1,8 @@
 import type { Clock } from "../../util/clock.js";
-import { ewma, MemoryStateStore } from "./memory-store.js";
+import { MemoryStateStore } from "./memory-store.js";
 import { MINUTE_MS, type BeginCaps, type DeploymentStateStore, type DeploymentStats, type Lease, type SuccessSample } from "./state-store.js";
 import { LiveStatsView, takesCalls, type StatsView } from "./stats-view.js";
+import { ewma } from "./transitions.js";
 
 // Int32 fields of one deployment's block; in-flight counts follow, one per worker slot.
 const LOCK = 0;
