@@ -128,13 +128,9 @@ export class CandidateSet {
   tpm(k: number): number {
     return this.tpms[this.positions[k]!]!;
   }
-  /** Time to first token for streams, latency per token for unary calls; NaN when unmeasured. */
-  latencyMs(k: number, streaming: boolean): number {
-    const p = this.positions[k]!;
-    return streaming ? this.view.ttftMs(p) : this.view.latencyPerTokenMs(p);
-  }
   /**
-   * latencyMs of every deployment of the list, indexed by list position
+   * Time to first token for streams, latency per token for unary calls
+   * (NaN when unmeasured), of every deployment of the list, indexed by list position
    * (candidate k is at positions[k]): one bulk read from the view for a
    * strategy that weighs every candidate's latency. Valid for this pick.
    */

@@ -26,6 +26,8 @@ const FAILURE_WINDOW_ENDS = 4;
 const FLOAT_FIELDS = 5;
 /** Longest last-error text kept, UTF-8 bytes; longer ones are cut (it is a human hint, not a record). */
 const ERROR_BYTES = 512;
+/** begin's caps: none, so tryBegin always begins. */
+const NO_CAPS: BeginCaps = {};
 
 /**
  * The memory behind a SharedMemoryStateStore: plain SharedArrayBuffers, so
@@ -198,15 +200,7 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
   }
 
   async begin(id: string): Promise<Lease> {
-    const i = this.index.get(id);
-    if (i === undefined) return this.local.begin(id);
-    Atomics.add(this.ints, i * this.stride + IN_FLIGHT, 1);
-    const now = this.clock.now();
-    this.locked(i, (int, float) => {
-      this.rollWindows(int, float, now);
-      this.ints[int + RPM]!++;
-    });
-    return this.leaseOn(i);
+    return (await this.tryBegin(id, NO_CAPS))!; // nothing to refuse it
   }
 
   async tryBegin(id: string, caps: BeginCaps): Promise<Lease | undefined> {
