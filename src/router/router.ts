@@ -86,7 +86,6 @@ interface RouteRequest {
   release?: (value: unknown) => void;
 }
 
-/** Who watches a request's attempts (metrics, traces), and which retry within its group an attempt belongs to. */
 /** What every attempt of one routed request shares, across its groups (fallbacks), retries and hedges. */
 interface RoutedCall<T> {
   readonly route: RouteRequest;
@@ -554,7 +553,7 @@ export class Router {
       const chosen = selector.eligible(set, sticky >= 0 ? sticky : selector.choose(strategy, set, pick));
       const deployment = chosen.deployment;
       this.adjustPending(deployment.id, +1); // synchronously with the pick: see Selector's pending
-      if (deployment.maxParallelRequests === undefined && deployment.rpmLimit === undefined && !chosen.trial) return chosen; // nothing to win: no await
+      if (!chosen.trial && !isCapped(deployment)) return chosen; // nothing to win: no await
       const taken = await this.take(chosen, pick);
       if (taken) return taken;
       (dropped ??= []).push(list.positionOf.get(deployment.id)!);
@@ -572,7 +571,7 @@ export class Router {
   private async take(chosen: Eligible, pick: PickRequest): Promise<Eligible | undefined> {
     const deployment = chosen.deployment;
     let lease: Lease | undefined;
-    if (deployment.maxParallelRequests !== undefined || deployment.rpmLimit !== undefined) {
+    if (isCapped(deployment)) {
       lease = await this.store.tryBegin(deployment.id, { maxInFlight: deployment.maxParallelRequests, rpm: deployment.rpmLimit });
       this.adjustPending(deployment.id, -1); // the store counts it from here (or it was not taken)
       if (!lease) return undefined;
@@ -784,6 +783,11 @@ function routedMeta(open: OpenAttempt<unknown>) {
 
 /** Tag sets whose deployment lists a router keeps (taggedOf); callers choose tags, so the cache is bounded. */
 const TAGGED_LISTS = 1_024;
+
+/** Whether a pick of the deployment claims its call (Router.take): it has a cap the claim checks. */
+function isCapped(deployment: ResolvedDeployment): boolean {
+  return deployment.maxParallelRequests !== undefined || deployment.rpmLimit !== undefined;
+}
 
 /** A lease whose end wakes the head of its group's wait queue: the slot it frees may be what the head waits for. */
 function wakingLease(lease: Lease, queue: WaitQueue, group: string): Lease {

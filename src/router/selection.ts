@@ -8,7 +8,7 @@ import { CandidateSet, isIndexed, type Candidate, type PickRequest, type Routing
 // Per-pick marks on list positions.
 const EXCLUDED = 1; // hedging: already racing on it
 const FAILED = 2; // failed this request: a last resort
-const DROPPED = 4; // lost its half-open trial slot in this pick
+const DROPPED = 4; // lost what its pick had to win (Router.take: its capped slot, its half-open trial) in this pick
 
 // Slots of a scan's tally.
 const ELIGIBLE = 0; // eligible, before exclusions
