@@ -234,6 +234,7 @@ export class Selector {
     if (tally[ELIGIBLE] === 0) this.explainNone(list, view, group, nowMs, promptTokens);
     if (tally[OPEN] === 0) throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no other deployment of "${group}" is available`);
     if (n === 0) throw new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `no deployment of "${group}" is available: the rest are taken by other calls (a half-open trial running, or the last request under the max_parallel_requests or rpm limit)`);
+    if (readsInFlight) view.rankInFlights?.(set.inFlights); // after the scans: limits judge the true counts
     set.view = view;
     set.size = n;
     set.whole = n === list.deployments.length;

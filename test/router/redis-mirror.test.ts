@@ -243,6 +243,40 @@ describe("Redis store with state_sync_ms: a local mirror for picks", () => {
     for (let i = 0; i < 20; i++) expect((await t.router.complete(chat("g"), ctx())).deploymentId).toBe("y");
   });
 
+  it("weighs other instances' in-flight calls at 1/N when ranking least-busy, so N instances do not all pile onto the one the snapshot shows idle", async () => {
+    const clock = new FakeClock();
+    const keyPrefix = `mirror-${randomUUID()}:`;
+    const url = inject("redisUrl");
+    const [first, second] = [await storeOn(url, keyPrefix, clock), await storeOn(url, keyPrefix, clock)];
+    const mine = await storeOn(url, keyPrefix, clock); // three live instances
+    for (let i = 0; i < 3; i++) await first.begin("a");
+    for (let i = 0; i < 3; i++) await second.begin("a");
+    for (let i = 0; i < 3; i++) await second.begin("c");
+    for (let i = 0; i < 2; i++) await mine.begin("b");
+    const t = routerFor(
+      { model_list: ["a", "b", "c"].map((id) => mockDeployment("g", id)), router_settings: { routing_strategy: "least-busy" } },
+      { clock, store: mine },
+    );
+    // True counts a 6, b 2, c 3: b is least busy overall, but 4 of a's and 2 of c's calls (the others' 2/3 share) are
+    // for the other two instances to answer; ranked at 1/3 weight, a 2, b 2, c 1, so this instance's share goes to c.
+    await vi.waitFor(
+      async () => {
+        await mine.refreshMirror();
+        expect((await t.router.complete(chat("g", randomUUID()), ctx())).deploymentId).toBe("c");
+      },
+      { timeout: 5_000, interval: 100 }, // until this instance's heartbeat has counted the other two (they register as they start)
+    );
+    for (let i = 0; i < 10; i++) expect((await t.router.complete(chat("g", randomUUID()), ctx())).deploymentId).toBe("c");
+    // Only the ranking is damped: the counts shown and limits judged are the true ones.
+    const state = await mine.stats(["a", "b", "c"]);
+    expect(["a", "b", "c"].map((id) => state.get(id)!.inFlight)).toEqual([6, 2, 3]);
+    const capped = routerFor(
+      { model_list: [mockDeployment("g", "a"), mockDeployment("g", "b"), mockDeployment("g", "c", {}, { max_parallel_requests: 3 })], router_settings: { routing_strategy: "least-busy" } },
+      { clock, store: mine },
+    );
+    for (let i = 0; i < 10; i++) expect((await capped.router.complete(chat("g", randomUUID()), ctx())).deploymentId).not.toBe("c");
+  });
+
   it("answers from local state while Redis is down, never failing a pick, and reads Redis again once it is back", async () => {
     const server = await startRedisServer();
     let current = server;
@@ -287,6 +321,7 @@ describe("the mirror's refresh loop under slow rounds", () => {
     const clock = { now: () => now, sleep: async () => {}, setTimer: () => ({ cancel() {} }) }; // the loop's timer never fires: rounds are driven here
     const source: MirrorSource = {
       shared: true,
+      liveInstances: 1,
       read: async (ids) => {
         now += 150;
         return ids.map(() => ({ hash: {}, othersInFlight: 0, rpm: 0, tpm: 0 }));

@@ -26,6 +26,8 @@ export interface MirrorSource {
    * unusable.
    */
   read(ids: readonly string[], minute: number): Promise<SharedRead[] | undefined>;
+  /** Instances sharing the state whose lease is live, this one included (1 until the first heartbeat tells). */
+  readonly liveInstances: number;
 }
 
 /**
@@ -268,6 +270,11 @@ export class RedisMirror {
   /** Where StatsView.availabilityVersion reads. */
   availabilityVersion(): number {
     return this.version;
+  }
+
+  /** Live instances sharing the state (MirrorSource.liveInstances). */
+  liveInstances(): number {
+    return this.source.liveInstances;
   }
 
   /** Whether views read shared state this pick; a switch either way bumps the availability version (the source of truth changed). */
@@ -679,6 +686,24 @@ export class MirrorView extends LiveStatsView implements StatsView {
       const othersInFlight = this.othersInFlight;
       for (let i = 0; i < n; i++) inFlight[i]! += othersInFlight[i]!;
     }
+  }
+  /**
+   * Damps other instances' in-flight counts for ranking to 1/N of their
+   * weight (N live instances). Every instance sees the same stale snapshot
+   * between refreshes, so with full weight all N correct the same
+   * imbalance at once and together overshoot it N-fold (a herd: the
+   * deployment that looked idle at the refresh gets N instances' catch-up
+   * calls). At 1/N each corrects its share, and the fleet's totals still
+   * balance: own counts keep their full weight, so any imbalance left
+   * is corrected by every instance. Limits were judged on the true counts
+   * before this.
+   */
+  rankInFlights(inFlight: Float64Array): void {
+    const instances = this.mirror.liveInstances();
+    if (!this.shared || instances <= 1) return;
+    const shed = 1 - 1 / instances;
+    const othersInFlight = this.othersInFlight;
+    for (let i = 0; i < othersInFlight.length; i++) inFlight[i]! -= shed * othersInFlight[i]!;
   }
   readLatencies(streaming: boolean, out: Float64Array): void {
     if (!this.shared) return this.local.readLatencies(streaming, out);

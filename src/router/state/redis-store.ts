@@ -157,6 +157,8 @@ export class RedisStateStore implements DeploymentStateStore {
    * since) counts, so a new instance is never undercounted.
    */
   private deadInstances: ReadonlySet<string> = new Set();
+  /** Registered instances whose lease is live at the last heartbeat, this one included; 1 before the first. */
+  private liveInstances = 1;
   private heartbeatTimer?: NodeJS.Timeout;
   private degradedUntilMs = 0;
   /** state_sync_ms > 0: the mirror picks read, and the connection that hears other instances' availability changes. */
@@ -207,6 +209,9 @@ export class RedisStateStore implements DeploymentStateStore {
             return store.shared;
           },
           read: (ids, minute) => this.readShared(ids, minute),
+          get liveInstances() {
+            return store.liveInstances;
+          },
         },
         this.local,
         this.clock,
@@ -524,6 +529,7 @@ export class RedisStateStore implements DeploymentStateStore {
       });
       if (forgotten.length > 0) await this.redis.hdel(registry, ...forgotten);
       this.deadInstances = dead;
+      this.liveInstances = Math.max(1, ids.length - dead.size);
     });
   }
 

@@ -174,4 +174,11 @@ export interface StatsView {
   readCounters(rpm: Float64Array, tpm: Float64Array, inFlight: Float64Array | undefined): void;
   /** Every listed deployment's latency average by position: ttftMs for streams, else latencyPerTokenMs (NaN when unmeasured). */
   readLatencies(streaming: boolean, out: Float64Array): void;
+  /**
+   * Adjusts in-flight counts read by readCounters (limits already judged
+   * on them) into the weights a least-busy ranking should compare, where
+   * some of the counts are a stale snapshot every instance shares (the
+   * Redis mirror). Views whose counts are current have none.
+   */
+  rankInFlights?(inFlight: Float64Array): void;
 }
