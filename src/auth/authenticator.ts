@@ -16,6 +16,8 @@ export interface AuthIdentity {
   readonly isMaster: boolean;
   /** Model groups the caller may use; empty = all. */
   readonly models: readonly string[];
+  /** The highest options.priority the caller's requests are queued at (a virtual key's max_priority); Infinity for the master key. */
+  readonly maxPriority: number;
 }
 
 /**
@@ -38,7 +40,7 @@ export interface AuthenticatorOptions {
   cacheTtlMs: number;
 }
 
-const MASTER: AuthIdentity = Object.freeze({ keyId: "master", alias: "master", metadata: {}, isMaster: true, models: [] });
+const MASTER: AuthIdentity = Object.freeze({ keyId: "master", alias: "master", metadata: {}, isMaster: true, models: [], maxPriority: Infinity });
 const NOTHING_TO_SETTLE: Grant = { settle: () => Promise.resolve() };
 
 /**
@@ -89,7 +91,7 @@ export class Authenticator {
     if (modelGroup !== undefined && record.models.length > 0 && !record.models.includes(modelGroup)) {
       throw authErrors.modelNotAllowed(record.id, modelGroup);
     }
-    const identity: AuthIdentity = { keyId: record.id, alias: record.alias, metadata: record.metadata, isMaster: false, models: record.models };
+    const identity: AuthIdentity = { keyId: record.id, alias: record.alias, metadata: record.metadata, isMaster: false, models: record.models, maxPriority: record.maxPriority ?? 0 };
     if (!hasLimits(record)) return { identity, settle: NOTHING_TO_SETTLE.settle };
 
     const admission = await this.options.store.admit(record, now);

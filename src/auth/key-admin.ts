@@ -43,6 +43,7 @@ export function keyAdmin(auth: Authenticator | undefined): KeyRpcs {
       spendUsd: await store().spend(record, periodStart),
       periodStart: timestampFromMs(periodStart),
       keyPreview: record.preview,
+      maxPriority: record.maxPriority ?? 0,
     });
   };
   const period = (text: string): number => {
@@ -72,6 +73,7 @@ export function keyAdmin(auth: Authenticator | undefined): KeyRpcs {
         createdAtMs: auth!.now(),
         revoked: false,
         preview: previewOf(secret),
+        maxPriority: request.maxPriority,
       };
       await store().insert(record, hashSecret(secret));
       return create(CreateKeyResponseSchema, { key: secret, keyId: record.id, info: await info(record) });
@@ -96,6 +98,7 @@ export function keyAdmin(auth: Authenticator | undefined): KeyRpcs {
       }
       if (request.expiresAt) record.expiresAtMs = timestampDate(request.expiresAt).getTime();
       if (request.updateMetadata) record.metadata = { ...request.metadata };
+      if (request.maxPriority !== undefined) record.maxPriority = request.maxPriority;
       await store().put(record);
       return info(record);
     },

@@ -17,6 +17,8 @@ export interface KeyRecord {
   revoked: boolean;
   /** The secret's first characters. */
   preview: string;
+  /** The highest options.priority its requests are queued at; absent (records from before the field) = 0. */
+  maxPriority?: number;
 }
 
 /** Whether admitting a call needs the shared counters (otherwise the check is memory-only). */

@@ -31,7 +31,7 @@ export interface RequestChecks {
 export function inferenceService(backend: InferenceBackend, { guard, limits }: RequestChecks): ServiceImpl<typeof InferenceService> {
   return {
     async complete(request, context) {
-      const ctx = requestContext(context);
+      const ctx = requestContext(context, request.options);
       validateCompletionRequest(request, limits);
       guard.check("completion", request.options?.providerOptions);
       return backend.complete(request, ctx);
@@ -40,25 +40,25 @@ export function inferenceService(backend: InferenceBackend, { guard, limits }: R
     // one async-generator layer less per chunk. A validation error still reaches the client as the
     // call's error (connect invokes this inside its own async handler).
     streamComplete(request, context) {
-      const ctx = requestContext(context);
+      const ctx = requestContext(context, request.options);
       validateCompletionRequest(request, limits);
       guard.check("completion", request.options?.providerOptions);
       return backend.stream(request, ctx);
     },
     async embed(request, context) {
-      const ctx = requestContext(context);
+      const ctx = requestContext(context, request.options);
       validateEmbeddingRequest(request, limits);
       guard.check("embedding", request.options?.providerOptions);
       return backend.embed(request, ctx);
     },
     async generateImage(request, context) {
-      const ctx = requestContext(context);
+      const ctx = requestContext(context, request.options);
       validateImageGenerationRequest(request, limits);
       guard.check("image", request.options?.providerOptions);
       return backend.generateImage(request, ctx);
     },
     async moderate(request, context) {
-      const ctx = requestContext(context);
+      const ctx = requestContext(context, request.options);
       validateModerationRequest(request, limits);
       guard.check("moderation", request.options?.providerOptions);
       return backend.moderate(request, ctx);
@@ -72,7 +72,14 @@ export function inferenceService(backend: InferenceBackend, { guard, limits }: R
   };
 }
 
-/** The router's view of a call: its signal, the observer the observability interceptor left and the key's allowed groups. */
-function requestContext(context: HandlerContext): RequestContext {
-  return newRequestContext(context.signal, context.values.get(kRequestObserver), Date.now(), context.values.get(authIdentityKey)?.models);
+/**
+ * The router's view of a call: its signal, the observer the observability
+ * interceptor left and the key's allowed groups. Also caps the request's
+ * options.priority at the key's max_priority, so no caller queues its
+ * requests ahead of others' beyond what its key allows.
+ */
+function requestContext(context: HandlerContext, options: { priority?: number } | undefined): RequestContext {
+  const identity = context.values.get(authIdentityKey);
+  if (identity && options?.priority !== undefined && options.priority > identity.maxPriority) options.priority = identity.maxPriority;
+  return newRequestContext(context.signal, context.values.get(kRequestObserver), Date.now(), identity?.models);
 }

@@ -817,7 +817,12 @@ type CreateKeyRequest struct {
 	// After this, the key is refused; unset = never expires.
 	ExpiresAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
 	// Labels that travel with the key's requests into logs.
-	Metadata      map[string]string `protobuf:"bytes,8,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Metadata map[string]string `protobuf:"bytes,8,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The highest options.priority the key's requests are queued at (waiting at the
+	// limits); a request asking for more is queued at this. Default 0: the key's
+	// requests cannot go ahead of other callers' default-priority ones. The master
+	// key is not capped.
+	MaxPriority   int32 `protobuf:"varint,9,opt,name=max_priority,json=maxPriority,proto3" json:"max_priority,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -908,6 +913,13 @@ func (x *CreateKeyRequest) GetMetadata() map[string]string {
 	return nil
 }
 
+func (x *CreateKeyRequest) GetMaxPriority() int32 {
+	if x != nil {
+		return x.MaxPriority
+	}
+	return 0
+}
+
 type CreateKeyResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The secret, "sk-sy-…": shown only here; the gateway stores its hash.
@@ -987,7 +999,9 @@ type KeyInfo struct {
 	// Start of the current budget period (creation time when it never resets).
 	PeriodStart *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=period_start,json=periodStart,proto3" json:"period_start,omitempty"`
 	// The secret's first characters ("sk-sy-AbC…"), to tell keys apart.
-	KeyPreview    string `protobuf:"bytes,14,opt,name=key_preview,json=keyPreview,proto3" json:"key_preview,omitempty"`
+	KeyPreview string `protobuf:"bytes,14,opt,name=key_preview,json=keyPreview,proto3" json:"key_preview,omitempty"`
+	// The highest options.priority the key's requests are queued at.
+	MaxPriority   int32 `protobuf:"varint,15,opt,name=max_priority,json=maxPriority,proto3" json:"max_priority,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1118,6 +1132,13 @@ func (x *KeyInfo) GetKeyPreview() string {
 		return x.KeyPreview
 	}
 	return ""
+}
+
+func (x *KeyInfo) GetMaxPriority() int32 {
+	if x != nil {
+		return x.MaxPriority
+	}
+	return 0
 }
 
 type ListKeysRequest struct {
@@ -1259,6 +1280,7 @@ type UpdateKeyRequest struct {
 	// Replaces the metadata when update_metadata is true.
 	Metadata       map[string]string `protobuf:"bytes,10,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	UpdateMetadata bool              `protobuf:"varint,11,opt,name=update_metadata,json=updateMetadata,proto3" json:"update_metadata,omitempty"`
+	MaxPriority    *int32            `protobuf:"varint,12,opt,name=max_priority,json=maxPriority,proto3,oneof" json:"max_priority,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
@@ -1368,6 +1390,13 @@ func (x *UpdateKeyRequest) GetUpdateMetadata() bool {
 		return x.UpdateMetadata
 	}
 	return false
+}
+
+func (x *UpdateKeyRequest) GetMaxPriority() int32 {
+	if x != nil && x.MaxPriority != nil {
+		return *x.MaxPriority
+	}
+	return 0
 }
 
 type RevokeKeyRequest struct {
@@ -1731,7 +1760,7 @@ const file_switchyard_v1_admin_proto_rawDesc = "" +
 	"\x06errors\x18\x05 \x01(\x04R\x06errors\x12\x1c\n" +
 	"\tevictions\x18\x06 \x01(\x04R\tevictions\x12\x14\n" +
 	"\x05bytes\x18\a \x01(\x04R\x05bytes\x12\x18\n" +
-	"\aentries\x18\b \x01(\x04R\aentries\"\xf2\x02\n" +
+	"\aentries\x18\b \x01(\x04R\aentries\"\x95\x03\n" +
 	"\x10CreateKeyRequest\x12\x14\n" +
 	"\x05alias\x18\x01 \x01(\tR\x05alias\x12\x16\n" +
 	"\x06models\x18\x02 \x03(\tR\x06models\x12\x10\n" +
@@ -1741,14 +1770,15 @@ const file_switchyard_v1_admin_proto_rawDesc = "" +
 	"\rbudget_period\x18\x06 \x01(\tR\fbudgetPeriod\x129\n" +
 	"\n" +
 	"expires_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12I\n" +
-	"\bmetadata\x18\b \x03(\v2-.switchyard.v1.CreateKeyRequest.MetadataEntryR\bmetadata\x1a;\n" +
+	"\bmetadata\x18\b \x03(\v2-.switchyard.v1.CreateKeyRequest.MetadataEntryR\bmetadata\x12!\n" +
+	"\fmax_priority\x18\t \x01(\x05R\vmaxPriority\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"h\n" +
 	"\x11CreateKeyResponse\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x15\n" +
 	"\x06key_id\x18\x02 \x01(\tR\x05keyId\x12*\n" +
-	"\x04info\x18\x03 \x01(\v2\x16.switchyard.v1.KeyInfoR\x04info\"\xc9\x04\n" +
+	"\x04info\x18\x03 \x01(\v2\x16.switchyard.v1.KeyInfoR\x04info\"\xec\x04\n" +
 	"\aKeyInfo\x12\x15\n" +
 	"\x06key_id\x18\x01 \x01(\tR\x05keyId\x12\x14\n" +
 	"\x05alias\x18\x02 \x01(\tR\x05alias\x12\x16\n" +
@@ -1767,7 +1797,8 @@ const file_switchyard_v1_admin_proto_rawDesc = "" +
 	"\tspend_usd\x18\f \x01(\x01R\bspendUsd\x12=\n" +
 	"\fperiod_start\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\vperiodStart\x12\x1f\n" +
 	"\vkey_preview\x18\x0e \x01(\tR\n" +
-	"keyPreview\x1a;\n" +
+	"keyPreview\x12!\n" +
+	"\fmax_priority\x18\x0f \x01(\x05R\vmaxPriority\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x11\n" +
@@ -1775,7 +1806,7 @@ const file_switchyard_v1_admin_proto_rawDesc = "" +
 	"\x10ListKeysResponse\x12*\n" +
 	"\x04keys\x18\x01 \x03(\v2\x16.switchyard.v1.KeyInfoR\x04keys\"&\n" +
 	"\rGetKeyRequest\x12\x15\n" +
-	"\x06key_id\x18\x01 \x01(\tR\x05keyId\"\xaf\x04\n" +
+	"\x06key_id\x18\x01 \x01(\tR\x05keyId\"\xe8\x04\n" +
 	"\x10UpdateKeyRequest\x12\x15\n" +
 	"\x06key_id\x18\x01 \x01(\tR\x05keyId\x12\x19\n" +
 	"\x05alias\x18\x02 \x01(\tH\x00R\x05alias\x88\x01\x01\x12\x16\n" +
@@ -1789,7 +1820,8 @@ const file_switchyard_v1_admin_proto_rawDesc = "" +
 	"expires_at\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12I\n" +
 	"\bmetadata\x18\n" +
 	" \x03(\v2-.switchyard.v1.UpdateKeyRequest.MetadataEntryR\bmetadata\x12'\n" +
-	"\x0fupdate_metadata\x18\v \x01(\bR\x0eupdateMetadata\x1a;\n" +
+	"\x0fupdate_metadata\x18\v \x01(\bR\x0eupdateMetadata\x12&\n" +
+	"\fmax_priority\x18\f \x01(\x05H\x05R\vmaxPriority\x88\x01\x01\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\b\n" +
@@ -1797,7 +1829,8 @@ const file_switchyard_v1_admin_proto_rawDesc = "" +
 	"\x04_rpmB\x06\n" +
 	"\x04_tpmB\x11\n" +
 	"\x0f_max_budget_usdB\x10\n" +
-	"\x0e_budget_period\")\n" +
+	"\x0e_budget_periodB\x0f\n" +
+	"\r_max_priority\")\n" +
 	"\x10RevokeKeyRequest\x12\x15\n" +
 	"\x06key_id\x18\x01 \x01(\tR\x05keyId\")\n" +
 	"\x10RotateKeyRequest\x12\x15\n" +

@@ -143,7 +143,7 @@ class CacheLayerStats(_message.Message):
     def __init__(self, layer: _Optional[str] = ..., hits: _Optional[int] = ..., misses: _Optional[int] = ..., sets: _Optional[int] = ..., errors: _Optional[int] = ..., evictions: _Optional[int] = ..., bytes: _Optional[int] = ..., entries: _Optional[int] = ...) -> None: ...
 
 class CreateKeyRequest(_message.Message):
-    __slots__ = ("alias", "models", "rpm", "tpm", "max_budget_usd", "budget_period", "expires_at", "metadata")
+    __slots__ = ("alias", "models", "rpm", "tpm", "max_budget_usd", "budget_period", "expires_at", "metadata", "max_priority")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -159,6 +159,7 @@ class CreateKeyRequest(_message.Message):
     BUDGET_PERIOD_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    MAX_PRIORITY_FIELD_NUMBER: _ClassVar[int]
     alias: str
     models: _containers.RepeatedScalarFieldContainer[str]
     rpm: int
@@ -167,7 +168,8 @@ class CreateKeyRequest(_message.Message):
     budget_period: str
     expires_at: _timestamp_pb2.Timestamp
     metadata: _containers.ScalarMap[str, str]
-    def __init__(self, alias: _Optional[str] = ..., models: _Optional[_Iterable[str]] = ..., rpm: _Optional[int] = ..., tpm: _Optional[int] = ..., max_budget_usd: _Optional[float] = ..., budget_period: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ...) -> None: ...
+    max_priority: int
+    def __init__(self, alias: _Optional[str] = ..., models: _Optional[_Iterable[str]] = ..., rpm: _Optional[int] = ..., tpm: _Optional[int] = ..., max_budget_usd: _Optional[float] = ..., budget_period: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., max_priority: _Optional[int] = ...) -> None: ...
 
 class CreateKeyResponse(_message.Message):
     __slots__ = ("key", "key_id", "info")
@@ -180,7 +182,7 @@ class CreateKeyResponse(_message.Message):
     def __init__(self, key: _Optional[str] = ..., key_id: _Optional[str] = ..., info: _Optional[_Union[KeyInfo, _Mapping]] = ...) -> None: ...
 
 class KeyInfo(_message.Message):
-    __slots__ = ("key_id", "alias", "models", "rpm", "tpm", "max_budget_usd", "budget_period", "expires_at", "metadata", "created_at", "revoked", "spend_usd", "period_start", "key_preview")
+    __slots__ = ("key_id", "alias", "models", "rpm", "tpm", "max_budget_usd", "budget_period", "expires_at", "metadata", "created_at", "revoked", "spend_usd", "period_start", "key_preview", "max_priority")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -202,6 +204,7 @@ class KeyInfo(_message.Message):
     SPEND_USD_FIELD_NUMBER: _ClassVar[int]
     PERIOD_START_FIELD_NUMBER: _ClassVar[int]
     KEY_PREVIEW_FIELD_NUMBER: _ClassVar[int]
+    MAX_PRIORITY_FIELD_NUMBER: _ClassVar[int]
     key_id: str
     alias: str
     models: _containers.RepeatedScalarFieldContainer[str]
@@ -216,7 +219,8 @@ class KeyInfo(_message.Message):
     spend_usd: float
     period_start: _timestamp_pb2.Timestamp
     key_preview: str
-    def __init__(self, key_id: _Optional[str] = ..., alias: _Optional[str] = ..., models: _Optional[_Iterable[str]] = ..., rpm: _Optional[int] = ..., tpm: _Optional[int] = ..., max_budget_usd: _Optional[float] = ..., budget_period: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoked: _Optional[bool] = ..., spend_usd: _Optional[float] = ..., period_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_preview: _Optional[str] = ...) -> None: ...
+    max_priority: int
+    def __init__(self, key_id: _Optional[str] = ..., alias: _Optional[str] = ..., models: _Optional[_Iterable[str]] = ..., rpm: _Optional[int] = ..., tpm: _Optional[int] = ..., max_budget_usd: _Optional[float] = ..., budget_period: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., revoked: _Optional[bool] = ..., spend_usd: _Optional[float] = ..., period_start: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_preview: _Optional[str] = ..., max_priority: _Optional[int] = ...) -> None: ...
 
 class ListKeysRequest(_message.Message):
     __slots__ = ()
@@ -235,7 +239,7 @@ class GetKeyRequest(_message.Message):
     def __init__(self, key_id: _Optional[str] = ...) -> None: ...
 
 class UpdateKeyRequest(_message.Message):
-    __slots__ = ("key_id", "alias", "models", "update_models", "rpm", "tpm", "max_budget_usd", "budget_period", "expires_at", "metadata", "update_metadata")
+    __slots__ = ("key_id", "alias", "models", "update_models", "rpm", "tpm", "max_budget_usd", "budget_period", "expires_at", "metadata", "update_metadata", "max_priority")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -254,6 +258,7 @@ class UpdateKeyRequest(_message.Message):
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
     UPDATE_METADATA_FIELD_NUMBER: _ClassVar[int]
+    MAX_PRIORITY_FIELD_NUMBER: _ClassVar[int]
     key_id: str
     alias: str
     models: _containers.RepeatedScalarFieldContainer[str]
@@ -265,7 +270,8 @@ class UpdateKeyRequest(_message.Message):
     expires_at: _timestamp_pb2.Timestamp
     metadata: _containers.ScalarMap[str, str]
     update_metadata: bool
-    def __init__(self, key_id: _Optional[str] = ..., alias: _Optional[str] = ..., models: _Optional[_Iterable[str]] = ..., update_models: _Optional[bool] = ..., rpm: _Optional[int] = ..., tpm: _Optional[int] = ..., max_budget_usd: _Optional[float] = ..., budget_period: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., update_metadata: _Optional[bool] = ...) -> None: ...
+    max_priority: int
+    def __init__(self, key_id: _Optional[str] = ..., alias: _Optional[str] = ..., models: _Optional[_Iterable[str]] = ..., update_models: _Optional[bool] = ..., rpm: _Optional[int] = ..., tpm: _Optional[int] = ..., max_budget_usd: _Optional[float] = ..., budget_period: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., update_metadata: _Optional[bool] = ..., max_priority: _Optional[int] = ...) -> None: ...
 
 class RevokeKeyRequest(_message.Message):
     __slots__ = ("key_id",)
