@@ -43,7 +43,7 @@ export const DEFAULTS = {
     shutdownGraceMs: 10_000,
     reflection: true,
   },
-  requestLimits: { maxMessages: 2048, maxMessageBytes: 4 * 1024 * 1024, maxModelNameBytes: 256 },
+  requestLimits: { maxMessages: 2048, maxMessageBytes: 4 * 1024 * 1024, maxModelNameBytes: 256, maxRequestRetries: 10 },
   connectionLimits: {
     firstRequestTimeoutMs: 30_000,
     http1IdleTimeoutMs: 65_000,

@@ -123,6 +123,7 @@ export function resolveConfig(source: RouterConfig, providers: ProviderRegistry)
         maxMessages: server?.maxMessages || limits.maxMessages,
         maxMessageBytes: server?.maxMessageBytes || limits.maxMessageBytes,
         maxModelNameBytes: server?.maxModelNameBytes || limits.maxModelNameBytes,
+        maxRequestRetries: server?.maxRequestRetries ?? limits.maxRequestRetries,
       },
       connections: {
         firstRequestTimeoutMs: server?.firstRequestTimeoutMs || connections.firstRequestTimeoutMs,

@@ -122,6 +122,8 @@ export interface RequestLimits {
   readonly maxMessages: number;
   readonly maxMessageBytes: number;
   readonly maxModelNameBytes: number;
+  /** Highest options.num_retries a request may ask for. */
+  readonly maxRequestRetries: number;
 }
 
 /** Socket limits of the listening server. */

@@ -63,7 +63,7 @@ export function validateCompletionRequest(request: CompletionRequest, limits: Re
   if (request.maxTokens === 0) throw invalidField("max_tokens", "must be at least 1 when set");
   if (request.n !== undefined && (request.n < 1 || request.n > MAX_CHOICES)) throw invalidField("n", `must be between 1 and ${MAX_CHOICES}`);
   if (request.stop.length > MAX_STOP_SEQUENCES) throw invalidField("stop", `at most ${MAX_STOP_SEQUENCES} sequences, got ${request.stop.length}`);
-  validateOptions(request.options);
+  validateOptions(request.options, limits);
 }
 
 function validateMessage(message: Message, at: string): void {
@@ -106,7 +106,7 @@ export function validateEmbeddingRequest(request: EmbeddingRequest, limits: Requ
     if (text === "") throw invalidField(`input[${i}]`, "must not be empty");
   });
   if (request.dimensions === 0) throw invalidField("dimensions", "must be at least 1 when set");
-  validateOptions(request.options);
+  validateOptions(request.options, limits);
 }
 
 export function validateImageGenerationRequest(request: ImageGenerationRequest, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): void {
@@ -116,18 +116,21 @@ export function validateImageGenerationRequest(request: ImageGenerationRequest, 
   if (promptBytes > limits.maxMessageBytes) throw invalidField("prompt", `is ${promptBytes} bytes, more than ${limits.maxMessageBytes} (server_settings.max_message_bytes)`);
   if (request.n !== undefined && (request.n < 1 || request.n > 10)) throw invalidField("n", "must be between 1 and 10");
   if (request.size !== "" && !/^\d+x\d+$/.test(request.size)) throw invalidField("size", `${shown(request.size)} is not WIDTHxHEIGHT`);
-  validateOptions(request.options);
+  validateOptions(request.options, limits);
 }
 
 export function validateModerationRequest(request: ModerationRequest, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): void {
   requireModel(request.model, limits);
   if (request.input.length === 0) throw invalidField("input", "at least one input is required");
   validateInputs(request.input, limits);
-  validateOptions(request.options);
+  validateOptions(request.options, limits);
 }
 
-function validateOptions(options: CompletionRequest["options"]): void {
+function validateOptions(options: CompletionRequest["options"], limits: RequestLimits): void {
   if (options?.timeoutMs === 0) throw invalidField("options.timeout_ms", "must be at least 1 when set");
+  if (options?.numRetries !== undefined && options.numRetries > limits.maxRequestRetries) {
+    throw invalidField("options.num_retries", `at most ${limits.maxRequestRetries} (server_settings.max_request_retries), got ${options.numRetries}`);
+  }
   const cache = options?.cache;
   if (cache?.namespace && !/^[A-Za-z0-9._:-]{1,128}$/.test(cache.namespace)) {
     throw invalidField("options.cache.namespace", "use 1-128 of A-Z a-z 0-9 . _ : -");

@@ -21,7 +21,7 @@ beforeAll(async () => {
   gateway = await startTestGateway(
     JSON.stringify({
       model_list: [{ model_name: "mock", provider: "mock", params: { model: "mock-1" } }],
-      server_settings: { max_request_bytes: MAX_REQUEST_BYTES, max_messages: 100, max_message_bytes: 16 * 1024 },
+      server_settings: { max_request_bytes: MAX_REQUEST_BYTES, max_messages: 100, max_message_bytes: 16 * 1024, max_request_retries: 3 },
     }),
   );
   connect = createClient(InferenceService, createConnectTransport({ baseUrl: gateway.url, httpVersion: "1.1" }));
@@ -120,6 +120,18 @@ describe("shape limits", () => {
     expect(res.status).toBe(400);
     expect(text.length).toBeLessThan(4096);
     expect(text).toContain("max_model_name_bytes");
+  });
+
+  it("refuses options.num_retries above max_request_retries, naming the field, before any upstream call; at the bound it is served", async () => {
+    for (const client of [grpc, connect]) {
+      const ask = (numRetries: number) => client.complete({ model: "mock", messages: [{ role: "user", content: "hi" }], options: { numRetries } });
+      const err = await ask(4_000_000_000).catch((e: unknown) => ConnectError.from(e));
+      expect((err as ConnectError).code).toBe(Code.InvalidArgument);
+      expect((err as ConnectError).rawMessage).toBe("options.num_retries: at most 3 (server_settings.max_request_retries), got 4000000000");
+      const [badRequest] = (err as ConnectError).findDetails(BadRequestSchema);
+      expect(badRequest!.fieldViolations[0]!.field).toBe("options.num_retries");
+      expect((await ask(3)).attempts).toHaveLength(1);
+    }
   });
 
   it("does not echo an unknown (but short enough) model name at length", async () => {

@@ -2284,6 +2284,10 @@ type ServerSettings struct {
 	MaxMessageBytes *uint32 `protobuf:"varint,21,opt,name=max_message_bytes,json=maxMessageBytes,proto3,oneof" json:"max_message_bytes,omitempty"`
 	// Longest accepted `model` value, bytes; default 256.
 	MaxModelNameBytes *uint32 `protobuf:"varint,22,opt,name=max_model_name_bytes,json=maxModelNameBytes,proto3,oneof" json:"max_model_name_bytes,omitempty"`
+	// Highest options.num_retries a request may ask for; default 10. Without a
+	// bound one caller could turn a request into an unbounded run of upstream
+	// attempts (and rate-limit the deployments every caller shares).
+	MaxRequestRetries *uint32 `protobuf:"varint,27,opt,name=max_request_retries,json=maxRequestRetries,proto3,oneof" json:"max_request_retries,omitempty"`
 	// A new connection that has not sent a complete first request (HTTP/1.1
 	// headers, or the HTTP/2 preface and a first stream) within this time is
 	// closed, ms; default 30000.
@@ -2400,6 +2404,13 @@ func (x *ServerSettings) GetMaxMessageBytes() uint32 {
 func (x *ServerSettings) GetMaxModelNameBytes() uint32 {
 	if x != nil && x.MaxModelNameBytes != nil {
 		return *x.MaxModelNameBytes
+	}
+	return 0
+}
+
+func (x *ServerSettings) GetMaxRequestRetries() uint32 {
+	if x != nil && x.MaxRequestRetries != nil {
+		return *x.MaxRequestRetries
 	}
 	return 0
 }
@@ -3042,7 +3053,7 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x12command_timeout_ms\x18\x06 \x01(\rH\x01R\x10commandTimeoutMs\x88\x01\x01\x12#\n" +
 	"\rcluster_nodes\x18P \x03(\tR\fclusterNodesB\a\n" +
 	"\x05_portB\x15\n" +
-	"\x13_command_timeout_ms\"\xaa\a\n" +
+	"\x13_command_timeout_ms\"\xf7\a\n" +
 	"\x0eServerSettings\x12\x17\n" +
 	"\x04port\x18\x01 \x01(\rH\x00R\x04port\x88\x01\x01\x12\x12\n" +
 	"\x04host\x18\x02 \x01(\tR\x04host\x12/\n" +
@@ -3055,13 +3066,14 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\aworkers\x18\x1e \x01(\rH\x04R\aworkers\x88\x01\x01\x12&\n" +
 	"\fmax_messages\x18\x14 \x01(\rH\x05R\vmaxMessages\x88\x01\x01\x12/\n" +
 	"\x11max_message_bytes\x18\x15 \x01(\rH\x06R\x0fmaxMessageBytes\x88\x01\x01\x124\n" +
-	"\x14max_model_name_bytes\x18\x16 \x01(\rH\aR\x11maxModelNameBytes\x88\x01\x01\x12<\n" +
-	"\x18first_request_timeout_ms\x18\x17 \x01(\rH\bR\x15firstRequestTimeoutMs\x88\x01\x01\x126\n" +
-	"\x15http1_idle_timeout_ms\x18\x18 \x01(\rH\tR\x12http1IdleTimeoutMs\x88\x01\x01\x126\n" +
-	"\x15http2_idle_timeout_ms\x18\x19 \x01(\rH\n" +
-	"R\x12http2IdleTimeoutMs\x88\x01\x01\x12,\n" +
-	"\x0fmax_connections\x18\x1a \x01(\rH\vR\x0emaxConnections\x88\x01\x01\x12&\n" +
-	"\fmetrics_port\x182 \x01(\rH\fR\vmetricsPort\x88\x01\x01B\a\n" +
+	"\x14max_model_name_bytes\x18\x16 \x01(\rH\aR\x11maxModelNameBytes\x88\x01\x01\x123\n" +
+	"\x13max_request_retries\x18\x1b \x01(\rH\bR\x11maxRequestRetries\x88\x01\x01\x12<\n" +
+	"\x18first_request_timeout_ms\x18\x17 \x01(\rH\tR\x15firstRequestTimeoutMs\x88\x01\x01\x126\n" +
+	"\x15http1_idle_timeout_ms\x18\x18 \x01(\rH\n" +
+	"R\x12http1IdleTimeoutMs\x88\x01\x01\x126\n" +
+	"\x15http2_idle_timeout_ms\x18\x19 \x01(\rH\vR\x12http2IdleTimeoutMs\x88\x01\x01\x12,\n" +
+	"\x0fmax_connections\x18\x1a \x01(\rH\fR\x0emaxConnections\x88\x01\x01\x12&\n" +
+	"\fmetrics_port\x182 \x01(\rH\rR\vmetricsPort\x88\x01\x01B\a\n" +
 	"\x05_portB\x14\n" +
 	"\x12_max_request_bytesB\x14\n" +
 	"\x12_shutdown_grace_msB\r\n" +
@@ -3070,7 +3082,8 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\b_workersB\x0f\n" +
 	"\r_max_messagesB\x14\n" +
 	"\x12_max_message_bytesB\x17\n" +
-	"\x15_max_model_name_bytesB\x1b\n" +
+	"\x15_max_model_name_bytesB\x16\n" +
+	"\x14_max_request_retriesB\x1b\n" +
 	"\x19_first_request_timeout_msB\x18\n" +
 	"\x16_http1_idle_timeout_msB\x18\n" +
 	"\x16_http2_idle_timeout_msB\x12\n" +

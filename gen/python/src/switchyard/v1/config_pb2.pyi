@@ -413,7 +413,7 @@ class RedisSettings(_message.Message):
     def __init__(self, url: _Optional[str] = ..., host: _Optional[str] = ..., port: _Optional[int] = ..., password: _Optional[str] = ..., key_prefix: _Optional[str] = ..., command_timeout_ms: _Optional[int] = ..., cluster_nodes: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class ServerSettings(_message.Message):
-    __slots__ = ("port", "host", "max_request_bytes", "shutdown_grace_ms", "reflection", "tls", "workers", "max_messages", "max_message_bytes", "max_model_name_bytes", "first_request_timeout_ms", "http1_idle_timeout_ms", "http2_idle_timeout_ms", "max_connections", "metrics_port")
+    __slots__ = ("port", "host", "max_request_bytes", "shutdown_grace_ms", "reflection", "tls", "workers", "max_messages", "max_message_bytes", "max_model_name_bytes", "max_request_retries", "first_request_timeout_ms", "http1_idle_timeout_ms", "http2_idle_timeout_ms", "max_connections", "metrics_port")
     PORT_FIELD_NUMBER: _ClassVar[int]
     HOST_FIELD_NUMBER: _ClassVar[int]
     MAX_REQUEST_BYTES_FIELD_NUMBER: _ClassVar[int]
@@ -424,6 +424,7 @@ class ServerSettings(_message.Message):
     MAX_MESSAGES_FIELD_NUMBER: _ClassVar[int]
     MAX_MESSAGE_BYTES_FIELD_NUMBER: _ClassVar[int]
     MAX_MODEL_NAME_BYTES_FIELD_NUMBER: _ClassVar[int]
+    MAX_REQUEST_RETRIES_FIELD_NUMBER: _ClassVar[int]
     FIRST_REQUEST_TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
     HTTP1_IDLE_TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
     HTTP2_IDLE_TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
@@ -439,12 +440,13 @@ class ServerSettings(_message.Message):
     max_messages: int
     max_message_bytes: int
     max_model_name_bytes: int
+    max_request_retries: int
     first_request_timeout_ms: int
     http1_idle_timeout_ms: int
     http2_idle_timeout_ms: int
     max_connections: int
     metrics_port: int
-    def __init__(self, port: _Optional[int] = ..., host: _Optional[str] = ..., max_request_bytes: _Optional[int] = ..., shutdown_grace_ms: _Optional[int] = ..., reflection: _Optional[bool] = ..., tls: _Optional[_Union[TlsSettings, _Mapping]] = ..., workers: _Optional[int] = ..., max_messages: _Optional[int] = ..., max_message_bytes: _Optional[int] = ..., max_model_name_bytes: _Optional[int] = ..., first_request_timeout_ms: _Optional[int] = ..., http1_idle_timeout_ms: _Optional[int] = ..., http2_idle_timeout_ms: _Optional[int] = ..., max_connections: _Optional[int] = ..., metrics_port: _Optional[int] = ...) -> None: ...
+    def __init__(self, port: _Optional[int] = ..., host: _Optional[str] = ..., max_request_bytes: _Optional[int] = ..., shutdown_grace_ms: _Optional[int] = ..., reflection: _Optional[bool] = ..., tls: _Optional[_Union[TlsSettings, _Mapping]] = ..., workers: _Optional[int] = ..., max_messages: _Optional[int] = ..., max_message_bytes: _Optional[int] = ..., max_model_name_bytes: _Optional[int] = ..., max_request_retries: _Optional[int] = ..., first_request_timeout_ms: _Optional[int] = ..., http1_idle_timeout_ms: _Optional[int] = ..., http2_idle_timeout_ms: _Optional[int] = ..., max_connections: _Optional[int] = ..., metrics_port: _Optional[int] = ...) -> None: ...
 
 class TlsSettings(_message.Message):
     __slots__ = ("cert_file", "key_file", "client_ca_file")
