@@ -73,12 +73,23 @@ export class CacheKeys {
 /**
  * options.provider_options reaches the upstream body, so it changes the
  * answer and is part of the key (sorted by stableStringify like the rest).
- * Left out when empty, so requests without it keep their keys.
+ * options.tags choose which deployments may answer (a group's tagged
+ * deployments can be other models or regions), so they are too, as a
+ * sorted set. Each is left out when empty, so requests without them keep
+ * their keys.
  */
 function withProviderOptions(canonical: JsonObject, request: { options?: RequestOptions }): JsonObject {
   const providerOptions = request.options?.providerOptions;
+  const tags = tagSet(request.options);
+  if (tags) canonical = { ...canonical, tags };
   if (!providerOptions || Object.keys(providerOptions).length === 0) return canonical;
   return { ...canonical, providerOptions };
+}
+
+/** The request's routing tags, sorted and without repeats (the same set routes the same way); undefined when none. */
+function tagSet(options: RequestOptions | undefined): string[] | undefined {
+  if (!options || options.tags.length === 0) return undefined;
+  return [...new Set(options.tags)].sort();
 }
 
 /**
@@ -96,6 +107,8 @@ function canonicalCompletion(request: CompletionRequest): JsonValue {
   const providerOptions = (json.options as JsonObject | undefined)?.providerOptions as JsonObject | undefined;
   if (providerOptions && Object.keys(providerOptions).length > 0) json.options = { providerOptions };
   else delete json.options;
+  const tags = tagSet(request.options);
+  if (tags) json.tags = tags;
   if (request.n === 1) delete json.n;
   const format = request.responseFormat;
   if (format && !format.jsonSchema && (format.type === ResponseFormatType.UNSPECIFIED || format.type === ResponseFormatType.TEXT)) {

@@ -80,8 +80,19 @@ describe("completion cache key", () => {
 
   it("ignores who asked and the gateway options", () => {
     expect(
-      keyOf({ ...base, user: "u-1", metadata: { team: "x" }, options: { timeoutMs: 5, tags: ["a"], cache: { ttlS: 5 } } }),
+      keyOf({ ...base, user: "u-1", metadata: { team: "x" }, options: { timeoutMs: 5, numRetries: 1, affinityKey: "s-1", priority: 3, cache: { ttlS: 5 } } }),
     ).toBe(keyOf(base));
+  });
+
+  it("keys on the routing tags as a set: they choose which deployments (models, regions) may answer", () => {
+    const tagged = (tags: string[]) => keyOf({ ...base, options: { tags } });
+    expect(tagged(["premium"])).not.toBe(keyOf(base));
+    expect(tagged(["premium"])).not.toBe(tagged(["free"]));
+    expect(tagged(["eu", "premium"])).toBe(tagged(["premium", "eu", "eu"]));
+    expect(tagged([])).toBe(keyOf(base));
+    const embed = (tags: string[]) => keys.embeddingItem(fromJson(EmbeddingRequestSchema, { model: "e", input: ["x"], options: { tags } } as never), "x", "default");
+    expect(embed(["eu"])).not.toBe(embed([]));
+    expect(embed(["eu"])).not.toBe(embed(["us"]));
   });
 
   it("changes with every parameter that changes the answer", () => {
