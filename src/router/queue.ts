@@ -16,10 +16,12 @@ export type { WaitQueuePolicy } from "../config/resolved.js";
  */
 export const RECHECK_INTERVAL_MS = 100;
 
-/** A request's place in its group's queue; it keeps it across re-checks, so FIFO order holds within a priority. */
+/** A request's place in its group's queue; it keeps it across re-checks, so its turn holds within a priority. */
 export interface Ticket {
   readonly group: string;
   readonly priority: number;
+  /** The caller's turn (GroupQueue.nextRound): callers with requests waiting take turns. */
+  readonly round: number;
   readonly seq: number;
   readonly enqueuedMs: number;
 }
@@ -31,6 +33,15 @@ interface Waiter {
 
 interface GroupQueue {
   waiters: Waiter[];
+  /**
+   * Each caller's next turn. A caller's requests get turns n, n+1, ...;
+   * a caller new to the queue (or with none waiting) starts at the turn
+   * being served, so it waits behind one request of each caller ahead of
+   * it, not behind everything a busy caller queued first.
+   */
+  nextRound: Map<string, number>;
+  /** Latest turn served: where a newcomer's turns start. Only grows. */
+  servingRound: number;
   served: number;
   rejected: number;
   expired: number;
@@ -40,7 +51,10 @@ interface GroupQueue {
 
 /**
  * Bounded per-group priority queues of requests waiting for a deployment
- * at its limits. Only the head of a queue is woken (when a request of the
+ * at its limits: higher priority first; within a priority, callers take
+ * turns (one request each per round, first come first served within a
+ * turn), so a caller that floods the queue delays its own requests, not
+ * other callers'. Only the head of a queue is woken (when a request of the
  * group ends here, or every RECHECK_INTERVAL_MS); if it gets a deployment
  * it passes the wake-up on to the next, if not it waits again in its place.
  * Queues are short and usually empty, so a sorted array is enough.
@@ -55,8 +69,8 @@ export class WaitQueue {
     private readonly clock: Clock,
   ) {}
 
-  /** A place in `group`'s queue; RESOURCE_EXHAUSTED when the queue is full. */
-  enter(group: string, priority: number): Ticket {
+  /** A place in `group`'s queue for a request of `caller` ("" for all when callers are unknown); RESOURCE_EXHAUSTED when the queue is full. */
+  enter(group: string, priority: number, caller = ""): Ticket {
     const queue = this.queue(group);
     if (queue.waiters.length >= this.policy.maxDepth) {
       queue.rejected++;
@@ -65,7 +79,9 @@ export class WaitQueue {
         `every deployment of "${group}" is at its limits and ${queue.waiters.length} requests are already waiting (wait_queue.max_depth ${this.policy.maxDepth})`,
       );
     }
-    return { group, priority, seq: this.seq++, enqueuedMs: this.clock.now() };
+    const round = Math.max(queue.servingRound, queue.nextRound.get(caller) ?? 0);
+    queue.nextRound.set(caller, round + 1);
+    return { group, priority, round, seq: this.seq++, enqueuedMs: this.clock.now() };
   }
 
   /** Whether requests of `group` are waiting: a newcomer queues behind them instead of taking freed capacity. */
@@ -119,6 +135,8 @@ export class WaitQueue {
     queue.served++;
     queue.totalWaitMs += waited;
     queue.maxWaitMs = Math.max(queue.maxWaitMs, waited);
+    queue.servingRound = Math.max(queue.servingRound, ticket.round);
+    this.forgetPastTurns(queue);
     this.wakeHead(ticket.group); // capacity may be left for the next one
   }
 
@@ -166,19 +184,32 @@ export class WaitQueue {
     });
   }
 
+  /**
+   * Callers whose turns are all at or behind the one being served would
+   * start there anyway: forget them, once the queue empties or the map
+   * outgrows the queue, so it stays about as small as the callers waiting.
+   * (servingRound itself only grows: a woken head that fails keeps its
+   * turn when it queues again.)
+   */
+  private forgetPastTurns(queue: GroupQueue): void {
+    if (queue.waiters.length > 0 && queue.nextRound.size <= 2 * this.policy.maxDepth) return;
+    for (const [caller, next] of queue.nextRound) if (next <= queue.servingRound) queue.nextRound.delete(caller);
+  }
+
   private queue(group: string): GroupQueue {
     let queue = this.queues.get(group);
     if (!queue) {
-      queue = { waiters: [], served: 0, rejected: 0, expired: 0, totalWaitMs: 0, maxWaitMs: 0 };
+      queue = { waiters: [], nextRound: new Map(), servingRound: 0, served: 0, rejected: 0, expired: 0, totalWaitMs: 0, maxWaitMs: 0 };
       this.queues.set(group, queue);
     }
     return queue;
   }
 }
 
-/** Higher priority first, then the older ticket: a re-queued head goes back to the front. */
+/** Higher priority first, then the earlier turn, then the older ticket: a re-queued head goes back to the front. */
 function insertInOrder(waiters: Waiter[], waiter: Waiter): void {
-  const before = (a: Ticket, b: Ticket) => a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq);
+  const before = (a: Ticket, b: Ticket) =>
+    a.priority > b.priority || (a.priority === b.priority && (a.round < b.round || (a.round === b.round && a.seq < b.seq)));
   let i = waiters.length;
   while (i > 0 && before(waiter.ticket, waiters[i - 1]!.ticket)) i--;
   waiters.splice(i, 0, waiter);

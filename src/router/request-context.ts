@@ -12,6 +12,8 @@ export interface RequestContext {
   observer?: RequestObserver;
   /** The caller's key may reach only these model groups (fallbacks included); absent or empty: any. */
   allowedGroups?: readonly string[];
+  /** Who is calling (a virtual key's id, "master"); absent when auth is off. Waiting requests take turns by caller. */
+  caller?: string;
 }
 
 export function newRequestContext(
@@ -19,6 +21,7 @@ export function newRequestContext(
   observer?: RequestObserver,
   receivedAtMs = Date.now(),
   allowedGroups?: readonly string[],
+  caller?: string,
 ): RequestContext {
-  return { signal, receivedAtMs, startedAt: performance.now(), observer, allowedGroups };
+  return { signal, receivedAtMs, startedAt: performance.now(), observer, allowedGroups, caller };
 }

@@ -96,6 +96,8 @@ interface RoutedCall<T> {
   /** Calls one deployment. */
   readonly call: AttemptCall<T>;
   readonly observer: RequestObserver | undefined;
+  /** RequestContext.caller, or "" (one caller) when auth is off: the wait queue's turns. */
+  readonly caller: string;
 }
 
 /** Where an attempt stands within its group: the deployments that failed this request there, and which retry it is. */
@@ -342,7 +344,7 @@ export class Router {
       );
     }
     const deadline = new RequestDeadline(ctx.signal, route.options?.timeoutMs, this.clock);
-    const run: RoutedCall<T> = { route, deadline, attempts: [], marks: { upstreamMs: 0 }, call, observer: ctx.observer };
+    const run: RoutedCall<T> = { route, deadline, attempts: [], marks: { upstreamMs: 0 }, call, observer: ctx.observer, caller: ctx.caller ?? "" };
     let chain: string[] | undefined;
     let group = route.model;
     try {
@@ -393,7 +395,7 @@ export class Router {
     for (let retry = 0; ; retry++) {
       let chosen: Eligible;
       try {
-        chosen = await this.chooseOrWait(group, tagged, route, deadline, failedHere, preferred);
+        chosen = await this.chooseOrWait(group, tagged, run, failedHere, preferred);
       } catch (err) {
         throw lastError ?? err; // the attempt's own failure explains more than "none left"
       }
@@ -588,14 +590,14 @@ export class Router {
    * a limit that frees with time, wait in the group's queue (wait_queue)
    * for capacity instead of failing; newcomers queue behind waiters.
    */
-  private async chooseOrWait(
+  private async chooseOrWait<T>(
     group: string,
     deployments: readonly ResolvedDeployment[],
-    route: RouteRequest,
-    deadline: RequestDeadline,
+    run: RoutedCall<T>,
     failedHere: ReadonlySet<string>,
     preferred: ResolvedDeployment | undefined,
   ): Promise<Eligible> {
+    const { route, deadline } = run;
     const queue = this.waitQueue;
     if (!queue) return this.choose(group, deployments, route.pick, failedHere, preferred);
     const priority = route.options?.priority ?? 0;
@@ -603,7 +605,7 @@ export class Router {
     const expired = () =>
       new GatewayError(ErrorKind.NO_DEPLOYMENT_AVAILABLE, `every deployment of "${group}" stayed at its limits for as long as the request could wait`);
     if (queue.hasWaiters(group)) {
-      ticket = queue.enter(group, priority);
+      ticket = queue.enter(group, priority, run.caller);
       await queue.wait(ticket, deadline.signal, deadline.remainingMs(), expired);
     }
     for (;;) {
@@ -620,7 +622,7 @@ export class Router {
           if (ticket) queue.wakeHead(group); // pass the turn on: this request is leaving the queue
           throw err;
         }
-        ticket ??= queue.enter(group, priority);
+        ticket ??= queue.enter(group, priority, run.caller);
         this.hearCallEnds(queue);
         await queue.wait(ticket, deadline.signal, deadline.remainingMs(), () => err);
       }

@@ -81,5 +81,5 @@ export function inferenceService(backend: InferenceBackend, { guard, limits }: R
 function requestContext(context: HandlerContext, options: { priority?: number } | undefined): RequestContext {
   const identity = context.values.get(authIdentityKey);
   if (identity && options?.priority !== undefined && options.priority > identity.maxPriority) options.priority = identity.maxPriority;
-  return newRequestContext(context.signal, context.values.get(kRequestObserver), Date.now(), identity?.models);
+  return newRequestContext(context.signal, context.values.get(kRequestObserver), Date.now(), identity?.models, identity?.keyId);
 }

@@ -68,6 +68,39 @@ describe("waiting at the limits", () => {
     expect(done.map((o) => o.at - done[0]!.at)).toEqual([0, 100, 200, 300, 400, 500]);
   });
 
+  it("lets callers take turns within a priority: one flooding the queue delays its own requests, not others'", async () => {
+    const { router, clock } = oneAtATime();
+    const done: Outcome[] = [];
+    const call = (caller: string, priority = 0) => () => router.complete(chat("chat", "q", { priority }), { ...ctx(), caller });
+    const settled = await startInOrder(
+      clock,
+      [
+        ["busy", call("x")],
+        ["a-1", call("a")],
+        ["a-2", call("a")],
+        ["a-3", call("a")],
+        ["b-1", call("b")],
+        ["b-2", call("b")],
+        ["c-1", call("c")],
+        ["urgent", call("a", 5)], // priority still comes first
+      ],
+      done,
+    );
+    await drive(clock, settled);
+    expect(done.map((o) => o.label)).toEqual(["busy", "urgent", "a-1", "b-1", "c-1", "a-2", "b-2", "a-3"]);
+  });
+
+  it("starts a caller new to a busy queue at the turn being served, not behind the turns others queued long ago", async () => {
+    const { router, clock } = oneAtATime();
+    const done: Outcome[] = [];
+    const call = (caller: string) => () => router.complete(chat("chat", "q"), { ...ctx(), caller });
+    const settled = await startInOrder(clock, [["busy", call("x")], ...Array.from({ length: 4 }, (_, i) => [`a-${i + 1}`, call("a")] as [string, () => Promise<ModelResponse>])], done);
+    await clock.advance(250); // busy, a-1 and a-2 served: a's turn 1 is being served
+    settled.push(...(await startInOrder(clock, [["b-1", call("b")]], done)));
+    await drive(clock, settled);
+    expect(done.map((o) => o.label)).toEqual(["busy", "a-1", "a-2", "b-1", "a-3", "a-4"]);
+  });
+
   it("does not starve equal priorities: a steady stream of newcomers queues behind earlier waiters", async () => {
     const { router, clock } = oneAtATime();
     const done: Outcome[] = [];

@@ -8,10 +8,12 @@ import { startInMemoryGateway, type InMemoryGateway } from "../support/in-memory
 import { MASTER_KEY, authConfig } from "./support.js";
 
 /**
- * options.priority orders the wait queue at the limits, so a caller free to
- * pick any priority could put its requests ahead of every other caller's.
- * A virtual key's requests are queued at most at its max_priority (default
- * 0); the master key is not capped.
+ * No caller can take the wait queue at the limits from the others.
+ * options.priority orders it, so a caller free to pick any priority could
+ * put its requests ahead of every other caller's: a virtual key's requests
+ * are queued at most at its max_priority (default 0); the master key is not
+ * capped. Within a priority, keys take turns, so one that queued many
+ * requests first does not hold back everyone else's.
  */
 
 const gateways: InMemoryGateway[] = [];
@@ -93,5 +95,32 @@ describe("a virtual key's max_priority", () => {
     ];
     await runOnClock(clock, Promise.all(settled.flat()));
     expect(served).toEqual(["busy", "key asking 3", "master asking 2", "master asking 0", "key asking -1"]);
+  });
+
+  it("lets keys take turns at one priority: a key that queued first and most waits its turn behind the others' first requests", async () => {
+    const clock = new FakeClock();
+    const gateway = await oneAtATimeGateway(clock);
+    const master = gateway.clientsWith({ authorization: `Bearer ${MASTER_KEY}` });
+    const [flood, other] = [await master.admin.createKey({ alias: "flood" }), await master.admin.createKey({ alias: "other" })];
+    const served: string[] = [];
+    const queued = async (label: string, key: string, depth: number) => {
+      const done = gateway
+        .clientsWith({ authorization: `Bearer ${key}` })
+        .inference.complete({ model: "held", messages: [{ role: "user", content: label }] })
+        .then(() => void served.push(label));
+      await vi.waitFor(async () => expect((await master.admin.getRouterState({ modelGroup: "held" })).waitQueues[0]?.depth ?? 0).toBe(depth));
+      return [done];
+    };
+    const busy = master.inference.complete({ model: "held", messages: [{ role: "user", content: "busy" }] }).then(() => void served.push("busy"));
+    await vi.waitFor(async () => expect((await master.admin.getRouterState({ modelGroup: "held" })).deployments[0]!.inFlight).toBe(1));
+    const settled = [
+      [busy],
+      await queued("flood-1", flood.key, 1),
+      await queued("flood-2", flood.key, 2),
+      await queued("flood-3", flood.key, 3),
+      await queued("other-1", other.key, 4),
+    ];
+    await runOnClock(clock, Promise.all(settled.flat()));
+    expect(served).toEqual(["busy", "flood-1", "other-1", "flood-2", "flood-3"]);
   });
 });
