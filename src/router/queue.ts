@@ -19,6 +19,7 @@ export const RECHECK_INTERVAL_MS = 100;
 /** A request's place in its group's queue; it keeps it across re-checks, so its turn holds within a priority. */
 export interface Ticket {
   readonly group: string;
+  readonly caller: string;
   readonly priority: number;
   /** The caller's turn (GroupQueue.nextRound): callers with requests waiting take turns. */
   readonly round: number;
@@ -29,6 +30,8 @@ export interface Ticket {
 interface Waiter {
   ticket: Ticket;
   wake(): void;
+  /** Gives the waiter's place to another caller's request: it fails with `error`. */
+  evict(error: GatewayError): void;
 }
 
 interface GroupQueue {
@@ -69,19 +72,34 @@ export class WaitQueue {
     private readonly clock: Clock,
   ) {}
 
-  /** A place in `group`'s queue for a request of `caller` ("" for all when callers are unknown); RESOURCE_EXHAUSTED when the queue is full. */
+  /**
+   * A place in `group`'s queue for a request of `caller` ("" for all when
+   * callers are unknown). When the queue is full, the place goes to it only
+   * if another caller holds at least two more places than it would: that
+   * caller's last-served waiter fails instead (a flood costs the flooder its
+   * places, not others theirs). Otherwise RESOURCE_EXHAUSTED.
+   */
   enter(group: string, priority: number, caller = ""): Ticket {
     const queue = this.queue(group);
     if (queue.waiters.length >= this.policy.maxDepth) {
+      const victim = placeToTake(queue.waiters, caller);
       queue.rejected++;
-      throw new GatewayError(
-        ErrorKind.RATE_LIMITED,
-        `every deployment of "${group}" is at its limits and ${queue.waiters.length} requests are already waiting (wait_queue.max_depth ${this.policy.maxDepth})`,
+      if (!victim) {
+        throw new GatewayError(
+          ErrorKind.RATE_LIMITED,
+          `every deployment of "${group}" is at its limits and ${queue.waiters.length} requests are already waiting (wait_queue.max_depth ${this.policy.maxDepth})`,
+        );
+      }
+      victim.waiter.evict(
+        new GatewayError(
+          ErrorKind.RATE_LIMITED,
+          `every deployment of "${group}" is at its limits and the wait queue is full (wait_queue.max_depth ${this.policy.maxDepth}): this caller held ${victim.held} of its places, so its last one went to a caller with fewer`,
+        ),
       );
     }
     const round = Math.max(queue.servingRound, queue.nextRound.get(caller) ?? 0);
     queue.nextRound.set(caller, round + 1);
-    return { group, priority, round, seq: this.seq++, enqueuedMs: this.clock.now() };
+    return { group, caller, priority, round, seq: this.seq++, enqueuedMs: this.clock.now() };
   }
 
   /** Whether requests of `group` are waiting: a newcomer queues behind them instead of taking freed capacity. */
@@ -109,6 +127,10 @@ export class WaitQueue {
         wake: () => {
           leave();
           resolve();
+        },
+        evict: (error) => {
+          leave();
+          reject(error);
         },
       };
       const onAbort = () => {
@@ -204,6 +226,28 @@ export class WaitQueue {
     }
     return queue;
   }
+}
+
+/**
+ * The waiter to evict so a request of `caller` gets a place in a full
+ * queue: the last-served waiter of the caller holding the most places,
+ * when that is at least two more than `caller` would hold (so places never
+ * just trade between equals); undefined when none.
+ */
+function placeToTake(waiters: readonly Waiter[], caller: string): { waiter: Waiter; held: number } | undefined {
+  const held = new Map<string, number>();
+  for (const w of waiters) held.set(w.ticket.caller, (held.get(w.ticket.caller) ?? 0) + 1);
+  let most = "";
+  let mostHeld = 0;
+  for (const [c, n] of held) {
+    if (n > mostHeld) {
+      most = c;
+      mostHeld = n;
+    }
+  }
+  if (mostHeld < (held.get(caller) ?? 0) + 1 + 1) return undefined;
+  for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]!.ticket.caller === most) return { waiter: waiters[i]!, held: mostHeld };
+  return undefined;
 }
 
 /** Higher priority first, then the earlier turn, then the older ticket: a re-queued head goes back to the front. */

@@ -161,6 +161,33 @@ describe("waiting at the limits", () => {
     expect(done.filter((o) => !o.error).map((o) => o.label)).toEqual(["busy", "w1", "w2"]);
   });
 
+  it("gives a full queue's place to a caller holding fewer: the caller holding the most loses its last-served request", async () => {
+    const { router, clock } = oneAtATime({ max_depth: 3 });
+    const done: Outcome[] = [];
+    const call = (caller: string) => () => router.complete(chat("chat"), { ...ctx(), caller });
+    const settled = await startInOrder(
+      clock,
+      [
+        ["busy", call("x")],
+        ["a-1", call("a")],
+        ["a-2", call("a")],
+        ["a-3", call("a")], // full: a holds all 3 places
+        ["b-1", call("b")], // takes a-3's place
+        ["b-2", call("b")], // a 2, b 1: b taking one would only trade places between equals, so refused
+        ["c-1", call("c")], // takes a-2's place
+      ],
+      done,
+    );
+    expect(done.map((o) => o.label)).toEqual(["a-3", "b-2", "a-2"]);
+    for (const refused of done) {
+      expect((refused.error as GatewayError).kind).toBe(ErrorKind.RATE_LIMITED); // gRPC RESOURCE_EXHAUSTED
+      expect((refused.error as GatewayError).message).toMatch(/max_depth 3/);
+    }
+    expect((done[0]!.error as GatewayError).message).toMatch(/this caller held 3 of its places/);
+    await drive(clock, settled);
+    expect(done.filter((o) => !o.error).map((o) => o.label)).toEqual(["busy", "a-1", "b-1", "c-1"]);
+  });
+
   it("waits for the next minute when the rpm limit is reached", async () => {
     const { router, clock } = oneAtATime({ max_wait_ms: 120_000 }, { rpm: 1 });
     await runOnClock(clock, router.complete(chat("chat"), ctx()));
