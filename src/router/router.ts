@@ -564,9 +564,11 @@ export class Router {
 
   /**
    * What must be won, not just read, before a pick stands: a slot under
-   * max_parallel_requests and a request under this minute's rpm (claimed
-   * here, atomically across every router sharing the store; the call is
-   * then begun) and a half-open deployment's single trial. Undefined when
+   * max_parallel_requests, a request under this minute's rpm and, under a
+   * tpm limit, this request's estimated tokens (reserved until it ends:
+   * BeginCaps.tpm), claimed here atomically across every router sharing
+   * the store (the call is then begun), and a half-open deployment's
+   * single trial. Undefined when
    * another caller got there first: the pick is dropped and the next best
    * tried.
    */
@@ -574,7 +576,12 @@ export class Router {
     const deployment = chosen.deployment;
     let lease: Lease | undefined;
     if (isCapped(deployment)) {
-      lease = await this.store.tryBegin(deployment.id, { maxInFlight: deployment.maxParallelRequests, rpm: deployment.rpmLimit });
+      lease = await this.store.tryBegin(deployment.id, {
+        maxInFlight: deployment.maxParallelRequests,
+        rpm: deployment.rpmLimit,
+        tpm: deployment.tpmLimit,
+        tokens: pick.promptTokens + pick.completionTokens,
+      });
       this.adjustPending(deployment.id, -1); // the store counts it from here (or it was not taken)
       if (!lease) return undefined;
     }
@@ -788,7 +795,7 @@ const TAGGED_LISTS = 1_024;
 
 /** Whether a pick of the deployment claims its call (Router.take): it has a cap the claim checks. */
 function isCapped(deployment: ResolvedDeployment): boolean {
-  return deployment.maxParallelRequests !== undefined || deployment.rpmLimit !== undefined;
+  return deployment.maxParallelRequests !== undefined || deployment.rpmLimit !== undefined || deployment.tpmLimit !== undefined;
 }
 
 /** A lease whose end wakes the head of its group's wait queue: the slot it frees may be what the head waits for. */

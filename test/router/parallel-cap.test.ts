@@ -91,6 +91,53 @@ describe("tryBegin: the max_parallel_requests slot is claimed atomically", () =>
     });
   }
 
+  for (const kind of ["memory", "shared-memory", "redis"] as const) {
+    it(`reserves a call's estimated tokens under a tpm cap (${kind}): the cap holds calls in flight; the end counts the tokens used instead`, async () => {
+      const clock = new FakeClock();
+      const [a, b] = kind === "memory" ? [new MemoryStateStore(clock), undefined] : await twoSharing(kind, ["d"], clock);
+      const other = b ?? a;
+      const tpm = async () => (await a.stats(["d"])).get("d")!.tpm;
+      const caps = { tpm: 1_000, tokens: 400 };
+      const first = await a.tryBegin("d", caps);
+      const second = await other.tryBegin("d", caps);
+      expect(await tpm()).toBe(800);
+      const third = await a.tryBegin("d", caps); // 800 < 1,000: admitted, and reserves past the cap (as an upstream counting max_tokens does)
+      expect(third).toBeDefined();
+      expect(await tpm()).toBe(1_200);
+      expect(await other.tryBegin("d", caps)).toBeUndefined(); // at the cap while the three are in flight
+      expect(await tpm()).toBe(1_200); // a refused claim reserves nothing
+      await first!.end({ totalTokens: 150 }); // used 150 of its 400
+      expect(await tpm()).toBe(950);
+      await second!.end(); // failed: its reservation is given back
+      expect(await tpm()).toBe(550);
+      const fourth = await other.tryBegin("d", caps);
+      expect(fourth).toBeDefined();
+      await clock.advance(60_000); // the minute turns with calls in flight: their ends count what they used in the new one
+      await third!.end({ totalTokens: 500 });
+      await fourth!.end();
+      expect(await tpm()).toBe(500);
+    });
+  }
+
+  it("gives back the minute's tokens too when the in-flight cap refuses the claim (shared memory)", async () => {
+    const clock = new FakeClock();
+    const [a, b] = await twoSharing("shared-memory", ["d"], clock);
+    const held = await a.tryBegin("d", { maxInFlight: 1, tpm: 10_000, tokens: 300 });
+    expect(await b.tryBegin("d", { maxInFlight: 1, tpm: 10_000, tokens: 300 })).toBeUndefined();
+    expect((await b.stats(["d"])).get("d")).toMatchObject({ rpm: 1, inFlight: 1, tpm: 300 });
+    await held!.end({ totalTokens: 20 });
+    expect((await b.stats(["d"])).get("d")).toMatchObject({ inFlight: 0, tpm: 20 });
+  });
+
+  it("across routers on Redis: concurrent claims under a tpm cap, exactly those whose reservations fit win", async () => {
+    const clock = new FakeClock();
+    const [a, b] = await twoSharing("redis", ["d"], clock);
+    // 100 tokens each under 1,000: the claims seeing 0..900 win, the tenth takes it to 1,000 and every later one is refused.
+    const claims = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).tryBegin("d", { tpm: 1_000, tokens: 100 })));
+    expect(claims.filter(Boolean)).toHaveLength(10);
+    expect((await b.stats(["d"])).get("d")!.tpm).toBe(1_000);
+  });
+
   it("gives back the minute's request when the in-flight cap refuses the claim", async () => {
     const clock = new FakeClock();
     const [a, b] = await twoSharing("shared-memory", ["d"], clock);
@@ -216,5 +263,37 @@ describe("the router under max_parallel_requests", () => {
     await Promise.all(waiting.others.map((l) => l.end()));
     const { value } = await runOnClock(clock, call);
     expect(value.deploymentId).toBe("only");
+  });
+});
+
+describe("the router under a tpm limit", () => {
+  /** One deployment with tpm 1,000 answering in 100 ms; requests asking for up to 300 tokens (reserved: the prompt plus 300). */
+  const tpmLimited = (router_settings: Record<string, unknown> = {}) =>
+    routerFor({ model_list: [mockDeployment("g", "only", { latency_ms: 100 }, { tpm: 1_000 })], router_settings: { num_retries: 0, ...router_settings } });
+  const ask = (i: number) => chat("g", `q${i}`, {}, { maxTokens: 300 });
+
+  it("admits calls at once only while their reserved tokens fit: the rest are refused, not sent to overshoot the limit", async () => {
+    const { router, clock } = tpmLimited();
+    const outcomes = await runOnClock(
+      clock,
+      Promise.all(Array.from({ length: 6 }, (_, i) => router.complete(ask(i), ctx()).then(() => "served", (err: GatewayError) => err.kind))),
+    );
+    // Three reservations of ~305 fit under 1,000 and the fourth starts below it; the fifth and sixth see the limit reached.
+    expect(outcomes.value).toEqual(["served", "served", "served", "served", ErrorKind.NO_DEPLOYMENT_AVAILABLE, ErrorKind.NO_DEPLOYMENT_AVAILABLE]);
+    // Once the calls ended, the minute counts the tokens they used, not what they reserved.
+    const used = (await router.store.stats(["only"])).get("only")!.tpm;
+    expect(used).toBeGreaterThan(0);
+    expect(used).toBeLessThan(4 * 300);
+  });
+
+  it("with a wait queue, the refused ones wait for the reservations to be replaced by what the calls used, then run", async () => {
+    const { router, clock } = tpmLimited({ wait_queue: { enabled: true } });
+    const done: number[] = [];
+    const { elapsedMs } = await runOnClock(
+      clock,
+      Promise.all(Array.from({ length: 6 }, (_, i) => router.complete(ask(i), ctx()).then(() => void done.push(clock.now())))),
+    );
+    expect(done).toHaveLength(6);
+    expect(elapsedMs).toBe(200); // four at once, then the two that waited, when the first ones ended (not at the next minute)
   });
 });

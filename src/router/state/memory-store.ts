@@ -7,6 +7,8 @@ import {
   type DeploymentStats,
   type Lease,
   type SuccessSample,
+  tokensToCount,
+  type TokenReservation,
 } from "./state-store.js";
 import { LiveStatsView, takesCalls, type StatsView } from "./stats-view.js";
 import { applyCoolDown, applyHealth, applyLatencySample, applyRecovery, type DeploymentRecord } from "./transitions.js";
@@ -83,23 +85,33 @@ export class MemoryStateStore implements DeploymentStateStore {
 
   async tryBegin(id: string, caps: BeginCaps): Promise<Lease | undefined> {
     // One thread: the check and the count cannot interleave with another caller's.
-    const state = this.state(id);
-    if (state.inFlight >= (caps.maxInFlight ?? Infinity) || state.rpm >= (caps.rpm ?? Infinity)) return undefined;
-    return this.begin(id);
+    if (!this.admits(id, caps)) return undefined;
+    const reservation = this.beginLocal(id, caps);
+    return { end: async (sample) => this.endLocal(id, sample, reservation) };
   }
 
-  beginLocal(id: string): void {
+  /** Whether a begin under `caps` fits this process's own counts now. */
+  admits(id: string, caps: BeginCaps): boolean {
+    const state = this.state(id);
+    return state.inFlight < (caps.maxInFlight ?? Infinity) && state.rpm < (caps.rpm ?? Infinity) && state.tpm < (caps.tpm ?? Infinity);
+  }
+
+  /** Counts a begin; with a tpm cap in `caps`, also reserves its tokens (returned, for endLocal). */
+  beginLocal(id: string, caps?: BeginCaps): TokenReservation | undefined {
     const state = this.state(id);
     state.inFlight++;
     state.rpm++;
+    if (caps?.tpm === undefined || !(caps.tokens! > 0)) return undefined;
+    state.tpm += caps.tokens!;
+    return { tokens: caps.tokens!, minute: state.minute };
   }
 
-  endLocal(id: string, sample?: SuccessSample): void {
+  endLocal(id: string, sample?: SuccessSample, reservation?: TokenReservation): void {
     const state = this.state(id);
     state.inFlight = Math.max(0, state.inFlight - 1);
-    if (!sample) return;
-    state.tpm += sample.totalTokens;
-    applyLatencySample(state, sample);
+    const tokens = tokensToCount(sample?.totalTokens ?? 0, reservation, state.minute);
+    if (tokens !== 0) state.tpm = Math.max(0, state.tpm + tokens);
+    if (sample) applyLatencySample(state, sample);
   }
 
   async recordFailure(id: string, lastError: string, windowMs: number): Promise<number> {

@@ -16,6 +16,8 @@ import {
   type Lease,
   type StatsView,
   type SuccessSample,
+  tokensToCount,
+  type TokenReservation,
 } from "./state-store.js";
 
 export interface RedisStateStoreOptions {
@@ -59,8 +61,9 @@ const FINISH = `
 local n = redis.call('HINCRBY', KEYS[1], ARGV[1], -1)
 if n <= 0 then redis.call('HDEL', KEYS[1], ARGV[1]) end
 local tokens = tonumber(ARGV[2])
-if tokens and tokens > 0 then
-  redis.call('INCRBY', KEYS[2], tokens)
+if tokens and tokens ~= 0 then
+  -- negative: a reservation larger than the tokens used (or a failed call's) given back
+  if redis.call('INCRBY', KEYS[2], tokens) < 0 then redis.call('SET', KEYS[2], 0) end
   redis.call('PEXPIRE', KEYS[2], ARGV[6])
 end
 local alpha = tonumber(ARGV[5])
@@ -102,15 +105,18 @@ if busy > now then return 0 end
 redis.call('HSET', KEYS[1], 'trial_until', now + tonumber(ARGV[2]))
 return 1`;
 
-// begin under caps (a negative cap is none): this minute's requests (KEYS[2]) below ARGV[5], and the live instances'
-// in-flight shares (ARGV[6..] are instances whose lease lapsed) below ARGV[2]; 1 when begun, 0 at a cap.
+// begin under caps (a negative cap is none): this minute's requests (KEYS[2]) below ARGV[5], its tokens (KEYS[3])
+// below ARGV[6], and the live instances' in-flight shares (ARGV[8..] are instances whose lease lapsed) below ARGV[2];
+// reserves ARGV[7] tokens; 1 when begun, 0 at a cap.
 const BEGIN_BELOW = `
 local rpmCap = tonumber(ARGV[5])
 if rpmCap >= 0 and (tonumber(redis.call('GET', KEYS[2])) or 0) >= rpmCap then return 0 end
+local tpmCap = tonumber(ARGV[6])
+if tpmCap >= 0 and (tonumber(redis.call('GET', KEYS[3])) or 0) >= tpmCap then return 0 end
 local inFlightCap = tonumber(ARGV[2])
 if inFlightCap >= 0 then
   local dead = {}
-  for i = 6, #ARGV do dead[ARGV[i]] = true end
+  for i = 8, #ARGV do dead[ARGV[i]] = true end
   local shares = redis.call('HGETALL', KEYS[1])
   local sum = 0
   for i = 1, #shares, 2 do
@@ -123,6 +129,11 @@ redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('INCR', KEYS[2])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
+local reserve = tonumber(ARGV[7])
+if reserve > 0 then
+  redis.call('INCRBY', KEYS[3], reserve)
+  redis.call('PEXPIRE', KEYS[3], ARGV[4])
+end
 return 1`;
 
 interface Scripts {
@@ -193,7 +204,7 @@ export class RedisStateStore implements DeploymentStateStore {
     redis.defineCommand("switchyardRecordFailure", { numberOfKeys: 1, lua: RECORD_FAILURE });
     redis.defineCommand("switchyardCoolDown", { numberOfKeys: 1, lua: COOL_DOWN });
     redis.defineCommand("switchyardBeginTrial", { numberOfKeys: 1, lua: BEGIN_TRIAL });
-    redis.defineCommand("switchyardBeginBelow", { numberOfKeys: 2, lua: BEGIN_BELOW });
+    redis.defineCommand("switchyardBeginBelow", { numberOfKeys: 3, lua: BEGIN_BELOW });
     redis.on("error", (err: Error) => this.logger.debug({ err: redactSecrets(err.message) }, "router state: redis error"));
     redis.on("ready", () => {
       this.degradedUntilMs = 0;
@@ -301,49 +312,59 @@ export class RedisStateStore implements DeploymentStateStore {
   }
 
   async tryBegin(id: string, caps: BeginCaps): Promise<Lease | undefined> {
+    const minute = this.minute();
+    const reserve = caps.tpm !== undefined && caps.tokens! > 0 ? Math.round(caps.tokens!) : 0;
     const begun = await this.shared_(() =>
       this.redis.switchyardBeginBelow(
         this.key(id, "inflight"),
-        this.key(id, `rpm:${this.minute()}`),
+        this.key(id, `rpm:${minute}`),
+        this.key(id, `tpm:${minute}`),
         this.instanceId,
         caps.maxInFlight ?? -1,
         IN_FLIGHT_TTL_MS,
         COUNTER_TTL_MS,
         caps.rpm ?? -1,
+        caps.tpm ?? -1,
+        reserve,
         ...this.deadInstances,
       ),
     );
     if (begun === 0) return undefined;
-    if (begun === undefined) {
-      // Redis is away: this instance's own counts are the ones there are.
-      const mine = this.local.statsOf(id);
-      if (mine.inFlight >= (caps.maxInFlight ?? Infinity) || mine.rpm >= (caps.rpm ?? Infinity)) return undefined;
-    }
+    // Redis is away: this instance's own counts are the ones there are.
+    if (begun === undefined && !this.local.admits(id, caps)) return undefined;
     // Counted in Redis first here: a mirror refresh read in between counts this begin as another instance's
     // until the next refresh (one request too many in rpm: the safe side).
-    this.local.beginLocal(id);
+    const reservation = this.local.beginLocal(id, { ...caps, tokens: reserve });
     this.mirror?.noteBegin();
-    return this.leaseOf(id);
+    if (reservation) this.mirror?.noteTokens(reservation.tokens);
+    // Redis holds the reservation only if the script ran; otherwise its end counts the tokens used, as a begin without one.
+    return this.leaseOf(id, reservation, begun === 1 ? reservation : undefined);
   }
 
-  /** The lease of a request begun on `id` (locally and, when Redis is up, there): its end releases both. */
-  private leaseOf(id: string): Lease {
+  /**
+   * The lease of a request begun on `id` (locally and, when Redis is up,
+   * there): its end releases both, replacing the tokens each reserved
+   * (`local`, `shared`) with those used.
+   */
+  private leaseOf(id: string, local?: TokenReservation, shared?: TokenReservation): Lease {
     let ended = false;
     return {
       end: async (sample?: SuccessSample) => {
         if (ended) return;
         ended = true;
-        this.local.endLocal(id, sample);
-        if (sample && sample.totalTokens > 0) this.mirror?.noteTokens(sample.totalTokens);
+        this.local.endLocal(id, sample, local);
+        const minute = this.minute();
+        const tokens = tokensToCount(sample?.totalTokens ?? 0, shared, minute);
+        if (tokens > 0) this.mirror?.noteTokens(tokens);
         const mirrored = sample && (sample.latencyPerTokenMs !== undefined || sample.ttftMs !== undefined) ? this.mirror?.write(id, ownWrites.sample(sample), false) : undefined;
         // Decrement whenever Redis is up: a resync after an outage wrote this instance's local count, which includes this request.
         await this.settling(mirrored, () =>
           this.redis.switchyardFinish(
             this.key(id, "inflight"),
-            this.key(id, `tpm:${this.minute()}`),
+            this.key(id, `tpm:${minute}`),
             this.key(id),
             this.instanceId,
-            sample?.totalTokens ?? 0,
+            tokens,
             sample?.latencyPerTokenMs ?? "",
             sample?.ttftMs ?? "",
             LATENCY_EWMA_ALPHA,

@@ -1,6 +1,6 @@
 import type { Clock } from "../../util/clock.js";
 import { MemoryStateStore } from "./memory-store.js";
-import { MINUTE_MS, type BeginCaps, type DeploymentStateStore, type DeploymentStats, type Lease, type SuccessSample } from "./state-store.js";
+import { MINUTE_MS, tokensToCount, type BeginCaps, type DeploymentStateStore, type DeploymentStats, type Lease, type SuccessSample, type TokenReservation } from "./state-store.js";
 import { LiveStatsView, takesCalls, type StatsView } from "./stats-view.js";
 import { ewma } from "./transitions.js";
 
@@ -206,12 +206,15 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
   async tryBegin(id: string, caps: BeginCaps): Promise<Lease | undefined> {
     const i = this.index.get(id);
     if (i === undefined) return this.local.tryBegin(id, caps);
-    // This minute's request, checked and counted under the deployment's lock.
+    // This minute's request (and with a tpm cap, its tokens), checked and counted under the deployment's lock.
     const rpmCap = caps.rpm ?? Infinity;
+    const tpmCap = caps.tpm ?? Infinity;
+    const reserve = caps.tpm !== undefined && caps.tokens! > 0 ? Math.round(caps.tokens!) : 0;
     const minute = this.locked(i, (int, float) => {
       this.rollWindows(int, float, this.clock.now());
-      if (this.ints[int + RPM]! >= rpmCap) return undefined;
+      if (this.ints[int + RPM]! >= rpmCap || this.ints[int + TPM]! >= tpmCap) return undefined;
       this.ints[int + RPM]!++;
+      this.ints[int + TPM]! += reserve;
       return this.ints[int + MINUTE]!;
     });
     if (minute === undefined) return undefined;
@@ -220,9 +223,11 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
     const maxInFlight = caps.maxInFlight ?? Infinity;
     for (let seen = Atomics.load(this.ints, total); ; ) {
       if (seen >= maxInFlight) {
-        // No slot: give the minute's request back (unless the minute has turned since, which reset the count).
+        // No slot: give the minute's request and tokens back (unless the minute has turned since, which reset the counts).
         this.locked(i, (int) => {
-          if (this.ints[int + MINUTE] === minute) this.ints[int + RPM]!--;
+          if (this.ints[int + MINUTE] !== minute) return;
+          this.ints[int + RPM]!--;
+          this.ints[int + TPM]! -= reserve;
         });
         return undefined;
       }
@@ -230,11 +235,11 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
       if (was === seen) break;
       seen = was;
     }
-    return this.leaseOn(i);
+    return this.leaseOn(i, reserve > 0 ? { tokens: reserve, minute } : undefined);
   }
 
-  /** The rest of a begin whose in-flight total and rpm are already counted: this worker's slot, the lease. */
-  private leaseOn(i: number): Lease {
+  /** The rest of a begin whose in-flight total and rpm (and reserved tokens) are already counted: this worker's slot, the lease. */
+  private leaseOn(i: number, reservation?: TokenReservation): Lease {
     Atomics.add(this.ints, i * this.stride + INT_FIELDS + this.slot, 1);
     let ended = false;
     return {
@@ -245,12 +250,13 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
         Atomics.sub(this.ints, i * this.stride + IN_FLIGHT, 1);
         Atomics.add(this.callsEnded, 0, 1);
         Atomics.notify(this.callsEnded, 0);
-        if (!sample) return;
+        if (!sample && !reservation) return;
         this.locked(i, (int, float) => {
           this.rollWindows(int, float, this.clock.now());
-          this.ints[int + TPM]! += sample.totalTokens;
-          if (sample.latencyPerTokenMs !== undefined) this.updateAverage(float + LATENCY_PER_TOKEN, sample.latencyPerTokenMs);
-          if (sample.ttftMs !== undefined) this.updateAverage(float + TTFT, sample.ttftMs);
+          const tokens = tokensToCount(sample?.totalTokens ?? 0, reservation, this.ints[int + MINUTE]!);
+          if (tokens !== 0) this.ints[int + TPM] = Math.max(0, this.ints[int + TPM]! + tokens);
+          if (sample?.latencyPerTokenMs !== undefined) this.updateAverage(float + LATENCY_PER_TOKEN, sample.latencyPerTokenMs);
+          if (sample?.ttftMs !== undefined) this.updateAverage(float + TTFT, sample.ttftMs);
         });
       },
     };

@@ -110,6 +110,28 @@ export interface BeginCaps {
   readonly maxInFlight?: number;
   /** rpm: requests begun this clock minute. */
   readonly rpm?: number;
+  /**
+   * tpm: tokens this clock minute, counting the tokens calls in flight
+   * reserved. With a tpm cap the begin reserves `tokens` (the request's
+   * estimate: prompt plus max_tokens or a typical answer), as providers
+   * that enforce tpm count max_tokens at admission; the lease's end
+   * replaces the reservation with the tokens used (none when the call
+   * failed), if the minute has not turned since.
+   */
+  readonly tpm?: number;
+  readonly tokens?: number;
+}
+
+/** Tokens a begin reserved, in the clock minute it counted them in. */
+export interface TokenReservation {
+  readonly tokens: number;
+  readonly minute: number;
+}
+
+/** What to add to the current minute's tpm when a call that reserved `reservation` ends having used `used` tokens. */
+export function tokensToCount(used: number, reservation: TokenReservation | undefined, currentMinute: number): number {
+  if (!reservation || reservation.minute !== currentMinute) return used;
+  return used - reservation.tokens;
 }
 
 export function idleStats(): DeploymentStats {

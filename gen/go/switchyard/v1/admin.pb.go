@@ -359,7 +359,8 @@ type DeploymentState struct {
 	InFlight uint32 `protobuf:"varint,6,opt,name=in_flight,json=inFlight,proto3" json:"in_flight,omitempty"`
 	// Requests in the current minute.
 	CurrentRpm uint32 `protobuf:"varint,7,opt,name=current_rpm,json=currentRpm,proto3" json:"current_rpm,omitempty"`
-	// Tokens in the current minute.
+	// Tokens in the current minute: those calls used, plus the estimates
+	// reserved by calls in flight on a deployment with a tpm limit.
 	CurrentTpm uint32 `protobuf:"varint,8,opt,name=current_tpm,json=currentTpm,proto3" json:"current_tpm,omitempty"`
 	// Recent latency estimate, ms (time to first token for streams).
 	LatencyMs float64 `protobuf:"fixed64,9,opt,name=latency_ms,json=latencyMs,proto3" json:"latency_ms,omitempty"`

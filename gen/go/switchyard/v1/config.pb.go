@@ -261,7 +261,8 @@ type Deployment struct {
 	Params   *ProviderParams `protobuf:"bytes,4,opt,name=params,proto3" json:"params,omitempty"`
 	// Requests per minute this deployment allows.
 	Rpm *uint32 `protobuf:"varint,5,opt,name=rpm,proto3,oneof" json:"rpm,omitempty"`
-	// Tokens per minute this deployment allows.
+	// Tokens per minute this deployment allows. Each call reserves its
+	// estimate (prompt plus max_tokens) while it runs; see README "Routing".
 	Tpm *uint32 `protobuf:"varint,6,opt,name=tpm,proto3,oneof" json:"tpm,omitempty"`
 	// Relative share for simple-shuffle; default 1.
 	Weight *float64 `protobuf:"fixed64,7,opt,name=weight,proto3,oneof" json:"weight,omitempty"`

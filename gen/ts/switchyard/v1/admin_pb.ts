@@ -171,7 +171,8 @@ export type DeploymentState = Message<"switchyard.v1.DeploymentState"> & {
   currentRpm: number;
 
   /**
-   * Tokens in the current minute.
+   * Tokens in the current minute: those calls used, plus the estimates
+   * reserved by calls in flight on a deployment with a tpm limit.
    *
    * @generated from field: uint32 current_tpm = 8;
    */

@@ -114,7 +114,8 @@ export type Deployment = Message<"switchyard.v1.Deployment"> & {
   rpm?: number | undefined;
 
   /**
-   * Tokens per minute this deployment allows.
+   * Tokens per minute this deployment allows. Each call reserves its
+   * estimate (prompt plus max_tokens) while it runs; see README "Routing".
    *
    * @generated from field: optional uint32 tpm = 6;
    */
