@@ -19,6 +19,11 @@ import { shown } from "../util/cap.js";
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool"]);
 const FUNCTION_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 const MAX_STOP_SEQUENCES = 4;
+// Routing options are short labels: bounds keep a request from making the router hold (tags key a cache of
+// tagged deployment lists) or hash (the affinity key, each pick) megabytes.
+const MAX_TAGS = 64;
+const MAX_TAG_BYTES = 256;
+const MAX_AFFINITY_KEY_BYTES = 1024;
 const MAX_CHOICES = 128;
 
 export function validateCompletionRequest(request: CompletionRequest, limits: RequestLimits = DEFAULT_REQUEST_LIMITS): void {
@@ -130,6 +135,15 @@ function validateOptions(options: CompletionRequest["options"], limits: RequestL
   if (options?.timeoutMs === 0) throw invalidField("options.timeout_ms", "must be at least 1 when set");
   if (options?.numRetries !== undefined && options.numRetries > limits.maxRequestRetries) {
     throw invalidField("options.num_retries", `at most ${limits.maxRequestRetries} (server_settings.max_request_retries), got ${options.numRetries}`);
+  }
+  if (options && options.tags.length > MAX_TAGS) throw invalidField("options.tags", `at most ${MAX_TAGS} tags, got ${options.tags.length}`);
+  options?.tags.forEach((tag, i) => {
+    const bytes = Buffer.byteLength(tag);
+    if (bytes > MAX_TAG_BYTES) throw invalidField(`options.tags[${i}]`, `is ${bytes} bytes, more than ${MAX_TAG_BYTES}`);
+  });
+  if (options?.affinityKey) {
+    const bytes = Buffer.byteLength(options.affinityKey);
+    if (bytes > MAX_AFFINITY_KEY_BYTES) throw invalidField("options.affinity_key", `is ${bytes} bytes, more than ${MAX_AFFINITY_KEY_BYTES}`);
   }
   const cache = options?.cache;
   if (cache?.namespace && !/^[A-Za-z0-9._:-]{1,128}$/.test(cache.namespace)) {

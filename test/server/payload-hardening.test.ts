@@ -134,6 +134,25 @@ describe("shape limits", () => {
     }
   });
 
+  it("refuses routing options shaped to cost memory or CPU per pick: too many or too long tags, a long affinity key", async () => {
+    const ask = (options: Record<string, unknown>) =>
+      grpc.complete({ model: "mock", messages: [{ role: "user", content: "hi" }], options }).catch((e: unknown) => ConnectError.from(e));
+    const cases: Array<[Record<string, unknown>, string, string]> = [
+      [{ tags: Array.from({ length: 65 }, (_, i) => `t${i}`) }, "options.tags", "at most 64 tags, got 65"],
+      [{ tags: ["ok", "x".repeat(100_000)] }, "options.tags[1]", "is 100000 bytes, more than 256"],
+      [{ affinityKey: "k".repeat(100_000) }, "options.affinity_key", "is 100000 bytes, more than 1024"],
+    ];
+    for (const [options, field, why] of cases) {
+      const err = (await ask(options)) as ConnectError;
+      expect(err.code).toBe(Code.InvalidArgument);
+      expect(err.rawMessage).toBe(`${field}: ${why}`);
+      expect(err.rawMessage.length).toBeLessThan(200); // the value is not echoed
+    }
+    // At the bounds: served.
+    const served = await grpc.complete({ model: "mock", messages: [{ role: "user", content: "hi" }], options: { affinityKey: "k".repeat(1024) } });
+    expect(served.choices).toHaveLength(1);
+  });
+
   it("does not echo an unknown (but short enough) model name at length", async () => {
     const err = await connect.complete({ model: "ü".repeat(100), messages: [{ role: "user", content: "hi" }] }).catch((e: unknown) => ConnectError.from(e));
     expect((err as ConnectError).code).toBe(Code.NotFound);
