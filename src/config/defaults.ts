@@ -25,7 +25,7 @@ export const DEFAULTS = {
     healthCheck: { enabled: false, intervalMs: 30_000, timeoutMs: 5_000 },
     /** A deployment's weight in weighted picks. */
     weight: 1,
-    waitQueue: { maxDepth: 1000, maxWaitMs: 30_000 },
+    waitQueue: { maxDepth: 1000, maxWaitMs: 30_000, fairByCaller: true },
     /** Picks on the Redis store read a local mirror this stale at most (0: read Redis every pick); see README "Shared state in Redis". */
     stateSyncMs: 100,
     /** Longest state_sync_ms: counters are per clock minute, so a slower mirror could not see a minute's use in time to enforce rpm/tpm limits. */

@@ -101,6 +101,7 @@ export function resolveConfig(source: RouterConfig, providers: ProviderRegistry)
       ? {
           maxDepth: settings.waitQueue.maxDepth ?? defaults.waitQueue.maxDepth,
           maxWaitMs: settings.waitQueue.maxWaitMs ?? defaults.waitQueue.maxWaitMs,
+          fairByCaller: settings.waitQueue.fairByCaller ?? defaults.waitQueue.fairByCaller,
         }
       : undefined,
   };

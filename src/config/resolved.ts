@@ -69,6 +69,8 @@ export interface WaitQueuePolicy {
   readonly maxDepth: number;
   /** Longest wait of a request without a deadline of its own, ms. */
   readonly maxWaitMs: number;
+  /** Callers take turns within a priority (and a full queue gives places to callers holding fewer); else FIFO. */
+  readonly fairByCaller: boolean;
 }
 
 /** Hedging of one group, resolved: exactly one of afterMs / afterPercentile is set. */

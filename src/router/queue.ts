@@ -80,6 +80,7 @@ export class WaitQueue {
    * places, not others theirs). Otherwise RESOURCE_EXHAUSTED.
    */
   enter(group: string, priority: number, caller = ""): Ticket {
+    if (!this.policy.fairByCaller) caller = ""; // every request one caller: first come, first served
     const queue = this.queue(group);
     if (queue.waiters.length >= this.policy.maxDepth) {
       const victim = placeToTake(queue.waiters, caller);

@@ -90,6 +90,20 @@ describe("waiting at the limits", () => {
     expect(done.map((o) => o.label)).toEqual(["busy", "urgent", "a-1", "b-1", "c-1", "a-2", "b-2", "a-3"]);
   });
 
+  it("serves first come, first served within a priority, whoever the caller, with fair_by_caller false", async () => {
+    const { router, clock } = oneAtATime({ fair_by_caller: false, max_depth: 3 });
+    const done: Outcome[] = [];
+    const call = (caller: string) => () => router.complete(chat("chat", "q"), { ...ctx(), caller });
+    const settled = await startInOrder(
+      clock,
+      [["busy", call("x")], ["a-1", call("a")], ["a-2", call("a")], ["a-3", call("a")], ["b-1", call("b")]],
+      done,
+    );
+    expect(done.map((o) => o.label)).toEqual(["b-1"]); // the queue is full: refused, no place taken from a
+    await drive(clock, settled);
+    expect(done.filter((o) => !o.error).map((o) => o.label)).toEqual(["busy", "a-1", "a-2", "a-3"]);
+  });
+
   it("starts a caller new to a busy queue at the turn being served, not behind the turns others queued long ago", async () => {
     const { router, clock } = oneAtATime();
     const done: Outcome[] = [];

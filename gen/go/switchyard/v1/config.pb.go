@@ -972,7 +972,12 @@ type WaitQueueSettings struct {
 	// RESOURCE_EXHAUSTED. Default 1000.
 	MaxDepth *uint32 `protobuf:"varint,2,opt,name=max_depth,json=maxDepth,proto3,oneof" json:"max_depth,omitempty"`
 	// Longest wait of a request without options.timeout_ms, ms; default 30000.
-	MaxWaitMs     *uint32 `protobuf:"varint,3,opt,name=max_wait_ms,json=maxWaitMs,proto3,oneof" json:"max_wait_ms,omitempty"`
+	MaxWaitMs *uint32 `protobuf:"varint,3,opt,name=max_wait_ms,json=maxWaitMs,proto3,oneof" json:"max_wait_ms,omitempty"`
+	// Within a priority, callers (virtual keys) take turns, and a full queue
+	// gives a place to a caller holding fewer by taking one from the caller
+	// holding the most; default true. false: first come, first served within
+	// a priority, whoever the caller.
+	FairByCaller  *bool `protobuf:"varint,4,opt,name=fair_by_caller,json=fairByCaller,proto3,oneof" json:"fair_by_caller,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1026,6 +1031,13 @@ func (x *WaitQueueSettings) GetMaxWaitMs() uint32 {
 		return *x.MaxWaitMs
 	}
 	return 0
+}
+
+func (x *WaitQueueSettings) GetFairByCaller() bool {
+	if x != nil && x.FairByCaller != nil {
+		return *x.FairByCaller
+	}
+	return false
 }
 
 // Settings of one model group overriding router_settings for that group.
@@ -2917,14 +2929,16 @@ const file_switchyard_v1_config_proto_rawDesc = "" +
 	"\x12_failure_window_msB\x17\n" +
 	"\x15_latency_buffer_ratioB\x19\n" +
 	"\x17_stream_idle_timeout_msB\x10\n" +
-	"\x0e_state_sync_ms\"\x92\x01\n" +
+	"\x0e_state_sync_ms\"\xd0\x01\n" +
 	"\x11WaitQueueSettings\x12\x18\n" +
 	"\aenabled\x18\x01 \x01(\bR\aenabled\x12 \n" +
 	"\tmax_depth\x18\x02 \x01(\rH\x00R\bmaxDepth\x88\x01\x01\x12#\n" +
-	"\vmax_wait_ms\x18\x03 \x01(\rH\x01R\tmaxWaitMs\x88\x01\x01B\f\n" +
+	"\vmax_wait_ms\x18\x03 \x01(\rH\x01R\tmaxWaitMs\x88\x01\x01\x12)\n" +
+	"\x0efair_by_caller\x18\x04 \x01(\bH\x02R\ffairByCaller\x88\x01\x01B\f\n" +
 	"\n" +
 	"_max_depthB\x0e\n" +
-	"\f_max_wait_ms\"\x96\x03\n" +
+	"\f_max_wait_msB\x11\n" +
+	"\x0f_fair_by_caller\"\x96\x03\n" +
 	"\x12ModelGroupSettings\x12\x14\n" +
 	"\x05model\x18\x01 \x01(\tR\x05model\x12I\n" +
 	"\x10routing_strategy\x18\x02 \x01(\x0e2\x1e.switchyard.v1.RoutingStrategyR\x0froutingStrategy\x12$\n" +

@@ -203,14 +203,16 @@ class RouterSettings(_message.Message):
     def __init__(self, routing_strategy: _Optional[_Union[RoutingStrategy, str]] = ..., num_retries: _Optional[int] = ..., retry_policy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., allowed_fails: _Optional[int] = ..., cooldown_time_ms: _Optional[int] = ..., fallbacks: _Optional[_Iterable[_Union[Fallback, _Mapping]]] = ..., context_window_fallbacks: _Optional[_Iterable[_Union[Fallback, _Mapping]]] = ..., content_policy_fallbacks: _Optional[_Iterable[_Union[Fallback, _Mapping]]] = ..., default_fallbacks: _Optional[_Iterable[str]] = ..., timeout_ms: _Optional[int] = ..., stream_timeout_ms: _Optional[int] = ..., health_check: _Optional[_Union[HealthCheckSettings, _Mapping]] = ..., retry_backoff_ms: _Optional[int] = ..., max_retry_backoff_ms: _Optional[int] = ..., allowed_fails_policy: _Optional[_Union[AllowedFailsPolicy, _Mapping]] = ..., failure_window_ms: _Optional[int] = ..., latency_buffer_ratio: _Optional[float] = ..., stream_idle_timeout_ms: _Optional[int] = ..., state_sync_ms: _Optional[int] = ..., model_group_settings: _Optional[_Iterable[_Union[ModelGroupSettings, _Mapping]]] = ..., wait_queue: _Optional[_Union[WaitQueueSettings, _Mapping]] = ...) -> None: ...
 
 class WaitQueueSettings(_message.Message):
-    __slots__ = ("enabled", "max_depth", "max_wait_ms")
+    __slots__ = ("enabled", "max_depth", "max_wait_ms", "fair_by_caller")
     ENABLED_FIELD_NUMBER: _ClassVar[int]
     MAX_DEPTH_FIELD_NUMBER: _ClassVar[int]
     MAX_WAIT_MS_FIELD_NUMBER: _ClassVar[int]
+    FAIR_BY_CALLER_FIELD_NUMBER: _ClassVar[int]
     enabled: bool
     max_depth: int
     max_wait_ms: int
-    def __init__(self, enabled: _Optional[bool] = ..., max_depth: _Optional[int] = ..., max_wait_ms: _Optional[int] = ...) -> None: ...
+    fair_by_caller: bool
+    def __init__(self, enabled: _Optional[bool] = ..., max_depth: _Optional[int] = ..., max_wait_ms: _Optional[int] = ..., fair_by_caller: _Optional[bool] = ...) -> None: ...
 
 class ModelGroupSettings(_message.Message):
     __slots__ = ("model", "routing_strategy", "num_retries", "timeout_ms", "stream_timeout_ms", "hedge", "affinity")
