@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, inject, it, vi } from "vitest";
 import { MemoryStateStore } from "../../src/router/state/memory-store.js";
-import { RedisMirror, type MirrorSource } from "../../src/router/state/redis-mirror.js";
+import { RedisMirror, stateEveryMs, type MirrorSource } from "../../src/router/state/redis-mirror.js";
 import { RedisStateStore } from "../../src/router/state/redis-store.js";
 import { createStateStore } from "../../src/router/state/index.js";
 import type { StatsView } from "../../src/router/state/state-store.js";
@@ -104,7 +104,7 @@ describe("Redis store with state_sync_ms: a local mirror for picks", () => {
     }
   });
 
-  it("shows another instance's in-flight, rpm, tpm and latency after a refresh, and never counts its own twice", async () => {
+  it("shows another instance's in-flight, rpm and tpm after a refresh, its latency by the next state read, and never counts its own twice", async () => {
     const { clock, mine, other, view } = await twoInstances(["d"]);
     const own = await mine.begin("d");
     const theirs = await other.begin("d");
@@ -116,6 +116,11 @@ describe("Redis store with state_sync_ms: a local mirror for picks", () => {
     view.at(clock.now());
     // The refresh read Redis, which holds this instance's request too: still counted once.
     expect(counters(view, 1)).toEqual({ rpm: [3], tpm: [100], inFlight: [2] });
+    // Latency averages are not announced: they come with the state hashes, read at least every stateEveryMs.
+    expect(view.latencyPerTokenMs(0)).toBeNaN();
+    await clock.advance(stateEveryMs(SYNC_MS));
+    await mine.refreshMirror();
+    view.at(clock.now());
     expect(view.latencyPerTokenMs(0)).toBe(20);
 
     await own.end({ totalTokens: 10, latencyPerTokenMs: 30 });

@@ -6,8 +6,8 @@ import { applyCoolDown, applyHealth, applyLatencySample, applyRecovery, type Dep
 
 /** One deployment as one refresh read it from Redis: its state hash, and the counters other instances hold. */
 export interface SharedRead {
-  /** The deployment's state hash (cooldown_until, tripped, trial_until, unhealthy, drained, fails, lat_tok, ...). */
-  readonly hash: Readonly<Record<string, string>>;
+  /** The deployment's state hash (cooldown_until, tripped, trial_until, unhealthy, drained, fails, lat_tok, ...), when asked for. */
+  readonly hash?: Readonly<Record<string, string>>;
   /** In flight on other live instances (this instance's share left out: it is read from local state). */
   readonly othersInFlight: number;
   /** The minute's fleet-wide rpm and tpm counters, this instance's share included. */
@@ -25,7 +25,7 @@ export interface MirrorSource {
    * Redis commands matches the order of calls); undefined when Redis is
    * unusable.
    */
-  read(ids: readonly string[], minute: number): Promise<SharedRead[] | undefined>;
+  read(ids: readonly string[], minute: number, withState: boolean): Promise<SharedRead[] | undefined>;
   /** Instances sharing the state whose lease is live, this one included (1 until the first heartbeat tells). */
   readonly liveInstances: number;
 }
@@ -36,6 +36,8 @@ export interface MirrorSource {
  * One per deployment id, shared by every view listing it.
  */
 class MirrorRow implements DeploymentRecord {
+  /** The state hash has been read into this row at least once. */
+  stateRead = false;
   othersInFlight = 0;
   /** This minute's rpm and tpm of other instances (the minute is the refresh's: MirrorView.countersMinute). */
   othersRpm = 0;
@@ -193,6 +195,10 @@ export class RedisMirror {
   /** This instance's begins and tokens so far: how far its own use can have eaten into a view's slack since it was computed. */
   private ownBegins = 0;
   private ownTokens = 0;
+  /** When, and in which epoch, the last round that read the state hashes was sent (stateDue). */
+  private stateReadAtMs = -Infinity;
+  private stateEpoch = -1;
+  private readonly stateEveryMs: number;
 
   constructor(
     private readonly source: MirrorSource,
@@ -201,6 +207,7 @@ export class RedisMirror {
     private readonly syncMs: number,
   ) {
     this.staleAfterMs = 2 * syncMs;
+    this.stateEveryMs = stateEveryMs(syncMs);
   }
 
   /** A view over the deployments; starts the refresh loop on first use. */
@@ -343,7 +350,7 @@ export class RedisMirror {
     const own = ids.map((id) => this.local.statsOf(id, now));
     let reads: SharedRead[] | undefined;
     try {
-      reads = await this.source.read(ids, minute);
+      reads = await this.source.read(ids, minute, false);
     } catch {
       reads = undefined;
     }
@@ -373,12 +380,13 @@ export class RedisMirror {
     const ids = [...new Set(views.flatMap((view) => view.ids))];
     const minute = Math.floor(now / MINUTE_MS);
     const epoch = this.epoch;
+    const withState = this.stateDue(ids, now, epoch);
     // This instance's own share of the minute's counters, as the read about to be sent will include it.
     const own = ids.map((id) => this.local.statsOf(id, now));
     this.replay = [...this.unsettled];
     let reads: SharedRead[] | undefined;
     try {
-      reads = await this.source.read(ids, minute);
+      reads = await this.source.read(ids, minute, withState);
     } catch {
       reads = undefined; // the source logs; views fall back to local state while it is not shared
     }
@@ -388,11 +396,13 @@ export class RedisMirror {
     let changed = false;
     ids.forEach((id, i) => {
       const row = this.rows.get(id)!;
-      const before: AvailabilityFields = { ...row };
       const read = reads[i]!;
       const hash = read.hash;
       const mine = own[i]!;
       row.setCounters(read, mine, now, minute, this.syncMs / 2);
+      if (!hash) return;
+      const before: AvailabilityFields = { ...row };
+      row.stateRead = true;
       row.latencyPerTokenMs = hash.lat_tok === undefined ? Number.NaN : Number(hash.lat_tok);
       row.ttftMs = hash.ttft === undefined ? Number.NaN : Number(hash.ttft);
       // As RedisStateStore.stats: a cooldown this instance set while Redis was away still counts.
@@ -408,12 +418,31 @@ export class RedisMirror {
       if (!row.sameAvailability(before)) changed = true;
     });
     if (changed) this.version++;
+    if (withState) {
+      this.stateReadAtMs = now;
+      this.stateEpoch = epoch;
+    }
     const later = this.clock.now();
     this.lastRoundMs = later - now;
     for (const view of views) {
       view.refreshed(now, epoch, minute);
       if (view.limited) view.computeSlack(later, this.ownBegins, this.ownTokens);
     }
+  }
+
+  /**
+   * Whether this round reads the state hashes too, not just the counters:
+   * availability changes (cooldowns, recoveries, drains, health, trials)
+   * are announced, and an announcement (or a reconnect, which may have
+   * missed some) moves the epoch, so the hashes are read after one, for
+   * deployments never read, and at least every stateEveryMs for what is
+   * not announced (latency averages, failure counts). Most rounds read
+   * half as much.
+   */
+  private stateDue(ids: readonly string[], nowMs: number, epoch: number): boolean {
+    if (epoch !== this.stateEpoch || nowMs - this.stateReadAtMs >= this.stateEveryMs) return true;
+    for (const id of ids) if (!this.rows.get(id)!.stateRead) return true;
+    return false;
   }
 
   private row(id: string): MirrorRow {
@@ -473,6 +502,11 @@ class LimitWatch {
     this.ownTpm = new Float64Array(limits.length);
     this.ownInFlight = new Float64Array(limits.length);
   }
+}
+
+/** What is not announced (latency averages, failure counts) is read at least this often. */
+export function stateEveryMs(syncMs: number): number {
+  return Math.max(10 * syncMs, 1_000);
 }
 
 /** Views picked from within this long are refreshed every interval; others wait for their next pick. */

@@ -136,6 +136,16 @@ if reserve > 0 then
 end
 return 1`;
 
+/** What a mirror refresh reads of each deployment's state hash (RedisMirror.runRound): HMGET, not the whole hash. */
+const MIRRORED_FIELDS = ["cooldown_until", "tripped", "trial_until", "unhealthy", "drained", "fails", "fail_window_ends", "last_error", "lat_tok", "ttft"] as const;
+
+/** An HMGET of MIRRORED_FIELDS as the hash's fields that are set. */
+function stateHash(values: ReadonlyArray<string | null>): Record<string, string> {
+  const hash: Record<string, string> = {};
+  for (let f = 0; f < MIRRORED_FIELDS.length; f++) if (values[f] !== null && values[f] !== undefined) hash[MIRRORED_FIELDS[f]!] = values[f]!;
+  return hash;
+}
+
 interface Scripts {
   switchyardFinish(...args: Array<string | number>): Promise<number>;
   switchyardRecordFailure(...args: Array<string | number>): Promise<number>;
@@ -219,7 +229,7 @@ export class RedisStateStore implements DeploymentStateStore {
           get shared() {
             return store.shared;
           },
-          read: (ids, minute) => this.readShared(ids, minute),
+          read: (ids, minute, withState) => this.readShared(ids, minute, withState),
           get liveInstances() {
             return store.liveInstances;
           },
@@ -481,20 +491,19 @@ export class RedisStateStore implements DeploymentStateStore {
   }
 
   /** The mirror's refresh read: each deployment's state hash and in-flight shares, then the minute's rpm/tpm counters in one MGET. */
-  private readShared(ids: readonly string[], minute: number): Promise<SharedRead[] | undefined> {
+  /** The mirror's read: in-flight shares and the minute's counters of every deployment, and with `withState` the state fields it mirrors. */
+  private readShared(ids: readonly string[], minute: number, withState: boolean): Promise<SharedRead[] | undefined> {
     return this.shared_(async () => {
       const pipeline = this.redis.pipeline();
-      for (const id of ids) {
-        pipeline.hgetall(this.key(id));
-        pipeline.hgetall(this.key(id, "inflight"));
-      }
+      for (const id of ids) pipeline.hgetall(this.key(id, "inflight"));
       pipeline.mget([...ids.map((id) => this.key(id, `rpm:${minute}`)), ...ids.map((id) => this.key(id, `tpm:${minute}`))]);
+      if (withState) for (const id of ids) pipeline.hmget(this.key(id), ...MIRRORED_FIELDS);
       const replies = (await pipeline.exec()) ?? [];
       for (const [err] of replies) if (err) throw err;
-      const counters = replies[ids.length * 2]![1] as Array<string | null>;
+      const counters = replies[ids.length]![1] as Array<string | null>;
       return ids.map((_, i) => ({
-        hash: (replies[i * 2]![1] ?? {}) as Record<string, string>,
-        othersInFlight: this.liveInFlight((replies[i * 2 + 1]![1] ?? {}) as Record<string, string>, this.instanceId),
+        hash: withState ? stateHash(replies[ids.length + 1 + i]![1] as Array<string | null>) : undefined,
+        othersInFlight: this.liveInFlight((replies[i]![1] ?? {}) as Record<string, string>, this.instanceId),
         rpm: Number(counters[i] ?? 0),
         tpm: Number(counters[ids.length + i] ?? 0),
       }));
