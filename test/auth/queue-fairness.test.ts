@@ -34,6 +34,30 @@ async function oneAtATimeGateway(clock: FakeClock): Promise<InMemoryGateway> {
   return gateway;
 }
 
+type Inference = InMemoryGateway["inference"];
+
+/**
+ * The gateway's one slot held by a master-key call, then each request sent
+ * in turn, each waiting in the queue before the next is sent (arrival order
+ * must not decide these tests); runs the fake clock until all are served
+ * and returns the labels in the order they were answered.
+ */
+async function servedInOrder(gateway: InMemoryGateway, clock: FakeClock, requests: Array<[label: string, client: Inference, priority: number]>): Promise<string[]> {
+  const admin = gateway.clientsWith({ authorization: `Bearer ${MASTER_KEY}` }).admin;
+  const state = () => admin.getRouterState({ modelGroup: "held" });
+  const served: string[] = [];
+  const send = (label: string, client: Inference, priority: number) =>
+    client.complete({ model: "held", messages: [{ role: "user", content: label }], options: { priority } }).then(() => void served.push(label));
+  const settled = [send("busy", gateway.clientsWith({ authorization: `Bearer ${MASTER_KEY}` }).inference, 0)];
+  await vi.waitFor(async () => expect((await state()).deployments[0]!.inFlight).toBe(1));
+  for (const [label, client, priority] of requests) {
+    settled.push(send(label, client, priority));
+    await vi.waitFor(async () => expect((await state()).waitQueues[0]?.depth ?? 0).toBe(settled.length - 1));
+  }
+  await runOnClock(clock, Promise.all(settled));
+  return served;
+}
+
 describe("a virtual key's max_priority", () => {
   it("caps the priority its requests wait at: a key asking for more waits behind a key allowed that much; the master key is not capped", async () => {
     const clock = new FakeClock();
@@ -43,26 +67,12 @@ describe("a virtual key's max_priority", () => {
     const urgent = await master.admin.createKey({ alias: "urgent", maxPriority: 5 });
     expect([plain.info!.maxPriority, urgent.info!.maxPriority]).toEqual([0, 5]);
     const asKey = (key: string) => gateway.clientsWith({ authorization: `Bearer ${key}` }).inference;
-
-    const served: string[] = [];
-    const queued = async (label: string, call: () => Promise<unknown>, depth: number) => {
-      const done = call().then(() => void served.push(label));
-      // Each waits in the queue before the next arrives (arrival order must not decide the test).
-      await vi.waitFor(async () => expect((await master.admin.getRouterState({ modelGroup: "held" })).waitQueues[0]?.depth ?? 0).toBe(depth));
-      return [done]; // wrapped: an async function returning the promise itself would wait for it
-    };
-    const ask = (priority: number) => ({ model: "held", messages: [{ role: "user", content: `p${priority}` }], options: { priority } });
-
-    const busy = master.inference.complete(ask(0)).then(() => void served.push("busy"));
-    await vi.waitFor(async () => expect((await master.admin.getRouterState({ modelGroup: "held" })).deployments[0]!.inFlight).toBe(1));
-    const settled = [
-      [busy],
-      await queued("plain asking 9", () => asKey(plain.key).complete(ask(9)), 1),
-      await queued("urgent asking 5", () => asKey(urgent.key).complete(ask(5)), 2),
-      await queued("urgent asking 7", () => asKey(urgent.key).complete(ask(7)), 3),
-      await queued("master asking 9", () => master.inference.complete(ask(9)), 4),
-    ];
-    await runOnClock(clock, Promise.all(settled.flat()));
+    const served = await servedInOrder(gateway, clock, [
+      ["plain asking 9", asKey(plain.key), 9],
+      ["urgent asking 5", asKey(urgent.key), 5],
+      ["urgent asking 7", asKey(urgent.key), 7],
+      ["master asking 9", master.inference, 9],
+    ]);
     // plain's 9 is queued at 0, urgent's 7 at 5 (behind its own earlier 5: first come first served within a priority).
     expect(served).toEqual(["busy", "master asking 9", "urgent asking 5", "urgent asking 7", "plain asking 9"]);
   });
@@ -76,24 +86,12 @@ describe("a virtual key's max_priority", () => {
     expect((await master.admin.getKey({ keyId: key.keyId })).maxPriority).toBe(3);
     expect((await master.admin.updateKey({ keyId: key.keyId, alias: "batch-2" })).maxPriority).toBe(3); // unset in the update: unchanged
     const keyed = gateway.clientsWith({ authorization: `Bearer ${key.key}` }).inference;
-
-    const served: string[] = [];
-    const queued = async (label: string, call: () => Promise<unknown>, depth: number) => {
-      const done = call().then(() => void served.push(label));
-      await vi.waitFor(async () => expect((await master.admin.getRouterState({ modelGroup: "held" })).waitQueues[0]?.depth ?? 0).toBe(depth));
-      return [done]; // wrapped: an async function returning the promise itself would wait for it
-    };
-    const ask = (priority: number) => ({ model: "held", messages: [{ role: "user", content: `p${priority}` }], options: { priority } });
-    const busy = master.inference.complete(ask(0)).then(() => void served.push("busy"));
-    await vi.waitFor(async () => expect((await master.admin.getRouterState({ modelGroup: "held" })).deployments[0]!.inFlight).toBe(1));
-    const settled = [
-      [busy],
-      await queued("key asking -1", () => keyed.complete(ask(-1)), 1),
-      await queued("master asking 0", () => master.inference.complete(ask(0)), 2),
-      await queued("key asking 3", () => keyed.complete(ask(3)), 3),
-      await queued("master asking 2", () => master.inference.complete(ask(2)), 4),
-    ];
-    await runOnClock(clock, Promise.all(settled.flat()));
+    const served = await servedInOrder(gateway, clock, [
+      ["key asking -1", keyed, -1],
+      ["master asking 0", master.inference, 0],
+      ["key asking 3", keyed, 3],
+      ["master asking 2", master.inference, 2],
+    ]);
     expect(served).toEqual(["busy", "key asking 3", "master asking 2", "master asking 0", "key asking -1"]);
   });
 
@@ -102,25 +100,13 @@ describe("a virtual key's max_priority", () => {
     const gateway = await oneAtATimeGateway(clock);
     const master = gateway.clientsWith({ authorization: `Bearer ${MASTER_KEY}` });
     const [flood, other] = [await master.admin.createKey({ alias: "flood" }), await master.admin.createKey({ alias: "other" })];
-    const served: string[] = [];
-    const queued = async (label: string, key: string, depth: number) => {
-      const done = gateway
-        .clientsWith({ authorization: `Bearer ${key}` })
-        .inference.complete({ model: "held", messages: [{ role: "user", content: label }] })
-        .then(() => void served.push(label));
-      await vi.waitFor(async () => expect((await master.admin.getRouterState({ modelGroup: "held" })).waitQueues[0]?.depth ?? 0).toBe(depth));
-      return [done];
-    };
-    const busy = master.inference.complete({ model: "held", messages: [{ role: "user", content: "busy" }] }).then(() => void served.push("busy"));
-    await vi.waitFor(async () => expect((await master.admin.getRouterState({ modelGroup: "held" })).deployments[0]!.inFlight).toBe(1));
-    const settled = [
-      [busy],
-      await queued("flood-1", flood.key, 1),
-      await queued("flood-2", flood.key, 2),
-      await queued("flood-3", flood.key, 3),
-      await queued("other-1", other.key, 4),
-    ];
-    await runOnClock(clock, Promise.all(settled.flat()));
+    const [floodClient, otherClient] = [flood, other].map((k) => gateway.clientsWith({ authorization: `Bearer ${k.key}` }).inference);
+    const served = await servedInOrder(gateway, clock, [
+      ["flood-1", floodClient!, 0],
+      ["flood-2", floodClient!, 0],
+      ["flood-3", floodClient!, 0],
+      ["other-1", otherClient!, 0],
+    ]);
     expect(served).toEqual(["busy", "flood-1", "other-1", "flood-2", "flood-3"]);
   });
 });
