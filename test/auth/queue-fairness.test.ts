@@ -49,10 +49,11 @@ async function servedInOrder(gateway: InMemoryGateway, clock: FakeClock, request
   const send = (label: string, client: Inference, priority: number) =>
     client.complete({ model: "held", messages: [{ role: "user", content: label }], options: { priority } }).then(() => void served.push(label));
   const settled = [send("busy", gateway.clientsWith({ authorization: `Bearer ${MASTER_KEY}` }).inference, 0)];
-  await vi.waitFor(async () => expect((await state()).deployments[0]!.inFlight).toBe(1));
+  const patiently = { timeout: 10_000, interval: 20 }; // a loaded CI machine: each step is an in-process call, usually a few ms
+  await vi.waitFor(async () => expect((await state()).deployments[0]!.inFlight).toBe(1), patiently);
   for (const [label, client, priority] of requests) {
     settled.push(send(label, client, priority));
-    await vi.waitFor(async () => expect((await state()).waitQueues[0]?.depth ?? 0).toBe(settled.length - 1));
+    await vi.waitFor(async () => expect((await state()).waitQueues[0]?.depth ?? 0).toBe(settled.length - 1), patiently);
   }
   await runOnClock(clock, Promise.all(settled));
   return served;
