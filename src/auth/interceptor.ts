@@ -1,10 +1,14 @@
 import { createContextKey, type Interceptor, type StreamResponse } from "@connectrpc/connect";
 import { AdminService } from "../../gen/ts/switchyard/v1/admin_pb.js";
 import { InferenceService } from "../../gen/ts/switchyard/v1/inference_pb.js";
+import type { UnbilledSpend } from "../router/request-context.js";
 import type { Authenticator, AuthIdentity, Grant } from "./authenticator.js";
 
 /** The caller's identity in connect's per-request context values; undefined when auth is off. */
 export const authIdentityKey = createContextKey<AuthIdentity | undefined>(undefined, { description: "switchyard caller identity" });
+
+/** Spend of the call that no response message carries (RequestContext.unbilled), settled with the call; undefined when auth is off. */
+export const unbilledSpendKey = createContextKey<UnbilledSpend | undefined>(undefined, { description: "switchyard unbilled spend" });
 
 /** Services whose calls need credentials; health and reflection stay open for load balancers and tooling. */
 const GUARDED = new Set([InferenceService.typeName, AdminService.typeName]);
@@ -24,6 +28,8 @@ export function authInterceptor(auth: Authenticator, onAdmit?: (procedure: strin
   return (next) => async (request) => {
     if (!GUARDED.has(request.service.typeName)) return next(request);
     const procedure = `${request.service.typeName}/${request.method.name}`;
+    const unbilled: UnbilledSpend = { usd: 0 };
+    request.contextValues.set(unbilledSpendKey, unbilled);
     if (!request.stream) {
       const grant = await auth.authenticate(request.header, procedure, (request.message as Billable).model);
       request.contextValues.set(authIdentityKey, grant.identity);
@@ -32,16 +38,16 @@ export function authInterceptor(auth: Authenticator, onAdmit?: (procedure: strin
       try {
         response = await next(request);
       } catch (err) {
-        await grant.settle({ costUsd: 0, tokens: 0 }); // releases the call's budget reservation
+        await grant.settle({ costUsd: unbilled.usd, tokens: 0 }); // releases the call's budget reservation
         throw err;
       }
       if (!response.stream) {
         const message = response.message as Billable;
         // Recorded before answering: a client that saw this answer spend the budget is refused on its next call.
-        await grant.settle({ costUsd: message.costUsd ?? 0, tokens: message.usage?.totalTokens ?? 0 });
+        await grant.settle({ costUsd: (message.costUsd ?? 0) + unbilled.usd, tokens: message.usage?.totalTokens ?? 0 });
         return response;
       }
-      return { ...response, message: billed(response.message, grant) } as StreamResponse as typeof response;
+      return { ...response, message: billed(response.message, grant, unbilled) } as StreamResponse as typeof response;
     }
     // Server streaming: the one request message arrives as a stream; read it to learn the model group.
     const iterator = request.message[Symbol.asyncIterator]();
@@ -59,25 +65,28 @@ export function authInterceptor(auth: Authenticator, onAdmit?: (procedure: strin
     try {
       response = await next({ ...request, message: replayed } as typeof request);
     } catch (err) {
-      await grant.settle({ costUsd: 0, tokens: 0 });
+      await grant.settle({ costUsd: unbilled.usd, tokens: 0 });
       throw err;
     }
     if (!response.stream) return response;
-    return { ...response, message: billed(response.message, grant) } as typeof response;
+    return { ...response, message: billed(response.message, grant, unbilled) } as typeof response;
   };
 }
 
 /**
  * The stream, passing chunks through, settling the summed cost once when it
- * finishes (before the end reaches the client), fails or is abandoned.
+ * finishes (before the end reaches the client), fails or is abandoned; with
+ * what the router added to `unbilled` by then (a stream cut before its
+ * usage chunk: so an abandoned stream is settled after the inner one has
+ * been closed).
  */
-function billed<T>(messages: AsyncIterable<T>, grant: Grant): AsyncIterable<T> {
+function billed<T>(messages: AsyncIterable<T>, grant: Grant, unbilled: UnbilledSpend): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<T> {
       const inner = messages[Symbol.asyncIterator]();
       let costUsd = 0;
       let tokens = 0;
-      const settle = () => grant.settle({ costUsd, tokens });
+      const settle = () => grant.settle({ costUsd: costUsd + unbilled.usd, tokens });
       return {
         next: () =>
           inner.next().then(
@@ -95,9 +104,12 @@ function billed<T>(messages: AsyncIterable<T>, grant: Grant): AsyncIterable<T> {
               throw err;
             },
           ),
-        return: (value?: unknown) => {
-          void settle();
-          return inner.return ? inner.return(value) : Promise.resolve({ done: true as const, value: value as T });
+        return: async (value?: unknown) => {
+          try {
+            return inner.return ? await inner.return(value) : { done: true as const, value: value as T };
+          } finally {
+            void settle(); // not awaited: the client is gone, nothing waits on its answer
+          }
         },
         throw: (err?: unknown) => {
           void settle();

@@ -21,3 +21,8 @@ export function costOf(prices: Prices, usage: Usage | undefined): number {
     usage.completionTokens * prices.outputCostPerToken
   );
 }
+
+/** Cost of a stream whose usage never arrived (cut short, or an upstream that reports none): the prompt estimate plus the text it streamed, at about four characters a token. */
+export function streamedCostEstimate(prices: Prices, promptTokens: number, streamedChars: number): number {
+  return promptTokens * prices.inputCostPerToken + Math.ceil(streamedChars / 4) * prices.outputCostPerToken;
+}

@@ -14,6 +14,19 @@ export interface RequestContext {
   allowedGroups?: readonly string[];
   /** Who is calling (a virtual key's id, "master"); absent when auth is off. Waiting requests take turns by caller. */
   caller?: string;
+  /** Where the router adds what providers bill for this request that no answer carries (UnbilledSpend); absent when nobody bills the caller. */
+  unbilled?: UnbilledSpend;
+}
+
+/**
+ * Spend of a request that no response message carries, so a key's budget
+ * would not see it: prompts sent on attempts abandoned in flight (timed out,
+ * cancelled) when the request then failed, and a stream cut before its
+ * usage arrived (the prompt and the text already streamed, estimated). The
+ * auth interceptor creates one per call and settles it with the rest.
+ */
+export interface UnbilledSpend {
+  usd: number;
 }
 
 export function newRequestContext(
@@ -22,6 +35,7 @@ export function newRequestContext(
   receivedAtMs = Date.now(),
   allowedGroups?: readonly string[],
   caller?: string,
+  unbilled?: UnbilledSpend,
 ): RequestContext {
-  return { signal, receivedAtMs, startedAt: performance.now(), observer, allowedGroups, caller };
+  return { signal, receivedAtMs, startedAt: performance.now(), observer, allowedGroups, caller, unbilled };
 }

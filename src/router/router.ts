@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { costOf } from "./cost.js";
+import { costOf, streamedCostEstimate } from "./cost.js";
 import {
   AttemptOutcome,
   AttemptSchema,
@@ -98,6 +98,8 @@ interface RoutedCall<T> {
   readonly observer: RequestObserver | undefined;
   /** RequestContext.caller, or "" (one caller) when auth is off: the wait queue's turns. */
   readonly caller: string;
+  /** Prompts sent on attempts abandoned in flight (timed out, cancelled): billed by the provider, charged if the request fails. */
+  abandonedUsd: number;
 }
 
 /** Where an attempt stands within its group: the deployments that failed this request there, and which retry it is. */
@@ -271,10 +273,18 @@ export class Router {
     let lastId = "";
     let totalTokens = 0;
     let settled = false;
+    /** Text streamed so far (content and tool arguments), for the cost of a stream whose usage never comes. */
+    let streamedChars = 0;
     try {
       while (!next.done) {
         const chunk = next.value;
         lastId = chunk.id;
+        for (const choice of chunk.choices) {
+          const delta = choice.delta;
+          if (!delta) continue;
+          streamedChars += delta.content.length;
+          for (const call of delta.toolCalls) streamedChars += call.arguments.length;
+        }
         chunk.modelGroup = meta.modelGroup;
         chunk.provider = meta.provider;
         chunk.deploymentId = meta.deploymentId;
@@ -304,12 +314,20 @@ export class Router {
         }
       }
       if (!sawFinal) {
+        // An upstream that reports no usage: the final chunk carries the estimated cost (as a unary answer's would).
+        sawFinal = true;
         await this.settle(open, { totalTokens, ttftMs });
         settled = true;
         marks.upstreamMs = upstreamBeforeFirstChunk + (performance.now() - firstChunkAt);
-        yield create(ModelResponseChunkSchema, { id: lastId, ...meta, timings: buildTimings(ctx, marks) });
+        const costUsd = streamedCostEstimate(deployment, route.pick.promptTokens, streamedChars) + unusedAttemptsCostUsd(meta.attempts);
+        yield create(ModelResponseChunkSchema, { id: lastId, ...meta, costUsd, timings: buildTimings(ctx, marks) });
       }
     } finally {
+      // Cut short (the client went away, or the upstream failed) before the usage: the provider bills the prompt
+      // and what it streamed; no chunk will carry that cost, so it is charged to the key this way.
+      if (!sawFinal && ctx.unbilled) {
+        ctx.unbilled.usd += streamedCostEstimate(deployment, route.pick.promptTokens, streamedChars) + unusedAttemptsCostUsd(meta.attempts);
+      }
       // The client went away (or we failed) mid-stream: stop the upstream and free the slot.
       if (!settled) await open.lease.end();
       await iterator.return?.();
@@ -344,7 +362,7 @@ export class Router {
       );
     }
     const deadline = new RequestDeadline(ctx.signal, route.options?.timeoutMs, this.clock);
-    const run: RoutedCall<T> = { route, deadline, attempts: [], marks: { upstreamMs: 0 }, call, observer: ctx.observer, caller: ctx.caller ?? "" };
+    const run: RoutedCall<T> = { route, deadline, attempts: [], marks: { upstreamMs: 0 }, call, observer: ctx.observer, caller: ctx.caller ?? "", abandonedUsd: 0 };
     let chain: string[] | undefined;
     let group = route.model;
     try {
@@ -366,6 +384,8 @@ export class Router {
       }
     } catch (err) {
       deadline.dispose();
+      // No answer carries a cost, but the providers bill the prompts of abandoned attempts and of hedges that lost.
+      if (ctx.unbilled) ctx.unbilled.usd += run.abandonedUsd + unusedAttemptsCostUsd(run.attempts);
       throw err;
     }
   }
@@ -468,6 +488,8 @@ export class Router {
         throw cancel.reason;
       }
       marks.upstreamMs += performance.now() - startedPerf;
+      // Abandoned in flight (its timeout, the request's deadline or cancel): the provider had the prompt and bills it.
+      if (timer.signal.aborted) run.abandonedUsd += route.pick.promptTokens * deployment.inputCostPerToken;
       const error = this.attemptError(raw, deadline, timer, deployment);
       observed?.failed(error);
       const elapsedMs = this.clock.now() - startedMs;

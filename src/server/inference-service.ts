@@ -2,7 +2,7 @@ import { create } from "@bufbuild/protobuf";
 import type { ServiceImpl } from "@connectrpc/connect";
 import { InferenceService, ListModelsResponseSchema } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import { newRequestContext, type RequestContext } from "../router/request-context.js";
-import { authIdentityKey } from "../auth/interceptor.js";
+import { authIdentityKey, unbilledSpendKey } from "../auth/interceptor.js";
 import type { HandlerContext } from "@connectrpc/connect";
 import { kRequestObserver } from "../observability/context-keys.js";
 import type { InferenceBackend } from "../router/inference-backend.js";
@@ -81,5 +81,5 @@ export function inferenceService(backend: InferenceBackend, { guard, limits }: R
 function requestContext(context: HandlerContext, options: { priority?: number } | undefined): RequestContext {
   const identity = context.values.get(authIdentityKey);
   if (identity && options?.priority !== undefined && options.priority > identity.maxPriority) options.priority = identity.maxPriority;
-  return newRequestContext(context.signal, context.values.get(kRequestObserver), Date.now(), identity?.models, identity?.keyId);
+  return newRequestContext(context.signal, context.values.get(kRequestObserver), Date.now(), identity?.models, identity?.keyId, context.values.get(unbilledSpendKey));
 }
