@@ -98,7 +98,7 @@ interface RoutedCall<T> {
   readonly observer: RequestObserver | undefined;
   /** RequestContext.caller, or "" (one caller) when auth is off: the wait queue's turns. */
   readonly caller: string;
-  /** Prompts sent on attempts abandoned in flight (timed out, cancelled): billed by the provider, charged if the request fails. */
+  /** Prompts sent on attempts abandoned in flight with no attempt record to carry the cost (a client's cancel): charged if the request fails. */
   abandonedUsd: number;
 }
 
@@ -489,15 +489,20 @@ export class Router {
       }
       marks.upstreamMs += performance.now() - startedPerf;
       // Abandoned in flight (its timeout, the request's deadline or cancel): the provider had the prompt and bills it.
-      if (timer.signal.aborted) run.abandonedUsd += route.pick.promptTokens * deployment.inputCostPerToken;
+      const abandonedUsd = timer.signal.aborted ? route.pick.promptTokens * deployment.inputCostPerToken : 0;
       const error = this.attemptError(raw, deadline, timer, deployment);
       observed?.failed(error);
       const elapsedMs = this.clock.now() - startedMs;
       // A deployment that timed out is at least that slow: let latency-based routing know, not just the cooldown count.
       const timedOut = timer.signal.aborted && !deadline.signal.aborted;
       await lease.end(timedOut ? (route.pick.streaming ? { totalTokens: 0, ttftMs: elapsedMs } : { totalTokens: 0, latencyPerTokenMs: elapsedMs }) : undefined);
-      if (!(error instanceof GatewayError)) throw error;
-      attempts.push(attemptRecord(deployment, AttemptOutcome.FAILURE, elapsedMs, error));
+      if (!(error instanceof GatewayError)) {
+        run.abandonedUsd += abandonedUsd; // no record to carry it (the client's own cancel reason)
+        throw error;
+      }
+      const record = attemptRecord(deployment, AttemptOutcome.FAILURE, elapsedMs, error);
+      record.costUsd = abandonedUsd; // in the answer's cost if a later attempt succeeds, else charged as unbilled
+      attempts.push(record);
       if (deadline.signal.aborted) throw error;
       await this.cooldowns.onFailure(deployment.id, error, trial, callerShaped);
       at.failedHere.add(deployment.id);

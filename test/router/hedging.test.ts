@@ -118,3 +118,25 @@ describe("hedged requests", () => {
     expect(window.percentile(50)).toBe(50);
   });
 });
+
+describe("the cost of attempts abandoned in flight", () => {
+  it("counts a timed-out attempt's prompt in the answer a retry then gave, and shows it on that attempt", async () => {
+    // The slow deployment is picked first (weight) and times out; the retry goes to the fast one.
+    const { router, clock } = routerFor({
+      model_list: [
+        mockDeployment("chat", "slow", { latency_ms: 5_000 }, { ...PRICE, timeout_ms: 1_000, weight: 1_000 }),
+        mockDeployment("chat", "fast", { latency_ms: 10 }, { ...PRICE, weight: 0.001 }),
+      ],
+      router_settings: { num_retries: 1, retry_backoff_ms: 0 },
+    });
+    const { value } = await runOnClock(clock, router.complete(chat("chat", "question"), ctx()));
+    expect(value.attempts.map((a) => [a.deploymentId, a.outcome])).toEqual([
+      ["slow", AttemptOutcome.FAILURE],
+      ["fast", AttemptOutcome.SUCCESS],
+    ]);
+    const usage = value.usage!;
+    const abandoned = value.attempts[0]!.costUsd;
+    expect(abandoned).toBeCloseTo(usage.promptTokens * 0.001, 9); // the prompt the slow one was sent (the mock counts prompts as the router estimates them)
+    expect(value.costUsd).toBeCloseTo(usage.promptTokens * 0.001 + usage.completionTokens * 0.002 + abandoned, 9);
+  });
+});
