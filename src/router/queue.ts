@@ -75,7 +75,7 @@ export class WaitQueue {
   /**
    * A place in `group`'s queue for a request of `caller` ("" for all when
    * callers are unknown). When the queue is full, the place goes to it only
-   * if another caller holds at least two more places than it would: that
+   * if another caller holds at least two more places than this one holds: that
    * caller's last-served waiter fails instead (a flood costs the flooder its
    * places, not others theirs). Otherwise RESOURCE_EXHAUSTED.
    */
@@ -232,8 +232,8 @@ export class WaitQueue {
 /**
  * The waiter to evict so a request of `caller` gets a place in a full
  * queue: the last-served waiter of the caller holding the most places,
- * when that is at least two more than `caller` would hold (so places never
- * just trade between equals); undefined when none.
+ * when that is at least two more than `caller` holds (one more would only
+ * swap which of the two holds more); undefined when none.
  */
 function placeToTake(waiters: readonly Waiter[], caller: string): { waiter: Waiter; held: number } | undefined {
   const held = new Map<string, number>();
@@ -246,7 +246,7 @@ function placeToTake(waiters: readonly Waiter[], caller: string): { waiter: Wait
       mostHeld = n;
     }
   }
-  if (mostHeld < (held.get(caller) ?? 0) + 1 + 1) return undefined;
+  if (mostHeld < (held.get(caller) ?? 0) + 2) return undefined;
   for (let i = waiters.length - 1; i >= 0; i--) if (waiters[i]!.ticket.caller === most) return { waiter: waiters[i]!, held: mostHeld };
   return undefined;
 }
