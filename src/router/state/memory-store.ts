@@ -8,6 +8,7 @@ import {
   type Lease,
   type SuccessSample,
   tokensToCount,
+  tokensToReserve,
   type TokenReservation,
 } from "./state-store.js";
 import { LiveStatsView, takesCalls, type StatsView } from "./stats-view.js";
@@ -101,9 +102,10 @@ export class MemoryStateStore implements DeploymentStateStore {
     const state = this.state(id);
     state.inFlight++;
     state.rpm++;
-    if (caps?.tpm === undefined || !(caps.tokens! > 0)) return undefined;
-    state.tpm += caps.tokens!;
-    return { tokens: caps.tokens!, minute: state.minute };
+    const tokens = caps ? tokensToReserve(caps) : 0;
+    if (tokens === 0) return undefined;
+    state.tpm += tokens;
+    return { tokens, minute: state.minute };
   }
 
   endLocal(id: string, sample?: SuccessSample, reservation?: TokenReservation): void {

@@ -17,6 +17,7 @@ import {
   type StatsView,
   type SuccessSample,
   tokensToCount,
+  tokensToReserve,
   type TokenReservation,
 } from "./state-store.js";
 
@@ -323,7 +324,7 @@ export class RedisStateStore implements DeploymentStateStore {
 
   async tryBegin(id: string, caps: BeginCaps): Promise<Lease | undefined> {
     const minute = this.minute();
-    const reserve = caps.tpm !== undefined && caps.tokens! > 0 ? Math.round(caps.tokens!) : 0;
+    const reserve = tokensToReserve(caps);
     const begun = await this.shared_(() =>
       this.redis.switchyardBeginBelow(
         this.key(id, "inflight"),
@@ -344,7 +345,7 @@ export class RedisStateStore implements DeploymentStateStore {
     if (begun === undefined && !this.local.admits(id, caps)) return undefined;
     // Counted in Redis first here: a mirror refresh read in between counts this begin as another instance's
     // until the next refresh (one request too many in rpm: the safe side).
-    const reservation = this.local.beginLocal(id, { ...caps, tokens: reserve });
+    const reservation = this.local.beginLocal(id, caps); // reserves the same tokensToReserve(caps) locally
     this.mirror?.noteBegin();
     if (reservation) this.mirror?.noteTokens(reservation.tokens);
     // Redis holds the reservation only if the script ran; otherwise its end counts the tokens used, as a begin without one.

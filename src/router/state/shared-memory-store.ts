@@ -1,6 +1,6 @@
 import type { Clock } from "../../util/clock.js";
 import { MemoryStateStore } from "./memory-store.js";
-import { MINUTE_MS, tokensToCount, type BeginCaps, type DeploymentStateStore, type DeploymentStats, type Lease, type SuccessSample, type TokenReservation } from "./state-store.js";
+import { MINUTE_MS, tokensToCount, tokensToReserve, type BeginCaps, type DeploymentStateStore, type DeploymentStats, type Lease, type SuccessSample, type TokenReservation } from "./state-store.js";
 import { LiveStatsView, takesCalls, type StatsView } from "./stats-view.js";
 import { ewma } from "./transitions.js";
 
@@ -209,7 +209,7 @@ export class SharedMemoryStateStore implements DeploymentStateStore {
     // This minute's request (and with a tpm cap, its tokens), checked and counted under the deployment's lock.
     const rpmCap = caps.rpm ?? Infinity;
     const tpmCap = caps.tpm ?? Infinity;
-    const reserve = caps.tpm !== undefined && caps.tokens! > 0 ? Math.round(caps.tokens!) : 0;
+    const reserve = tokensToReserve(caps);
     const minute = this.locked(i, (int, float) => {
       this.rollWindows(int, float, this.clock.now());
       if (this.ints[int + RPM]! >= rpmCap || this.ints[int + TPM]! >= tpmCap) return undefined;

@@ -122,6 +122,11 @@ export interface BeginCaps {
   readonly tokens?: number;
 }
 
+/** Tokens a begin under `caps` reserves: its estimate, under a tpm cap only (whole tokens, as every store counts them). */
+export function tokensToReserve(caps: BeginCaps): number {
+  return caps.tpm !== undefined && caps.tokens !== undefined && caps.tokens > 0 ? Math.round(caps.tokens) : 0;
+}
+
 /** Tokens a begin reserved, in the clock minute it counted them in. */
 export interface TokenReservation {
   readonly tokens: number;
