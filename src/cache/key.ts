@@ -52,16 +52,16 @@ export class CacheKeys {
 
   /** One key per input text: a batch shares items with any other batch. */
   embeddingItem(request: EmbeddingRequest, input: string, namespace: string): string {
-    return this.key(namespace, "embedding", withProviderOptions({ model: request.model, dimensions: request.dimensions ?? null, input }, request));
+    return this.key(namespace, "embedding", withAnswerOptions({ model: request.model, dimensions: request.dimensions ?? null, input }, request));
   }
 
   moderation(request: ModerationRequest, namespace: string): string {
-    return this.key(namespace, "moderation", withProviderOptions({ model: request.model, input: request.input }, request));
+    return this.key(namespace, "moderation", withAnswerOptions({ model: request.model, input: request.input }, request));
   }
 
   imageGeneration(request: ImageGenerationRequest, namespace: string): string {
     const { model, prompt, n, size, quality, style } = request;
-    return this.key(namespace, "image_generation", withProviderOptions({ model, prompt, n: n ?? 1, size, quality, style }, request));
+    return this.key(namespace, "image_generation", withAnswerOptions({ model, prompt, n: n ?? 1, size, quality, style }, request));
   }
 
   private key(namespace: string, type: CachedCallType, canonical: JsonValue): string {
@@ -78,7 +78,7 @@ export class CacheKeys {
  * sorted set. Each is left out when empty, so requests without them keep
  * their keys.
  */
-function withProviderOptions(canonical: JsonObject, request: { options?: RequestOptions }): JsonObject {
+function withAnswerOptions(canonical: JsonObject, request: { options?: RequestOptions }): JsonObject {
   const providerOptions = request.options?.providerOptions;
   const tags = tagSet(request.options);
   if (tags) canonical = { ...canonical, tags };

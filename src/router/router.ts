@@ -275,6 +275,7 @@ export class Router {
     let settled = false;
     /** Text streamed so far (content and tool arguments), for the cost of a stream whose usage never comes. */
     let streamedChars = 0;
+    const estimatedCostUsd = () => streamedCostEstimate(deployment, route.pick.promptTokens, streamedChars) + unusedAttemptsCostUsd(meta.attempts);
     try {
       while (!next.done) {
         const chunk = next.value;
@@ -319,15 +320,12 @@ export class Router {
         await this.settle(open, { totalTokens, ttftMs });
         settled = true;
         marks.upstreamMs = upstreamBeforeFirstChunk + (performance.now() - firstChunkAt);
-        const costUsd = streamedCostEstimate(deployment, route.pick.promptTokens, streamedChars) + unusedAttemptsCostUsd(meta.attempts);
-        yield create(ModelResponseChunkSchema, { id: lastId, ...meta, costUsd, timings: buildTimings(ctx, marks) });
+        yield create(ModelResponseChunkSchema, { id: lastId, ...meta, costUsd: estimatedCostUsd(), timings: buildTimings(ctx, marks) });
       }
     } finally {
       // Cut short (the client went away, or the upstream failed) before the usage: the provider bills the prompt
       // and what it streamed; no chunk will carry that cost, so it is charged to the key this way.
-      if (!sawFinal && ctx.unbilled) {
-        ctx.unbilled.usd += streamedCostEstimate(deployment, route.pick.promptTokens, streamedChars) + unusedAttemptsCostUsd(meta.attempts);
-      }
+      if (!sawFinal && ctx.unbilled) ctx.unbilled.usd += estimatedCostUsd();
       // The client went away (or we failed) mid-stream: stop the upstream and free the slot.
       if (!settled) await open.lease.end();
       await iterator.return?.();
