@@ -40,6 +40,13 @@ async function twoSharing(kind: "shared-memory" | "redis", ids: string[], clock:
   return [await store(), await store()];
 }
 
+/** 40 claims under `caps` sent at once, alternating between two instances on one Redis: how many won, and deployment "d"'s stats after. */
+async function concurrentRedisClaims(caps: BeginCaps): Promise<{ won: number; stats: DeploymentStats }> {
+  const [a, b] = await twoSharing("redis", ["d"], new FakeClock());
+  const claims = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).tryBegin("d", caps)));
+  return { won: claims.filter(Boolean).length, stats: (await b.stats(["d"])).get("d")! };
+}
+
 describe("tryBegin: the max_parallel_requests slot is claimed atomically", () => {
   it("in one process: begins below the cap, refuses at it, frees with the lease", async () => {
     const store = new MemoryStateStore(new FakeClock());
@@ -70,11 +77,9 @@ describe("tryBegin: the max_parallel_requests slot is claimed atomically", () =>
   }
 
   it("across routers on Redis: concurrent claims for the last slots, exactly the cap wins", async () => {
-    const clock = new FakeClock();
-    const [a, b] = await twoSharing("redis", ["d"], clock);
-    const claims = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).tryBegin("d", { maxInFlight: 3 })));
-    expect(claims.filter(Boolean)).toHaveLength(3);
-    expect((await a.stats(["d"])).get("d")!.inFlight).toBe(3);
+    const { won, stats } = await concurrentRedisClaims({ maxInFlight: 3 });
+    expect(won).toBe(3);
+    expect(stats.inFlight).toBe(3);
   });
 
   for (const kind of ["memory", "shared-memory", "redis"] as const) {
@@ -130,12 +135,10 @@ describe("tryBegin: the max_parallel_requests slot is claimed atomically", () =>
   });
 
   it("across routers on Redis: concurrent claims under a tpm cap, exactly those whose reservations fit win", async () => {
-    const clock = new FakeClock();
-    const [a, b] = await twoSharing("redis", ["d"], clock);
     // 100 tokens each under 1,000: the claims seeing 0..900 win, the tenth takes it to 1,000 and every later one is refused.
-    const claims = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).tryBegin("d", { tpm: 1_000, tokens: 100 })));
-    expect(claims.filter(Boolean)).toHaveLength(10);
-    expect((await b.stats(["d"])).get("d")!.tpm).toBe(1_000);
+    const { won, stats } = await concurrentRedisClaims({ tpm: 1_000, tokens: 100 });
+    expect(won).toBe(10);
+    expect(stats.tpm).toBe(1_000);
   });
 
   it("gives back the minute's request when the in-flight cap refuses the claim", async () => {
@@ -148,11 +151,9 @@ describe("tryBegin: the max_parallel_requests slot is claimed atomically", () =>
   });
 
   it("across routers on Redis: concurrent claims for the minute's last requests, exactly the rpm wins", async () => {
-    const clock = new FakeClock();
-    const [a, b] = await twoSharing("redis", ["d"], clock);
-    const claims = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).tryBegin("d", { rpm: 7 })));
-    expect(claims.filter(Boolean)).toHaveLength(7);
-    expect((await b.stats(["d"])).get("d")!.rpm).toBe(7);
+    const { won, stats } = await concurrentRedisClaims({ rpm: 7 });
+    expect(won).toBe(7);
+    expect(stats.rpm).toBe(7);
   });
 
   it("across worker threads racing on shared memory: in flight never passes the cap", async () => {
