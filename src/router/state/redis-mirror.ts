@@ -111,6 +111,22 @@ class MirrorRow implements DeploymentRecord {
     this.countsReadAtMs = readAtMs;
   }
 
+  /** The state hash as read (`localCooldownUntilMs`: this instance's own cooldown, which counts even if Redis missed it). */
+  setState(hash: Readonly<Record<string, string>>, localCooldownUntilMs: number): void {
+    this.stateRead = true;
+    this.latencyPerTokenMs = hash.lat_tok === undefined ? Number.NaN : Number(hash.lat_tok);
+    this.ttftMs = hash.ttft === undefined ? Number.NaN : Number(hash.ttft);
+    // As RedisStateStore.stats: a cooldown this instance set while Redis was away still counts.
+    this.cooldownUntilMs = Math.max(num(hash.cooldown_until), localCooldownUntilMs);
+    this.tripped = hash.tripped === "1";
+    this.trialUntilMs = num(hash.trial_until);
+    this.unhealthy = hash.unhealthy === "1";
+    this.drained = hash.drained === "1";
+    this.failures = num(hash.fails);
+    this.failureWindowEndsMs = num(hash.fail_window_ends);
+    this.lastError = hash.last_error ?? "";
+  }
+
   sameAvailability(other: AvailabilityFields): boolean {
     return (
       this.cooldownUntilMs === other.cooldownUntilMs &&
@@ -402,18 +418,7 @@ export class RedisMirror {
       row.setCounters(read, mine, now, minute, this.syncMs / 2);
       if (!hash) return;
       const before: AvailabilityFields = { ...row };
-      row.stateRead = true;
-      row.latencyPerTokenMs = hash.lat_tok === undefined ? Number.NaN : Number(hash.lat_tok);
-      row.ttftMs = hash.ttft === undefined ? Number.NaN : Number(hash.ttft);
-      // As RedisStateStore.stats: a cooldown this instance set while Redis was away still counts.
-      row.cooldownUntilMs = Math.max(num(hash.cooldown_until), mine.cooldownUntilMs);
-      row.tripped = hash.tripped === "1";
-      row.trialUntilMs = num(hash.trial_until);
-      row.unhealthy = hash.unhealthy === "1";
-      row.drained = hash.drained === "1";
-      row.failures = num(hash.fails);
-      row.failureWindowEndsMs = num(hash.fail_window_ends);
-      row.lastError = hash.last_error ?? "";
+      row.setState(hash, mine.cooldownUntilMs);
       for (const write of replay) if (write.id === id) write.apply(row);
       if (!row.sameAvailability(before)) changed = true;
     });
