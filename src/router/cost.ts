@@ -1,5 +1,6 @@
 import type { Usage } from "../../gen/ts/switchyard/v1/inference_pb.js";
 import type { ResolvedDeployment } from "../config/resolve.js";
+import { estimateTokensOfLength } from "../util/tokens.js";
 
 type Prices = Pick<ResolvedDeployment, "inputCostPerToken" | "outputCostPerToken" | "cacheReadCostPerToken" | "cacheWriteCostPerToken">;
 
@@ -24,5 +25,5 @@ export function costOf(prices: Prices, usage: Usage | undefined): number {
 
 /** Cost of a stream whose usage never arrived (cut short, or an upstream that reports none): the prompt estimate plus the text it streamed, at about four characters a token. */
 export function streamedCostEstimate(prices: Prices, promptTokens: number, streamedChars: number): number {
-  return promptTokens * prices.inputCostPerToken + Math.ceil(streamedChars / 4) * prices.outputCostPerToken;
+  return promptTokens * prices.inputCostPerToken + estimateTokensOfLength(streamedChars) * prices.outputCostPerToken;
 }

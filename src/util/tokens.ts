@@ -7,8 +7,12 @@ import { UsageSchema, type CompletionRequest, type Message, type ModelResponse, 
  * mock provider's usage counts. Deliberately not exact.
  */
 export function estimateTokens(text: string): number {
-  if (text.length === 0) return 0;
-  return Math.max(1, Math.ceil(text.length / 4));
+  return estimateTokensOfLength(text.length);
+}
+
+/** estimateTokens for text known only by its length (a stream's text, counted as it passes rather than kept). */
+export function estimateTokensOfLength(chars: number): number {
+  return chars <= 0 ? 0 : Math.ceil(chars / 4);
 }
 
 /** Estimated prompt tokens of a completion request, with per-message overhead. */
